@@ -1,0 +1,41 @@
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vx/error.h"
+#include "vx/guest_memory.h"
+
+namespace vx {
+
+// The file is not a runnable static i386 executable; what() says why.
+class ElfError : public Error {
+public:
+    using Error::Error;
+};
+
+struct ElfImage {
+    uint32_t entry = 0;
+    uint32_t phdr_addr = 0;   // program headers as seen by the guest (AT_PHDR)
+    uint16_t phent = 0, phnum = 0;
+    uint32_t image_end = 0;   // first page past the highest segment: where brk starts
+};
+
+// Checks `file` completely, then maps its PT_LOAD segments into `memory`.
+// Throws ElfError for anything but a well-formed static ET_EXEC for EM_386.
+ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file);
+
+struct StackLayout {
+    uint32_t top = 0;    // one past the highest stack byte
+    uint32_t size = 8u << 20;
+};
+
+// Maps the stack and writes a Linux i386 initial stack (argc, argv, envp, auxv
+// without AT_SYSINFO); returns the initial esp. Throws Error if it does not fit.
+uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
+                             const std::vector<std::string>& argv,
+                             const std::vector<std::string>& envp,
+                             const StackLayout& layout);
+
+}  // namespace vx

@@ -1,0 +1,58 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace vx {
+
+enum Perm : uint8_t { kNone = 0, kRead = 1, kWrite = 2, kExec = 4 };
+inline Perm operator|(Perm a, Perm b) { return Perm(uint8_t(a) | uint8_t(b)); }
+
+inline constexpr uint32_t kPageSize = 4096;
+inline constexpr uint64_t kMaxGuestMemory = 3ull << 30;
+// Host address space reserved per guest: 4 GiB and a 64 KiB guard above it.
+inline constexpr uint64_t kReservation = (1ull << 32) + (64u << 10);
+
+// The guest's address space: guest addresses 0 .. size()-1 at host_base(), in a
+// reservation that covers every 32-bit address (the engine confines guest
+// accesses to it). Guest page
+// permissions are tracked here; the host-side accessors check them, so no guest
+// pointer ever becomes a host access outside the region.
+class GuestMemory {
+public:
+    explicit GuestMemory(uint64_t size);
+    ~GuestMemory();
+    GuestMemory(const GuestMemory&) = delete;
+    GuestMemory& operator=(const GuestMemory&) = delete;
+
+    uint32_t size() const { return size_; }
+    uint8_t* host_base() const { return base_; }
+
+    // Page-aligned ranges inside the guest; throw vx::Error otherwise.
+    void map(uint32_t addr, uint32_t length, Perm perms);
+    void protect(uint32_t addr, uint32_t length, Perm perms);
+    void unmap(uint32_t addr, uint32_t length);
+
+    Perm perms_at(uint32_t addr) const;
+    // True when every byte of [addr, addr+length) is in the guest and has `needed`.
+    bool accessible(uint32_t addr, uint64_t length, Perm needed) const;
+
+    // Host-side copies; false (and nothing copied) unless the whole range is
+    // accessible with read (resp. write) permission.
+    bool read(uint32_t addr, void* dst, size_t length) const;
+    bool write(uint32_t addr, const void* src, size_t length);
+
+    // Counts changes that removed execute permission or unmapped executable
+    // pages, so engines know when translations may be stale.
+    uint64_t exec_generation() const { return exec_generation_; }
+
+private:
+    void check_range(uint32_t addr, uint32_t length, const char* what) const;
+
+    uint8_t* base_ = nullptr;
+    uint32_t size_ = 0;
+    std::vector<uint8_t> perms_;  // one Perm per page
+    uint64_t exec_generation_ = 0;
+};
+
+}  // namespace vx

@@ -1,0 +1,27 @@
+#pragma once
+#include <cstdint>
+
+namespace vx {
+
+// The guest's i386 general registers, in x86 encoding order (eax=0 ... edi=7).
+struct Registers {
+    uint32_t eax = 0, ecx = 0, edx = 0, ebx = 0, esp = 0, ebp = 0, esi = 0, edi = 0;
+    uint32_t eip = 0;
+    uint32_t eflags = 0x202;
+};
+
+// The segment registers a guest may address memory through besides its own
+// data segment; their bases are the guest's to set (Linux TLS).
+enum class SegmentRegister { fs, gs };
+
+// The eflags bits a guest may hold. TF (single-step) and NT are not among them:
+// vx does not single-step guests, and IOPL/IF/VM are never the guest's to set.
+inline constexpr uint32_t kGuestEflagsMask =
+    (1u << 0) | (1u << 2) | (1u << 4) | (1u << 6) | (1u << 7) | (1u << 10) |
+    (1u << 11) | (1u << 18) | (1u << 21);
+
+inline uint32_t sanitize_eflags(uint32_t eflags) {
+    return (eflags & kGuestEflagsMask) | 0x202;  // bit 1 is always set, IF always on
+}
+
+}  // namespace vx

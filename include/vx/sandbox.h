@@ -1,0 +1,53 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "vx/elf_loader.h"
+#include "vx/event.h"
+#include "vx/guest_memory.h"
+#include "vx/registers.h"
+
+namespace vx {
+
+class Engine;
+
+struct SandboxOptions {
+    uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
+    uint32_t stack_size = 8u << 20;       // for load_program
+};
+
+// One guest: its memory, its registers and the engine that runs it. The
+// sandbox never interprets what the guest asks for: run() returns an Event and
+// the caller decides (services a syscall, reports a fault, ...), then may call
+// run() again. Sandboxes are independent: several may live in one process and
+// run on different threads at once (one thread per sandbox at a time).
+class Sandbox {
+public:
+    explicit Sandbox(const SandboxOptions& options = {});
+    ~Sandbox();
+    Sandbox(const Sandbox&) = delete;
+    Sandbox& operator=(const Sandbox&) = delete;
+
+    GuestMemory& memory() { return *memory_; }
+    Registers& registers() { return registers_; }
+
+    // Loads a static i386 ELF executable and prepares a Linux initial stack;
+    // eip and esp are set to start it. Throws ElfError for a bad file.
+    ElfImage load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& envp);
+
+    Event run();
+
+    void set_segment_base(SegmentRegister segment, uint32_t base);
+
+private:
+    SandboxOptions options_;
+    std::unique_ptr<GuestMemory> memory_;
+    std::unique_ptr<Engine> engine_;
+    Registers registers_;
+};
+
+}  // namespace vx

@@ -1,0 +1,131 @@
+#include "vx/elf_loader.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace vx {
+namespace {
+
+constexpr uint32_t kLowestLoadAddress = 0x10000;  // as Linux's mmap_min_addr
+
+uint64_t page_floor(uint64_t a) { return a & ~uint64_t(kPageSize - 1); }
+uint64_t page_ceil(uint64_t a) { return page_floor(a + kPageSize - 1); }
+
+Perm perms_of(uint32_t p_flags) {
+    Perm p = kNone;
+    if (p_flags & PF_R) p = p | kRead;
+    if (p_flags & PF_W) p = p | kWrite | kRead;
+    if (p_flags & PF_X) p = p | kExec | kRead;
+    return p;
+}
+
+[[noreturn]] void reject(const std::string& why) { throw ElfError(why); }
+
+Elf32_Ehdr check_header(std::span<const uint8_t> file) {
+    Elf32_Ehdr eh;
+    if (file.size() < 4 || std::memcmp(file.data(), ELFMAG, SELFMAG) != 0)
+        reject("not an ELF file");
+    if (file.size() < sizeof eh) reject("truncated ELF header");
+    std::memcpy(&eh, file.data(), sizeof eh);
+    if (eh.e_ident[EI_CLASS] != ELFCLASS32) reject("not a 32-bit ELF file (i386 expected)");
+    if (eh.e_ident[EI_DATA] != ELFDATA2LSB) reject("not a little-endian ELF file");
+    if (eh.e_ident[EI_VERSION] != EV_CURRENT || eh.e_version != EV_CURRENT)
+        reject("unknown ELF version");
+    if (eh.e_machine != EM_386) reject("not an i386 executable (e_machine " +
+                                       std::to_string(eh.e_machine) + ")");
+    if (eh.e_type == ET_DYN)
+        reject("position-independent executable (ET_DYN); build with -static -no-pie");
+    if (eh.e_type != ET_EXEC) reject("not an executable (e_type " + std::to_string(eh.e_type) + ")");
+    if (eh.e_phentsize != sizeof(Elf32_Phdr)) reject("bad program header entry size");
+    if (eh.e_phnum == 0 || eh.e_phnum > 128) reject("bad program header count");
+    if (uint64_t(eh.e_phoff) + uint64_t(eh.e_phnum) * sizeof(Elf32_Phdr) > file.size())
+        reject("program headers lie outside the file");
+    return eh;
+}
+
+std::vector<Elf32_Phdr> read_phdrs(std::span<const uint8_t> file, const Elf32_Ehdr& eh) {
+    std::vector<Elf32_Phdr> phdrs(eh.e_phnum);
+    std::memcpy(phdrs.data(), file.data() + eh.e_phoff, phdrs.size() * sizeof(Elf32_Phdr));
+    return phdrs;
+}
+
+void check_loads(std::span<const uint8_t> file, const std::vector<Elf32_Phdr>& phdrs,
+                 uint32_t memory_size) {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    for (const auto& ph : phdrs) {
+        if (ph.p_type == PT_INTERP) reject("dynamically linked (has PT_INTERP); build with -static");
+        if (ph.p_type == PT_DYNAMIC) reject("dynamically linked (has PT_DYNAMIC); build with -static");
+        if (ph.p_type != PT_LOAD) continue;
+        if (ph.p_filesz > ph.p_memsz) reject("segment file size exceeds its memory size");
+        if (uint64_t(ph.p_offset) + ph.p_filesz > file.size())
+            reject("segment data lies outside the file (truncated?)");
+        if (ph.p_memsz == 0) continue;
+        uint64_t end = uint64_t(ph.p_vaddr) + ph.p_memsz;
+        if (ph.p_vaddr < kLowestLoadAddress) reject("segment maps the lowest 64 KiB");
+        if (end > memory_size)
+            reject("segment ends beyond guest memory (" + std::to_string(end) + " > " +
+                   std::to_string(memory_size) + ")");
+        if (ph.p_align > 1 && (ph.p_vaddr - ph.p_offset) % kPageSize)
+            reject("segment address and file offset disagree modulo the page size");
+        ranges.emplace_back(ph.p_vaddr, end);
+    }
+    if (ranges.empty()) reject("no loadable segment");
+    std::sort(ranges.begin(), ranges.end());
+    for (size_t i = 1; i < ranges.size(); ++i)
+        if (ranges[i].first < ranges[i - 1].second) reject("overlapping segments");
+}
+
+bool entry_is_executable(const std::vector<Elf32_Phdr>& phdrs, uint32_t entry) {
+    return std::any_of(phdrs.begin(), phdrs.end(), [&](const Elf32_Phdr& ph) {
+        return ph.p_type == PT_LOAD && (ph.p_flags & PF_X) && entry >= ph.p_vaddr &&
+               uint64_t(entry) < uint64_t(ph.p_vaddr) + ph.p_memsz;
+    });
+}
+
+uint32_t phdr_address(const Elf32_Ehdr& eh, const std::vector<Elf32_Phdr>& phdrs) {
+    for (const auto& ph : phdrs)
+        if (ph.p_type == PT_PHDR) return ph.p_vaddr;
+    for (const auto& ph : phdrs)
+        if (ph.p_type == PT_LOAD && eh.e_phoff >= ph.p_offset &&
+            uint64_t(eh.e_phoff) + eh.e_phnum * sizeof(Elf32_Phdr) <=
+                uint64_t(ph.p_offset) + ph.p_filesz)
+            return ph.p_vaddr + (eh.e_phoff - ph.p_offset);
+    return 0;  // not loaded: AT_PHDR 0, as Linux does
+}
+
+}  // namespace
+
+ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {
+    Elf32_Ehdr eh = check_header(file);
+    std::vector<Elf32_Phdr> phdrs = read_phdrs(file, eh);
+    check_loads(file, phdrs, memory.size());
+    if (!entry_is_executable(phdrs, eh.e_entry)) reject("entry point is not in an executable segment");
+
+    // Segments may share a page at their edges: a page gets the union of the
+    // permissions of the segments on it.
+    std::map<uint32_t, Perm> page_perms;
+    for (const auto& ph : phdrs) {
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        for (uint64_t p = page_floor(ph.p_vaddr); p < page_ceil(uint64_t(ph.p_vaddr) + ph.p_memsz);
+             p += kPageSize)
+            page_perms[uint32_t(p)] = page_perms[uint32_t(p)] | perms_of(ph.p_flags);
+    }
+    for (const auto& [page, perms] : page_perms) memory.map(page, kPageSize, kRead | kWrite);
+    for (const auto& ph : phdrs)
+        if (ph.p_type == PT_LOAD && ph.p_filesz)
+            memory.write(ph.p_vaddr, file.data() + ph.p_offset, ph.p_filesz);
+    for (const auto& [page, perms] : page_perms) memory.protect(page, kPageSize, perms);
+
+    ElfImage image;
+    image.entry = eh.e_entry;
+    image.phdr_addr = phdr_address(eh, phdrs);
+    image.phent = eh.e_phentsize;
+    image.phnum = eh.e_phnum;
+    image.image_end = page_perms.rbegin()->first + kPageSize;
+    return image;
+}
+
+}  // namespace vx

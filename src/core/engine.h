@@ -1,0 +1,24 @@
+#pragma once
+// The one interface both isolation engines implement. Everything above it
+// (Sandbox, personalities, tools) is engine-agnostic.
+#include <memory>
+
+#include "vx/event.h"
+#include "vx/guest_memory.h"
+#include "vx/registers.h"
+
+namespace vx {
+
+class Engine {
+public:
+    virtual ~Engine() = default;
+    // Runs the guest from `regs` until something needs its host; `regs` then
+    // holds the guest's state at that point.
+    virtual Event run(Registers& regs) = 0;
+    // Guest-visible segment bases for %fs and %gs (Linux TLS).
+    virtual void set_segment_base(SegmentRegister segment, uint32_t base) = 0;
+};
+
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory);
+
+}  // namespace vx

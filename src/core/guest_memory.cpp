@@ -1,0 +1,101 @@
+#include "vx/guest_memory.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <string>
+
+#include "vx/error.h"
+
+namespace vx {
+namespace {
+
+int host_prot(Perm perms) {
+    // Guest code is never executed in place (the engine translates or runs it in
+    // a VM), so guest pages are never host-executable.
+    if (perms & kWrite) return PROT_READ | PROT_WRITE;
+    if (perms & (kRead | kExec)) return PROT_READ;
+    return PROT_NONE;
+}
+
+}  // namespace
+
+GuestMemory::GuestMemory(uint64_t size) {
+    if (size < 16 * kPageSize || size > kMaxGuestMemory || size % kPageSize)
+        throw Error("guest memory size must be a multiple of 4 KiB between 64 KiB and 3 GiB");
+    size_ = uint32_t(size);
+    // Always the whole 4 GiB a 32-bit address can reach, plus a guard for wide
+    // accesses that start near the top: no guest address leads outside it.
+    void* base = mmap(nullptr, kReservation, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) throw Error(std::string("cannot reserve guest memory: ") + strerror(errno));
+    base_ = static_cast<uint8_t*>(base);
+    perms_.assign(size_ / kPageSize, kNone);
+}
+
+GuestMemory::~GuestMemory() { munmap(base_, kReservation); }
+
+void GuestMemory::check_range(uint32_t addr, uint32_t length, const char* what) const {
+    if (addr % kPageSize || length % kPageSize || uint64_t(addr) + length > size_)
+        throw Error(std::string(what) + ": range " + std::to_string(addr) + "+" +
+                    std::to_string(length) + " is not page-aligned inside guest memory");
+}
+
+void GuestMemory::map(uint32_t addr, uint32_t length, Perm perms) {
+    check_range(addr, length, "map");
+    // Fresh zero pages, as Linux gives a new mapping.
+    if (mmap(base_ + addr, length, host_prot(perms), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+             -1, 0) == MAP_FAILED)
+        throw Error(std::string("map: ") + strerror(errno));
+    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
+        if (perms_[p] & kExec) ++exec_generation_;
+        perms_[p] = perms;
+    }
+}
+
+void GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
+    check_range(addr, length, "protect");
+    if (mprotect(base_ + addr, length, host_prot(perms)) != 0)
+        throw Error(std::string("protect: ") + strerror(errno));
+    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
+        if ((perms_[p] & kExec) && !(perms & kExec)) ++exec_generation_;
+        perms_[p] = perms;
+    }
+}
+
+void GuestMemory::unmap(uint32_t addr, uint32_t length) {
+    check_range(addr, length, "unmap");
+    if (mmap(base_ + addr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+             MAP_NORESERVE, -1, 0) == MAP_FAILED)
+        throw Error(std::string("unmap: ") + strerror(errno));
+    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
+        if (perms_[p] & kExec) ++exec_generation_;
+        perms_[p] = kNone;
+    }
+}
+
+Perm GuestMemory::perms_at(uint32_t addr) const {
+    return addr < size_ ? Perm(perms_[addr / kPageSize]) : kNone;
+}
+
+bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const {
+    if (length == 0) return addr <= size_;
+    if (uint64_t(addr) + length > size_) return false;
+    for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
+        if ((perms_[p] & needed) != needed) return false;
+    return true;
+}
+
+bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {
+    if (!accessible(addr, length, kRead)) return false;
+    std::memcpy(dst, base_ + addr, length);
+    return true;
+}
+
+bool GuestMemory::write(uint32_t addr, const void* src, size_t length) {
+    if (!accessible(addr, length, kWrite)) return false;
+    std::memcpy(base_ + addr, src, length);
+    return true;
+}
+
+}  // namespace vx

@@ -1,0 +1,90 @@
+// The Linux i386 process entry stack: argc, argv[], NULL, envp[], NULL, auxv
+// pairs ending in AT_NULL, then the strings and AT_RANDOM's bytes above them.
+#include <elf.h>
+#include <sys/random.h>
+#include <cpuid.h>
+
+#include <cstring>
+
+#include "vx/elf_loader.h"
+
+namespace vx {
+namespace {
+
+class StackWriter {
+public:
+    StackWriter(GuestMemory& memory, uint32_t top, uint32_t bottom)
+        : memory_(memory), sp_(top), bottom_(bottom) {}
+
+    uint32_t push_bytes(const void* data, uint32_t length) {
+        if (sp_ - bottom_ < length) throw Error("arguments and environment do not fit on the stack");
+        sp_ -= length;
+        memory_.write(sp_, data, length);
+        return sp_;
+    }
+    uint32_t push_string(const std::string& s) { return push_bytes(s.c_str(), s.size() + 1); }
+    void align_down(uint32_t alignment) { sp_ &= ~(alignment - 1); }
+    uint32_t sp() const { return sp_; }
+
+private:
+    GuestMemory& memory_;
+    uint32_t sp_, bottom_;
+};
+
+uint32_t cpuid_edx_features() {
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) ? d : 0;
+}
+
+}  // namespace
+
+uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
+                             const std::vector<std::string>& argv,
+                             const std::vector<std::string>& envp, const StackLayout& layout) {
+    if (layout.top > memory.size() || layout.size > layout.top || layout.top % kPageSize ||
+        layout.size % kPageSize)
+        throw Error("stack layout does not fit guest memory");
+    uint32_t bottom = layout.top - layout.size;
+    if (bottom < image.image_end) throw Error("stack would overlap the program image");
+    memory.map(bottom, layout.size, kRead | kWrite);
+
+    StackWriter stack(memory, layout.top, bottom);
+    stack.push_bytes("\0\0\0\0", 4);  // an end marker above everything, as Linux leaves
+    uint32_t execfn = stack.push_string(argv.empty() ? std::string() : argv[0]);
+    uint32_t platform = stack.push_string("i686");
+    std::vector<uint32_t> argv_ptrs, envp_ptrs;
+    for (auto it = envp.rbegin(); it != envp.rend(); ++it) envp_ptrs.insert(envp_ptrs.begin(), stack.push_string(*it));
+    for (auto it = argv.rbegin(); it != argv.rend(); ++it) argv_ptrs.insert(argv_ptrs.begin(), stack.push_string(*it));
+    uint8_t random_bytes[16];
+    if (getrandom(random_bytes, sizeof random_bytes, 0) != sizeof random_bytes)
+        throw Error("getrandom failed");
+    uint32_t random = stack.push_bytes(random_bytes, sizeof random_bytes);
+
+    std::vector<uint32_t> words;
+    words.push_back(uint32_t(argv_ptrs.size()));
+    words.insert(words.end(), argv_ptrs.begin(), argv_ptrs.end());
+    words.push_back(0);
+    words.insert(words.end(), envp_ptrs.begin(), envp_ptrs.end());
+    words.push_back(0);
+    const std::pair<uint32_t, uint32_t> auxv[] = {
+        {AT_PHDR, image.phdr_addr}, {AT_PHENT, image.phent},  {AT_PHNUM, image.phnum},
+        {AT_PAGESZ, kPageSize},     {AT_BASE, 0},             {AT_FLAGS, 0},
+        {AT_ENTRY, image.entry},    {AT_UID, 0},              {AT_EUID, 0},
+        {AT_GID, 0},                {AT_EGID, 0},             {AT_SECURE, 0},
+        {AT_HWCAP, cpuid_edx_features()}, {AT_CLKTCK, 100},  {AT_PLATFORM, platform},
+        {AT_RANDOM, random},        {AT_EXECFN, execfn},      {AT_NULL, 0},
+    };
+    for (auto [key, value] : auxv) {
+        words.push_back(key);
+        words.push_back(value);
+    }
+    stack.align_down(16);
+    uint32_t bytes = uint32_t(words.size() * 4);
+    // esp must be 16-byte aligned at entry, with argc at [esp].
+    uint32_t esp = (stack.sp() - bytes) & ~15u;
+    if (esp < bottom) throw Error("arguments and environment do not fit on the stack");
+    memory.write(esp, words.data(), bytes);
+    return esp;
+}
+
+}  // namespace vx

@@ -1,0 +1,30 @@
+#include "vx/sandbox.h"
+
+#include "core/engine.h"
+
+namespace vx {
+
+Sandbox::Sandbox(const SandboxOptions& options)
+    : options_(options),
+      memory_(std::make_unique<GuestMemory>(options.memory_size)),
+      engine_(make_dbt_engine(*memory_)) {}
+
+Sandbox::~Sandbox() = default;
+
+ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
+                               const std::vector<std::string>& envp) {
+    ElfImage image = load_elf(*memory_, file);
+    StackLayout stack{memory_->size(), options_.stack_size};
+    registers_ = Registers{};
+    registers_.esp = build_initial_stack(*memory_, image, argv, envp, stack);
+    registers_.eip = image.entry;
+    return image;
+}
+
+Event Sandbox::run() { return engine_->run(registers_); }
+
+void Sandbox::set_segment_base(SegmentRegister segment, uint32_t base) {
+    engine_->set_segment_base(segment, base);
+}
+
+}  // namespace vx

@@ -1,0 +1,40 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace vx::dbt {
+
+// Translated code, W^X: one memfd mapped twice, executable where it runs and
+// writable at another address where only the host writes. Neither mapping is
+// inside any guest's reservation.
+class CodeCache {
+public:
+    explicit CodeCache(size_t capacity);
+    ~CodeCache();
+    CodeCache(const CodeCache&) = delete;
+    CodeCache& operator=(const CodeCache&) = delete;
+
+    uint64_t exec_base() const { return exec_base_; }
+    size_t capacity() const { return capacity_; }
+    size_t used() const { return used_; }
+    size_t available() const { return capacity_ - used_; }
+    bool contains(uint64_t host_address) const {
+        return host_address >= exec_base_ && host_address < exec_base_ + used_;
+    }
+
+    // Where code at executable address `exec` is written.
+    uint8_t* writable(uint64_t exec) const { return write_base_ + (exec - exec_base_); }
+    uint64_t cursor() const { return exec_base_ + used_; }
+    void commit(size_t bytes) { used_ += bytes; }
+    // Forgets everything above `mark` (a cursor() value).
+    void rewind(uint64_t mark) { used_ = mark - exec_base_; }
+
+private:
+    size_t capacity_;
+    size_t used_ = 0;
+    uint64_t exec_base_ = 0;
+    uint8_t* write_base_ = nullptr;
+    int fd_ = -1;
+};
+
+}  // namespace vx::dbt

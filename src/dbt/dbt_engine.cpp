@@ -1,0 +1,274 @@
+#include "dbt/dbt_engine.h"
+
+#include <cpuid.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "dbt/emitter.h"
+#include "dbt/runtime_context.h"
+#include "dbt/signals.h"
+#include "dbt/string_ops.h"
+#include "vx/error.h"
+
+namespace vx::dbt {
+namespace {
+
+constexpr size_t kCodeCacheSize = 64u << 20;
+
+size_t xsave_area_size() {
+    unsigned a, b, c, d;
+    __cpuid(1, a, b, c, d);
+    if (!(c & bit_OSXSAVE)) throw Error("this CPU or kernel lacks XSAVE, which the dbt engine needs");
+    __cpuid_count(0xd, 1, a, b, c, d);
+    if (!(a & 1)) throw Error("this CPU lacks XSAVEOPT, which the dbt engine needs");
+    __cpuid_count(0xd, 0, a, b, c, d);
+    return b;
+}
+
+uint8_t* make_guest_xsave_area() {
+    size_t size = (xsave_area_size() + 63) & ~size_t(63);
+    auto* area = static_cast<uint8_t*>(std::aligned_alloc(64, size));
+    if (!area) throw Error("out of memory for the guest's extended state");
+    std::memset(area, 0, size);  // XSTATE_BV 0: every component in its initial state
+    uint32_t mxcsr = 0x1f80;     // loaded from the area whatever XSTATE_BV says
+    std::memcpy(area + 24, &mxcsr, 4);
+    return area;
+}
+
+FaultKind fault_kind_of(int signo, int code) {
+    switch (signo) {
+    case SIGSEGV: return code == SI_KERNEL ? FaultKind::GeneralProtection : FaultKind::PageFault;
+    case SIGBUS: return code == BUS_ADRALN ? FaultKind::AlignmentCheck : FaultKind::PageFault;
+    case SIGILL: return FaultKind::InvalidInstruction;
+    case SIGFPE:
+        return (code == FPE_INTDIV || code == FPE_INTOVF) ? FaultKind::DivideError
+                                                          : FaultKind::FloatingPoint;
+    default: return FaultKind::Breakpoint;
+    }
+}
+
+}  // namespace
+
+DbtEngine::DbtEngine(GuestMemory& memory)
+    : memory_(memory), cache_(kCodeCacheSize), translator_(memory, cache_, links_) {
+    void* ctx = mmap(nullptr, sizeof(RuntimeContext), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ctx == MAP_FAILED) throw Error("cannot allocate the runtime context");
+    ctx_ = new (ctx) RuntimeContext{};
+    try {
+        xsave_area_ = make_guest_xsave_area();
+    } catch (...) {
+        munmap(ctx_, sizeof(RuntimeContext));
+        throw;
+    }
+    ctx_->xsave_area = xsave_area_;
+    install_stubs();
+    seen_exec_generation_ = memory.exec_generation();
+}
+
+DbtEngine::~DbtEngine() {
+    std::free(xsave_area_);
+    munmap(ctx_, sizeof(RuntimeContext));
+}
+
+void DbtEngine::install_stubs() {
+    Emitter out(cache_.writable(cache_.cursor()), cache_.cursor());
+    const ZydisRegister ctx = ZYDIS_REGISTER_R15;
+
+    links_.exit_stub = out.here();
+    const ZydisRegister guest[8] = {ZYDIS_REGISTER_EAX, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_EDX,
+                                    ZYDIS_REGISTER_EBX, ZYDIS_REGISTER_R12D, ZYDIS_REGISTER_EBP,
+                                    ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EDI};
+    for (int r = 0; r < 8; ++r) out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_GPRS + 4 * r, 4), reg(guest[r])});
+    out.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
+    out.insn(ZYDIS_MNEMONIC_POP, {reg(ZYDIS_REGISTER_R13)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EFLAGS, 4), reg(ZYDIS_REGISTER_R13D)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R13), imm(int64_t(&vx_dbt_exit))});
+    out.insn(ZYDIS_MNEMONIC_JMP, {reg(ZYDIS_REGISTER_R13)});
+
+    // Indirect branches: r10d = guest target. Uses only instructions that
+    // leave the guest's flags alone; rcx is borrowed through r11.
+    links_.lookup_stub = out.here();
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11), reg(ZYDIS_REGISTER_RCX)});
+    out.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_R10W)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ECX),
+                                  mem(ctx, CTX_LOOKUP_KEYS, 4, ZYDIS_REGISTER_RCX, 4)});
+    out.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ECX),
+                                  mem(ZYDIS_REGISTER_RCX, 0, 8, ZYDIS_REGISTER_R10, 1)});
+    out.byte(0xe3);  // jrcxz hit (the lea zero-extended ecx into rcx)
+    uint32_t hit_rel8_at = out.size();
+    out.byte(0);
+    miss_path_ = out.here();
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
+    out.jump(links_.exit_stub);
+    cache_.writable(cache_.cursor())[hit_rel8_at] = uint8_t(out.size() - hit_rel8_at - 1);
+    out.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_R10W)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R13),
+                                  mem(ctx, CTX_LOOKUP_TARGETS, 8, ZYDIS_REGISTER_RCX, 8)});
+    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
+    out.insn(ZYDIS_MNEMONIC_JMP, {reg(ZYDIS_REGISTER_R13)});
+
+    cache_.commit(out.size());
+    first_block_mark_ = cache_.cursor();
+    flush();
+}
+
+void DbtEngine::flush() {
+    blocks_.clear();
+    blocks_by_host_.clear();
+    cache_.rewind(first_block_mark_);
+    // An empty slot (key 1) "hits" only for eip 0xffffffff, and then leads
+    // to the miss path, which asks the host like any other miss.
+    for (uint32_t i = 0; i < kLookupEntries; ++i) {
+        ctx_->lookup_keys[i] = 1;
+        ctx_->lookup_targets[i] = miss_path_;
+    }
+    ++flushes_;
+}
+
+uint64_t DbtEngine::entry_if_translated(uint32_t eip) const {
+    auto it = blocks_.find(eip);
+    return it == blocks_.end() ? 0 : it->second.host_entry;
+}
+
+const Block* DbtEngine::block_at(uint32_t eip) {
+    if (auto it = blocks_.find(eip); it != blocks_.end()) return &it->second;
+    if (cache_.available() < Translator::kMaxBlockBytes) flush();
+    Block block = translator_.translate(eip, segments_, [this](uint32_t target) {
+        return entry_if_translated(target);
+    });
+    blocks_by_host_[block.host_entry] = eip;
+    return &blocks_.emplace(eip, std::move(block)).first->second;
+}
+
+void DbtEngine::remember_indirect_target(const Block& block) {
+    uint32_t slot = block.guest_eip & (kLookupEntries - 1);
+    ctx_->lookup_keys[slot] = 0u - block.guest_eip;
+    ctx_->lookup_targets[slot] = block.host_entry;
+}
+
+const Block* DbtEngine::block_containing(uint64_t host_pc) const {
+    auto it = blocks_by_host_.upper_bound(host_pc);
+    if (it == blocks_by_host_.begin()) return nullptr;
+    auto block = blocks_.find(std::prev(it)->second);
+    return block == blocks_.end() ? nullptr : &block->second;
+}
+
+void DbtEngine::set_segment_base(SegmentRegister segment, uint32_t base) {
+    uint32_t& slot = segment == SegmentRegister::fs ? segments_.fs : segments_.gs;
+    if (slot == base) return;
+    slot = base;
+    flush();  // the bases are folded into translated code
+}
+
+std::optional<Event> DbtEngine::emulate(Registers& regs) {
+    StringOpResult result = run_string_op(memory_, regs);
+    if (result.ok) return std::nullopt;
+    return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};
+}
+
+Event DbtEngine::run(Registers& regs) {
+    prepare_thread_for_guests();
+    set_thread_gs_base(reinterpret_cast<uint64_t>(memory_.host_base()));
+    if (memory_.exec_generation() != seen_exec_generation_) {
+        flush();
+        seen_exec_generation_ = memory_.exec_generation();
+    }
+    for (;;) {
+        const Block* block = block_at(regs.eip);
+        std::memcpy(ctx_->gprs, &regs.eax, sizeof ctx_->gprs);
+        ctx_->eflags = sanitize_eflags(regs.eflags);
+        ctx_->enter_target = block->host_entry;
+        host_fault_.reset();
+        {
+            RunningEngine running(this);
+            vx_dbt_enter(ctx_);
+        }
+        std::memcpy(&regs.eax, ctx_->gprs, sizeof ctx_->gprs);
+        regs.eflags = ctx_->eflags;
+        const uint32_t code = ctx_->exit_code;
+        const uint32_t target = ctx_->exit_eip;
+
+        if (code >= EXIT_CODE_LIMIT) {  // an unchained direct branch: translate, link, go on
+            uint64_t flushes_before = flushes_;
+            const Block* next = block_at(target);
+            uint64_t site = cache_.exec_base() + (code - EXIT_CODE_LIMIT);
+            if (flushes_ == flushes_before)
+                Emitter::patch_rel32(cache_.writable(site), site, next->host_entry);
+            regs.eip = target;
+            continue;
+        }
+        switch (code) {
+        case EXIT_LOOKUP_MISS:
+            remember_indirect_target(*block_at(target));
+            regs.eip = target;
+            continue;
+        case EXIT_EMULATE:
+            regs.eip = target;
+            if (auto fault = emulate(regs)) return *fault;
+            continue;
+        case EXIT_SYSCALL:
+            regs.eip = target;
+            return Event{EventKind::Syscall};
+        case EXIT_BREAKPOINT: {
+            uint8_t opcode = memory_.host_base()[target];
+            regs.eip = target + (opcode == 0xcc ? 1 : 2);
+            return Event{EventKind::Fault, Fault{FaultKind::Breakpoint, target, {}}};
+        }
+        case EXIT_HOST_FAULT:
+            regs.eip = host_fault_->eip;
+            return Event{EventKind::Fault, Fault{host_fault_->kind, host_fault_->eip, host_fault_->address}};
+        default: {
+            regs.eip = target;
+            auto kind = FaultKind(code - EXIT_FAULT_BASE);
+            std::optional<uint32_t> address;
+            if (kind == FaultKind::PageFault) address = target;  // an instruction fetch
+            return Event{EventKind::Fault, Fault{kind, target, address}};
+        }
+        }
+    }
+}
+
+bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
+    auto* uc = static_cast<ucontext_t*>(ucv);
+    greg_t* g = uc->uc_mcontext.gregs;
+    const Block* block = block_containing(uint64_t(g[REG_RIP]));
+    const InsnRecord* record = block ? block->record_for(uint64_t(g[REG_RIP])) : nullptr;
+    if (!record) return false;
+
+    const int order[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_R12, REG_RBP, REG_RSI, REG_RDI};
+    for (int r = 0; r < 8; ++r) ctx_->gprs[r] = uint32_t(g[order[r]]);
+    ctx_->eflags = uint32_t(g[REG_EFL]);
+
+    HostFault fault{fault_kind_of(signo, info->si_code), record->guest_eip, {}};
+    auto host_address = reinterpret_cast<uint64_t>(info->si_addr);
+    auto base = reinterpret_cast<uint64_t>(memory_.host_base());
+    if ((signo == SIGSEGV || signo == SIGBUS) && info->si_code != SI_KERNEL &&
+        host_address >= base && host_address < base + kReservation) {
+        uint64_t guest_address = host_address - base;
+        fault.address = uint32_t(guest_address);
+        if (guest_address >= memory_.size()) fault.kind = FaultKind::SegmentBounds;
+    }
+    host_fault_ = fault;
+    ctx_->exit_code = EXIT_HOST_FAULT;
+
+    // Resume in vx_dbt_exit, which stores the guest's extended state (restored
+    // by sigreturn) and returns from vx_dbt_enter.
+    g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_exit);
+    g[REG_R15] = reinterpret_cast<greg_t>(ctx_);
+    g[REG_EFL] = 0x202;
+    return true;
+}
+
+}  // namespace vx::dbt
+
+namespace vx {
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory) {
+    return std::make_unique<dbt::DbtEngine>(memory);
+}
+}  // namespace vx

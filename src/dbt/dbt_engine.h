@@ -1,0 +1,65 @@
+#pragma once
+#include <csignal>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "core/engine.h"
+#include "dbt/code_cache.h"
+#include "dbt/translator.h"
+
+namespace vx::dbt {
+
+struct RuntimeContext;
+
+// i386 guest code translated to x86-64 code whose every guest memory access
+// is %gs-relative with a 32-bit address: confined to the guest's 4 GiB
+// reservation by arithmetic. See docs/host-without-compat-mode.md.
+class DbtEngine final : public Engine {
+public:
+    explicit DbtEngine(GuestMemory& memory);
+    ~DbtEngine() override;
+
+    Event run(Registers& regs) override;
+    void set_segment_base(SegmentRegister segment, uint32_t base) override;
+
+    // Called by the fault handler for a fault at `pc` in this engine's code
+    // cache: records the precise guest state and redirects the context to the
+    // exit path. Returns false when `pc` is not guest code.
+    bool on_guest_fault(int signo, const siginfo_t* info, void* uc);
+    bool owns(uint64_t pc) const { return cache_.contains(pc); }
+
+private:
+    struct HostFault {
+        FaultKind kind;
+        uint32_t eip;
+        std::optional<uint32_t> address;
+    };
+
+    void install_stubs();
+    void flush();
+    const Block* block_at(uint32_t eip);  // translates on demand
+    uint64_t entry_if_translated(uint32_t eip) const;
+    void remember_indirect_target(const Block& block);
+    const Block* block_containing(uint64_t host_pc) const;
+    // Carries out a string instruction at regs.eip; a fault event if it faults.
+    std::optional<Event> emulate(Registers& regs);
+
+    GuestMemory& memory_;
+    CodeCache cache_;
+    RuntimeContext* ctx_ = nullptr;
+    RuntimeLinks links_;
+    uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
+    Translator translator_;
+    SegmentBases segments_;
+    uint64_t seen_exec_generation_ = 0;
+    uint64_t flushes_ = 0;
+    uint64_t miss_path_ = 0;  // where empty lookup slots lead
+    std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
+    std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
+    std::optional<HostFault> host_fault_;
+    uint8_t* xsave_area_ = nullptr;
+};
+
+}  // namespace vx::dbt

@@ -1,0 +1,65 @@
+/* Host <-> guest transitions of the dbt engine (all in 64-bit mode).
+ *
+ * vx_dbt_enter(ctx) saves the host's callee-saved state, loads the guest's
+ * extended state, flags and registers (guest esp in %r12d, ctx in %r15) and
+ * jumps to translated code. Translated code leaves by storing the guest state
+ * and jumping to vx_dbt_exit; the fault handler resumes there too after
+ * storing the state itself. Both return from vx_dbt_enter. The guest memory
+ * base is in %gs, set by the caller. */
+#include "runtime_layout.h"
+
+        .text
+        .globl vx_dbt_enter
+        .type vx_dbt_enter, @function
+vx_dbt_enter:
+        push %rbp
+        push %rbx
+        push %r12
+        push %r13
+        push %r14
+        push %r15
+        pushfq
+        mov %rsp, CTX_HOST_RSP(%rdi)
+        stmxcsr CTX_HOST_MXCSR(%rdi)
+        fnstcw CTX_HOST_FCW(%rdi)
+        mov %rdi, %r15
+        mov CTX_XSAVE_AREA(%r15), %rsi
+        mov $-1, %eax
+        mov $-1, %edx
+        xrstor64 (%rsi)
+        mov CTX_EFLAGS(%r15), %eax
+        push %rax
+        popfq
+        mov CTX_GPRS+0(%r15), %eax
+        mov CTX_GPRS+4(%r15), %ecx
+        mov CTX_GPRS+8(%r15), %edx
+        mov CTX_GPRS+12(%r15), %ebx
+        mov CTX_GPRS+16(%r15), %r12d
+        mov CTX_GPRS+20(%r15), %ebp
+        mov CTX_GPRS+24(%r15), %esi
+        mov CTX_GPRS+28(%r15), %edi
+        jmp *CTX_ENTER_TARGET(%r15)
+        .size vx_dbt_enter, .-vx_dbt_enter
+
+        .globl vx_dbt_exit
+        .type vx_dbt_exit, @function
+vx_dbt_exit:
+        mov CTX_HOST_RSP(%r15), %rsp
+        mov CTX_XSAVE_AREA(%r15), %rsi
+        mov $-1, %eax
+        mov $-1, %edx
+        xsaveopt64 (%rsi)
+        fninit
+        fldcw CTX_HOST_FCW(%r15)
+        ldmxcsr CTX_HOST_MXCSR(%r15)
+        popfq
+        pop %r15
+        pop %r14
+        pop %r13
+        pop %r12
+        pop %rbx
+        pop %rbp
+        ret
+        .size vx_dbt_exit, .-vx_dbt_exit
+
+        .section .note.GNU-stack,"",@progbits

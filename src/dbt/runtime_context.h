@@ -1,0 +1,45 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "dbt/runtime_layout.h"
+
+namespace vx::dbt {
+
+inline constexpr uint32_t kLookupEntries = 1u << 16;  // indexed by the target's low 16 bits
+
+// The state translated code and runtime.S share; see runtime_layout.h.
+struct alignas(64) RuntimeContext {
+    uint32_t gprs[8];
+    uint32_t eip;
+    uint32_t eflags;
+    uint32_t exit_code;
+    uint32_t exit_eip;
+    uint64_t host_rsp;
+    uint8_t* xsave_area;
+    uint64_t enter_target;
+    uint16_t host_fcw;
+    uint16_t unused0;
+    uint32_t host_mxcsr;
+    uint8_t unused1[CTX_LOOKUP_KEYS - 80];
+    uint32_t lookup_keys[kLookupEntries];     // -eip: `lea ecx, [key + eip]` is zero on a hit
+    uint64_t lookup_targets[kLookupEntries];  // host entry of that block
+};
+
+static_assert(offsetof(RuntimeContext, gprs) == CTX_GPRS);
+static_assert(offsetof(RuntimeContext, eip) == CTX_EIP);
+static_assert(offsetof(RuntimeContext, eflags) == CTX_EFLAGS);
+static_assert(offsetof(RuntimeContext, exit_code) == CTX_EXIT_CODE);
+static_assert(offsetof(RuntimeContext, exit_eip) == CTX_EXIT_EIP);
+static_assert(offsetof(RuntimeContext, host_rsp) == CTX_HOST_RSP);
+static_assert(offsetof(RuntimeContext, xsave_area) == CTX_XSAVE_AREA);
+static_assert(offsetof(RuntimeContext, enter_target) == CTX_ENTER_TARGET);
+static_assert(offsetof(RuntimeContext, host_fcw) == CTX_HOST_FCW);
+static_assert(offsetof(RuntimeContext, host_mxcsr) == CTX_HOST_MXCSR);
+static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
+static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
+
+extern "C" void vx_dbt_enter(RuntimeContext* ctx);
+extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
+
+}  // namespace vx::dbt

@@ -1,0 +1,24 @@
+/* Offsets into dbt::RuntimeContext, shared by C++ (checked with static_assert)
+ * and runtime.S. Translated code keeps the context's address in %r15. */
+#pragma once
+
+#define CTX_GPRS          0    /* eax ecx edx ebx esp ebp esi edi, 4 bytes each */
+#define CTX_EIP           32
+#define CTX_EFLAGS        36
+#define CTX_EXIT_CODE     40   /* < EXIT_CODE_LIMIT: a reason; else a patch site */
+#define CTX_EXIT_EIP      44
+#define CTX_HOST_RSP      48
+#define CTX_XSAVE_AREA    56   /* the guest's extended state */
+#define CTX_ENTER_TARGET  64   /* translated code to start at */
+#define CTX_HOST_FCW      72
+#define CTX_HOST_MXCSR    76
+#define CTX_LOOKUP_KEYS   128  /* u32[65536]: -eip of the block in each slot */
+#define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code */
+
+#define EXIT_SYSCALL      1
+#define EXIT_LOOKUP_MISS  2
+#define EXIT_BREAKPOINT   3
+#define EXIT_HOST_FAULT   4
+#define EXIT_EMULATE      5    /* an instruction the host carries out (string ops) */
+#define EXIT_FAULT_BASE   16   /* + FaultKind: an instruction the policy refused */
+#define EXIT_CODE_LIMIT   4096 /* codes from here on: EXIT_CODE_LIMIT + patch site offset */

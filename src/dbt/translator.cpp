@@ -1,0 +1,442 @@
+#include "dbt/translator.h"
+
+#include <algorithm>
+
+#include "dbt/emitter.h"
+#include "dbt/runtime_layout.h"
+#include "x86/policy.h"
+
+namespace vx::dbt {
+
+using x86::Action;
+using x86::Instruction;
+
+const InsnRecord* Block::record_for(uint64_t pc) const {
+    if (pc < host_entry || pc >= host_body_end || insns.empty()) return nullptr;
+    uint64_t offset = pc - host_entry;
+    auto it = std::upper_bound(insns.begin(), insns.end(), offset,
+                               [](uint64_t o, const InsnRecord& r) { return o < r.host_offset; });
+    return it == insns.begin() ? nullptr : &*(it - 1);
+}
+
+namespace {
+
+constexpr int kMaxInsnsPerBlock = 64;
+constexpr uint32_t kTrapAndNestedTask = (1u << 8) | (1u << 14);
+
+// Registers of the translated code that the guest can never name.
+constexpr ZydisRegister kGuestEsp = ZYDIS_REGISTER_R12D;
+constexpr ZydisRegister kCtx = ZYDIS_REGISTER_R15;
+constexpr ZydisRegister kTarget = ZYDIS_REGISTER_R10D;  // indirect branch target
+constexpr ZydisRegister kScratch = ZYDIS_REGISTER_R13D;
+constexpr ZydisRegister kScratch64 = ZYDIS_REGISTER_R13;
+
+constexpr ZydisInstructionAttributes kSegmentAttributes =
+    ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |
+    ZYDIS_ATTRIB_HAS_SEGMENT_ES | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+
+ZydisRegister rename(ZydisRegister r) {
+    if (r == ZYDIS_REGISTER_ESP) return kGuestEsp;
+    if (r == ZYDIS_REGISTER_SP) return ZYDIS_REGISTER_R12W;
+    return r;
+}
+
+uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases) {
+    if (segment == ZYDIS_REGISTER_FS) return bases.fs;
+    if (segment == ZYDIS_REGISTER_GS) return bases.gs;
+    return 0;  // cs, ds, es, ss all start at guest address 0
+}
+
+bool is_memory(const ZydisDecodedOperand& op) {
+    return op.type == ZYDIS_OPERAND_TYPE_MEMORY &&
+           (op.mem.type == ZYDIS_MEMOP_TYPE_MEM || op.mem.type == ZYDIS_MEMOP_TYPE_VSIB);
+}
+
+// A decoded guest operand as an x86-64 operand: esp renamed, a guest fs/gs
+// base folded into the displacement (32-bit wrap, as the CPU computes it).
+ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& bases, int32_t extra_disp = 0) {
+    ZydisEncoderOperand e{};
+    e.type = op.type;
+    switch (op.type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER:
+        e.reg.value = rename(op.reg.value);
+        break;
+    case ZYDIS_OPERAND_TYPE_MEMORY: {
+        e.mem.base = rename(op.mem.base);
+        e.mem.index = rename(op.mem.index);
+        e.mem.scale = op.mem.index == ZYDIS_REGISTER_NONE ? 0 : op.mem.scale;
+        e.mem.size = uint16_t(op.size / 8);
+        uint32_t disp = op.mem.disp.has_displacement ? uint32_t(op.mem.disp.value) : 0;
+        if (is_memory(op)) disp += fold_segment_base(op.mem.segment, bases);
+        e.mem.displacement = int32_t(disp + uint32_t(extra_disp));
+        break;
+    }
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        e.imm.u = op.imm.value.u;
+        break;
+    default:
+        break;
+    }
+    return e;
+}
+
+bool has_hidden_memory(const Instruction& insn) {
+    for (size_t i = insn.operand_count(); i < insn.info.operand_count; ++i)
+        if (is_memory(insn.operands[i])) return true;
+    return false;
+}
+
+bool has_visible_memory(const Instruction& insn) {
+    for (size_t i = 0; i < insn.operand_count(); ++i)
+        if (insn.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY) return true;
+    return false;
+}
+
+// The confinement check, independent of how the code was produced: every
+// memory access of a translated guest instruction is %gs-relative with a
+// 32-bit address, so it stays inside the guest's reservation.
+bool is_confined(const uint8_t* code, size_t length) {
+    static const ZydisDecoder decoder = [] {
+        ZydisDecoder d;
+        ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        return d;
+    }();
+    ZydisDecodedInstruction info;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, code, length, &info, ops)) || info.length != length)
+        return false;
+    for (size_t i = 0; i < info.operand_count; ++i) {
+        const ZydisDecodedOperand& op = ops[i];
+        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (op.reg.value == ZYDIS_REGISTER_RSP || op.reg.value == ZYDIS_REGISTER_R15 ||
+             op.reg.value == ZYDIS_REGISTER_RIP))
+            return false;  // stack, context or control: never a guest instruction's business
+        if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        if (op.mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
+            if (info.address_width != 32) return false;
+            continue;
+        }
+        if (op.mem.segment != ZYDIS_REGISTER_GS || info.address_width != 32) return false;
+    }
+    return true;
+}
+
+class BlockWriter {
+public:
+    BlockWriter(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links,
+                const SegmentBases& segments, const Translator::EntryFinder& find)
+        : memory_(memory), cache_(cache), links_(links), segments_(segments), find_(find),
+          out_(cache.writable(cache.cursor()), cache.cursor()) {}
+
+    Block write(uint32_t eip);
+
+private:
+    struct PendingExit {
+        uint64_t site;    // address of a rel32 field
+        uint32_t target;  // guest address it should reach
+    };
+
+    size_t fetchable_bytes(uint32_t eip) const;
+    bool translate_one(uint32_t& pc);
+    enum class Outcome { Continue, End, Refused };
+    Outcome translate_action(const Instruction& insn, x86::Decision decision, uint32_t eip, uint32_t next);
+    void record(uint32_t eip) { block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip}); }
+    void exit_with(uint32_t code, uint32_t exit_eip) {
+        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(exit_eip)});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(code)});
+        out_.jump(links_.exit_stub);
+    }
+    void fault(uint32_t eip, FaultKind kind) {
+        record(eip);
+        exit_with(EXIT_FAULT_BASE + uint32_t(kind), eip);
+    }
+    void jump_to_guest(uint32_t target) { pending_.push_back({out_.jump(0), target}); }
+    void push(ZydisEncoderOperand value) {  // faults before esp moves, as the CPU does
+        out_.guest_insn(ZYDIS_MNEMONIC_MOV, {mem(kGuestEsp, -4, 4), value});
+        out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, -4, 4)});
+    }
+    void adjust_esp(int64_t delta) { out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, delta, 4)}); }
+    bool load_target(const Instruction& insn) {
+        ZydisEncoderRequest r{};
+        r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+        r.mnemonic = ZYDIS_MNEMONIC_MOV;
+        r.operand_count = 2;
+        r.operands[0] = reg(kTarget);
+        r.operands[1] = to_host(insn.operands[0], segments_);
+        if (insn.operands[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+            r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+        }
+        return out_.encode(r);
+    }
+    bool copy(const Instruction& insn);
+    bool push_operand(const Instruction& insn);
+    bool pop_operand(const Instruction& insn);
+    bool read_segment(const Instruction& insn);
+    void finish_exits();
+
+    const GuestMemory& memory_;
+    CodeCache& cache_;
+    const RuntimeLinks& links_;
+    const SegmentBases& segments_;
+    const Translator::EntryFinder& find_;
+    Emitter out_;
+    Block block_;
+    std::vector<PendingExit> pending_;
+};
+
+size_t BlockWriter::fetchable_bytes(uint32_t eip) const {
+    size_t n = 0;
+    while (n < ZYDIS_MAX_INSTRUCTION_LENGTH && uint64_t(eip) + n < memory_.size() &&
+           (memory_.perms_at(uint32_t(eip + n)) & kExec))
+        ++n;
+    return n;
+}
+
+// Re-encodes an ordinary instruction for 64-bit mode, then checks the result.
+bool BlockWriter::copy(const Instruction& insn) {
+    if (has_hidden_memory(insn)) return false;
+    ZydisEncoderRequest r;
+    if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
+            &insn.info, insn.operands, insn.info.operand_count_visible, &r)))
+        return false;
+    r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    r.prefixes &= ~kSegmentAttributes;
+    bool memory = false, agen = false;
+    for (size_t i = 0; i < insn.operand_count(); ++i) {
+        const ZydisDecodedOperand& op = insn.operands[i];
+        if (op.type != ZYDIS_OPERAND_TYPE_REGISTER && op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        ZydisEncoderOperand converted = to_host(op, segments_);
+        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            r.operands[i].reg.value = converted.reg.value;
+        } else {
+            r.operands[i].mem = converted.mem;
+            (is_memory(op) ? memory : agen) = true;
+        }
+    }
+    if (memory) r.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    if (memory || agen) r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+    if (insn.info.operand_width == 32 && r.operand_size_hint == ZYDIS_OPERAND_SIZE_HINT_NONE)
+        r.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_32;
+    uint32_t start = out_.size();
+    if (!out_.encode(r)) return false;
+    const uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
+    return is_confined(written, out_.size() - start);
+}
+
+bool BlockWriter::push_operand(const Instruction& insn) {
+    const ZydisDecodedOperand& op = insn.operands[0];
+    if (insn.info.operand_width != 32) return false;
+    switch (op.type) {
+    case ZYDIS_OPERAND_TYPE_REGISTER:
+        push(reg(rename(op.reg.value)));
+        return true;
+    case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+        push(imm(int32_t(op.imm.value.u)));
+        return true;
+    case ZYDIS_OPERAND_TYPE_MEMORY: {
+        ZydisEncoderRequest r{};
+        r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+        r.mnemonic = ZYDIS_MNEMONIC_MOV;
+        r.operand_count = 2;
+        r.operands[0] = reg(kScratch);
+        r.operands[1] = to_host(op, segments_);
+        r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+        r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+        if (!out_.encode(r)) return false;
+        push(reg(kScratch));
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+bool BlockWriter::pop_operand(const Instruction& insn) {
+    const ZydisDecodedOperand& op = insn.operands[0];
+    if (insn.info.operand_width != 32 || op.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    ZydisRegister dst = rename(op.reg.value);
+    out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(dst), mem(kGuestEsp, 0, 4)});
+    if (dst != kGuestEsp) adjust_esp(4);  // pop esp: esp is the value read
+    return true;
+}
+
+// The selector values a Linux i386 program sees.
+uint16_t visible_selector(ZydisRegister segment) {
+    switch (segment) {
+    case ZYDIS_REGISTER_CS: return 0x23;
+    case ZYDIS_REGISTER_FS: case ZYDIS_REGISTER_GS: return 0;
+    default: return 0x2b;
+    }
+}
+
+bool BlockWriter::read_segment(const Instruction& insn) {
+    uint16_t value = visible_selector(insn.operands[1].reg.value);
+    const ZydisDecodedOperand& dst = insn.operands[0];
+    if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+        if (dst.size == 16) {
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
+        } else {
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
+        }
+        return true;
+    }
+    ZydisEncoderRequest r{};
+    r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    r.mnemonic = ZYDIS_MNEMONIC_MOV;
+    r.operand_count = 2;
+    r.operands[0] = to_host(dst, segments_);
+    r.operands[0].mem.size = 2;
+    r.operands[1] = imm(value);
+    r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
+    return out_.encode(r);
+}
+
+bool BlockWriter::translate_one(uint32_t& pc) {
+    const uint32_t eip = pc;
+    size_t available = fetchable_bytes(eip);
+    if (available == 0) {
+        fault(eip, FaultKind::PageFault);
+        return false;
+    }
+    Instruction insn;
+    switch (x86::decode(memory_.host_base() + eip, available, insn)) {
+    case x86::DecodeStatus::Ok: break;
+    case x86::DecodeStatus::Invalid: fault(eip, FaultKind::InvalidInstruction); return false;
+    case x86::DecodeStatus::TooLong: fault(eip, FaultKind::GeneralProtection); return false;
+    case x86::DecodeStatus::Truncated: fault(eip, FaultKind::PageFault); return false;
+    }
+    pc = eip + insn.length();
+    uint32_t mark = out_.size();
+    record(eip);
+    switch (translate_action(insn, x86::classify(insn), eip, pc)) {
+    case Outcome::Continue: return true;
+    case Outcome::End: return false;
+    case Outcome::Refused: break;
+    }
+    // No safe translation: whatever was written goes, and the guest faults here.
+    out_.truncate(mark);
+    block_.insns.pop_back();
+    fault(eip, FaultKind::InvalidInstruction);
+    return false;
+}
+
+// Emits the translation of one instruction (its record already made).
+BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86::Decision decision,
+                                                   uint32_t eip, uint32_t next) {
+    auto branch_target = [&] { return uint32_t(next + uint32_t(insn.operands[0].imm.value.s)); };
+    auto written = [](bool ok) { return ok ? Outcome::Continue : Outcome::Refused; };
+    constexpr Outcome kContinue = Outcome::Continue, kEnd = Outcome::End;
+    switch (decision.action) {
+    case Action::Copy:
+    case Action::StripSegment:
+        switch (insn.mnemonic()) {
+        case ZYDIS_MNEMONIC_PUSH: return written(push_operand(insn));
+        case ZYDIS_MNEMONIC_POP: return written(pop_operand(insn));
+        case ZYDIS_MNEMONIC_PUSHFD:
+            out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
+            out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});
+            push(reg(kScratch));
+            return kContinue;
+        case ZYDIS_MNEMONIC_LEAVE:
+            out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(ZYDIS_REGISTER_EBP, 0, 4)});
+            out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(ZYDIS_REGISTER_EBP, 4, 4)});
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EBP), reg(kScratch)});
+            return kContinue;
+        case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
+        case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW: case ZYDIS_MNEMONIC_STOSD:
+        case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_LODSD:
+        case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW: case ZYDIS_MNEMONIC_SCASD:
+        case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW: case ZYDIS_MNEMONIC_CMPSD:
+            if (has_visible_memory(insn)) break;  // SSE cmpsd/movsd: ordinary operands
+            exit_with(EXIT_EMULATE, eip);
+            return kEnd;
+        default:
+            break;
+        }
+        return written(copy(insn));
+    case Action::ReadSegment:
+        return written(read_segment(insn));
+    case Action::Popf:
+        out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(kGuestEsp, 0, 4)});
+        adjust_esp(4);
+        out_.insn(ZYDIS_MNEMONIC_AND, {reg(kScratch), imm(int32_t(~kTrapAndNestedTask))});
+        out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
+        out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
+        return kContinue;
+    case Action::Jump:
+        jump_to_guest(branch_target());
+        return kEnd;
+    case Action::JumpCond:
+        pending_.push_back({out_.jump_if(insn.info.opcode & 0x0f, 0), branch_target()});
+        jump_to_guest(next);
+        return kEnd;
+    case Action::LoopCond:
+        out_.byte(0x67);  // 32-bit address size: the counter is ecx
+        out_.byte(insn.info.opcode);
+        out_.byte(5);     // over the fall-through jump
+        jump_to_guest(next);
+        jump_to_guest(branch_target());
+        return kEnd;
+    case Action::Call:
+        push(imm(int32_t(next)));
+        jump_to_guest(branch_target());
+        return kEnd;
+    case Action::Return: {
+        out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kTarget), mem(kGuestEsp, 0, 4)});
+        uint32_t extra = insn.operand_count() ? uint32_t(insn.operands[0].imm.value.u) : 0;
+        adjust_esp(4 + int64_t(extra));
+        out_.jump(links_.lookup_stub);
+        return kEnd;
+    }
+    case Action::JumpIndirect:
+    case Action::CallIndirect:
+        if (!load_target(insn)) return Outcome::Refused;
+        if (decision.action == Action::CallIndirect) push(imm(int32_t(next)));
+        out_.jump(links_.lookup_stub);
+        return kEnd;
+    case Action::Syscall:
+        exit_with(EXIT_SYSCALL, next);
+        return kEnd;
+    case Action::Breakpoint:
+        exit_with(EXIT_BREAKPOINT, eip);
+        return kEnd;
+    case Action::Fault:
+        exit_with(EXIT_FAULT_BASE + uint32_t(decision.fault), eip);
+        return kEnd;
+    }
+    return kEnd;
+}
+
+void BlockWriter::finish_exits() {
+    for (const PendingExit& exit : pending_) {
+        uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
+        if (!target) {  // a stub that asks the host to translate and patch
+            target = out_.here();
+            exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target);
+        }
+        Emitter::patch_rel32(cache_.writable(exit.site), exit.site, target);
+    }
+}
+
+Block BlockWriter::write(uint32_t eip) {
+    block_.guest_eip = eip;
+    block_.host_entry = out_.here();
+    uint32_t pc = eip;
+    bool open = true;
+    for (int n = 0; open && n < kMaxInsnsPerBlock; ++n) open = translate_one(pc);
+    if (open) jump_to_guest(pc);
+    block_.host_body_end = out_.here();
+    finish_exits();
+    cache_.commit(out_.size());
+    return block_;
+}
+
+}  // namespace
+
+Block Translator::translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find) {
+    return BlockWriter(memory_, cache_, links_, segments, find).write(eip);
+}
+
+}  // namespace vx::dbt

@@ -1,0 +1,57 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "dbt/code_cache.h"
+#include "vx/guest_memory.h"
+
+namespace vx::dbt {
+
+struct InsnRecord {
+    uint32_t host_offset;  // from the block's start
+    uint32_t guest_eip;
+};
+
+struct Block {
+    uint32_t guest_eip = 0;
+    uint64_t host_entry = 0;
+    uint64_t host_body_end = 0;  // exit stubs follow; they never fault
+    std::vector<InsnRecord> insns;
+
+    // The guest instruction whose translation contains host address `pc`.
+    const InsnRecord* record_for(uint64_t pc) const;
+};
+
+// Shared code in the cache that blocks jump to.
+struct RuntimeLinks {
+    uint64_t exit_stub = 0;    // stores the guest state and leaves to the host
+    uint64_t lookup_stub = 0;  // r10d = guest target of an indirect branch
+};
+
+struct SegmentBases {
+    uint32_t fs = 0, gs = 0;
+};
+
+class Translator {
+public:
+    using EntryFinder = std::function<uint64_t(uint32_t guest_eip)>;  // 0: not translated
+
+    // `links` is read at each translation: it may be filled in after construction.
+    Translator(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links)
+        : memory_(memory), cache_(cache), links_(links) {}
+
+    static constexpr size_t kMaxBlockBytes = 16384;  // the cache must have this much free
+
+    // Translates the block at `eip`. Direct branches to blocks `find` knows are
+    // chained at once; the others exit to the host (EXIT_CODE_LIMIT + offset of
+    // the rel32 to patch) until patched.
+    Block translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find);
+
+private:
+    const GuestMemory& memory_;
+    CodeCache& cache_;
+    const RuntimeLinks& links_;
+};
+
+}  // namespace vx::dbt
