@@ -92,7 +92,8 @@ StringOpResult run_string_op(GuestMemory& memory, Registers& regs) {
     while (n < sizeof bytes && memory.read(regs.eip + uint32_t(n), bytes + n, 1)) ++n;
     Op op;
     unsigned size = 0;
-    if (x86::decode(bytes, n, insn) != x86::DecodeStatus::Ok || !op_of(insn.mnemonic(), op, size))
+    if (x86::decode(bytes, n, insn) != x86::DecodeStatus::Ok ||
+        insn.info.meta.category != ZYDIS_CATEGORY_STRINGOP || !op_of(insn.mnemonic(), op, size))
         return {false, regs.eip};
 
     const auto attributes = insn.info.attributes;

@@ -68,7 +68,11 @@ ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& b
         e.mem.size = uint16_t(op.size / 8);
         uint32_t disp = op.mem.disp.has_displacement ? uint32_t(op.mem.disp.value) : 0;
         if (is_memory(op)) disp += fold_segment_base(op.mem.segment, bases);
-        e.mem.displacement = int32_t(disp + uint32_t(extra_disp));
+        disp += uint32_t(extra_disp);
+        // An absolute address is given unsigned, so the encoder keeps it below
+        // 4 GiB (with a 32-bit address size where it must) instead of sign-extending.
+        bool absolute = e.mem.base == ZYDIS_REGISTER_NONE && e.mem.index == ZYDIS_REGISTER_NONE;
+        e.mem.displacement = absolute ? int64_t(disp) : int64_t(int32_t(disp));
         break;
     }
     case ZYDIS_OPERAND_TYPE_IMMEDIATE:
@@ -83,12 +87,6 @@ ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& b
 bool has_hidden_memory(const Instruction& insn) {
     for (size_t i = insn.operand_count(); i < insn.info.operand_count; ++i)
         if (is_memory(insn.operands[i])) return true;
-    return false;
-}
-
-bool has_visible_memory(const Instruction& insn) {
-    for (size_t i = 0; i < insn.operand_count(); ++i)
-        if (insn.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY) return true;
     return false;
 }
 
@@ -116,7 +114,11 @@ bool is_confined(const uint8_t* code, size_t length) {
             if (info.address_width != 32) return false;
             continue;
         }
-        if (op.mem.segment != ZYDIS_REGISTER_GS || info.address_width != 32) return false;
+        if (op.mem.segment != ZYDIS_REGISTER_GS) return false;
+        if (info.address_width == 32) continue;
+        // A 64-bit absolute [disp32] is sign-extended: confined only below 2 GiB.
+        bool absolute = op.mem.base == ZYDIS_REGISTER_NONE && op.mem.index == ZYDIS_REGISTER_NONE;
+        if (!absolute || op.mem.disp.value < 0 || op.mem.disp.value >= (int64_t(1) << 31)) return false;
     }
     return true;
 }
@@ -142,8 +144,8 @@ private:
     Outcome translate_action(const Instruction& insn, x86::Decision decision, uint32_t eip, uint32_t next);
     void record(uint32_t eip) { block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip}); }
     void exit_with(uint32_t code, uint32_t exit_eip) {
-        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(exit_eip)});
-        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(code)});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(int32_t(exit_eip))});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(int32_t(code))});
         out_.jump(links_.exit_stub);
     }
     void fault(uint32_t eip, FaultKind kind) {
@@ -209,16 +211,25 @@ bool BlockWriter::copy(const Instruction& insn) {
         ZydisEncoderOperand converted = to_host(op, segments_);
         if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
             r.operands[i].reg.value = converted.reg.value;
-        } else {
-            r.operands[i].mem = converted.mem;
-            (is_memory(op) ? memory : agen) = true;
+            continue;
         }
+        (is_memory(op) ? memory : agen) = true;
+        auto& m = converted.mem;
+        if (m.base == ZYDIS_REGISTER_NONE && m.index == ZYDIS_REGISTER_NONE &&
+            m.displacement >= (int64_t(1) << 31)) {
+            // x86-64 has no 32-bit absolute form for every instruction: address
+            // the upper half of the 4 GiB through a scratch base register.
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), imm(int32_t(uint32_t(m.displacement)))});
+            m.base = kScratch;
+            m.displacement = 0;
+        }
+        r.operands[i].mem = m;
     }
     if (memory) r.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
     if (memory || agen) r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
     if (insn.info.operand_width == 32 && r.operand_size_hint == ZYDIS_OPERAND_SIZE_HINT_NONE)
         r.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_32;
-    uint32_t start = out_.size();
+    uint32_t start = out_.size();  // the confinement check reads the instruction alone
     if (!out_.encode(r)) return false;
     const uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
     return is_confined(written, out_.size() - start);
@@ -344,16 +355,12 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(ZYDIS_REGISTER_EBP, 4, 4)});
             out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EBP), reg(kScratch)});
             return kContinue;
-        case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD:
-        case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW: case ZYDIS_MNEMONIC_STOSD:
-        case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_LODSD:
-        case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW: case ZYDIS_MNEMONIC_SCASD:
-        case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW: case ZYDIS_MNEMONIC_CMPSD:
-            if (has_visible_memory(insn)) break;  // SSE cmpsd/movsd: ordinary operands
-            exit_with(EXIT_EMULATE, eip);
-            return kEnd;
         default:
             break;
+        }
+        if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP) {
+            exit_with(EXIT_EMULATE, eip);
+            return kEnd;
         }
         return written(copy(insn));
     case Action::ReadSegment:

@@ -1,0 +1,110 @@
+/* String instructions: rep movs/stos (both directions, overlapping), lods,
+ * repne scas, repe cmps; prints the results as hex words. Exits 0. */
+        .text
+        .globl _start
+_start:
+        cld
+        /* rep stosl: fill dst with 0x11223344 x 16 */
+        mov $dst, %edi
+        mov $0x11223344, %eax
+        mov $16, %ecx
+        rep stosl
+        mov %edi, %eax
+        sub $dst, %eax
+        call report          /* 64 */
+        /* rep movsb: copy text into dst */
+        mov $text, %esi
+        mov $dst, %edi
+        mov $text_len, %ecx
+        rep movsb
+        mov dst, %eax
+        call report          /* first 4 bytes of text */
+        /* overlapping forward movsb replicates the first byte */
+        mov $dst, %esi
+        lea 1(%esi), %edi
+        mov $8, %ecx
+        rep movsb
+        mov dst+4, %eax
+        call report
+        /* backwards: std; rep movsl */
+        std
+        mov $text+12, %esi
+        mov $dst+12, %edi
+        mov $4, %ecx
+        rep movsl
+        cld
+        mov %esi, %eax
+        sub $text, %eax
+        call report
+        /* repne scasb: find 'q' */
+        mov $text, %edi
+        mov $'q', %al
+        mov $text_len, %ecx
+        repne scasb
+        pushf
+        mov %edi, %eax
+        sub $text, %eax
+        call report
+        pop %eax
+        and $0x8d5, %eax
+        call report          /* flags after the scan */
+        /* repe cmpsb: compare text with itself shifted */
+        mov $text, %esi
+        mov $text2, %edi
+        mov $text_len, %ecx
+        repe cmpsb
+        pushf
+        mov %ecx, %eax
+        call report
+        pop %eax
+        and $0x8d5, %eax
+        call report
+        /* lodsw */
+        mov $text, %esi
+        xor %eax, %eax
+        lodsw
+        call report
+        /* single stosb with DF=1 */
+        std
+        mov $dst+10, %edi
+        mov $0x7a, %al
+        stosb
+        cld
+        mov %edi, %eax
+        sub $dst, %eax
+        call report
+        mov $1, %eax
+        xor %ebx, %ebx
+        int $0x80
+
+/* report: prints eax as 8 hex digits and a newline */
+report:
+        push %ebx
+        push %esi
+        mov $hexbuf+7, %esi
+        mov $8, %ecx
+1:      mov %eax, %ebx
+        and $15, %ebx
+        movb digits(%ebx), %bl
+        mov %bl, (%esi)
+        dec %esi
+        shr $4, %eax
+        loop 1b
+        mov $4, %eax
+        mov $1, %ebx
+        mov $hexbuf, %ecx
+        mov $9, %edx
+        int $0x80
+        pop %esi
+        pop %ebx
+        ret
+
+        .data
+digits: .ascii "0123456789abcdef"
+hexbuf: .ascii "00000000\n"
+text:   .ascii "the quick brown fox jumps"
+        text_len = . - text
+text2:  .ascii "the quick brOwn fox jumps"
+        .bss
+dst:    .space 256
+        .section .note.GNU-stack,"",@progbits

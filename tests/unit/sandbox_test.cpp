@@ -1,0 +1,182 @@
+// Runs a few hand-assembled i386 instructions in a Sandbox and checks the
+// registers and events that come back: the engine seen through its API.
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "vx/sandbox.h"
+
+namespace {
+
+constexpr uint32_t kCode = 0x10000;
+constexpr uint32_t kData = 0x20000;
+constexpr uint32_t kStackTop = 0x40000;
+
+class SandboxTest : public ::testing::Test {
+protected:
+    SandboxTest() : sandbox_(vx::SandboxOptions{.memory_size = 16u << 20}) {
+        auto& memory = sandbox_.memory();
+        memory.map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+        memory.map(kData, 0x1000, vx::kRead | vx::kWrite);
+        memory.map(kStackTop - 0x10000, 0x10000, vx::kRead | vx::kWrite);
+        sandbox_.registers().esp = kStackTop;
+    }
+
+    // Places `code` at kCode followed by `int $0x80`, and runs to that syscall.
+    vx::Event run(std::vector<uint8_t> code) {
+        code.push_back(0xcd);
+        code.push_back(0x80);
+        EXPECT_TRUE(sandbox_.memory().write(kCode, code.data(), code.size()));
+        sandbox_.registers().eip = kCode;
+        return sandbox_.run();
+    }
+
+    vx::Sandbox sandbox_;
+    vx::Registers& regs() { return sandbox_.registers(); }
+};
+
+TEST_F(SandboxTest, ArithmeticReachesTheSyscall) {
+    // mov eax, 5; mov ebx, 7; imul eax, ebx; add eax, 1
+    auto event = run({0xb8, 5, 0, 0, 0, 0xbb, 7, 0, 0, 0, 0x0f, 0xaf, 0xc3, 0x83, 0xc0, 0x01});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 36u);
+    EXPECT_EQ(regs().ebx, 7u);
+    EXPECT_EQ(regs().eip, kCode + 18);
+}
+
+TEST_F(SandboxTest, PushPopAndEspAreTheGuests) {
+    // push 0x1234; push esp; pop ecx; pop edx
+    auto event = run({0x68, 0x34, 0x12, 0, 0, 0x54, 0x59, 0x5a});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().edx, 0x1234u);
+    EXPECT_EQ(regs().ecx, kStackTop - 4);  // push esp pushes the value before the push
+    EXPECT_EQ(regs().esp, kStackTop);
+}
+
+TEST_F(SandboxTest, FlagsSurviveTranslation) {
+    // stc; mov eax, 0; adc eax, 0 (CF into eax); cmp eax, 1 (ZF set)
+    auto event = run({0xf9, 0xb8, 0, 0, 0, 0, 0x83, 0xd0, 0x00, 0x83, 0xf8, 0x01});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 1u);
+    EXPECT_TRUE(regs().eflags & (1u << 6));
+}
+
+TEST_F(SandboxTest, UnmappedLoadIsAPreciseFault) {
+    // mov ebx, 3; mov eax, [0x500000]
+    auto event = run({0xbb, 3, 0, 0, 0, 0xa1, 0, 0, 0x50, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(event.fault.eip, kCode + 5);
+    ASSERT_TRUE(event.fault.address.has_value());
+    EXPECT_EQ(*event.fault.address, 0x500000u);
+    EXPECT_EQ(regs().ebx, 3u);
+    EXPECT_EQ(regs().eip, kCode + 5);
+}
+
+TEST_F(SandboxTest, AccessBeyondGuestMemoryIsContained) {
+    // mov eax, [0xfffffffe]: wraps nowhere, lands in the reservation's guard
+    auto event = run({0xa1, 0xfe, 0xff, 0xff, 0xff});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::SegmentBounds);
+    EXPECT_EQ(event.fault.eip, kCode);
+}
+
+TEST_F(SandboxTest, StoreToTheTopOfTheAddressSpaceIsContained) {
+    // mov dword [0xfffffff0], 1
+    auto event = run({0xc7, 0x05, 0xf0, 0xff, 0xff, 0xff, 1, 0, 0, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::SegmentBounds);
+    EXPECT_EQ(*event.fault.address, 0xfffffff0u);
+}
+
+TEST_F(SandboxTest, WriteToReadOnlyPageFaults) {
+    sandbox_.memory().protect(kData, 0x1000, vx::kRead);
+    // mov dword [0x20000], 1
+    auto event = run({0xc7, 0x05, 0, 0, 2, 0, 1, 0, 0, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(*event.fault.address, kData);
+}
+
+TEST_F(SandboxTest, DivideByZeroIsADivideError) {
+    // xor ecx, ecx; div ecx
+    auto event = run({0x31, 0xc9, 0xf7, 0xf1});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::DivideError);
+    EXPECT_EQ(event.fault.eip, kCode + 2);
+}
+
+TEST_F(SandboxTest, PrivilegedInstructionNeverRuns) {
+    auto event = run({0xfa});  // cli
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PrivilegedInstruction);
+    EXPECT_EQ(event.fault.eip, kCode);
+}
+
+TEST_F(SandboxTest, BreakpointReportsTheInstructionAndResumesAfterIt) {
+    auto event = run({0xcc});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::Breakpoint);
+    EXPECT_EQ(event.fault.eip, kCode);
+    EXPECT_EQ(regs().eip, kCode + 1);
+    EXPECT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);  // continues to the int $0x80
+}
+
+TEST_F(SandboxTest, ExecutingDataIsAFetchFault) {
+    regs().eip = kData;
+    auto event = sandbox_.run();
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(event.fault.eip, kData);
+}
+
+TEST_F(SandboxTest, IndirectJumpToAnyAddressStaysInTheGuest) {
+    // mov eax, 0xfffffff0; jmp eax
+    auto event = run({0xb8, 0xf0, 0xff, 0xff, 0xff, 0xff, 0xe0});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(event.fault.eip, 0xfffffff0u);
+}
+
+TEST_F(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
+    uint32_t value = 0xcafef00d;
+    sandbox_.memory().write(kData + 0x10, &value, 4);
+    sandbox_.set_segment_base(vx::SegmentRegister::gs, kData);
+    // mov eax, gs:[0x10]
+    auto event = run({0x65, 0xa1, 0x10, 0, 0, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, value);
+}
+
+TEST_F(SandboxTest, ResumesAfterASyscall) {
+    // mov eax, 1; int 0x80; add eax, 1 (then the final int 0x80)
+    auto event = run({0xb8, 1, 0, 0, 0, 0xcd, 0x80, 0x83, 0xc0, 0x01});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 1u);
+    regs().eax = 41;  // as a host servicing the call would set the result
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 42u);
+}
+
+TEST(Sandboxes, RunOnSeveralThreadsAtOnce) {
+    constexpr int kThreads = 4;
+    std::vector<uint32_t> results(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([t, &results] {
+            vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+            sandbox.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+            // mov ecx, 2000000; mov eax, t; loop: add eax, 3; dec ecx; jnz loop; int 0x80
+            uint8_t code[] = {0xb9, 0x80, 0x84, 0x1e, 0x00, 0xb8, uint8_t(t), 0, 0, 0,
+                              0x83, 0xc0, 0x03, 0x49, 0x75, 0xfa, 0xcd, 0x80};
+            sandbox.memory().write(kCode, code, sizeof code);
+            sandbox.registers().eip = kCode;
+            if (sandbox.run().kind == vx::EventKind::Syscall) results[t] = sandbox.registers().eax;
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(results[t], uint32_t(t) + 3u * 2000000u);
+}
+
+}  // namespace
