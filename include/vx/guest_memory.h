@@ -42,12 +42,14 @@ public:
     bool read(uint32_t addr, void* dst, size_t length) const;
     bool write(uint32_t addr, const void* src, size_t length);
 
-    // Counts changes that removed execute permission or unmapped executable
-    // pages, so engines know when translations may be stale.
+    // Counts changes that may make translations stale: execute permission
+    // removed, executable pages unmapped or written by the host. (Writes by
+    // the guest itself are not seen here.)
     uint64_t exec_generation() const { return exec_generation_; }
 
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
+    bool touches_exec(uint32_t addr, size_t length) const;
 
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;

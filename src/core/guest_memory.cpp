@@ -95,7 +95,14 @@ bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {
 bool GuestMemory::write(uint32_t addr, const void* src, size_t length) {
     if (!accessible(addr, length, kWrite)) return false;
     std::memcpy(base_ + addr, src, length);
+    if (length && touches_exec(addr, length)) ++exec_generation_;  // translations may be stale
     return true;
+}
+
+bool GuestMemory::touches_exec(uint32_t addr, size_t length) const {
+    for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
+        if (perms_[p] & kExec) return true;
+    return false;
 }
 
 }  // namespace vx

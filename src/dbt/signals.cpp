@@ -37,7 +37,11 @@ void chain_to_previous(int signo, siginfo_t* info, void* uc) {
     }
 }
 
-void on_fault_signal(int signo, siginfo_t* info, void* uc) {
+}  // namespace
+
+extern "C" void vx_dbt_signal_entry(int signo, siginfo_t* info, void* uc);
+
+extern "C" void vx_dbt_on_fault_signal(int signo, siginfo_t* info, void* uc) {
     auto* context = static_cast<ucontext_t*>(uc);
     auto pc = uint64_t(context->uc_mcontext.gregs[REG_RIP]);
     DbtEngine* engine = running_engine;
@@ -45,10 +49,12 @@ void on_fault_signal(int signo, siginfo_t* info, void* uc) {
     chain_to_previous(signo, info, uc);
 }
 
+namespace {
+
 void install_handlers() {
     struct sigaction action;
     std::memset(&action, 0, sizeof action);
-    action.sa_sigaction = on_fault_signal;
+    action.sa_sigaction = vx_dbt_signal_entry;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (int signo : kFaultSignals) sigaction(signo, &action, &previous_actions[signo]);

@@ -350,6 +350,12 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});
             push(reg(kScratch));
             return kContinue;
+        case ZYDIS_MNEMONIC_ENTER:
+            if (insn.operands[1].imm.value.u != 0) return Outcome::Refused;  // nested frames
+            push(reg(ZYDIS_REGISTER_EBP));
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EBP), reg(kGuestEsp)});
+            adjust_esp(-int64_t(insn.operands[0].imm.value.u));
+            return kContinue;
         case ZYDIS_MNEMONIC_LEAVE:
             out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(ZYDIS_REGISTER_EBP, 0, 4)});
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(ZYDIS_REGISTER_EBP, 4, 4)});

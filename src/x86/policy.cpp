@@ -103,6 +103,8 @@ bool is_near_operand_branch(const Instruction& insn) {
 }
 
 Decision classify_control(const Instruction& insn) {
+    if (insn.info.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
+        return fault(FaultKind::PrivilegedInstruction, "far transfer");
     const ZydisDecodedOperand& target = insn.operands[0];
     bool far = target.type == ZYDIS_OPERAND_TYPE_POINTER ||
                (target.type == ZYDIS_OPERAND_TYPE_MEMORY &&

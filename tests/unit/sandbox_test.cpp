@@ -159,6 +159,40 @@ TEST_F(SandboxTest, ResumesAfterASyscall) {
     EXPECT_EQ(regs().eax, 42u);
 }
 
+TEST_F(SandboxTest, HostControlStateSurvivesAHostileGuest) {
+    uint32_t host_mxcsr_before = 0, host_mxcsr_after = 0;
+    uint16_t host_fcw_before = 0, host_fcw_after = 0;
+    __asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(host_mxcsr_before), "=m"(host_fcw_before));
+    // std; pushfd; or dword [esp], 0x40000 (AC); popfd;
+    // mov dword [0x20000], 0xffc0 (all exceptions unmasked, FTZ+DAZ); ldmxcsr [0x20000];
+    // mov word [0x20004], 0x0040; fldcw [0x20004]
+    auto event = run({0xfd, 0x9c, 0x81, 0x0c, 0x24, 0, 0, 4, 0, 0x9d,
+                      0xc7, 0x05, 0, 0, 2, 0, 0xc0, 0xff, 0, 0,
+                      0x0f, 0xae, 0x15, 0, 0, 2, 0,
+                      0x66, 0xc7, 0x05, 4, 0, 2, 0, 0x40, 0,
+                      0xd9, 0x2d, 4, 0, 2, 0});
+    __asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(host_mxcsr_after), "=m"(host_fcw_after));
+    uint64_t host_flags;
+    __asm__ volatile("pushfq; pop %0" : "=r"(host_flags));
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(host_mxcsr_after, host_mxcsr_before);
+    EXPECT_EQ(host_fcw_after, host_fcw_before);
+    EXPECT_FALSE(host_flags & (1u << 10)) << "DF leaked to the host";
+    EXPECT_FALSE(host_flags & (1u << 18)) << "AC leaked to the host";
+    EXPECT_TRUE(regs().eflags & (1u << 10)) << "the guest keeps its own DF";
+
+    // The guest's own control state is still there when it runs again:
+    // stmxcsr [0x20008]; fnstcw [0x2000c]
+    auto again = run({0x0f, 0xae, 0x1d, 8, 0, 2, 0, 0xd9, 0x3d, 0x0c, 0, 2, 0});
+    ASSERT_EQ(again.kind, vx::EventKind::Syscall);
+    uint32_t guest_mxcsr = 0;
+    uint16_t guest_fcw = 0;
+    sandbox_.memory().read(kData + 8, &guest_mxcsr, 4);
+    sandbox_.memory().read(kData + 12, &guest_fcw, 2);
+    EXPECT_EQ(guest_mxcsr & 0xffc0, 0xffc0u);
+    EXPECT_EQ(guest_fcw & 0x3f, 0u) << "x87 exceptions unmasked, as the guest set them";
+}
+
 TEST(Sandboxes, RunOnSeveralThreadsAtOnce) {
     constexpr int kThreads = 4;
     std::vector<uint32_t> results(kThreads);

@@ -1,0 +1,9 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        mov $buf, %edi
+        insb
+        .bss
+buf:    .space 4
+        .text
+        ESCAPED

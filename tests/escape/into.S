@@ -1,0 +1,7 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        mov $0x7fffffff, %eax
+        add $1, %eax
+        into
+        ESCAPED

@@ -1,0 +1,8 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        pushf
+        push $0x33
+        push $0
+        iret
+        ESCAPED

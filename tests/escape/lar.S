@@ -1,0 +1,6 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        mov $0x23, %eax
+        lar %eax, %ebx
+        ESCAPED

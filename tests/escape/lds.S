@@ -1,0 +1,9 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        lds farptr, %eax
+        .data
+farptr: .long 0
+        .word 0x2b
+        .text
+        ESCAPED

@@ -1,0 +1,6 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        mov $0x2b, %eax
+        mov %eax, %ss
+        ESCAPED

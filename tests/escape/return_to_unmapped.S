@@ -1,0 +1,6 @@
+/* vx-expect: 139 page fault */
+#include "escape.inc"
+_start:
+        push $0x00001000
+        ret
+        ESCAPED

@@ -1,0 +1,8 @@
+/* vx-expect: 139 access beyond guest memory */
+#include "escape.inc"
+_start:
+        mov $0xfffffff8, %esp
+        push %eax
+        push %eax
+        push %eax
+        ESCAPED

@@ -1,0 +1,5 @@
+/* vx-expect: 139 privileged instruction */
+#include "escape.inc"
+_start:
+        syscall
+        ESCAPED

@@ -1,0 +1,5 @@
+/* vx-expect: 132 invalid instruction */
+#include "escape.inc"
+_start:
+        .byte 0x64, 0x65, 0x8b, 0x00
+        ESCAPED

@@ -1,0 +1,6 @@
+/* vx-expect: 139 access beyond guest memory */
+#include "escape.inc"
+_start:
+        mov $0xffffffff, %ebx
+        mov (%ebx), %eax
+        ESCAPED

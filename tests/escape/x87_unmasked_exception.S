@@ -1,0 +1,14 @@
+/* vx-expect: 136 floating-point exception */
+#include "escape.inc"
+_start:
+        fninit
+        movw $0x0370, cw
+        fldcw cw
+        fldz
+        fld1
+        fdivp
+        fwait
+        .bss
+cw:     .space 2
+        .text
+        ESCAPED
