@@ -350,6 +350,35 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});
             push(reg(kScratch));
             return kContinue;
+        case ZYDIS_MNEMONIC_XLAT:  // al = [ebx + al]
+            out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(kScratch), reg(ZYDIS_REGISTER_AL)});
+            out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch), mem(ZYDIS_REGISTER_EBX, 0, 4, kScratch, 1)});
+            out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_AL), mem(kScratch, 0, 1)});
+            return kContinue;
+        case ZYDIS_MNEMONIC_PUSHAD: {
+            if (insn.info.operand_width != 32) return Outcome::Refused;
+            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), reg(kGuestEsp)});
+            const ZydisRegister order[8] = {ZYDIS_REGISTER_EAX, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_EDX,
+                                            ZYDIS_REGISTER_EBX, kScratch, ZYDIS_REGISTER_EBP,
+                                            ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EDI};
+            for (int i = 0; i < 8; ++i)
+                out_.guest_insn(ZYDIS_MNEMONIC_MOV, {mem(kGuestEsp, -4 * (i + 1), 4), reg(order[i])});
+            adjust_esp(-32);
+            return kContinue;
+        }
+        case ZYDIS_MNEMONIC_POPAD: {
+            if (insn.info.operand_width != 32) return Outcome::Refused;
+            // Touch both ends first: a fault then leaves every register as it was.
+            out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(kGuestEsp, 28, 4)});
+            const ZydisRegister order[8] = {ZYDIS_REGISTER_EDI, ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EBP,
+                                            ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_EBX, ZYDIS_REGISTER_EDX,
+                                            ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_EAX};
+            for (int i = 0; i < 8; ++i)
+                if (order[i] != ZYDIS_REGISTER_NONE)
+                    out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(order[i]), mem(kGuestEsp, 4 * i, 4)});
+            adjust_esp(32);
+            return kContinue;
+        }
         case ZYDIS_MNEMONIC_ENTER:
             if (insn.operands[1].imm.value.u != 0) return Outcome::Refused;  // nested frames
             push(reg(ZYDIS_REGISTER_EBP));
