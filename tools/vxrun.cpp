@@ -1,11 +1,13 @@
 // vxrun: run a static i386 Linux program inside a vx sandbox.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "os/linux_minimal.h"
@@ -29,21 +31,59 @@ uint64_t parse_size(const std::string& text) {
     return value;
 }
 
+// Reads the whole program file; on failure returns vxrun's exit status for it.
+int read_program(const std::string& path, std::vector<uint8_t>& contents) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        std::fprintf(stderr, "vxrun: %s: %s\n", path.c_str(), std::strerror(e));
+        return e == ENOENT ? kExitNotFound : kExitNotRunnable;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        std::fprintf(stderr, "vxrun: %s: not a regular file\n", path.c_str());
+        close(fd);
+        return kExitNotRunnable;
+    }
+    contents.resize(size_t(st.st_size));
+    size_t done = 0;
+    while (done < contents.size()) {
+        ssize_t n = read(fd, contents.data() + done, contents.size() - done);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR) continue;
+            std::fprintf(stderr, "vxrun: %s: cannot read: %s\n", path.c_str(),
+                         n < 0 ? std::strerror(errno) : "file shrank");
+            close(fd);
+            return kExitNotRunnable;
+        }
+        done += size_t(n);
+    }
+    close(fd);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
-    std::string program;
     std::string memory = "512M";
     app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
-    app.add_option("program", program, "the static i386 ELF executable")->required();
-    app.prefix_command();  // everything after PROGRAM belongs to the guest
+    // Options come first; PROGRAM and everything after it belong to the guest.
+    app.prefix_command();
+    app.footer("Usage: vxrun [OPTIONS] PROGRAM [ARGS...]");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int code = app.exit(e);
         return code == 0 ? 0 : kExitUsage;
     }
+    std::vector<std::string> guest_argv = app.remaining();
+    if (guest_argv.empty() || guest_argv[0].starts_with("-")) {
+        std::fprintf(stderr, "vxrun: %s\nRun with --help for more information.\n",
+                     guest_argv.empty() ? "PROGRAM is required" : ("unknown option " + guest_argv[0]).c_str());
+        return kExitUsage;
+    }
+    const std::string program = guest_argv[0];
 
     vx::SandboxOptions options;
     try {
@@ -53,15 +93,8 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
 
-    std::ifstream in(program, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), std::strerror(errno));
-        return errno == ENOENT ? kExitNotFound : kExitNotRunnable;
-    }
-    std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-
-    std::vector<std::string> guest_argv{program};
-    for (const std::string& arg : app.remaining()) guest_argv.push_back(arg);
+    std::vector<uint8_t> file;
+    if (int status = read_program(program, file)) return status;
 
     try {
         vx::Sandbox sandbox(options);

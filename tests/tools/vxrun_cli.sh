@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# vxrun_cli.sh VXRUN HELLO: vxrun's exit-status contract for every kind of bad
+# input, and the bundled example's output.
+set -u
+vxrun=$1 hello=$2
+failures=0 checks=0
+scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
+
+# expect STATUS PATTERN -- ARGS...: runs vxrun ARGS, checks status and that
+# stdout+stderr match the extended regex PATTERN.
+expect() {
+    local want=$1 pattern=$2; shift 3
+    local out got
+    out=$("$vxrun" "$@" 2>&1 </dev/null); got=$?
+    checks=$((checks + 1))
+    if [ "$got" -ne "$want" ] || ! grep -Eq -- "$pattern" <<<"$out"; then
+        echo "FAIL: vxrun $* -> status $got (want $want), output: $out"
+        failures=$((failures + 1))
+    fi
+}
+
+printf 'just text\n' >"$scratch/text"
+printf '\177ELF' >"$scratch/truncated"
+mkdir "$scratch/dir"
+
+expect 0   "Hello from inside the vx sandbox!"      -- "$hello"
+expect 0   "argument: two words"                    -- "$hello" "two words"
+expect 0   "argument: --memory"                     -- "$hello" --memory
+expect 2   "PROGRAM is required"                    --
+expect 2   "unknown option --no-such-flag"          -- --no-such-flag "$hello"
+expect 2   "bad --memory"                           -- --memory lots "$hello"
+expect 0   "Usage|usage"                            -- --help
+expect 127 "No such file"                           -- "$scratch/missing"
+expect 126 "not an ELF file"                        -- "$scratch/text"
+expect 126 "truncated ELF header"                   -- "$scratch/truncated"
+expect 126 "not a regular file"                     -- "$scratch/dir"
+expect 126 "not a 32-bit ELF"                       -- /bin/true
+expect 126 "beyond guest memory"                    -- --memory 16M "$hello"
+expect 125 "guest memory size"                      -- --memory 5000M "$hello"
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
