@@ -1,6 +1,7 @@
 #include "dbt/translator.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "dbt/emitter.h"
 #include "dbt/runtime_layout.h"
@@ -231,8 +232,18 @@ bool BlockWriter::copy(const Instruction& insn) {
         r.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_32;
     uint32_t start = out_.size();  // the confinement check reads the instruction alone
     if (!out_.encode(r)) return false;
-    const uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
-    return is_confined(written, out_.size() - start);
+    uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
+    size_t length = out_.size() - start;
+    if (is_confined(written, length)) return true;
+    // The encoder gives vector-indexed (VSIB) addresses no 32-bit address
+    // size of their own: prefix one, then check again.
+    if (length >= ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
+    uint8_t encoded[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    std::memcpy(encoded, written, length);
+    out_.truncate(start);
+    out_.byte(0x67);
+    out_.bytes(encoded, uint32_t(length));
+    return is_confined(written, length + 1);
 }
 
 bool BlockWriter::push_operand(const Instruction& insn) {
