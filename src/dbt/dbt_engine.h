@@ -15,7 +15,7 @@ struct RuntimeContext;
 
 // i386 guest code translated to x86-64 code whose every guest memory access
 // is %gs-relative with a 32-bit address: confined to the guest's 4 GiB
-// reservation by arithmetic. See docs/host-without-compat-mode.md.
+// reservation by arithmetic. See docs/dbt-engine.md.
 class DbtEngine final : public Engine {
 public:
     explicit DbtEngine(GuestMemory& memory);
