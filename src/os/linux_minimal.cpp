@@ -17,6 +17,18 @@ constexpr uint32_t kMaxTransfer = 1u << 20;
 
 uint32_t negated(int error) { return uint32_t(-error); }
 
+// read or write on fds 0-2: ebx = fd, ecx = guest buffer, edx = length. The
+// buffer must lie in guest memory with `needed` permission, or -EFAULT.
+template <typename Io>
+uint32_t transfer(GuestMemory& memory, const Registers& r, Perm needed, Io io) {
+    int fd = int(r.ebx);
+    if (fd < 0 || fd > 2) return negated(EBADF);
+    uint32_t length = std::min(r.edx, kMaxTransfer);
+    if (!memory.accessible(r.ecx, length, needed)) return negated(EFAULT);
+    ssize_t n = io(fd, memory.host_base() + r.ecx, length);
+    return n < 0 ? negated(errno) : uint32_t(n);
+}
+
 }  // namespace
 
 bool LinuxMinimal::service_syscall(int& exit_status) {
@@ -27,24 +39,12 @@ bool LinuxMinimal::service_syscall(int& exit_status) {
     case kSysExitGroup:
         exit_status = int(r.ebx & 0xff);
         return true;
-    case kSysWrite: {
-        int fd = int(r.ebx);
-        if (fd < 0 || fd > 2) { r.eax = negated(EBADF); break; }
-        uint32_t length = std::min(r.edx, kMaxTransfer);
-        if (!memory.accessible(r.ecx, length, kRead)) { r.eax = negated(EFAULT); break; }
-        ssize_t n = ::write(fd, memory.host_base() + r.ecx, length);
-        r.eax = n < 0 ? negated(errno) : uint32_t(n);
+    case kSysWrite:
+        r.eax = transfer(memory, r, kRead, [](int fd, void* p, size_t n) { return ::write(fd, p, n); });
         break;
-    }
-    case kSysRead: {
-        int fd = int(r.ebx);
-        if (fd < 0 || fd > 2) { r.eax = negated(EBADF); break; }
-        uint32_t length = std::min(r.edx, kMaxTransfer);
-        if (!memory.accessible(r.ecx, length, kWrite)) { r.eax = negated(EFAULT); break; }
-        ssize_t n = ::read(fd, memory.host_base() + r.ecx, length);
-        r.eax = n < 0 ? negated(errno) : uint32_t(n);
+    case kSysRead:
+        r.eax = transfer(memory, r, kWrite, [](int fd, void* p, size_t n) { return ::read(fd, p, n); });
         break;
-    }
     default:
         r.eax = negated(ENOSYS);
         break;

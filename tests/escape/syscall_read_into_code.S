@@ -1,13 +1,11 @@
-/* vx-expect: 0  */
+/* vx-expect: 0 */
 #include "escape.inc"
+/* read(0, _start, 16): code pages are not writable: -EFAULT. */
 _start:
         mov $3, %eax
         xor %ebx, %ebx
         mov $_start, %ecx
         mov $16, %edx
         int $0x80
-        cmp $-14, %eax
-        jne 1f
-        EXIT 0
-1:      EXIT 1
+        EXIT_IF_EAX -14
         ESCAPED

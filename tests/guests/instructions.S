@@ -169,29 +169,9 @@ _start:
 rep_ret:
         rep ret
 
-/* report: prints eax as 8 hex digits and a newline, preserving registers */
-report:
-        pusha
-        mov $hexbuf+7, %esi
-        mov $8, %ecx
-1:      mov %eax, %ebx
-        and $15, %ebx
-        movb digits(%ebx), %bl
-        mov %bl, (%esi)
-        dec %esi
-        shr $4, %eax
-        loop 1b
-        mov $4, %eax
-        mov $1, %ebx
-        mov $hexbuf, %ecx
-        mov $9, %edx
-        int $0x80
-        popa
-        ret
+#include "report.inc"
 
         .data
-digits: .ascii "0123456789abcdef"
-hexbuf: .ascii "00000000\n"
 value:  .long 0xdecafbad
 table:  .byte 10, 20, 30, 40, 50
         .section .note.GNU-stack,"",@progbits

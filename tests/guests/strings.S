@@ -77,31 +77,9 @@ _start:
         xor %ebx, %ebx
         int $0x80
 
-/* report: prints eax as 8 hex digits and a newline */
-report:
-        push %ebx
-        push %esi
-        mov $hexbuf+7, %esi
-        mov $8, %ecx
-1:      mov %eax, %ebx
-        and $15, %ebx
-        movb digits(%ebx), %bl
-        mov %bl, (%esi)
-        dec %esi
-        shr $4, %eax
-        loop 1b
-        mov $4, %eax
-        mov $1, %ebx
-        mov $hexbuf, %ecx
-        mov $9, %edx
-        int $0x80
-        pop %esi
-        pop %ebx
-        ret
+#include "report.inc"
 
         .data
-digits: .ascii "0123456789abcdef"
-hexbuf: .ascii "00000000\n"
 text:   .ascii "the quick brown fox jumps"
         text_len = . - text
 text2:  .ascii "the quick brOwn fox jumps"
