@@ -11,7 +11,7 @@ __attribute__((noinline, noclone)) static u32 step2(u32 x, u32 i) {
 }
 
 int main(int argc, char** argv) {
-    u32 n = bench_iterations(argc, argv, 100000000);
+    u32 n = bench_iterations(argc, argv, 150000000);
     u32 x = bench_opaque(1);
     for (u32 i = 0; i < n; ++i) {
         x = step(x, i);

@@ -16,7 +16,7 @@ __attribute__((noinline, noclone)) static u32 op7(u32 a, u32 b) { return a * 265
 op_fn bench_ops[8] = {op0, op1, op2, op3, op4, op5, op6, op7};
 
 int main(int argc, char** argv) {
-    u32 n = bench_iterations(argc, argv, 100000000);
+    u32 n = bench_iterations(argc, argv, 150000000);
     u32 x = bench_opaque(7);
     for (u32 i = 0; i < n; ++i) x = bench_ops[i & 7](x, i);
     vx_report("iterations", n);

@@ -9,7 +9,7 @@ __attribute__((noinline, noclone)) static u32 fib(u32 n) {
 }
 
 int main(int argc, char** argv) {
-    u32 n = bench_iterations(argc, argv, 400);
+    u32 n = bench_iterations(argc, argv, 1000);
     u64 sum = 0;
     for (u32 i = 0; i < n; ++i) sum += fib(bench_opaque(FIB_N) + (i & 1));
     vx_report("iterations", n);

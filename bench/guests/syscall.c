@@ -4,7 +4,7 @@
 #include "bench.h"
 
 int main(int argc, char** argv) {
-    u32 n = bench_iterations(argc, argv, 1000000);
+    u32 n = bench_iterations(argc, argv, 200000);
     char buf[4] = {0};
     u32 nonzero = 0;
     for (u32 i = 0; i < n; ++i) {

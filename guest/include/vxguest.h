@@ -7,16 +7,28 @@
 typedef unsigned int u32;
 typedef unsigned long long u64;
 
-static inline int vx_syscall3(int nr, int a, int b, int c) {
-    int ret;
+#ifdef __x86_64__
+/* Built for x86-64 (bench/'s native reference builds): the same calls through
+ * `syscall` with x86-64 numbers. */
+static inline long vx_syscall3(long nr, long a, long b, long c) {
+    long ret;
+    __asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+    return ret;
+}
+enum { VX_SYS_READ = 0, VX_SYS_WRITE = 1, VX_SYS_EXIT = 60 };
+#else
+static inline long vx_syscall3(long nr, long a, long b, long c) {
+    long ret;
     __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
     return ret;
 }
+enum { VX_SYS_READ = 3, VX_SYS_WRITE = 4, VX_SYS_EXIT = 1 };
+#endif
 
-static inline int vx_write(int fd, const void* buf, u32 len) { return vx_syscall3(4, fd, (int)buf, (int)len); }
-static inline int vx_read(int fd, void* buf, u32 len) { return vx_syscall3(3, fd, (int)buf, (int)len); }
+static inline int vx_write(int fd, const void* buf, u32 len) { return (int)vx_syscall3(VX_SYS_WRITE, fd, (long)buf, (long)len); }
+static inline int vx_read(int fd, void* buf, u32 len) { return (int)vx_syscall3(VX_SYS_READ, fd, (long)buf, (long)len); }
 static inline __attribute__((noreturn)) void vx_exit(int status) {
-    for (;;) vx_syscall3(1, status, 0, 0);
+    for (;;) vx_syscall3(VX_SYS_EXIT, status, 0, 0);
 }
 
 static inline u32 vx_strlen(const char* s) { u32 n = 0; while (s[n]) ++n; return n; }

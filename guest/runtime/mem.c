@@ -1,5 +1,6 @@
-/* memcpy & co for freestanding guests: gcc may call them for struct copies. */
-typedef unsigned int size_t;
+/* memcpy & co for freestanding guests (and bench/'s x86-64 builds of them):
+ * gcc may call them for struct copies. */
+typedef __SIZE_TYPE__ size_t;
 
 void* memcpy(void* dst, const void* src, size_t n) {
     char* d = dst;
