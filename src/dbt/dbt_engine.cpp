@@ -89,29 +89,13 @@ void DbtEngine::install_stubs() {
     out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R13), imm(int64_t(&vx_dbt_exit))});
     out.insn(ZYDIS_MNEMONIC_JMP, {reg(ZYDIS_REGISTER_R13)});
 
-    // Indirect branches: r10d = guest target. Uses only instructions that
-    // leave the guest's flags alone; rcx is borrowed through r11.
-    links_.lookup_stub = out.here();
-    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11), reg(ZYDIS_REGISTER_RCX)});
-    out.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_R10W)});
-    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ECX),
-                                  mem(ctx, CTX_LOOKUP_KEYS, 4, ZYDIS_REGISTER_RCX, 4)});
-    out.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ECX),
-                                  mem(ZYDIS_REGISTER_RCX, 0, 8, ZYDIS_REGISTER_R10, 1)});
-    out.byte(0xe3);  // jrcxz hit (the lea zero-extended ecx into rcx)
-    uint32_t hit_rel8_at = out.size();
-    out.byte(0);
-    miss_path_ = out.here();
+    // Where an indirect branch whose target is not in the lookup table goes:
+    // r10d = guest target, the guest's rcx in r11 (see BlockWriter::jump_indirect).
+    links_.miss_path = out.here();
     out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
     out.jump(links_.exit_stub);
-    cache_.writable(cache_.cursor())[hit_rel8_at] = uint8_t(out.size() - hit_rel8_at - 1);
-    out.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_R10W)});
-    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R13),
-                                  mem(ctx, CTX_LOOKUP_TARGETS, 8, ZYDIS_REGISTER_RCX, 8)});
-    out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
-    out.insn(ZYDIS_MNEMONIC_JMP, {reg(ZYDIS_REGISTER_R13)});
 
     cache_.commit(out.size());
     first_block_mark_ = cache_.cursor();
@@ -126,7 +110,7 @@ void DbtEngine::flush() {
     // to the miss path, which asks the host like any other miss.
     for (uint32_t i = 0; i < kLookupEntries; ++i) {
         ctx_->lookup_keys[i] = 1;
-        ctx_->lookup_targets[i] = miss_path_;
+        ctx_->lookup_targets[i] = links_.miss_path;
     }
     ++flushes_;
 }

@@ -55,7 +55,6 @@ private:
     SegmentBases segments_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
-    uint64_t miss_path_ = 0;  // where empty lookup slots lead
     std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
     std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
     std::optional<HostFault> host_fault_;

@@ -65,6 +65,9 @@ void install_handlers() {
 void prepare_thread_for_guests() {
     static std::once_flag once;
     std::call_once(once, install_handlers);
+    thread_local bool prepared = false;  // run() is hot: one sigaltstack call per thread
+    if (prepared) return;
+    prepared = true;
 
     stack_t current;
     if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;

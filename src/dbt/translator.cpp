@@ -158,6 +158,7 @@ private:
         out_.guest_insn(ZYDIS_MNEMONIC_MOV, {mem(kGuestEsp, -4, 4), value});
         out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, -4, 4)});
     }
+    void jump_indirect();
     void adjust_esp(int64_t delta) { out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, delta, 4)}); }
     bool load_target(const Instruction& insn) {
         ZydisEncoderRequest r{};
@@ -281,6 +282,25 @@ bool BlockWriter::pop_operand(const Instruction& insn) {
     out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(dst), mem(kGuestEsp, 0, 4)});
     if (dst != kGuestEsp) adjust_esp(4);  // pop esp: esp is the value read
     return true;
+}
+
+// Goes to the translation of the guest address in r10d. The lookup sits at
+// every indirect branch rather than in one shared stub, so that each branch
+// gets its own slot in the CPU's branch predictor. It compares with lea and
+// jrcxz, leaving the guest's flags alone; rcx is borrowed through r11.
+void BlockWriter::jump_indirect() {
+    const ZydisRegister rcx = ZYDIS_REGISTER_RCX, ecx = ZYDIS_REGISTER_ECX, r11 = ZYDIS_REGISTER_R11;
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), reg(rcx)});
+    out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ecx), mem(kCtx, CTX_LOOKUP_KEYS, 4, rcx, 4)});
+    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ecx), mem(rcx, 0, 8, ZYDIS_REGISTER_R10, 1)});  // key + target
+    out_.byte(0xe3);  // jrcxz over the miss jump (the lea zero-extended ecx into rcx)
+    out_.byte(5);
+    out_.jump(links_.miss_path);
+    out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch64), mem(kCtx, CTX_LOOKUP_TARGETS, 8, rcx, 8)});
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rcx), reg(r11)});
+    out_.insn(ZYDIS_MNEMONIC_JMP, {reg(kScratch64)});
 }
 
 // The selector values a Linux i386 program sees.
@@ -440,14 +460,14 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
         out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kTarget), mem(kGuestEsp, 0, 4)});
         uint32_t extra = insn.operand_count() ? uint32_t(insn.operands[0].imm.value.u) : 0;
         adjust_esp(4 + int64_t(extra));
-        out_.jump(links_.lookup_stub);
+        jump_indirect();
         return kEnd;
     }
     case Action::JumpIndirect:
     case Action::CallIndirect:
         if (!load_target(insn)) return Outcome::Refused;
         if (decision.action == Action::CallIndirect) push(imm(int32_t(next)));
-        out_.jump(links_.lookup_stub);
+        jump_indirect();
         return kEnd;
     case Action::Syscall:
         exit_with(EXIT_SYSCALL, next);

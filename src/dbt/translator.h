@@ -26,7 +26,7 @@ struct Block {
 // Shared code in the cache that blocks jump to.
 struct RuntimeLinks {
     uint64_t exit_stub = 0;    // stores the guest state and leaves to the host
-    uint64_t lookup_stub = 0;  // r10d = guest target of an indirect branch
+    uint64_t miss_path = 0;    // an indirect branch's target is not in the lookup table
 };
 
 struct SegmentBases {

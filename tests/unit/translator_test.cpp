@@ -23,7 +23,7 @@ protected:
     TranslatorTest() : memory_(16u << 20), cache_(1u << 20), translator_(memory_, cache_, links_) {
         memory_.map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
         links_.exit_stub = cache_.cursor();
-        links_.lookup_stub = cache_.cursor();
+        links_.miss_path = cache_.cursor();
     }
 
     // Translates `bytes` (followed by int3) and decodes the host code of the
