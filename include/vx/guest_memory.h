@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "vx/error.h"
+
 namespace vx {
 
 enum Perm : uint8_t { kNone = 0, kRead = 1, kWrite = 2, kExec = 4 };

@@ -54,6 +54,7 @@ FaultKind fault_kind_of(int signo, int code) {
 
 DbtEngine::DbtEngine(GuestMemory& memory)
     : memory_(memory), cache_(kCodeCacheSize), translator_(memory, cache_, links_) {
+    // Fresh zero pages: an empty lookup table costs nothing until used.
     void* ctx = mmap(nullptr, sizeof(RuntimeContext), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ctx == MAP_FAILED) throw Error("cannot allocate the runtime context");
@@ -66,6 +67,7 @@ DbtEngine::DbtEngine(GuestMemory& memory)
     }
     ctx_->xsave_area = xsave_area_;
     install_stubs();
+    first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
 }
 
@@ -96,21 +98,18 @@ void DbtEngine::install_stubs() {
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
     out.jump(links_.exit_stub);
+    ctx_->miss_path = links_.miss_path;
 
     cache_.commit(out.size());
-    first_block_mark_ = cache_.cursor();
-    flush();
 }
 
 void DbtEngine::flush() {
     blocks_.clear();
     blocks_by_host_.clear();
     cache_.rewind(first_block_mark_);
-    // An empty slot (key 1) "hits" only for eip 0xffffffff, and then leads
-    // to the miss path, which asks the host like any other miss.
-    for (uint32_t i = 0; i < kLookupEntries; ++i) {
-        ctx_->lookup_keys[i] = 1;
-        ctx_->lookup_targets[i] = links_.miss_path;
+    if (lookup_used_) {  // back to zero pages: an empty table
+        madvise(ctx_->lookup_keys, sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets, MADV_DONTNEED);
+        lookup_used_ = false;
     }
     ++flushes_;
 }
@@ -132,8 +131,9 @@ const Block* DbtEngine::block_at(uint32_t eip) {
 
 void DbtEngine::remember_indirect_target(const Block& block) {
     uint32_t slot = block.guest_eip & (kLookupEntries - 1);
-    ctx_->lookup_keys[slot] = 0u - block.guest_eip;
-    ctx_->lookup_targets[slot] = block.host_entry;
+    ctx_->lookup_keys[slot] = ~block.guest_eip;
+    ctx_->lookup_targets[slot] = block.host_entry - links_.miss_path;
+    lookup_used_ = true;
 }
 
 const Block* DbtEngine::block_containing(uint64_t host_pc) const {

@@ -55,6 +55,7 @@ private:
     SegmentBases segments_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
+    bool lookup_used_ = false;
     std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
     std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
     std::optional<HostFault> host_fault_;

@@ -2,7 +2,7 @@
  *
  * vx_dbt_enter(ctx) saves the host's callee-saved state, loads the guest's
  * extended state, flags and registers (guest esp in %r12d, ctx in %r15) and
- * jumps to translated code. Translated code leaves by storing the guest state
+ * jumps to translated code (%r14 = the lookup miss path). Translated code leaves by storing the guest state
  * and jumping to vx_dbt_exit; the fault handler resumes there too after
  * storing the state itself. Both return from vx_dbt_enter. The guest memory
  * base is in %gs, set by the caller. */
@@ -23,6 +23,7 @@ vx_dbt_enter:
         stmxcsr CTX_HOST_MXCSR(%rdi)
         fnstcw CTX_HOST_FCW(%rdi)
         mov %rdi, %r15
+        mov CTX_MISS_PATH(%r15), %r14
         mov CTX_XSAVE_AREA(%r15), %rsi
         mov $-1, %eax
         mov $-1, %edx

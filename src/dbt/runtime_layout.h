@@ -12,8 +12,9 @@
 #define CTX_ENTER_TARGET  64   /* translated code to start at */
 #define CTX_HOST_FCW      72
 #define CTX_HOST_MXCSR    76
-#define CTX_LOOKUP_KEYS   128  /* u32[65536]: -eip of the block in each slot */
-#define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code */
+#define CTX_MISS_PATH     80   /* kept in %r14 by translated code */
+#define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
+#define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 
 #define EXIT_SYSCALL      1
 #define EXIT_LOOKUP_MISS  2

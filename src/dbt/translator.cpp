@@ -31,6 +31,7 @@ constexpr ZydisRegister kCtx = ZYDIS_REGISTER_R15;
 constexpr ZydisRegister kTarget = ZYDIS_REGISTER_R10D;  // indirect branch target
 constexpr ZydisRegister kScratch = ZYDIS_REGISTER_R13D;
 constexpr ZydisRegister kScratch64 = ZYDIS_REGISTER_R13;
+constexpr ZydisRegister kMissPath = ZYDIS_REGISTER_R14;  // RuntimeLinks::miss_path
 
 constexpr ZydisInstructionAttributes kSegmentAttributes =
     ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |
@@ -293,12 +294,13 @@ void BlockWriter::jump_indirect() {
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), reg(rcx)});
     out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ecx), mem(kCtx, CTX_LOOKUP_KEYS, 4, rcx, 4)});
-    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ecx), mem(rcx, 0, 8, ZYDIS_REGISTER_R10, 1)});  // key + target
+    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ecx), mem(rcx, 1, 8, ZYDIS_REGISTER_R10, 1)});  // ~eip + target + 1
     out_.byte(0xe3);  // jrcxz over the miss jump (the lea zero-extended ecx into rcx)
     out_.byte(5);
     out_.jump(links_.miss_path);
     out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch64), mem(kCtx, CTX_LOOKUP_TARGETS, 8, rcx, 8)});
+    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch64), mem(kScratch64, 0, 8, kMissPath, 1)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rcx), reg(r11)});
     out_.insn(ZYDIS_MNEMONIC_JMP, {reg(kScratch64)});
 }
