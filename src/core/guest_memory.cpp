@@ -79,8 +79,8 @@ Perm GuestMemory::perms_at(uint32_t addr) const {
 }
 
 bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const {
-    if (length == 0) return addr <= size_;
-    if (uint64_t(addr) + length > size_) return false;
+    if (addr > size_ || length > size_ - addr) return false;  // no sum that could wrap
+    if (length == 0) return true;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
         if ((perms_[p] & needed) != needed) return false;
     return true;

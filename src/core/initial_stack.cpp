@@ -19,7 +19,7 @@ public:
     uint32_t push_bytes(const void* data, uint32_t length) {
         if (sp_ - bottom_ < length) throw Error("arguments and environment do not fit on the stack");
         sp_ -= length;
-        memory_.write(sp_, data, length);
+        if (!memory_.write(sp_, data, length)) throw Error("cannot write the initial stack");
         return sp_;
     }
     uint32_t push_string(const std::string& s) { return push_bytes(s.c_str(), s.size() + 1); }
@@ -79,11 +79,11 @@ uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
         words.push_back(value);
     }
     stack.align_down(16);
-    uint32_t bytes = uint32_t(words.size() * 4);
+    uint64_t bytes = uint64_t(words.size()) * 4;
     // esp must be 16-byte aligned at entry, with argc at [esp].
-    uint32_t esp = (stack.sp() - bytes) & ~15u;
-    if (esp < bottom) throw Error("arguments and environment do not fit on the stack");
-    memory.write(esp, words.data(), bytes);
+    if (bytes + 15 > stack.sp() - bottom) throw Error("arguments and environment do not fit on the stack");
+    uint32_t esp = uint32_t(stack.sp() - bytes) & ~15u;
+    if (!memory.write(esp, words.data(), bytes)) throw Error("cannot write the initial stack");
     return esp;
 }
 

@@ -201,7 +201,7 @@ Event DbtEngine::run(Registers& regs) {
             return Event{EventKind::Syscall};
         case EXIT_BREAKPOINT: {
             uint8_t opcode = memory_.host_base()[target];
-            regs.eip = target + (opcode == 0xcc ? 1 : 2);
+            regs.eip = target + (opcode == 0xcd ? 2 : 1);  // int $3, or int3 / int1
             return Event{EventKind::Fault, Fault{FaultKind::Breakpoint, target, {}}};
         }
         case EXIT_HOST_FAULT:

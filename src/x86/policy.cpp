@@ -1,6 +1,6 @@
 #include "x86/policy.h"
 
-#include <immintrin.h>
+#include <cpuid.h>
 
 #include <initializer_list>
 
@@ -94,8 +94,14 @@ int segment_prefix_count(const Instruction& insn) {
 }
 
 bool os_saves_pkru() {
-    unsigned long long xcr0 = _xgetbv(0);
-    return xcr0 & (1u << 9);
+    static const bool saves = [] {
+        unsigned a, b, c, d;
+        if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return false;
+        uint32_t xcr0_low, xcr0_high;
+        __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+        return (xcr0_low & (1u << 9)) != 0;
+    }();
+    return saves;
 }
 
 bool is_near_operand_branch(const Instruction& insn) {
@@ -145,10 +151,12 @@ Decision classify_interrupt(const Instruction& insn) {
     switch (insn.mnemonic()) {
     case ZYDIS_MNEMONIC_INT:
         if (insn.operands[0].imm.value.u == 0x80) return run(Action::Syscall);
+        if (insn.operands[0].imm.value.u == 3) return run(Action::Breakpoint);
         return fault(FaultKind::PrivilegedInstruction, "software interrupt");
     case ZYDIS_MNEMONIC_INT3:
+    case ZYDIS_MNEMONIC_INT1:  // Linux reports both as SIGTRAP
         return run(Action::Breakpoint);
-    default:  // into, int1
+    default:  // into
         return fault(FaultKind::PrivilegedInstruction, "software interrupt");
     }
 }
@@ -250,6 +258,9 @@ Decision classify(const Instruction& insn) {
     // disagree; no compiler emits more than one.
     if (segment_prefix_count(insn) > 1)
         return fault(FaultKind::InvalidInstruction, "several segment prefixes");
+    if (insn.info.meta.category == ZYDIS_CATEGORY_SYSCALL ||
+        insn.info.meta.category == ZYDIS_CATEGORY_SYSRET)  // before their hidden cs/ss operands
+        return fault(FaultKind::InvalidInstruction, "syscall/sysenter");
     if (reads_segment_register(insn)) return run(Action::ReadSegment);
     if (touches_system_register(insn))
         return fault(FaultKind::PrivilegedInstruction, "segment or system register");

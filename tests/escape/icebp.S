@@ -1,4 +1,4 @@
-/* vx-expect: 139 privileged instruction */
+/* vx-expect: 133 breakpoint */
 #include "escape.inc"
 _start:
         .byte 0xf1

@@ -1,4 +1,4 @@
-/* vx-expect: 139 privileged instruction */
+/* vx-expect: 132 invalid instruction */
 #include "escape.inc"
 _start:
         syscall

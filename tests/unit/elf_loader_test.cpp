@@ -1,0 +1,380 @@
+// A corpus of malformed ELF images, each a valid minimal static i386 executable
+// with one thing wrong: load_elf must refuse every one with a reason.
+#include <gtest/gtest.h>
+
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "vx/elf_loader.h"
+
+namespace {
+
+constexpr uint32_t kTextAddr = 0x08048000;
+constexpr uint32_t kPhdrOffset = sizeof(Elf32_Ehdr);
+constexpr uint32_t kCodeOffset = 0x200;
+constexpr uint64_t kMemorySize = 256ull << 20;
+
+// xor eax, eax; inc eax; int $0x80, then filler a loader must not copy past p_filesz.
+const std::vector<uint8_t> kCode = {0x31, 0xc0, 0x40, 0xcd, 0x80, 0xaa, 0xaa, 0xaa,
+                                    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+
+// Header, program headers at kPhdrOffset and code at kCodeOffset; the header is
+// written as it stands, so a test can make it disagree with the headers it has.
+struct TestElf {
+    Elf32_Ehdr header{};
+    std::vector<Elf32_Phdr> segments;
+
+    void add(const Elf32_Phdr& ph) {
+        segments.push_back(ph);
+        header.e_phnum = uint16_t(segments.size());
+    }
+
+    std::vector<uint8_t> bytes() const {
+        std::vector<uint8_t> file(kCodeOffset + kCode.size(), 0);
+        std::memcpy(file.data(), &header, sizeof header);
+        std::memcpy(file.data() + kPhdrOffset, segments.data(), segments.size() * sizeof(Elf32_Phdr));
+        std::copy(kCode.begin(), kCode.end(), file.begin() + kCodeOffset);
+        return file;
+    }
+};
+
+uint32_t file_size() { return kCodeOffset + uint32_t(kCode.size()); }
+
+// One R+X PT_LOAD covering the whole file at kTextAddr, entry at the code.
+TestElf minimal_elf() {
+    TestElf elf;
+    Elf32_Ehdr& eh = elf.header;
+    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS32;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_ident[EI_OSABI] = ELFOSABI_SYSV;
+    eh.e_type = ET_EXEC;
+    eh.e_machine = EM_386;
+    eh.e_version = EV_CURRENT;
+    eh.e_entry = kTextAddr + kCodeOffset;
+    eh.e_phoff = kPhdrOffset;
+    eh.e_ehsize = sizeof(Elf32_Ehdr);
+    eh.e_phentsize = sizeof(Elf32_Phdr);
+    Elf32_Phdr text{};
+    text.p_type = PT_LOAD;
+    text.p_offset = 0;
+    text.p_vaddr = text.p_paddr = kTextAddr;
+    text.p_filesz = text.p_memsz = file_size();
+    text.p_flags = PF_R | PF_X;
+    text.p_align = 0x1000;
+    elf.add(text);
+    return elf;
+}
+
+Elf32_Phdr segment(uint32_t type, uint32_t offset, uint32_t vaddr, uint32_t filesz, uint32_t memsz,
+                   uint32_t flags) {
+    Elf32_Phdr ph{};
+    ph.p_type = type;
+    ph.p_offset = offset;
+    ph.p_vaddr = ph.p_paddr = vaddr;
+    ph.p_filesz = filesz;
+    ph.p_memsz = memsz;
+    ph.p_flags = flags;
+    ph.p_align = 0x1000;
+    return ph;
+}
+
+class ElfLoaderTest : public ::testing::Test {
+protected:
+    vx::ElfImage load(const std::vector<uint8_t>& file) { return vx::load_elf(memory_, file); }
+    vx::ElfImage load(const TestElf& elf) { return load(elf.bytes()); }
+
+    // The ElfError message for `file`, or a marker that nothing was thrown.
+    std::string rejection(const std::vector<uint8_t>& file) {
+        try {
+            vx::load_elf(memory_, file);
+        } catch (const vx::ElfError& e) {
+            return e.what();
+        }
+        return "<accepted>";
+    }
+    std::string rejection(const TestElf& elf) { return rejection(elf.bytes()); }
+
+    vx::GuestMemory memory_{kMemorySize};
+};
+
+::testing::AssertionResult mentions(const std::string& message, const std::string& part) {
+    if (message.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "\"" << message << "\" does not mention \"" << part << "\"";
+}
+
+TEST_F(ElfLoaderTest, AcceptsMinimalExecutable) {
+    vx::ElfImage image = load(minimal_elf());
+    EXPECT_EQ(image.entry, kTextAddr + kCodeOffset);
+    EXPECT_EQ(image.image_end, kTextAddr + 0x1000);
+    EXPECT_EQ(image.phdr_addr, kTextAddr + kPhdrOffset);
+    EXPECT_EQ(image.phnum, 1);
+    EXPECT_EQ(image.phent, sizeof(Elf32_Phdr));
+}
+
+TEST_F(ElfLoaderTest, MapsTextReadExecuteWithFileBytes) {
+    load(minimal_elf());
+    EXPECT_EQ(memory_.perms_at(kTextAddr), vx::kRead | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(kTextAddr + 0xfff), vx::kRead | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(kTextAddr + 0x1000), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(kTextAddr - 0x1000), vx::kNone);
+
+    std::vector<uint8_t> expected = minimal_elf().bytes();
+    std::vector<uint8_t> loaded(expected.size());
+    ASSERT_TRUE(memory_.read(kTextAddr, loaded.data(), loaded.size()));
+    EXPECT_EQ(loaded, expected);
+    // The rest of the segment's last page is zero.
+    std::vector<uint8_t> tail(0x1000 - expected.size(), 0xff);
+    ASSERT_TRUE(memory_.read(kTextAddr + uint32_t(expected.size()), tail.data(), tail.size()));
+    EXPECT_TRUE(std::all_of(tail.begin(), tail.end(), [](uint8_t b) { return b == 0; }));
+}
+
+TEST_F(ElfLoaderTest, DataSegmentCopiesFileSizeAndZeroFillsBss) {
+    TestElf elf = minimal_elf();
+    // Three file bytes at 0x0804a200, then bss up to 0x0804c000; the file goes
+    // on with 0xaa bytes that must not appear in the bss.
+    const uint32_t data = 0x0804a000 + kCodeOffset;
+    elf.add(segment(PT_LOAD, kCodeOffset, data, 3, 0x2000 - kCodeOffset, PF_R | PF_W));
+    vx::ElfImage image = load(elf);
+
+    EXPECT_EQ(image.image_end, 0x0804c000u);
+    EXPECT_EQ(memory_.perms_at(0x08049000), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(0x0804a000), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(0x0804b000), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(0x0804c000), vx::kNone);
+
+    uint8_t head[3];
+    ASSERT_TRUE(memory_.read(data, head, sizeof head));
+    EXPECT_TRUE(std::equal(head, head + 3, kCode.begin()));
+    std::vector<uint8_t> bss(0x0804c000 - data - 3, 0xff);
+    ASSERT_TRUE(memory_.read(data + 3, bss.data(), bss.size()));
+    EXPECT_TRUE(std::all_of(bss.begin(), bss.end(), [](uint8_t b) { return b == 0; }));
+}
+
+TEST_F(ElfLoaderTest, PageSharedBySegmentsGetsBothPermissions) {
+    TestElf elf = minimal_elf();
+    // Writable data right after the text, starting on the text's last page.
+    elf.add(segment(PT_LOAD, file_size(), kTextAddr + file_size(), 0, 0x1000, PF_R | PF_W));
+    vx::ElfImage image = load(elf);
+    EXPECT_EQ(memory_.perms_at(kTextAddr), vx::kRead | vx::kWrite | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(kTextAddr + 0x1000), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(kTextAddr + 0x2000), vx::kNone);
+    EXPECT_EQ(image.image_end, kTextAddr + 0x2000);
+}
+
+TEST_F(ElfLoaderTest, PtPhdrGivesPhdrAddress) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_PHDR, kPhdrOffset, 0x08048100, 64, 64, PF_R));
+    EXPECT_EQ(load(elf).phdr_addr, 0x08048100u);
+}
+
+TEST_F(ElfLoaderTest, UnloadedProgramHeadersGivePhdrAddressZero) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_offset = kCodeOffset - 0x100;
+    elf.segments[0].p_vaddr = kTextAddr + kCodeOffset - 0x100;
+    elf.segments[0].p_filesz = elf.segments[0].p_memsz = file_size() - (kCodeOffset - 0x100);
+    EXPECT_EQ(load(elf).phdr_addr, 0u);
+}
+
+TEST_F(ElfLoaderTest, RejectsEmptyFile) {
+    EXPECT_TRUE(mentions(rejection(std::vector<uint8_t>{}), "not an ELF file"));
+}
+
+TEST_F(ElfLoaderTest, RejectsWrongMagic) {
+    std::vector<uint8_t> file = minimal_elf().bytes();
+    file[1] = 'L';
+    file[2] = 'E';
+    EXPECT_TRUE(mentions(rejection(file), "not an ELF file"));
+    EXPECT_TRUE(mentions(rejection(std::vector<uint8_t>{'#', '!', '/', 'b', 'i', 'n'}), "not an ELF file"));
+}
+
+TEST_F(ElfLoaderTest, RejectsTruncatedHeader) {
+    std::vector<uint8_t> file = minimal_elf().bytes();
+    file.resize(sizeof(Elf32_Ehdr) - 1);
+    EXPECT_TRUE(mentions(rejection(file), "truncated ELF header"));
+    file.resize(4);
+    EXPECT_TRUE(mentions(rejection(file), "truncated ELF header"));
+}
+
+TEST_F(ElfLoaderTest, Rejects64BitClass) {
+    TestElf elf = minimal_elf();
+    elf.header.e_ident[EI_CLASS] = ELFCLASS64;
+    EXPECT_TRUE(mentions(rejection(elf), "not a 32-bit ELF"));
+}
+
+TEST_F(ElfLoaderTest, RejectsBigEndian) {
+    TestElf elf = minimal_elf();
+    elf.header.e_ident[EI_DATA] = ELFDATA2MSB;
+    EXPECT_TRUE(mentions(rejection(elf), "little-endian"));
+}
+
+TEST_F(ElfLoaderTest, RejectsWrongVersion) {
+    TestElf ident = minimal_elf();
+    ident.header.e_ident[EI_VERSION] = 2;
+    EXPECT_TRUE(mentions(rejection(ident), "unknown ELF version"));
+    TestElf field = minimal_elf();
+    field.header.e_version = EV_NONE;
+    EXPECT_TRUE(mentions(rejection(field), "unknown ELF version"));
+}
+
+TEST_F(ElfLoaderTest, RejectsX86_64Machine) {
+    TestElf elf = minimal_elf();
+    elf.header.e_machine = EM_X86_64;
+    EXPECT_TRUE(mentions(rejection(elf), "not an i386 executable (e_machine 62)"));
+}
+
+TEST_F(ElfLoaderTest, RejectsPieWithAdvice) {
+    TestElf elf = minimal_elf();
+    elf.header.e_type = ET_DYN;
+    std::string why = rejection(elf);
+    EXPECT_TRUE(mentions(why, "ET_DYN"));
+    EXPECT_TRUE(mentions(why, "-static -no-pie"));
+}
+
+TEST_F(ElfLoaderTest, RejectsRelocatableObject) {
+    TestElf elf = minimal_elf();
+    elf.header.e_type = ET_REL;
+    EXPECT_TRUE(mentions(rejection(elf), "not an executable (e_type 1)"));
+}
+
+TEST_F(ElfLoaderTest, RejectsBadPhentsize) {
+    TestElf elf = minimal_elf();
+    elf.header.e_phentsize = sizeof(Elf32_Phdr) + 4;
+    EXPECT_TRUE(mentions(rejection(elf), "bad program header entry size"));
+    elf.header.e_phentsize = 0;
+    EXPECT_TRUE(mentions(rejection(elf), "bad program header entry size"));
+}
+
+TEST_F(ElfLoaderTest, RejectsZeroOrHugePhnum) {
+    TestElf elf = minimal_elf();
+    elf.header.e_phnum = 0;
+    EXPECT_TRUE(mentions(rejection(elf), "bad program header count"));
+    elf.header.e_phnum = 0xffff;
+    EXPECT_TRUE(mentions(rejection(elf), "bad program header count"));
+}
+
+TEST_F(ElfLoaderTest, RejectsProgramHeadersOutsideFile) {
+    TestElf elf = minimal_elf();
+    elf.header.e_phoff = file_size() - sizeof(Elf32_Phdr) + 1;
+    EXPECT_TRUE(mentions(rejection(elf), "program headers lie outside the file"));
+    // An offset that would wrap in 32-bit arithmetic.
+    elf.header.e_phoff = 0xfffffff0;
+    EXPECT_TRUE(mentions(rejection(elf), "program headers lie outside the file"));
+}
+
+TEST_F(ElfLoaderTest, RejectsInterpreter) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_INTERP, kCodeOffset, kTextAddr + kCodeOffset, 4, 4, PF_R));
+    EXPECT_TRUE(mentions(rejection(elf), "PT_INTERP"));
+}
+
+TEST_F(ElfLoaderTest, RejectsDynamicSection) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_DYNAMIC, kCodeOffset, kTextAddr + kCodeOffset, 8, 8, PF_R));
+    EXPECT_TRUE(mentions(rejection(elf), "PT_DYNAMIC"));
+}
+
+TEST_F(ElfLoaderTest, RejectsFileSizeAboveMemorySize) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_memsz = elf.segments[0].p_filesz - 1;
+    EXPECT_TRUE(mentions(rejection(elf), "file size exceeds its memory size"));
+}
+
+TEST_F(ElfLoaderTest, RejectsSegmentDataBeyondFile) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_filesz = elf.segments[0].p_memsz = file_size() + 1;
+    EXPECT_TRUE(mentions(rejection(elf), "segment data lies outside the file"));
+
+    TestElf wrapping = minimal_elf();
+    wrapping.add(segment(PT_LOAD, 0xfffff000, 0x0804a000, 0x2000, 0x2000, PF_R | PF_W));
+    EXPECT_TRUE(mentions(rejection(wrapping), "segment data lies outside the file"));
+}
+
+TEST_F(ElfLoaderTest, RejectsSegmentInLowest64KiB) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_vaddr = 0xf000;
+    elf.header.e_entry = 0xf000 + kCodeOffset;
+    EXPECT_TRUE(mentions(rejection(elf), "lowest 64 KiB"));
+}
+
+TEST_F(ElfLoaderTest, RejectsSegmentBeyondGuestMemory) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_LOAD, 0, uint32_t(kMemorySize) - 0x1000, 0, 0x1001, PF_R | PF_W));
+    EXPECT_TRUE(mentions(rejection(elf), "segment ends beyond guest memory"));
+
+    // An end past 4 GiB must not wrap around to a small address.
+    TestElf wrapping = minimal_elf();
+    wrapping.add(segment(PT_LOAD, 0, 0xfffff000, 0, 0x2000, PF_R | PF_W));
+    EXPECT_TRUE(mentions(rejection(wrapping), "segment ends beyond guest memory"));
+}
+
+TEST_F(ElfLoaderTest, AcceptsSegmentEndingExactlyAtGuestMemoryEnd) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_LOAD, 0, uint32_t(kMemorySize) - 0x1000, 0, 0x1000, PF_R | PF_W));
+    EXPECT_EQ(load(elf).image_end, uint32_t(kMemorySize));
+    EXPECT_EQ(memory_.perms_at(uint32_t(kMemorySize) - 1), vx::kRead | vx::kWrite);
+}
+
+TEST_F(ElfLoaderTest, RejectsAddressAndOffsetMisalignedModuloPage) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_vaddr = kTextAddr + 0x10;
+    elf.header.e_entry = kTextAddr + 0x10 + kCodeOffset;
+    EXPECT_TRUE(mentions(rejection(elf), "disagree modulo the page size"));
+}
+
+TEST_F(ElfLoaderTest, RejectsOverlappingSegments) {
+    TestElf elf = minimal_elf();
+    elf.add(segment(PT_LOAD, 0x100, kTextAddr + 0x100, 0, 0x1000, PF_R | PF_W));
+    EXPECT_TRUE(mentions(rejection(elf), "overlapping segments"));
+
+    // One segment inside another, given before it.
+    TestElf nested = minimal_elf();
+    Elf32_Phdr outer = segment(PT_LOAD, 0, 0x0804a000, 0, 0x10000, PF_R | PF_W);
+    Elf32_Phdr inner = segment(PT_LOAD, 0, 0x0804b000, 0, 0x1000, PF_R | PF_W);
+    nested.add(inner);
+    nested.add(outer);
+    EXPECT_TRUE(mentions(rejection(nested), "overlapping segments"));
+}
+
+TEST_F(ElfLoaderTest, RejectsNoLoadableSegment) {
+    TestElf elf = minimal_elf();
+    elf.segments[0].p_type = PT_NOTE;
+    EXPECT_TRUE(mentions(rejection(elf), "no loadable segment"));
+
+    TestElf empty_load = minimal_elf();
+    empty_load.segments[0].p_filesz = empty_load.segments[0].p_memsz = 0;
+    EXPECT_TRUE(mentions(rejection(empty_load), "no loadable segment"));
+}
+
+TEST_F(ElfLoaderTest, RejectsEntryOutsideExecutableSegments) {
+    TestElf below = minimal_elf();
+    below.header.e_entry = kTextAddr - 1;
+    EXPECT_TRUE(mentions(rejection(below), "entry point is not in an executable segment"));
+
+    TestElf past_end = minimal_elf();
+    past_end.header.e_entry = kTextAddr + file_size();
+    EXPECT_TRUE(mentions(rejection(past_end), "entry point is not in an executable segment"));
+
+    TestElf in_data = minimal_elf();
+    in_data.add(segment(PT_LOAD, 0, 0x0804a000, 0, 0x1000, PF_R | PF_W));
+    in_data.header.e_entry = 0x0804a000;
+    EXPECT_TRUE(mentions(rejection(in_data), "entry point is not in an executable segment"));
+}
+
+TEST_F(ElfLoaderTest, RejectedFileMapsNothing) {
+    TestElf elf = minimal_elf();
+    elf.header.e_entry = kTextAddr - 1;
+    EXPECT_THROW(load(elf), vx::ElfError);
+    EXPECT_EQ(memory_.perms_at(kTextAddr), vx::kNone);
+}
+
+TEST_F(ElfLoaderTest, ElfErrorIsAVxError) {
+    EXPECT_THROW(load(std::vector<uint8_t>{}), vx::Error);
+}
+
+}  // namespace

@@ -1,0 +1,283 @@
+// GuestMemory's bookkeeping: which ranges it accepts, which permissions it
+// records, what the host-side accessors let through, and when it says that
+// translations may be stale.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <vector>
+
+#include "vx/guest_memory.h"
+
+namespace {
+
+constexpr uint32_t kSize = 16u << 20;
+constexpr uint32_t kPage = vx::kPageSize;
+
+class GuestMemoryTest : public ::testing::Test {
+protected:
+    vx::GuestMemory memory_{kSize};
+};
+
+TEST(GuestMemorySize, RejectsSizesThatAreNotPageMultiples) {
+    EXPECT_THROW(vx::GuestMemory((1u << 20) + 1), vx::Error);
+    EXPECT_THROW(vx::GuestMemory((1u << 20) + kPage / 2), vx::Error);
+}
+
+TEST(GuestMemorySize, RejectsSizesBelow64KiB) {
+    EXPECT_THROW(vx::GuestMemory(0), vx::Error);
+    EXPECT_THROW(vx::GuestMemory(15 * kPage), vx::Error);
+}
+
+TEST(GuestMemorySize, RejectsSizesAbove3GiB) {
+    EXPECT_THROW(vx::GuestMemory(vx::kMaxGuestMemory + kPage), vx::Error);
+    EXPECT_THROW(vx::GuestMemory(4ull << 30), vx::Error);
+    EXPECT_THROW(vx::GuestMemory(1ull << 40), vx::Error);
+}
+
+TEST(GuestMemorySize, AcceptsTheLimits) {
+    vx::GuestMemory smallest(16 * kPage);
+    EXPECT_EQ(smallest.size(), 16 * kPage);
+    vx::GuestMemory largest(vx::kMaxGuestMemory);
+    EXPECT_EQ(largest.size(), uint32_t(vx::kMaxGuestMemory));
+    EXPECT_NE(largest.host_base(), nullptr);
+}
+
+TEST(GuestMemorySize, FreshMemoryHasNoPermissions) {
+    vx::GuestMemory memory(kSize);
+    for (uint32_t addr : {0u, kPage, kSize / 2, kSize - 1}) EXPECT_EQ(memory.perms_at(addr), vx::kNone);
+}
+
+TEST_F(GuestMemoryTest, MapRejectsUnalignedOrOutsideRanges) {
+    EXPECT_THROW(memory_.map(kPage + 1, kPage, vx::kRead), vx::Error);
+    EXPECT_THROW(memory_.map(kPage, kPage - 1, vx::kRead), vx::Error);
+    EXPECT_THROW(memory_.map(kSize - kPage, 2 * kPage, vx::kRead), vx::Error);
+    EXPECT_THROW(memory_.map(kSize, kPage, vx::kRead), vx::Error);
+    // addr + length wraps around 2^32.
+    EXPECT_THROW(memory_.map(0xfffff000, 0x2000, vx::kRead), vx::Error);
+    EXPECT_EQ(memory_.perms_at(kPage), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(0), vx::kNone);
+}
+
+TEST_F(GuestMemoryTest, ProtectRejectsUnalignedOrOutsideRanges) {
+    memory_.map(kSize - 2 * kPage, 2 * kPage, vx::kRead);
+    EXPECT_THROW(memory_.protect(kSize - 2 * kPage + 8, kPage, vx::kRead | vx::kWrite), vx::Error);
+    EXPECT_THROW(memory_.protect(kSize - 2 * kPage, kPage + 8, vx::kRead | vx::kWrite), vx::Error);
+    EXPECT_THROW(memory_.protect(kSize - kPage, 2 * kPage, vx::kRead | vx::kWrite), vx::Error);
+    EXPECT_THROW(memory_.protect(0xfffff000, 0x2000, vx::kRead | vx::kWrite), vx::Error);
+    EXPECT_EQ(memory_.perms_at(kSize - 2 * kPage), vx::kRead);
+    EXPECT_EQ(memory_.perms_at(kSize - kPage), vx::kRead);
+}
+
+TEST_F(GuestMemoryTest, UnmapRejectsUnalignedOrOutsideRanges) {
+    memory_.map(kSize - 2 * kPage, 2 * kPage, vx::kRead);
+    EXPECT_THROW(memory_.unmap(kSize - 2 * kPage + 1, kPage), vx::Error);
+    EXPECT_THROW(memory_.unmap(kSize - 2 * kPage, 1), vx::Error);
+    EXPECT_THROW(memory_.unmap(kSize - kPage, 2 * kPage), vx::Error);
+    EXPECT_THROW(memory_.unmap(0xfffff000, 0x2000), vx::Error);
+    EXPECT_EQ(memory_.perms_at(kSize - 2 * kPage), vx::kRead);
+    EXPECT_EQ(memory_.perms_at(kSize - kPage), vx::kRead);
+}
+
+TEST_F(GuestMemoryTest, RangeEndingExactlyAtSizeIsAccepted) {
+    memory_.map(kSize - kPage, kPage, vx::kRead);
+    memory_.protect(kSize - kPage, kPage, vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(kSize - 1), vx::kRead | vx::kWrite);
+    memory_.unmap(kSize - kPage, kPage);
+    EXPECT_EQ(memory_.perms_at(kSize - 1), vx::kNone);
+}
+
+TEST_F(GuestMemoryTest, PermissionsArePerPage) {
+    memory_.map(0x10000, 3 * kPage, vx::kRead | vx::kWrite);
+    memory_.protect(0x11000, kPage, vx::kRead | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(0x10000), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(0x10fff), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(0x11000), vx::kRead | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(0x11abc), vx::kRead | vx::kExec);
+    EXPECT_EQ(memory_.perms_at(0x12000), vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(0x13000), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(0x0ffff), vx::kNone);
+
+    memory_.unmap(0x12000, kPage);
+    EXPECT_EQ(memory_.perms_at(0x12000), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(0x11000), vx::kRead | vx::kExec);
+}
+
+TEST_F(GuestMemoryTest, PermsBeyondSizeAreNone) {
+    memory_.map(kSize - kPage, kPage, vx::kRead | vx::kWrite);
+    EXPECT_EQ(memory_.perms_at(kSize), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(0xffffffff), vx::kNone);
+}
+
+TEST_F(GuestMemoryTest, MapGivesFreshZeroPages) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    const uint32_t pattern = 0x12345678;
+    ASSERT_TRUE(memory_.write(0x10010, &pattern, sizeof pattern));
+    memory_.unmap(0x10000, kPage);
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    uint32_t value = 1;
+    ASSERT_TRUE(memory_.read(0x10010, &value, sizeof value));
+    EXPECT_EQ(value, 0u);
+
+    ASSERT_TRUE(memory_.write(0x10010, &pattern, sizeof pattern));
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);  // over an existing mapping
+    ASSERT_TRUE(memory_.read(0x10010, &value, sizeof value));
+    EXPECT_EQ(value, 0u);
+}
+
+TEST_F(GuestMemoryTest, ProtectKeepsContents) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    const uint32_t pattern = 0xcafef00d;
+    ASSERT_TRUE(memory_.write(0x10020, &pattern, sizeof pattern));
+    memory_.protect(0x10000, kPage, vx::kRead);
+    uint32_t value = 0;
+    ASSERT_TRUE(memory_.read(0x10020, &value, sizeof value));
+    EXPECT_EQ(value, pattern);
+}
+
+TEST_F(GuestMemoryTest, AccessibleAtTheEndOfMemory) {
+    memory_.map(kSize - kPage, kPage, vx::kRead | vx::kWrite);
+    EXPECT_TRUE(memory_.accessible(kSize - 4, 4, vx::kRead));
+    EXPECT_TRUE(memory_.accessible(kSize - kPage, kPage, vx::kRead | vx::kWrite));
+    EXPECT_TRUE(memory_.accessible(kSize - 1, 1, vx::kWrite));
+    EXPECT_FALSE(memory_.accessible(kSize - 4, 5, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(kSize, 1, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(kSize - kPage, uint64_t(1) << 32, vx::kRead));
+}
+
+TEST_F(GuestMemoryTest, AccessibleEmptyRanges) {
+    EXPECT_TRUE(memory_.accessible(kSize, 0, vx::kRead));
+    EXPECT_TRUE(memory_.accessible(0x10000, 0, vx::kRead | vx::kWrite));  // unmapped, but no byte is asked for
+    EXPECT_FALSE(memory_.accessible(kSize + 1, 0, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(0xffffffff, 0, vx::kRead));
+}
+
+TEST_F(GuestMemoryTest, AccessibleNearTheTopOfTheAddressSpaceDoesNotWrap) {
+    memory_.map(0, kPage, vx::kRead | vx::kWrite);
+    EXPECT_FALSE(memory_.accessible(0xffffffff, 1, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(0xffffffff, 2, vx::kRead));  // would end at 1 if it wrapped
+    EXPECT_FALSE(memory_.accessible(0xfffffff0, 0x20, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(0xfffff000, 0x1001, vx::kRead));
+}
+
+TEST_F(GuestMemoryTest, AccessibleNeedsEveryPermissionOnEveryPage) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    memory_.map(0x11000, kPage, vx::kRead);
+    EXPECT_TRUE(memory_.accessible(0x10ffc, 8, vx::kRead));
+    EXPECT_FALSE(memory_.accessible(0x10ffc, 8, vx::kWrite));
+    EXPECT_TRUE(memory_.accessible(0x10ffc, 4, vx::kWrite));
+    EXPECT_FALSE(memory_.accessible(0x11ffc, 8, vx::kRead));  // runs into an unmapped page
+    EXPECT_FALSE(memory_.accessible(0x10000, 4, vx::kRead | vx::kExec));
+    EXPECT_FALSE(memory_.accessible(0x0fffc, 8, vx::kRead));  // starts on an unmapped page
+}
+
+TEST_F(GuestMemoryTest, ReadAndWriteRoundTrip) {
+    memory_.map(0x10000, 2 * kPage, vx::kRead | vx::kWrite);
+    std::vector<uint8_t> data(100);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = uint8_t(i * 7 + 1);
+    ASSERT_TRUE(memory_.write(0x10fd0, data.data(), data.size()));  // across the page boundary
+    std::vector<uint8_t> back(data.size());
+    ASSERT_TRUE(memory_.read(0x10fd0, back.data(), back.size()));
+    EXPECT_EQ(back, data);
+    EXPECT_EQ(std::memcmp(memory_.host_base() + 0x10fd0, data.data(), data.size()), 0);
+}
+
+TEST_F(GuestMemoryTest, ReadRefusesWithoutPermissionAndCopiesNothing) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    memory_.map(0x11000, kPage, vx::kWrite);
+    std::memset(memory_.host_base() + 0x10f00, 0x5a, 0x100);
+
+    std::array<uint8_t, 0x200> dst;
+    dst.fill(0xee);
+    EXPECT_FALSE(memory_.read(0x10f00, dst.data(), dst.size()));  // second page is write-only
+    EXPECT_TRUE(std::all_of(dst.begin(), dst.end(), [](uint8_t b) { return b == 0xee; }));
+    EXPECT_FALSE(memory_.read(0x12000, dst.data(), 1));  // unmapped
+    EXPECT_FALSE(memory_.read(kSize - 1, dst.data(), 2));  // past the end
+    EXPECT_TRUE(std::all_of(dst.begin(), dst.end(), [](uint8_t b) { return b == 0xee; }));
+}
+
+TEST_F(GuestMemoryTest, WriteRefusesWithoutPermissionAndCopiesNothing) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite);
+    memory_.map(0x11000, kPage, vx::kRead);
+    std::array<uint8_t, 0x200> src;
+    src.fill(0x77);
+    EXPECT_FALSE(memory_.write(0x10f00, src.data(), src.size()));  // second page is read-only
+    const uint8_t* host = memory_.host_base();
+    EXPECT_TRUE(std::all_of(host + 0x10f00, host + 0x11100, [](uint8_t b) { return b == 0; }));
+    EXPECT_FALSE(memory_.write(0x11000, src.data(), 1));
+    EXPECT_FALSE(memory_.write(0x12000, src.data(), 1));  // unmapped
+    EXPECT_FALSE(memory_.write(0xffffffff, src.data(), 1));
+    EXPECT_EQ(host[0x11000], 0);
+}
+
+TEST_F(GuestMemoryTest, ExecOnlyPageIsNotHostReadable) {
+    memory_.map(0x10000, kPage, vx::kExec);
+    uint8_t b;
+    EXPECT_FALSE(memory_.read(0x10000, &b, 1));
+    EXPECT_TRUE(memory_.accessible(0x10000, 1, vx::kExec));
+}
+
+TEST_F(GuestMemoryTest, ExecGenerationCountsLostExecutePermission) {
+    memory_.map(0x10000, 2 * kPage, vx::kRead | vx::kExec);
+    uint64_t g = memory_.exec_generation();
+    memory_.protect(0x10000, kPage, vx::kRead);
+    EXPECT_GT(memory_.exec_generation(), g);
+
+    g = memory_.exec_generation();
+    memory_.protect(0x11000, kPage, vx::kNone);
+    EXPECT_GT(memory_.exec_generation(), g);
+}
+
+TEST_F(GuestMemoryTest, ExecGenerationCountsUnmappedOrReplacedExecPages) {
+    memory_.map(0x10000, 2 * kPage, vx::kRead | vx::kExec);
+    uint64_t g = memory_.exec_generation();
+    memory_.unmap(0x11000, kPage);
+    EXPECT_GT(memory_.exec_generation(), g);
+
+    g = memory_.exec_generation();
+    memory_.map(0x10000, kPage, vx::kRead | vx::kExec);  // fresh pages where code was
+    EXPECT_GT(memory_.exec_generation(), g);
+}
+
+TEST_F(GuestMemoryTest, ExecGenerationCountsHostWritesToExecPages) {
+    memory_.map(0x10000, kPage, vx::kRead | vx::kWrite | vx::kExec);
+    uint64_t g = memory_.exec_generation();
+    const uint8_t nop = 0x90;
+    ASSERT_TRUE(memory_.write(0x10000, &nop, 1));
+    EXPECT_GT(memory_.exec_generation(), g);
+}
+
+TEST_F(GuestMemoryTest, ExecGenerationIgnoresChangesThatKeepCodeValid) {
+    const uint64_t g = memory_.exec_generation();
+    memory_.map(0x10000, kPage, vx::kRead | vx::kExec);
+    memory_.protect(0x10000, kPage, vx::kRead | vx::kWrite | vx::kExec);
+    memory_.protect(0x10000, kPage, vx::kExec);
+    memory_.map(0x20000, 2 * kPage, vx::kRead | vx::kWrite);
+    memory_.protect(0x20000, kPage, vx::kRead);
+    memory_.protect(0x20000, kPage, vx::kNone);
+    memory_.unmap(0x20000, 2 * kPage);
+    memory_.map(0x30000, kPage, vx::kRead | vx::kWrite);
+    const uint32_t value = 42;
+    ASSERT_TRUE(memory_.write(0x30000, &value, sizeof value));
+    uint32_t back;
+    memory_.protect(0x10000, kPage, vx::kRead | vx::kExec);
+    ASSERT_TRUE(memory_.read(0x10000, &back, sizeof back));
+    EXPECT_FALSE(memory_.write(0x10000, &value, sizeof value));  // refused: nothing changed
+    EXPECT_EQ(memory_.exec_generation(), g);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(GuestMemoryLengths, HostLengthsThatWouldWrapAreRefused) {
+    vx::GuestMemory memory(64u << 10);
+    memory.map(0, 64u << 10, vx::kRead | vx::kWrite);
+    EXPECT_FALSE(memory.accessible(1, UINT64_MAX, vx::kNone));
+    EXPECT_FALSE(memory.accessible(1, UINT64_MAX, vx::kRead));
+    char buffer[4];
+    EXPECT_FALSE(memory.read(1, buffer, SIZE_MAX));
+}
+
+}  // namespace
