@@ -2,6 +2,7 @@
 // registers and events that come back: the engine seen through its API.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <thread>
 #include <vector>
 
@@ -191,6 +192,47 @@ TEST_F(SandboxTest, HostControlStateSurvivesAHostileGuest) {
     sandbox_.memory().read(kData + 12, &guest_fcw, 2);
     EXPECT_EQ(guest_mxcsr & 0xffc0, 0xffc0u);
     EXPECT_EQ(guest_fcw & 0x3f, 0u) << "x87 exceptions unmasked, as the guest set them";
+}
+
+__attribute__((noinline)) void clobber_host_vector_registers() {
+    __asm__ volatile("vpcmpeqd %%ymm0, %%ymm0, %%ymm0\n\tvpcmpeqd %%ymm1, %%ymm1, %%ymm1\n\tvzeroupper"
+                     ::: "xmm0", "xmm1");
+}
+
+TEST_F(SandboxTest, GuestVectorRegistersSurviveTheHost) {
+    uint8_t pattern[32];
+    for (int i = 0; i < 32; ++i) pattern[i] = uint8_t(i * 7 + 1);
+    sandbox_.memory().write(kData, pattern, sizeof pattern);
+    // vmovdqu ymm1, [0x20000]
+    ASSERT_EQ(run({0xc5, 0xfe, 0x6f, 0x0d, 0, 0, 2, 0}).kind, vx::EventKind::Syscall);
+    clobber_host_vector_registers();
+    // vmovdqu [0x20040], ymm1
+    ASSERT_EQ(run({0xc5, 0xfe, 0x7f, 0x0d, 0x40, 0, 2, 0}).kind, vx::EventKind::Syscall);
+    uint8_t back[32] = {};
+    sandbox_.memory().read(kData + 0x40, back, sizeof back);
+    EXPECT_EQ(0, std::memcmp(back, pattern, sizeof back));
+}
+
+TEST(Sandboxes, EachHasItsOwnVectorState) {
+    vx::SandboxOptions options{.memory_size = 16u << 20};
+    vx::Sandbox a(options), b(options);
+    for (vx::Sandbox* s : {&a, &b}) {
+        s->memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+        s->memory().map(kData, 0x1000, vx::kRead | vx::kWrite);
+    }
+    auto run = [](vx::Sandbox& s, std::vector<uint8_t> code) {
+        code.insert(code.end(), {0xcd, 0x80});
+        s.memory().write(kCode, code.data(), code.size());
+        s.registers().eip = kCode;
+        return s.run().kind;
+    };
+    uint32_t secret = 0x5ec2e7;
+    a.memory().write(kData, &secret, 4);
+    ASSERT_EQ(run(a, {0x66, 0x0f, 0x6e, 0x05, 0, 0, 2, 0}), vx::EventKind::Syscall);  // movd xmm0, [0x20000]
+    ASSERT_EQ(run(b, {0x66, 0x0f, 0x7e, 0x05, 4, 0, 2, 0}), vx::EventKind::Syscall);  // movd [0x20004], xmm0
+    uint32_t seen = 1;
+    b.memory().read(kData + 4, &seen, 4);
+    EXPECT_EQ(seen, 0u) << "one sandbox saw another's xmm0";
 }
 
 TEST(Sandboxes, RunOnSeveralThreadsAtOnce) {
