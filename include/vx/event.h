@@ -33,7 +33,7 @@ enum class EventKind {
     Syscall,      // the guest executed `int $0x80`; eip is past it
     Fault,        // see `fault`; eip is the faulting instruction
     Interrupted,  // interrupt() was called; run() again to continue
-    Exit,         // the guest is gone (set by whoever services its exit call)
+    Exit,         // the guest is gone: Sandbox::finish() was called
 };
 
 struct Event {

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,7 +40,14 @@ public:
     ElfImage load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp);
 
+    // Runs the guest until it needs its host. Once finish() was called, it
+    // returns an Exit event with that status and runs nothing.
     Event run();
+
+    // Marks the guest as gone (whoever services its exit call says so); its
+    // memory and registers stay inspectable.
+    void finish(int exit_status) { exit_status_ = exit_status; }
+    bool finished() const { return exit_status_.has_value(); }
 
     void set_segment_base(SegmentRegister segment, uint32_t base);
 
@@ -48,6 +56,7 @@ private:
     std::unique_ptr<GuestMemory> memory_;
     std::unique_ptr<Engine> engine_;
     Registers registers_;
+    std::optional<int> exit_status_;
 };
 
 }  // namespace vx

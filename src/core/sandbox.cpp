@@ -18,10 +18,14 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<
     registers_ = Registers{};
     registers_.esp = build_initial_stack(*memory_, image, argv, envp, stack);
     registers_.eip = image.entry;
+    exit_status_.reset();
     return image;
 }
 
-Event Sandbox::run() { return engine_->run(registers_); }
+Event Sandbox::run() {
+    if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
+    return engine_->run(registers_);
+}
 
 void Sandbox::set_segment_base(SegmentRegister segment, uint32_t base) {
     engine_->set_segment_base(segment, base);

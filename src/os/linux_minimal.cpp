@@ -58,7 +58,7 @@ int LinuxMinimal::run(FILE* diagnostics) {
         switch (event.kind) {
         case EventKind::Syscall: {
             int status = 0;
-            if (service_syscall(status)) return status;
+            if (service_syscall(status)) sandbox_.finish(status);
             break;
         }
         case EventKind::Fault: {

@@ -150,6 +150,17 @@ TEST_F(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
     EXPECT_EQ(regs().eax, value);
 }
 
+TEST_F(SandboxTest, AFinishedSandboxReportsExitAndRunsNothing) {
+    ASSERT_EQ(run({0xb8, 1, 0, 0, 0}).kind, vx::EventKind::Syscall);  // mov eax, 1 (exit)
+    sandbox_.finish(3);
+    regs().eax = 77;
+    auto event = sandbox_.run();
+    ASSERT_EQ(event.kind, vx::EventKind::Exit);
+    EXPECT_EQ(event.exit_status, 3);
+    EXPECT_EQ(regs().eax, 77u) << "nothing ran";
+    EXPECT_TRUE(sandbox_.finished());
+}
+
 TEST_F(SandboxTest, ResumesAfterASyscall) {
     // mov eax, 1; int 0x80; add eax, 1 (then the final int 0x80)
     auto event = run({0xb8, 1, 0, 0, 0, 0xcd, 0x80, 0x83, 0xc0, 0x01});
