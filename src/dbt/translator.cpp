@@ -125,6 +125,16 @@ bool is_confined(const uint8_t* code, size_t length) {
     return true;
 }
 
+ZydisEncoderRequest mov_request(const ZydisEncoderOperand& to, const ZydisEncoderOperand& from) {
+    ZydisEncoderRequest r{};
+    r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    r.mnemonic = ZYDIS_MNEMONIC_MOV;
+    r.operand_count = 2;
+    r.operands[0] = to;
+    r.operands[1] = from;
+    return r;
+}
+
 class BlockWriter {
 public:
     BlockWriter(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links,
@@ -162,18 +172,10 @@ private:
     void jump_indirect();
     void adjust_esp(int64_t delta) { out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, delta, 4)}); }
     bool load_target(const Instruction& insn) {
-        ZydisEncoderRequest r{};
-        r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-        r.mnemonic = ZYDIS_MNEMONIC_MOV;
-        r.operand_count = 2;
-        r.operands[0] = reg(kTarget);
-        r.operands[1] = to_host(insn.operands[0], segments_);
-        if (insn.operands[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-            r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-            r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-        }
-        return out_.encode(r);
+        ZydisEncoderRequest r = mov_request(reg(kTarget), to_host(insn.operands[0], segments_));
+        return emit_guest_request(r);
     }
+    bool emit_guest_request(ZydisEncoderRequest& r, bool address_only = false);
     bool copy(const Instruction& insn);
     bool push_operand(const Instruction& insn);
     bool pop_operand(const Instruction& insn);
@@ -207,17 +209,28 @@ bool BlockWriter::copy(const Instruction& insn) {
         return false;
     r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
     r.prefixes &= ~kSegmentAttributes;
-    bool memory = false, agen = false;
     for (size_t i = 0; i < insn.operand_count(); ++i) {
         const ZydisDecodedOperand& op = insn.operands[i];
-        if (op.type != ZYDIS_OPERAND_TYPE_REGISTER && op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
-        ZydisEncoderOperand converted = to_host(op, segments_);
-        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-            r.operands[i].reg.value = converted.reg.value;
-            continue;
-        }
-        (is_memory(op) ? memory : agen) = true;
-        auto& m = converted.mem;
+        if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) r.operands[i].reg.value = rename(op.reg.value);
+        if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) r.operands[i].mem = to_host(op, segments_).mem;
+    }
+    if (insn.info.operand_width == 32 && r.operand_size_hint == ZYDIS_OPERAND_SIZE_HINT_NONE)
+        r.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_32;
+    bool address_only = std::any_of(insn.operands, insn.operands + insn.operand_count(), [](const auto& op) {
+        return op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type == ZYDIS_MEMOP_TYPE_AGEN;
+    });
+    return emit_guest_request(r, address_only);
+}
+
+// Encodes an instruction whose memory operand addresses guest memory (already
+// through to_host): gives it %gs (unless it only computes an address, as lea)
+// and a 32-bit address size, then checks the result with is_confined.
+bool BlockWriter::emit_guest_request(ZydisEncoderRequest& r, bool address_only) {
+    bool has_memory = false;
+    for (size_t i = 0; i < r.operand_count; ++i) {
+        if (r.operands[i].type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        has_memory = true;
+        auto& m = r.operands[i].mem;
         if (m.base == ZYDIS_REGISTER_NONE && m.index == ZYDIS_REGISTER_NONE &&
             m.displacement >= (int64_t(1) << 31)) {
             // x86-64 has no 32-bit absolute form for every instruction: address
@@ -226,12 +239,9 @@ bool BlockWriter::copy(const Instruction& insn) {
             m.base = kScratch;
             m.displacement = 0;
         }
-        r.operands[i].mem = m;
     }
-    if (memory) r.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-    if (memory || agen) r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-    if (insn.info.operand_width == 32 && r.operand_size_hint == ZYDIS_OPERAND_SIZE_HINT_NONE)
-        r.operand_size_hint = ZYDIS_OPERAND_SIZE_HINT_32;
+    if (has_memory && !address_only) r.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    if (has_memory) r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
     uint32_t start = out_.size();  // the confinement check reads the instruction alone
     if (!out_.encode(r)) return false;
     uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
@@ -259,15 +269,8 @@ bool BlockWriter::push_operand(const Instruction& insn) {
         push(imm(int32_t(op.imm.value.u)));
         return true;
     case ZYDIS_OPERAND_TYPE_MEMORY: {
-        ZydisEncoderRequest r{};
-        r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-        r.mnemonic = ZYDIS_MNEMONIC_MOV;
-        r.operand_count = 2;
-        r.operands[0] = reg(kScratch);
-        r.operands[1] = to_host(op, segments_);
-        r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-        r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-        if (!out_.encode(r)) return false;
+        ZydisEncoderRequest r = mov_request(reg(kScratch), to_host(op, segments_));
+        if (!emit_guest_request(r)) return false;
         push(reg(kScratch));
         return true;
     }
@@ -317,24 +320,14 @@ uint16_t visible_selector(ZydisRegister segment) {
 bool BlockWriter::read_segment(const Instruction& insn) {
     uint16_t value = visible_selector(insn.operands[1].reg.value);
     const ZydisDecodedOperand& dst = insn.operands[0];
-    if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER) {
-        if (dst.size == 16) {
-            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
-        } else {
-            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
-        }
+    if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER) {  // a 16-bit destination keeps its upper half
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
         return true;
     }
-    ZydisEncoderRequest r{};
-    r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
-    r.mnemonic = ZYDIS_MNEMONIC_MOV;
-    r.operand_count = 2;
-    r.operands[0] = to_host(dst, segments_);
-    r.operands[0].mem.size = 2;
-    r.operands[1] = imm(value);
-    r.prefixes = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
-    r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
-    return out_.encode(r);
+    ZydisEncoderOperand destination = to_host(dst, segments_);
+    destination.mem.size = 2;
+    ZydisEncoderRequest r = mov_request(destination, imm(value));
+    return emit_guest_request(r);
 }
 
 bool BlockWriter::translate_one(uint32_t& pc) {

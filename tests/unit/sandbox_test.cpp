@@ -91,6 +91,21 @@ TEST_F(SandboxTest, StoreToTheTopOfTheAddressSpaceIsContained) {
     EXPECT_EQ(*event.fault.address, 0xfffffff0u);
 }
 
+TEST_F(SandboxTest, EveryFormReachesTheTopOfTheAddressSpaceContained) {
+    const std::vector<std::vector<uint8_t>> forms = {
+        {0xff, 0x25, 0xf0, 0xff, 0xff, 0xff},  // jmp [0xfffffff0]
+        {0xff, 0x15, 0xf0, 0xff, 0xff, 0xff},  // call [0xfffffff0]
+        {0xff, 0x35, 0xf0, 0xff, 0xff, 0xff},  // push dword [0xfffffff0]
+        {0x8c, 0x1d, 0xf0, 0xff, 0xff, 0xff},  // mov [0xfffffff0], ds
+    };
+    for (const auto& form : forms) {
+        auto event = run(form);
+        ASSERT_EQ(event.kind, vx::EventKind::Fault) << int(form[1]);
+        EXPECT_EQ(event.fault.kind, vx::FaultKind::SegmentBounds) << int(form[1]);
+        EXPECT_EQ(*event.fault.address, 0xfffffff0u);
+    }
+}
+
 TEST_F(SandboxTest, WriteToReadOnlyPageFaults) {
     sandbox_.memory().protect(kData, 0x1000, vx::kRead);
     // mov dword [0x20000], 1
