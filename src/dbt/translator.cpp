@@ -56,7 +56,7 @@ bool is_memory(const ZydisDecodedOperand& op) {
 
 // A decoded guest operand as an x86-64 operand: esp renamed, a guest fs/gs
 // base folded into the displacement (32-bit wrap, as the CPU computes it).
-ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& bases, int32_t extra_disp = 0) {
+ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& bases) {
     ZydisEncoderOperand e{};
     e.type = op.type;
     switch (op.type) {
@@ -70,7 +70,6 @@ ZydisEncoderOperand to_host(const ZydisDecodedOperand& op, const SegmentBases& b
         e.mem.size = uint16_t(op.size / 8);
         uint32_t disp = op.mem.disp.has_displacement ? uint32_t(op.mem.disp.value) : 0;
         if (is_memory(op)) disp += fold_segment_base(op.mem.segment, bases);
-        disp += uint32_t(extra_disp);
         // An absolute address is given unsigned, so the encoder keeps it below
         // 4 GiB (with a 32-bit address size where it must) instead of sign-extending.
         bool absolute = e.mem.base == ZYDIS_REGISTER_NONE && e.mem.index == ZYDIS_REGISTER_NONE;
@@ -112,6 +111,7 @@ bool is_confined(const uint8_t* code, size_t length) {
              op.reg.value == ZYDIS_REGISTER_RIP))
             return false;  // stack, context or control: never a guest instruction's business
         if (op.type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        if (op.mem.base == ZYDIS_REGISTER_RIP || op.mem.base == ZYDIS_REGISTER_EIP) return false;
         if (op.mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
             if (info.address_width != 32) return false;
             continue;
