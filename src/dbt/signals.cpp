@@ -1,6 +1,10 @@
 #include "dbt/signals.h"
 
+#include <asm/prctl.h>
 #include <signal.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -8,11 +12,6 @@
 #include <mutex>
 
 #include "dbt/dbt_engine.h"
-#include <asm/prctl.h>
-#include <sys/auxv.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "vx/error.h"
 
 namespace vx::dbt {
@@ -31,9 +30,14 @@ void chain_to_previous(int signo, siginfo_t* info, void* uc) {
         old.sa_sigaction(signo, info, uc);
     } else if (old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN) {
         old.sa_handler(signo);
+    } else if (old.sa_handler == SIG_IGN && info->si_code <= 0) {
+        // sent by kill and ignored before vx came: still ignored
     } else {
-        // Not ours and nobody else's: die of it as the host would have.
+        // Not ours and nobody else's: die of it as the host would have (the
+        // kernel kills for a fault even when it is ignored). A fault re-raises
+        // itself on return; a signal sent by kill must be raised again.
         signal(signo, SIG_DFL);
+        if (info->si_code <= 0) raise(signo);
     }
 }
 
