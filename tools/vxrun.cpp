@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "os/linux_minimal.h"
+#include "os/linux_i386/process.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
     std::string memory = "512M";
     app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
+    std::string trace;
+    app.add_flag("--trace", trace, "log every guest system call to stderr");
     // Options come first; PROGRAM and everything after it belong to the guest.
     app.prefix_command();
     app.footer("Usage: vxrun [OPTIONS] PROGRAM [ARGS...]");
@@ -98,8 +100,12 @@ int main(int argc, char** argv) {
 
     try {
         vx::Sandbox sandbox(options);
-        sandbox.load_program(file, guest_argv, {});
-        return vx::os::LinuxMinimal(sandbox).run(stderr);
+        vx::ElfImage image = sandbox.load_program(file, guest_argv, {});
+        vx::os::linux_i386::ProcessOptions process;
+        process.exe_path = program;
+        process.stack_size = options.stack_size;
+        if (!trace.empty()) process.trace = stderr;
+        return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());
         return kExitNotRunnable;

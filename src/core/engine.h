@@ -15,8 +15,9 @@ public:
     // Runs the guest from `regs` until something needs its host; `regs` then
     // holds the guest's state at that point.
     virtual Event run(Registers& regs) = 0;
-    // Guest-visible segment bases for %fs and %gs (Linux TLS).
-    virtual void set_segment_base(SegmentRegister segment, uint32_t base) = 0;
+    // What the guest's %fs or %gs hold: a selector it reads back and the base
+    // its accesses through that register add (Linux TLS).
+    virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;
 };
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory);

@@ -35,6 +35,11 @@ std::string describe(const Event& event) {
     char buffer[160];
     switch (event.kind) {
     case EventKind::Syscall: return "syscall";
+    case EventKind::SegmentLoad:
+        std::snprintf(buffer, sizeof buffer, "load of %%%s with selector 0x%x",
+                      event.segment_load.segment == SegmentRegister::fs ? "fs" : "gs",
+                      event.segment_load.selector);
+        return buffer;
     case EventKind::Interrupted: return "interrupted";
     case EventKind::Exit:
         std::snprintf(buffer, sizeof buffer, "exit %d", event.exit_status);

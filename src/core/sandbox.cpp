@@ -27,8 +27,8 @@ Event Sandbox::run() {
     return engine_->run(registers_);
 }
 
-void Sandbox::set_segment_base(SegmentRegister segment, uint32_t base) {
-    engine_->set_segment_base(segment, base);
+void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
+    engine_->set_segment(segment, selector, base);
 }
 
 }  // namespace vx

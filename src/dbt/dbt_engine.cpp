@@ -12,6 +12,7 @@
 #include "dbt/signals.h"
 #include "dbt/string_ops.h"
 #include "vx/error.h"
+#include "x86/decoder.h"
 
 namespace vx::dbt {
 namespace {
@@ -143,11 +144,32 @@ const Block* DbtEngine::block_containing(uint64_t host_pc) const {
     return block == blocks_.end() ? nullptr : &block->second;
 }
 
-void DbtEngine::set_segment_base(SegmentRegister segment, uint32_t base) {
-    uint32_t& slot = segment == SegmentRegister::fs ? segments_.fs : segments_.gs;
-    if (slot == base) return;
-    slot = base;
-    flush();  // the bases are folded into translated code
+void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
+    SegmentBases next = segments_;
+    (segment == SegmentRegister::fs ? next.fs : next.gs) = base;
+    (segment == SegmentRegister::fs ? next.fs_selector : next.gs_selector) = selector;
+    if (next.fs == segments_.fs && next.gs == segments_.gs && next.fs_selector == segments_.fs_selector &&
+        next.gs_selector == segments_.gs_selector)
+        return;
+    segments_ = next;
+    flush();  // bases and selectors are folded into translated code
+}
+
+// The selector a `mov fs/gs, r16` at regs.eip loads.
+Event DbtEngine::segment_load(Registers& regs) {
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    size_t n = 0;
+    while (n < sizeof bytes && memory_.read(regs.eip + uint32_t(n), bytes + n, 1)) ++n;
+    x86::Instruction insn;
+    x86::decode(bytes, n, insn);  // it decoded when it was translated
+    SegmentLoad load;
+    load.segment = insn.operands[0].reg.value == ZYDIS_REGISTER_FS ? SegmentRegister::fs : SegmentRegister::gs;
+    ZydisRegister source = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, insn.operands[1].reg.value);
+    load.selector = uint16_t(regs.gpr(unsigned(source - ZYDIS_REGISTER_EAX)));
+    load.next_eip = regs.eip + insn.length();
+    Event event{EventKind::SegmentLoad};
+    event.segment_load = load;
+    return event;
 }
 
 std::optional<Event> DbtEngine::emulate(Registers& regs) {
@@ -199,6 +221,9 @@ Event DbtEngine::run(Registers& regs) {
         case EXIT_SYSCALL:
             regs.eip = target;
             return Event{EventKind::Syscall};
+        case EXIT_SEGMENT_LOAD:
+            regs.eip = target;
+            return segment_load(regs);
         case EXIT_BREAKPOINT: {
             uint8_t opcode = memory_.host_base()[target];
             regs.eip = target + (opcode == 0xcd ? 2 : 1);  // int $3, or int3 / int1

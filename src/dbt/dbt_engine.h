@@ -22,7 +22,7 @@ public:
     ~DbtEngine() override;
 
     Event run(Registers& regs) override;
-    void set_segment_base(SegmentRegister segment, uint32_t base) override;
+    void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the
@@ -45,6 +45,7 @@ private:
     const Block* block_containing(uint64_t host_pc) const;
     // Carries out a string instruction at regs.eip; a fault event if it faults.
     std::optional<Event> emulate(Registers& regs);
+    Event segment_load(Registers& regs);
 
     GuestMemory& memory_;
     CodeCache cache_;

@@ -21,5 +21,6 @@
 #define EXIT_BREAKPOINT   3
 #define EXIT_HOST_FAULT   4
 #define EXIT_EMULATE      5    /* an instruction the host carries out (string ops) */
+#define EXIT_SEGMENT_LOAD 6    /* mov fs/gs, r16: the host decides */
 #define EXIT_FAULT_BASE   16   /* + FaultKind: an instruction the policy refused */
 #define EXIT_CODE_LIMIT   4096 /* codes from here on: EXIT_CODE_LIMIT + patch site offset */

@@ -309,16 +309,17 @@ void BlockWriter::jump_indirect() {
 }
 
 // The selector values a Linux i386 program sees.
-uint16_t visible_selector(ZydisRegister segment) {
+uint16_t visible_selector(ZydisRegister segment, const SegmentBases& bases) {
     switch (segment) {
     case ZYDIS_REGISTER_CS: return 0x23;
-    case ZYDIS_REGISTER_FS: case ZYDIS_REGISTER_GS: return 0;
+    case ZYDIS_REGISTER_FS: return bases.fs_selector;
+    case ZYDIS_REGISTER_GS: return bases.gs_selector;
     default: return 0x2b;
     }
 }
 
 bool BlockWriter::read_segment(const Instruction& insn) {
-    uint16_t value = visible_selector(insn.operands[1].reg.value);
+    uint16_t value = visible_selector(insn.operands[1].reg.value, segments_);
     const ZydisDecodedOperand& dst = insn.operands[0];
     if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER) {  // a 16-bit destination keeps its upper half
         out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rename(dst.reg.value)), imm(value)});
@@ -426,6 +427,9 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
         return written(copy(insn));
     case Action::ReadSegment:
         return written(read_segment(insn));
+    case Action::LoadSegment:
+        exit_with(EXIT_SEGMENT_LOAD, eip);
+        return kEnd;
     case Action::Popf:
         out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(kGuestEsp, 0, 4)});
         adjust_esp(4);

@@ -29,8 +29,11 @@ struct RuntimeLinks {
     uint64_t miss_path = 0;    // an indirect branch's target is not in the lookup table
 };
 
+// The guest's %fs and %gs: their bases are folded into translated code, and
+// their selectors are what the guest reads back.
 struct SegmentBases {
     uint32_t fs = 0, gs = 0;
+    uint16_t fs_selector = 0, gs_selector = 0;
 };
 
 class Translator {

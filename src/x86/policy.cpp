@@ -83,6 +83,14 @@ bool has_hidden_foreign_access(const Instruction& insn) {
     return false;
 }
 
+bool loads_tls_segment_from_register(const Instruction& insn) {
+    if (insn.mnemonic() != ZYDIS_MNEMONIC_MOV || insn.operand_count() != 2) return false;
+    const ZydisDecodedOperand& to = insn.operands[0];
+    return to.type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           (to.reg.value == ZYDIS_REGISTER_FS || to.reg.value == ZYDIS_REGISTER_GS) &&
+           insn.operands[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
+}
+
 int segment_prefix_count(const Instruction& insn) {
     int n = 0;
     for (size_t i = 0; i < insn.info.raw.prefix_count; ++i)
@@ -262,6 +270,7 @@ Decision classify(const Instruction& insn) {
         insn.info.meta.category == ZYDIS_CATEGORY_SYSRET)  // before their hidden cs/ss operands
         return fault(FaultKind::InvalidInstruction, "syscall/sysenter");
     if (reads_segment_register(insn)) return run(Action::ReadSegment);
+    if (loads_tls_segment_from_register(insn)) return run(Action::LoadSegment);
     if (touches_system_register(insn))
         return fault(FaultKind::PrivilegedInstruction, "segment or system register");
 

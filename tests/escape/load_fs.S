@@ -1,4 +1,4 @@
-/* vx-expect: 139 privileged instruction */
+/* vx-expect: 139 general protection */
 #include "escape.inc"
 _start:
         mov $0x2b, %eax

@@ -44,6 +44,7 @@ const char* action_name(Action a) {
     case Action::Breakpoint: return "Breakpoint";
     case Action::Popf: return "Popf";
     case Action::ReadSegment: return "ReadSegment";
+    case Action::LoadSegment: return "LoadSegment";
     case Action::Fault: return "Fault";
     }
     return "?";
@@ -151,6 +152,8 @@ const std::vector<PolicyCase> kCases = {
     {"mov_ds_ax", {0x8e, 0xd8}, Action::Fault, kPrivileged},
     {"mov_ss_ax", {0x8e, 0xd0}, Action::Fault, kPrivileged},
     {"mov_gs_mem", {0x8e, 0x2b}, Action::Fault, kPrivileged},
+    {"mov_gs_ax", {0x8e, 0xe8}, Action::LoadSegment},
+    {"mov_fs_ax", {0x8e, 0xe0}, Action::LoadSegment},
     {"pop_ds", {0x1f}, Action::Fault, kPrivileged},
     {"pop_gs", {0x0f, 0xa9}, Action::Fault, kPrivileged},
     {"push_ds", {0x1e}, Action::Fault, kPrivileged},

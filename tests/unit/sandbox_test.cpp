@@ -158,7 +158,7 @@ TEST_F(SandboxTest, IndirectJumpToAnyAddressStaysInTheGuest) {
 TEST_F(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
     uint32_t value = 0xcafef00d;
     sandbox_.memory().write(kData + 0x10, &value, 4);
-    sandbox_.set_segment_base(vx::SegmentRegister::gs, kData);
+    sandbox_.set_segment(vx::SegmentRegister::gs, 0x63, kData);
     // mov eax, gs:[0x10]
     auto event = run({0x65, 0xa1, 0x10, 0, 0, 0});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);

@@ -1,0 +1,83 @@
+#pragma once
+// The Linux i386 personality: turns a sandbox's events into what Linux would
+// do for the process, within what the user granted. Engine-agnostic.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "os/linux_i386/abi.h"
+#include "vx/sandbox.h"
+
+namespace vx::os::linux_i386 {
+
+struct ProcessOptions {
+    std::string exe_path;      // what /proc/self/exe names for the guest
+    uint32_t stack_size = 8u << 20;  // what RLIMIT_STACK reports
+    FILE* trace = nullptr;     // a line per syscall, when set
+};
+
+class LinuxProcess {
+public:
+    LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options);
+
+    // Runs the guest to its end. Returns vxrun's exit status: the guest's own
+    // on exit, 128+N when it dies of a fault Linux reports as signal N (with a
+    // one-line diagnosis on `diagnostics`).
+    int run(FILE* diagnostics);
+
+    // The system calls, one member each (see syscall_table.cpp). Each returns
+    // the value for eax: a result, or -errno.
+    int32_t sys_exit(const SyscallArgs& a);
+    int32_t sys_read(const SyscallArgs& a);
+    int32_t sys_write(const SyscallArgs& a);
+    int32_t sys_readv(const SyscallArgs& a);
+    int32_t sys_writev(const SyscallArgs& a);
+    int32_t sys_ioctl(const SyscallArgs& a);
+    int32_t sys_statx(const SyscallArgs& a);
+    int32_t sys_fstat64(const SyscallArgs& a);
+    int32_t sys_readlink(const SyscallArgs& a);
+    int32_t sys_brk(const SyscallArgs& a);
+    int32_t sys_mmap2(const SyscallArgs& a);
+    int32_t sys_old_mmap(const SyscallArgs& a);
+    int32_t sys_munmap(const SyscallArgs& a);
+    int32_t sys_mprotect(const SyscallArgs& a);
+    int32_t sys_madvise(const SyscallArgs& a);
+    int32_t sys_set_thread_area(const SyscallArgs& a);
+    int32_t sys_get_thread_area(const SyscallArgs& a);
+    int32_t sys_set_tid_address(const SyscallArgs& a);
+    int32_t sys_getpid(const SyscallArgs& a);
+    int32_t sys_getuid(const SyscallArgs& a);
+    int32_t sys_uname(const SyscallArgs& a);
+    int32_t sys_ugetrlimit(const SyscallArgs& a);
+    int32_t sys_prlimit64(const SyscallArgs& a);
+    int32_t sys_getrandom(const SyscallArgs& a);
+    int32_t sys_clock_gettime(const SyscallArgs& a);
+    int32_t sys_clock_gettime64(const SyscallArgs& a);
+    int32_t sys_gettimeofday(const SyscallArgs& a);
+    int32_t sys_time(const SyscallArgs& a);
+    int32_t sys_ok(const SyscallArgs& a);  // accepted, nothing to do
+
+private:
+    // Services the syscall in eax; the exit calls finish the sandbox.
+    void service_syscall();
+    // A guest mov to %fs/%gs: a TLS selector from set_thread_area, or a fault.
+    bool load_segment(const SegmentLoad& load);
+
+    // Guest pages the process has mapped (image, stack, brk, mmap), one flag a
+    // page: a PROT_NONE mapping still holds its addresses.
+    bool range_reserved(uint32_t addr, uint32_t length, bool all) const;
+    void reserve(uint32_t addr, uint32_t length, bool reserved);
+    uint32_t find_free_range(uint32_t length) const;  // 0: none
+
+    Sandbox& sandbox_;
+    GuestMemory& memory_;
+    ProcessOptions options_;
+    std::vector<bool> reserved_;
+    uint32_t brk_start_ = 0, brk_ = 0;
+    uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
+    uint32_t tls_base_[kTlsEntries] = {};
+    bool tls_used_[kTlsEntries] = {};
+    int32_t exit_status_ = 0;
+};
+
+}  // namespace vx::os::linux_i386

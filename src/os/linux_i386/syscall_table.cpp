@@ -1,0 +1,78 @@
+// The i386 system calls this personality implements, one line each.
+#include "os/linux_i386/syscall_table.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace vx::os::linux_i386 {
+namespace {
+
+using P = LinuxProcess;
+
+constexpr SyscallEntry kTable[] = {
+    {1, "exit", &P::sys_exit},
+    {3, "read", &P::sys_read},
+    {4, "write", &P::sys_write},
+    {13, "time", &P::sys_time},
+    {20, "getpid", &P::sys_getpid},
+    {24, "getuid", &P::sys_getuid},
+    {45, "brk", &P::sys_brk},
+    {47, "getgid", &P::sys_getuid},
+    {49, "geteuid", &P::sys_getuid},
+    {50, "getegid", &P::sys_getuid},
+    {54, "ioctl", &P::sys_ioctl},
+    {64, "getppid", &P::sys_getpid},
+    {78, "gettimeofday", &P::sys_gettimeofday},
+    {85, "readlink", &P::sys_readlink},
+    {90, "mmap", &P::sys_old_mmap},
+    {91, "munmap", &P::sys_munmap},
+    {122, "uname", &P::sys_uname},
+    {125, "mprotect", &P::sys_mprotect},
+    {145, "readv", &P::sys_readv},
+    {146, "writev", &P::sys_writev},
+    {191, "ugetrlimit", &P::sys_ugetrlimit},
+    {192, "mmap2", &P::sys_mmap2},
+    {197, "fstat64", &P::sys_fstat64},
+    {199, "getuid32", &P::sys_getuid},
+    {200, "getgid32", &P::sys_getuid},
+    {201, "geteuid32", &P::sys_getuid},
+    {202, "getegid32", &P::sys_getuid},
+    {219, "madvise", &P::sys_madvise},
+    {224, "gettid", &P::sys_getpid},
+    {243, "set_thread_area", &P::sys_set_thread_area},
+    {244, "get_thread_area", &P::sys_get_thread_area},
+    {252, "exit_group", &P::sys_exit},
+    {258, "set_tid_address", &P::sys_set_tid_address},
+    {265, "clock_gettime", &P::sys_clock_gettime},
+    {311, "set_robust_list", &P::sys_ok},
+    {340, "prlimit64", &P::sys_prlimit64},
+    {355, "getrandom", &P::sys_getrandom},
+    {383, "statx", &P::sys_statx},
+    {403, "clock_gettime64", &P::sys_clock_gettime64},
+};
+
+}  // namespace
+
+const SyscallEntry* find_syscall(uint32_t nr) {
+    static const auto by_number = [] {
+        std::array<const SyscallEntry*, 512> index{};
+        for (const SyscallEntry& e : kTable) index[e.nr] = &e;
+        return index;
+    }();
+    return nr < by_number.size() ? by_number[nr] : nullptr;
+}
+
+void trace_syscall(FILE* out, const SyscallArgs& args, const SyscallEntry* entry, int32_t result) {
+    if (!entry) {
+        std::fprintf(out, "[vx] syscall %u (not implemented) = -ENOSYS\n", args.nr);
+        return;
+    }
+    std::fprintf(out, "[vx] %s(0x%x, 0x%x, 0x%x) = ", entry->name, args.a[0], args.a[1], args.a[2]);
+    if (result < 0 && result > -4096)
+        std::fprintf(out, "-%s\n", strerrorname_np(-result));
+    else
+        std::fprintf(out, "%d (0x%x)\n", result, uint32_t(result));
+}
+
+}  // namespace vx::os::linux_i386
