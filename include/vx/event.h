@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "vx/registers.h"
+
 namespace vx {
 
 // Why a guest stopped in a way Linux would report as a signal.
@@ -31,15 +33,26 @@ struct Fault {
 
 enum class EventKind {
     Syscall,      // the guest executed `int $0x80`; eip is past it
+    SegmentLoad,  // the guest loads %fs or %gs (see `segment_load`); eip is at it
     Fault,        // see `fault`; eip is the faulting instruction
     Interrupted,  // interrupt() was called; run() again to continue
     Exit,         // the guest is gone: Sandbox::finish() was called
 };
 
+// A guest's `mov %gs, reg` (or %fs): the host decides what the selector
+// means (Linux: a TLS entry from set_thread_area). To accept it, call
+// Sandbox::set_segment and resume at `next_eip`; otherwise the guest faults.
+struct SegmentLoad {
+    SegmentRegister segment = SegmentRegister::gs;
+    uint16_t selector = 0;
+    uint32_t next_eip = 0;
+};
+
 struct Event {
     EventKind kind;
-    Fault fault{};     // valid when kind == Fault
-    int exit_status = 0;  // valid when kind == Exit
+    Fault fault{};              // valid when kind == Fault
+    int exit_status = 0;        // valid when kind == Exit
+    SegmentLoad segment_load{}; // valid when kind == SegmentLoad
 };
 
 std::string describe(const Event& event);

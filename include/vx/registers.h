@@ -8,6 +8,12 @@ struct Registers {
     uint32_t eax = 0, ecx = 0, edx = 0, ebx = 0, esp = 0, ebp = 0, esi = 0, edi = 0;
     uint32_t eip = 0;
     uint32_t eflags = 0x202;
+
+    // The general register with x86 encoding `index` (0 = eax ... 7 = edi).
+    uint32_t& gpr(unsigned index) {
+        uint32_t* order[8] = {&eax, &ecx, &edx, &ebx, &esp, &ebp, &esi, &edi};
+        return *order[index & 7];
+    }
 };
 
 // The segment registers a guest may address memory through besides its own

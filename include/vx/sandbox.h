@@ -49,7 +49,9 @@ public:
     void finish(int exit_status) { exit_status_ = exit_status; }
     bool finished() const { return exit_status_.has_value(); }
 
-    void set_segment_base(SegmentRegister segment, uint32_t base);
+    // What %fs or %gs hold for the guest: the selector it reads back and the
+    // base its accesses through the register add (Linux TLS).
+    void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
 
 private:
     SandboxOptions options_;
