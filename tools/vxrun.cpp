@@ -62,6 +62,20 @@ int read_program(const std::string& path, std::vector<uint8_t>& contents) {
     return 0;
 }
 
+// The host's environment (unless cleared), with K=V settings replacing or
+// adding entries.
+std::vector<std::string> guest_environment(bool clear, const std::vector<std::string>& settings) {
+    std::vector<std::string> env;
+    if (!clear)
+        for (char** e = environ; *e; ++e) env.emplace_back(*e);
+    for (const std::string& setting : settings) {
+        std::string key = setting.substr(0, setting.find('=') + 1);
+        std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
+        env.push_back(setting);
+    }
+    return env;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,6 +84,11 @@ int main(int argc, char** argv) {
     app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
     std::string trace;
     app.add_flag("--trace", trace, "log every guest system call to stderr");
+    bool clear_env = false;
+    std::vector<std::string> env_settings;
+    app.add_flag("--clear-env", clear_env, "start the guest with an empty environment");
+    app.add_option("--env", env_settings, "set K=V in the guest's environment (repeatable)")
+        ->allow_extra_args(false);
     // Options come first; PROGRAM and everything after it belong to the guest.
     app.prefix_command();
     app.footer("Usage: vxrun [OPTIONS] PROGRAM [ARGS...]");
@@ -94,15 +113,23 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vxrun: bad --memory size: %s\n", memory.c_str());
         return kExitUsage;
     }
+    for (const std::string& setting : env_settings) {
+        if (setting.find('=') == std::string::npos || setting.front() == '=') {
+            std::fprintf(stderr, "vxrun: --env wants K=V, got: %s\n", setting.c_str());
+            return kExitUsage;
+        }
+    }
 
     std::vector<uint8_t> file;
     if (int status = read_program(program, file)) return status;
 
     try {
         vx::Sandbox sandbox(options);
-        vx::ElfImage image = sandbox.load_program(file, guest_argv, {});
+        vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(clear_env, env_settings));
         vx::os::linux_i386::ProcessOptions process;
-        process.exe_path = program;
+        // The guest sees no host paths: its program is /<name> (absolute, as
+        // glibc expects of /proc/self/exe).
+        process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
         process.stack_size = options.stack_size;
         if (!trace.empty()) process.trace = stderr;
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);

@@ -2,7 +2,7 @@
 # vxrun_cli.sh VXRUN HELLO: vxrun's exit-status contract for every kind of bad
 # input, and the bundled example's output.
 set -u
-vxrun=$1 hello=$2
+vxrun=$1 hello=$2 show_env=$3
 failures=0 checks=0
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 
@@ -30,6 +30,9 @@ expect 2   "PROGRAM is required"                    --
 expect 2   "unknown option --no-such-flag"          -- --no-such-flag "$hello"
 expect 2   "bad --memory"                           -- --memory lots "$hello"
 expect 0   "Usage|usage"                            -- --help
+expect 1   "environment entries: none"              -- --clear-env "$show_env"
+expect 1   "environment entries: some"              -- --clear-env --env A=1 "$show_env"
+expect 2   "--env wants K=V"                        -- --env noequals "$hello"
 expect 127 "No such file"                           -- "$scratch/missing"
 expect 126 "not an ELF file"                        -- "$scratch/text"
 expect 126 "truncated ELF header"                   -- "$scratch/truncated"

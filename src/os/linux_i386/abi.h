@@ -6,6 +6,17 @@
 
 namespace vx::os::linux_i386 {
 
+inline constexpr unsigned kSignals = 65;  // 1..64
+
+// struct sigaction as rt_sigaction takes it from an i386 process.
+struct KernelSigaction32 {
+    uint32_t handler;
+    uint32_t flags;
+    uint32_t restorer;
+    uint64_t mask;
+} __attribute__((packed));
+static_assert(sizeof(KernelSigaction32) == 20);
+
 struct SyscallArgs {
     uint32_t nr;
     uint32_t a[6];  // ebx, ecx, edx, esi, edi, ebp

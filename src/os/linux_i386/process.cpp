@@ -59,6 +59,10 @@ int LinuxProcess::run(FILE* diagnostics) {
             return 128 + signo;
         }
         case EventKind::Exit:
+            if (killed_by_) {
+                std::fprintf(diagnostics, "vxrun: guest killed by SIG%s (sent by itself)\n", sigabbrev_np(killed_by_));
+                return 128 + killed_by_;
+            }
             return event.exit_status;
         case EventKind::Interrupted:
             break;

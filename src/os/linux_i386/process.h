@@ -55,6 +55,10 @@ public:
     int32_t sys_clock_gettime64(const SyscallArgs& a);
     int32_t sys_gettimeofday(const SyscallArgs& a);
     int32_t sys_time(const SyscallArgs& a);
+    int32_t sys_rt_sigaction(const SyscallArgs& a);
+    int32_t sys_rt_sigprocmask(const SyscallArgs& a);
+    int32_t sys_kill(const SyscallArgs& a);
+    int32_t sys_tgkill(const SyscallArgs& a);
     int32_t sys_ok(const SyscallArgs& a);  // accepted, nothing to do
 
 private:
@@ -77,7 +81,13 @@ private:
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t tls_base_[kTlsEntries] = {};
     bool tls_used_[kTlsEntries] = {};
-    int32_t exit_status_ = 0;
+    // Signals: dispositions as the guest set them, and a signal it sent itself
+    // that ends it (delivery to guest handlers is not implemented yet).
+    uint32_t signal_handlers_[kSignals] = {};
+    uint64_t signal_mask_ = 0;
+    int killed_by_ = 0;
+    // Ends the process as Linux would for `signo` with the default action.
+    int32_t die_of_signal(int signo);
 };
 
 }  // namespace vx::os::linux_i386
