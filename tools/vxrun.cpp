@@ -84,6 +84,11 @@ int main(int argc, char** argv) {
     app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
     std::string trace;
     app.add_flag("--trace", trace, "log every guest system call to stderr");
+    std::vector<std::string> mount_specs;
+    std::string cwd = "/";
+    app.add_option("--mount", mount_specs, "grant HOST:GUEST[:ro|rw] to the guest (read-only unless :rw; repeatable)")
+        ->allow_extra_args(false);
+    app.add_option("--cwd", cwd, "the guest's working directory")->capture_default_str();
     bool clear_env = false;
     std::vector<std::string> env_settings;
     app.add_flag("--clear-env", clear_env, "start the guest with an empty environment");
@@ -131,6 +136,8 @@ int main(int argc, char** argv) {
         // glibc expects of /proc/self/exe).
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
         process.stack_size = options.stack_size;
+        process.cwd = cwd;
+        for (const std::string& spec : mount_specs) process.mounts.push_back(vx::os::linux_i386::parse_mount(spec));
         if (!trace.empty()) process.trace = stderr;
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {

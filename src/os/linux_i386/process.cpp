@@ -2,6 +2,9 @@
 
 #include <csignal>
 #include <cstring>
+#include <unistd.h>
+
+#include "vx/error.h"
 
 #include "os/linux_i386/syscall_table.h"
 #include "x86/disassemble.h"
@@ -18,6 +21,18 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     uint32_t lowest_stack = memory_.size();
     while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
+
+    for (const Mount& mount : options_.mounts) files_.add(mount);
+    int error = options_.cwd == "/" ? 0 : files_.chdir(options_.cwd);  // "/" always exists
+    if (error < 0)
+        throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
+    fds_ = {0, 1, 2};
+    fd_paths_.resize(fds_.size());
+}
+
+LinuxProcess::~LinuxProcess() {
+    for (int host : fds_)
+        if (host > 2) ::close(host);  // 0-2 are the host's own
 }
 
 void LinuxProcess::service_syscall() {

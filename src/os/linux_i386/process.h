@@ -6,11 +6,14 @@
 #include <vector>
 
 #include "os/linux_i386/abi.h"
+#include "os/linux_i386/file_namespace.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
 
 struct ProcessOptions {
+    std::vector<Mount> mounts;  // what the guest may see of the host's files
+    std::string cwd = "/";
     std::string exe_path;      // what /proc/self/exe names for the guest
     uint32_t stack_size = 8u << 20;  // what RLIMIT_STACK reports
     FILE* trace = nullptr;     // a line per syscall, when set
@@ -18,7 +21,9 @@ struct ProcessOptions {
 
 class LinuxProcess {
 public:
+    // Throws vx::Error for a mount or cwd that cannot be used.
     LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options);
+    ~LinuxProcess();
 
     // Runs the guest to its end. Returns vxrun's exit status: the guest's own
     // on exit, 128+N when it dies of a fault Linux reports as signal N (with a
@@ -36,6 +41,25 @@ public:
     int32_t sys_statx(const SyscallArgs& a);
     int32_t sys_fstat64(const SyscallArgs& a);
     int32_t sys_readlink(const SyscallArgs& a);
+    int32_t sys_open(const SyscallArgs& a);
+    int32_t sys_openat(const SyscallArgs& a);
+    int32_t sys_close(const SyscallArgs& a);
+    int32_t sys_lseek(const SyscallArgs& a);
+    int32_t sys_llseek(const SyscallArgs& a);
+    int32_t sys_stat64(const SyscallArgs& a);
+    int32_t sys_lstat64(const SyscallArgs& a);
+    int32_t sys_fstatat64(const SyscallArgs& a);
+    int32_t sys_getdents64(const SyscallArgs& a);
+    int32_t sys_access(const SyscallArgs& a);
+    int32_t sys_getcwd(const SyscallArgs& a);
+    int32_t sys_chdir(const SyscallArgs& a);
+    int32_t sys_dup(const SyscallArgs& a);
+    int32_t sys_dup2(const SyscallArgs& a);
+    int32_t sys_fcntl64(const SyscallArgs& a);
+    int32_t sys_mkdir(const SyscallArgs& a);
+    int32_t sys_rmdir(const SyscallArgs& a);
+    int32_t sys_unlink(const SyscallArgs& a);
+    int32_t sys_rename(const SyscallArgs& a);
     int32_t sys_brk(const SyscallArgs& a);
     int32_t sys_mmap2(const SyscallArgs& a);
     int32_t sys_old_mmap(const SyscallArgs& a);
@@ -73,10 +97,24 @@ private:
     void reserve(uint32_t addr, uint32_t length, bool reserved);
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
+    // Descriptors: guest fd -> host fd (-1: free). 0-2 are the host's own.
+    static constexpr int kMaxFds = 1024;
+    int host_fd(uint32_t guest_fd) const;
+    int32_t install_fd(int host, uint32_t lowest = 0);  // the guest fd, or -EMFILE (host closed)
+    // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
+    int32_t read_path(uint32_t address, std::string& out) const;
+    // Opens guest `path` relative to guest dirfd (AT_FDCWD or one from openat).
+    int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const;
+    int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
+    int32_t remove_entry(uint32_t path, bool directory);
+
     Sandbox& sandbox_;
     GuestMemory& memory_;
     ProcessOptions options_;
     std::vector<bool> reserved_;
+    FileNamespace files_;
+    std::vector<int> fds_;
+    std::vector<std::string> fd_paths_;  // guest path an fd was opened as, for openat
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t tls_base_[kTlsEntries] = {};

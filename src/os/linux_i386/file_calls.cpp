@@ -1,0 +1,409 @@
+// Files: descriptors, paths resolved in the file namespace of grants
+// (file_namespace.h), and their metadata. Every guest buffer is checked
+// against guest memory.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "os/linux_i386/process.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+constexpr uint32_t kMaxTransfer = 1u << 20;
+constexpr uint32_t kMaxIovecs = 1024;
+constexpr uint32_t kTcgets = 0x5401, kTiocgwinsz = 0x5413;
+constexpr uint32_t kStatxSize = 256;
+// open(2) flags with the same meaning for i386 and x86-64 that a guest may use.
+constexpr uint32_t kAllowedOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
+                                       O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | 0100000 /* O_LARGEFILE */;
+
+int32_t result_of(ssize_t n) { return n < 0 ? fail(errno) : int32_t(n); }
+
+// struct stat64 of an i386 process (asm/stat.h).
+struct __attribute__((packed)) Stat64 {
+    uint64_t dev;
+    uint8_t pad0[4];
+    uint32_t short_ino;
+    uint32_t mode;
+    uint32_t nlink;
+    uint32_t uid;
+    uint32_t gid;
+    uint64_t rdev;
+    uint8_t pad3[4];
+    int64_t size;
+    uint32_t blksize;
+    uint64_t blocks;
+    uint32_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
+    uint64_t ino;
+};
+static_assert(sizeof(Stat64) == 96);
+
+Stat64 to_stat64(const struct stat& st) {
+    Stat64 s{};
+    s.dev = st.st_dev;
+    s.short_ino = uint32_t(st.st_ino);
+    s.mode = st.st_mode;
+    s.nlink = uint32_t(st.st_nlink);
+    s.uid = st.st_uid;
+    s.gid = st.st_gid;
+    s.rdev = st.st_rdev;
+    s.size = st.st_size;
+    s.blksize = uint32_t(st.st_blksize);
+    s.blocks = uint64_t(st.st_blocks);
+    s.atime = uint32_t(st.st_atim.tv_sec);
+    s.atime_nsec = uint32_t(st.st_atim.tv_nsec);
+    s.mtime = uint32_t(st.st_mtim.tv_sec);
+    s.mtime_nsec = uint32_t(st.st_mtim.tv_nsec);
+    s.ctime = uint32_t(st.st_ctim.tv_sec);
+    s.ctime_nsec = uint32_t(st.st_ctim.tv_nsec);
+    s.ino = st.st_ino;
+    return s;
+}
+
+}  // namespace
+
+int LinuxProcess::host_fd(uint32_t guest_fd) const {
+    return guest_fd < fds_.size() ? fds_[guest_fd] : -1;
+}
+
+int32_t LinuxProcess::install_fd(int host, uint32_t lowest) {
+    for (uint32_t fd = lowest; fd < uint32_t(kMaxFds); ++fd) {
+        if (fd >= fds_.size()) {
+            fds_.resize(fd + 1, -1);
+            fd_paths_.resize(fd + 1);
+        }
+        if (fds_[fd] < 0) {
+            fds_[fd] = host;
+            return int32_t(fd);
+        }
+    }
+    ::close(host);
+    return fail(EMFILE);
+}
+
+int32_t LinuxProcess::read_path(uint32_t address, std::string& out) const {
+    out.clear();
+    for (uint32_t i = 0; i < PATH_MAX; ++i) {
+        char c;
+        if (!memory_.read(address + i, &c, 1)) return fail(EFAULT);
+        if (c == '\0') return 0;
+        out.push_back(c);
+    }
+    return fail(ENAMETOOLONG);
+}
+
+int32_t LinuxProcess::open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const {
+    if (path.starts_with("/") || int32_t(dirfd) == AT_FDCWD) return files_.open(path, flags, mode);
+    if (host_fd(dirfd) < 0) return fail(EBADF);
+    if (fd_paths_[dirfd].empty()) return fail(ENOTDIR);
+    return files_.open(fd_paths_[dirfd] + "/" + path, flags, mode);
+}
+
+int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
+    return sys_openat({a.nr, {uint32_t(AT_FDCWD), a.a[0], a.a[1], a.a[2], 0, 0}});
+}
+
+int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    int flags = int(a.a[2] & kAllowedOpenFlags);
+    int host = open_at(a.a[0], path, flags, int(a.a[3]));
+    if (host < 0) return host;
+    int32_t fd = install_fd(host);
+    if (fd >= 0) {
+        std::string base = path.starts_with("/") || int32_t(a.a[0]) == AT_FDCWD ? "" : fd_paths_[a.a[0]] + "/";
+        fd_paths_[uint32_t(fd)] = files_.normalize(base + path);
+    }
+    return fd;
+}
+
+int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    if (host > 2) ::close(host);
+    fds_[a.a[0]] = -1;
+    fd_paths_[a.a[0]].clear();
+    return 0;
+}
+
+int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    uint32_t length = std::min(a.a[2], kMaxTransfer);
+    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
+    return result_of(::read(host, memory_.host_base() + a.a[1], length));
+}
+
+int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    uint32_t length = std::min(a.a[2], kMaxTransfer);
+    if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
+    return result_of(::write(host, memory_.host_base() + a.a[1], length));
+}
+
+// readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
+static int32_t host_iovecs(const GuestMemory& memory, uint32_t address, uint32_t count, Perm needed,
+                           std::vector<iovec>& out) {
+    if (count > kMaxIovecs) return fail(EINVAL);
+    std::vector<Iovec32> guest(count);
+    if (count && !memory.read(address, guest.data(), count * sizeof(Iovec32))) return fail(EFAULT);
+    uint64_t total = 0;
+    for (const Iovec32& v : guest) {
+        if (!memory.accessible(v.base, v.length, needed)) return fail(EFAULT);
+        total += v.length;
+        if (total > INT32_MAX) return fail(EINVAL);
+        out.push_back({memory.host_base() + v.base, v.length});
+    }
+    return 0;
+}
+
+int32_t LinuxProcess::sys_readv(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    std::vector<iovec> iov;
+    if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kWrite, iov)) return error;
+    return result_of(::readv(host, iov.data(), int(iov.size())));
+}
+
+int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    std::vector<iovec> iov;
+    if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kRead, iov)) return error;
+    return result_of(::writev(host, iov.data(), int(iov.size())));
+}
+
+int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    off_t at = ::lseek(host, off_t(int32_t(a.a[1])), int(a.a[2]));
+    if (at < 0) return fail(errno);
+    return at > INT32_MAX ? fail(EOVERFLOW) : int32_t(at);
+}
+
+int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {  // fd, offset high, low, result*, whence
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    int64_t offset = int64_t((uint64_t(a.a[1]) << 32) | a.a[2]);
+    if (!memory_.accessible(a.a[3], 8, kWrite)) return fail(EFAULT);
+    off_t at = ::lseek(host, offset, int(a.a[4]));
+    if (at < 0) return fail(errno);
+    int64_t result = at;
+    memory_.write(a.a[3], &result, sizeof result);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    switch (a.a[1]) {
+    case kTcgets: {  // struct termios is the same for i386 and x86-64 processes
+        termios t;
+        if (::ioctl(host, TCGETS, &t) != 0) return fail(errno);
+        return memory_.write(a.a[2], &t, sizeof t) ? 0 : fail(EFAULT);
+    }
+    case kTiocgwinsz: {
+        winsize w;
+        if (::ioctl(host, TIOCGWINSZ, &w) != 0) return fail(errno);
+        return memory_.write(a.a[2], &w, sizeof w) ? 0 : fail(EFAULT);
+    }
+    default:
+        return fail(ENOTTY);
+    }
+}
+
+int32_t LinuxProcess::sys_fstat64(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    struct stat st;
+    if (::fstat(host, &st) != 0) return fail(errno);
+    Stat64 s = to_stat64(st);
+    return memory_.write(a.a[1], &s, sizeof s) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::stat_path(uint32_t dirfd, uint32_t path_address, uint32_t out, bool follow) {
+    std::string path;
+    if (int32_t error = read_path(path_address, path)) return error;
+    int host = open_at(dirfd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
+    if (host < 0) return host;
+    struct stat st;
+    int r = ::fstat(host, &st);
+    ::close(host);
+    if (r != 0) return fail(errno);
+    Stat64 s = to_stat64(st);
+    return memory_.write(out, &s, sizeof s) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_stat64(const SyscallArgs& a) { return stat_path(uint32_t(AT_FDCWD), a.a[0], a.a[1], true); }
+int32_t LinuxProcess::sys_lstat64(const SyscallArgs& a) { return stat_path(uint32_t(AT_FDCWD), a.a[0], a.a[1], false); }
+
+int32_t LinuxProcess::sys_fstatat64(const SyscallArgs& a) {
+    if (a.a[3] & AT_EMPTY_PATH) return sys_fstat64({a.nr, {a.a[0], a.a[2], 0, 0, 0, 0}});
+    return stat_path(a.a[0], a.a[1], a.a[2], !(a.a[3] & AT_SYMLINK_NOFOLLOW));
+}
+
+int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    int host;
+    bool opened = false;
+    if (path.empty() && (a.a[2] & AT_EMPTY_PATH)) {
+        host = host_fd(a.a[0]);
+        if (host < 0) return fail(EBADF);
+    } else {
+        host = open_at(a.a[0], path, O_PATH | ((a.a[2] & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
+        if (host < 0) return host;
+        opened = true;
+    }
+    uint8_t buffer[kStatxSize];  // struct statx is the same for every architecture
+    long r = syscall(SYS_statx, host, "", AT_EMPTY_PATH, a.a[3], buffer);
+    int error = errno;
+    if (opened) ::close(host);
+    if (r != 0) return fail(error);
+    return memory_.write(a.a[4], buffer, sizeof buffer) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    uint32_t length = std::min(a.a[2], kMaxTransfer);
+    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
+    // struct linux_dirent64 is the same for every architecture.
+    return result_of(syscall(SYS_getdents64, host, memory_.host_base() + a.a[1], length));
+}
+
+int32_t LinuxProcess::sys_access(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    int host = files_.open(path, O_PATH, 0);
+    if (host < 0) return host;
+    long r = syscall(SYS_faccessat2, host, "", int(a.a[1]), AT_EMPTY_PATH);
+    int error = errno;
+    ::close(host);
+    if (r != 0) return fail(error);
+    if (a.a[1] & W_OK) {  // a read-only grant is a read-only file system
+        int writable = files_.open(path, O_WRONLY, 0);
+        if (writable == -EROFS) return fail(EROFS);
+        if (writable >= 0) ::close(writable);
+    }
+    return 0;
+}
+
+int32_t LinuxProcess::sys_getcwd(const SyscallArgs& a) {
+    const std::string& cwd = files_.cwd();
+    if (a.a[1] < cwd.size() + 1) return fail(ERANGE);
+    return memory_.write(a.a[0], cwd.c_str(), cwd.size() + 1) ? int32_t(cwd.size() + 1) : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    return files_.chdir(path);
+}
+
+int32_t LinuxProcess::sys_dup(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return fail(errno);
+    int32_t fd = install_fd(copy);
+    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
+    return fd;
+}
+
+int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
+    if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
+    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0) return fail(errno);
+    if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
+    int32_t fd = install_fd(copy, a.a[1]);
+    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
+    return fd;
+}
+
+int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    switch (a.a[1]) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+        int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0) return fail(errno);
+        int32_t fd = install_fd(copy, a.a[2]);
+        if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
+        return fd;
+    }
+    case F_GETFD: return 0;  // close-on-exec means nothing without exec
+    case F_SETFD: return 0;
+    case F_GETFL: return result_of(::fcntl(host, F_GETFL));
+    case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(a.a[2] & (O_APPEND | O_NONBLOCK))));
+    default: return fail(EINVAL);
+    }
+}
+
+int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
+    std::string path, name;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    int parent = files_.open_parent(path, name);
+    if (parent < 0) return parent;
+    int r = ::mkdirat(parent, name.c_str(), mode_t(a.a[1] & 07777));
+    int error = errno;
+    ::close(parent);
+    return r == 0 ? 0 : fail(error);
+}
+
+int32_t LinuxProcess::remove_entry(uint32_t path_address, bool directory) {
+    std::string path, name;
+    if (int32_t error = read_path(path_address, path)) return error;
+    int parent = files_.open_parent(path, name);
+    if (parent < 0) return parent;
+    int r = ::unlinkat(parent, name.c_str(), directory ? AT_REMOVEDIR : 0);
+    int error = errno;
+    ::close(parent);
+    return r == 0 ? 0 : fail(error);
+}
+
+int32_t LinuxProcess::sys_rmdir(const SyscallArgs& a) { return remove_entry(a.a[0], true); }
+int32_t LinuxProcess::sys_unlink(const SyscallArgs& a) { return remove_entry(a.a[0], false); }
+
+int32_t LinuxProcess::sys_rename(const SyscallArgs& a) {
+    std::string from, to, from_name, to_name;
+    if (int32_t error = read_path(a.a[0], from)) return error;
+    if (int32_t error = read_path(a.a[1], to)) return error;
+    int from_parent = files_.open_parent(from, from_name);
+    if (from_parent < 0) return from_parent;
+    int to_parent = files_.open_parent(to, to_name);
+    if (to_parent < 0) {
+        ::close(from_parent);
+        return to_parent;
+    }
+    int r = ::renameat(from_parent, from_name.c_str(), to_parent, to_name.c_str());
+    int error = errno;
+    ::close(from_parent);
+    ::close(to_parent);
+    return r == 0 ? 0 : fail(error);
+}
+
+int32_t LinuxProcess::sys_readlink(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    if (path != "/proc/self/exe") return fail(ENOENT);
+    uint32_t length = std::min<uint32_t>(a.a[2], uint32_t(options_.exe_path.size()));
+    return memory_.write(a.a[1], options_.exe_path.data(), length) ? int32_t(length) : fail(EFAULT);
+}
+
+}  // namespace vx::os::linux_i386

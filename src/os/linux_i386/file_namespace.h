@@ -1,0 +1,60 @@
+#pragma once
+// The guest's view of files: nothing but what the user granted. Each grant
+// (--mount HOST:GUEST[:ro|rw]) makes a host file or directory appear at a
+// guest path; lookups below it are resolved by the kernel with openat2's
+// RESOLVE_BENEATH, so no `..`, symlink or race leads out of the grant.
+#include <string>
+#include <vector>
+
+namespace vx::os::linux_i386 {
+
+struct Mount {
+    std::string guest_path;  // normalized, absolute
+    std::string host_path;
+    bool writable = false;
+};
+
+class FileNamespace {
+public:
+    FileNamespace() = default;
+    ~FileNamespace();
+    FileNamespace(const FileNamespace&) = delete;
+    FileNamespace& operator=(const FileNamespace&) = delete;
+
+    // Throws vx::Error when the host path cannot be opened.
+    void add(const Mount& mount);
+
+    // Opens guest `path` (relative to the guest's cwd) with open(2) `flags`
+    // and `mode`. Returns a host fd, or -errno.
+    int open(const std::string& path, int flags, int mode) const;
+
+    // Opens the directory that would hold guest `path`, for creating or
+    // removing `name` in it: a host O_PATH fd, or -errno (-EROFS in a
+    // read-only grant).
+    int open_parent(const std::string& path, std::string& name) const;
+
+    const std::string& cwd() const { return cwd_; }
+    // Changes the cwd to a directory inside a grant; 0 or -errno.
+    int chdir(const std::string& path);
+
+    // `path` made absolute and free of `.`, `..` and repeated slashes, as a
+    // guest path (.. at / stays at /).
+    std::string normalize(const std::string& path) const;
+
+private:
+    struct Grant {
+        Mount mount;
+        int host_dir = -1;        // O_PATH fd of the directory, or of a file's parent
+        std::string file_name;    // for a granted file: its name in host_dir
+    };
+    // The grant holding `guest` and the path below it ("" for the grant itself).
+    const Grant* find(const std::string& guest, std::string& below) const;
+
+    std::vector<Grant> grants_;
+    std::string cwd_ = "/";
+};
+
+// Parses HOST:GUEST[:ro|rw] (read-only unless :rw). Throws vx::Error.
+Mount parse_mount(const std::string& spec);
+
+}  // namespace vx::os::linux_i386
