@@ -1,6 +1,7 @@
 // Files: descriptors, paths resolved in the file namespace of grants
 // (file_namespace.h), and their metadata. Every guest buffer is checked
 // against guest memory.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -132,6 +133,7 @@ int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     if (host > 2) ::close(host);
+    dir_cookies_.erase(host);
     fds_[a.a[0]] = -1;
     fd_paths_[a.a[0]].clear();
     return 0;
@@ -188,19 +190,24 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
-    off_t at = ::lseek(host, off_t(int32_t(a.a[1])), int(a.a[2]));
+    int64_t offset = host_offset(host, int32_t(a.a[1]), int(a.a[2]));
+    if (offset < 0 && a.a[2] == SEEK_SET) return fail(EINVAL);
+    off_t at = ::lseek(host, offset, int(a.a[2]));
     if (at < 0) return fail(errno);
+    if (dir_cookies_.count(host)) return offset == 0 ? 0 : int32_t(a.a[1]);
     return at > INT32_MAX ? fail(EOVERFLOW) : int32_t(at);
 }
 
 int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {  // fd, offset high, low, result*, whence
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
-    int64_t offset = int64_t((uint64_t(a.a[1]) << 32) | a.a[2]);
+    int64_t guest_offset = int64_t((uint64_t(a.a[1]) << 32) | a.a[2]);
     if (!memory_.accessible(a.a[3], 8, kWrite)) return fail(EFAULT);
+    int64_t offset = host_offset(host, guest_offset, int(a.a[4]));
+    if (offset < 0 && a.a[4] == SEEK_SET) return fail(EINVAL);
     off_t at = ::lseek(host, offset, int(a.a[4]));
     if (at < 0) return fail(errno);
-    int64_t result = at;
+    int64_t result = dir_cookies_.count(host) ? (offset == 0 ? 0 : guest_offset) : int64_t(at);
     memory_.write(a.a[3], &result, sizeof result);
     return 0;
 }
@@ -275,13 +282,32 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     return memory_.write(a.a[4], buffer, sizeof buffer) ? 0 : fail(EFAULT);
 }
 
+// struct linux_dirent64 is the same for every architecture, but a 64-bit
+// host hands out directory offsets (file-name hashes) that i386 glibc cannot
+// hold. The guest gets small cookies instead; lseek maps them back.
 int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    // struct linux_dirent64 is the same for every architecture.
-    return result_of(syscall(SYS_getdents64, host, memory_.host_base() + a.a[1], length));
+    uint8_t* out = memory_.host_base() + a.a[1];
+    long n = syscall(SYS_getdents64, host, out, length);
+    if (n < 0) return fail(errno);
+    std::vector<int64_t>& cookies = dir_cookies_[host];
+    for (long at = 0; at < n;) {
+        auto* entry = reinterpret_cast<dirent64*>(out + at);
+        cookies.push_back(entry->d_off);
+        entry->d_off = int64_t(cookies.size());
+        at += entry->d_reclen;
+    }
+    return int32_t(n);
+}
+
+int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) const {
+    auto it = dir_cookies_.find(host);
+    if (it == dir_cookies_.end() || whence != SEEK_SET || guest_offset == 0) return guest_offset;
+    const std::vector<int64_t>& cookies = it->second;
+    return guest_offset > 0 && uint64_t(guest_offset) <= cookies.size() ? cookies[size_t(guest_offset - 1)] : -1;
 }
 
 int32_t LinuxProcess::sys_access(const SyscallArgs& a) {

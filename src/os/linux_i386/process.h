@@ -2,6 +2,7 @@
 // The Linux i386 personality: turns a sandbox's events into what Linux would
 // do for the process, within what the user granted. Engine-agnostic.
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,8 @@ private:
     int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
     int32_t remove_entry(uint32_t path, bool directory);
+    // A guest lseek offset on `host` as the host's (directory cookies mapped back).
+    int64_t host_offset(int host, int64_t guest_offset, int whence) const;
 
     Sandbox& sandbox_;
     GuestMemory& memory_;
@@ -115,6 +118,7 @@ private:
     FileNamespace files_;
     std::vector<int> fds_;
     std::vector<std::string> fd_paths_;  // guest path an fd was opened as, for openat
+    std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t tls_base_[kTlsEntries] = {};
