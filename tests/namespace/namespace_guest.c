@@ -65,6 +65,16 @@ int main(void) {
     expect("openat(sub, ../../outside/secret.txt)", openat(dir, "../../outside/secret.txt", O_RDONLY), ENOENT);
     expect("openat(sub, ../file.txt)", openat(dir, "../file.txt", O_RDONLY) >= 0 ? 0 : -1, 0);
 
+    int original = open("/data/file.txt", O_RDONLY);
+    char c;
+    expect("read one byte", (int)read(original, &c, 1) == 1 ? 0 : -1, 0);
+    int copy = dup(original), onto = dup2(original, 100), above = fcntl(original, F_DUPFD, 200);
+    expect("dup, dup2 onto 100, F_DUPFD from 200", copy > 2 && onto == 100 && above >= 200 ? 0 : -1, 0);
+    expect("a duplicate shares the offset", (int)read(onto, &c, 1) == 1 && c == 'e' ? 0 : -1, 0);
+    close(original);
+    expect("read from a closed fd", (int)read(original, &c, 1), EBADF);
+    expect("the duplicate still reads", (int)read(copy, &c, 1) == 1 && c == 'l' ? 0 : -1, 0);
+
     struct stat st;
     expect("stat /data/file.txt is 6 bytes", stat("/data/file.txt", &st) == 0 && st.st_size == 6 ? 0 : -1, 0);
     expect("lstat /data/abs_link is a symlink", lstat("/data/abs_link", &st) == 0 && S_ISLNK(st.st_mode) ? 0 : -1, 0);

@@ -339,26 +339,24 @@ int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
     return files_.chdir(path);
 }
 
-int32_t LinuxProcess::sys_dup(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest) {
+    int host = host_fd(guest_fd);
     if (host < 0) return fail(EBADF);
-    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+    if (lowest >= uint32_t(kMaxFds)) return fail(EINVAL);
+    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // above the host's own 0-2
     if (copy < 0) return fail(errno);
-    int32_t fd = install_fd(copy);
-    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
+    int32_t fd = install_fd(copy, lowest);
+    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[guest_fd];
     return fd;
 }
 
+int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0); }
+
 int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
+    if (host_fd(a.a[0]) < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
     if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
-    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
-    if (copy < 0) return fail(errno);
     if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
-    int32_t fd = install_fd(copy, a.a[1]);
-    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
-    return fd;
+    return duplicate_fd(a.a[0], a.a[1]);
 }
 
 int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
@@ -366,13 +364,7 @@ int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     switch (a.a[1]) {
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC: {
-        int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
-        if (copy < 0) return fail(errno);
-        int32_t fd = install_fd(copy, a.a[2]);
-        if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[a.a[0]];
-        return fd;
-    }
+    case F_DUPFD_CLOEXEC: return duplicate_fd(a.a[0], a.a[2]);
     case F_GETFD: return 0;  // close-on-exec means nothing without exec
     case F_SETFD: return 0;
     case F_GETFL: return result_of(::fcntl(host, F_GETFL));

@@ -102,6 +102,7 @@ private:
     static constexpr int kMaxFds = 1024;
     int host_fd(uint32_t guest_fd) const;
     int32_t install_fd(int host, uint32_t lowest = 0);  // the guest fd, or -EMFILE (host closed)
+    int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
     // Opens guest `path` relative to guest dirfd (AT_FDCWD or one from openat).
