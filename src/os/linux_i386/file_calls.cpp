@@ -3,6 +3,7 @@
 // against guest memory.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -414,6 +415,54 @@ int32_t LinuxProcess::sys_rename(const SyscallArgs& a) {
     ::close(from_parent);
     ::close(to_parent);
     return r == 0 ? 0 : fail(error);
+}
+
+int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) { return sys_pipe2({a.nr, {a.a[0], 0, 0, 0, 0, 0}}); }
+
+int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
+    if (a.a[1] & ~uint32_t(O_CLOEXEC | O_NONBLOCK)) return fail(EINVAL);
+    if (!memory_.accessible(a.a[0], 8, kWrite)) return fail(EFAULT);
+    int ends[2];
+    if (::pipe2(ends, O_CLOEXEC | int(a.a[1] & O_NONBLOCK)) != 0) return fail(errno);
+    int32_t read_end = install_fd(ends[0]);
+    if (read_end < 0) {
+        ::close(ends[1]);
+        return read_end;
+    }
+    int32_t write_end = install_fd(ends[1]);
+    if (write_end < 0) {
+        sys_close({a.nr, {uint32_t(read_end), 0, 0, 0, 0, 0}});
+        return write_end;
+    }
+    int32_t guest_ends[2] = {read_end, write_end};
+    memory_.write(a.a[0], guest_ends, sizeof guest_ends);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_poll(const SyscallArgs& a) {
+    uint32_t count = a.a[1];
+    if (count > uint32_t(kMaxFds)) return fail(EINVAL);
+    std::vector<pollfd> fds(count);  // struct pollfd is the same for i386 and x86-64
+    if (count && !memory_.read(a.a[0], fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
+    std::vector<int> guest_fds(count);
+    bool invalid = false;
+    for (pollfd& p : fds) {
+        guest_fds[size_t(&p - fds.data())] = p.fd;
+        if (p.fd >= 0) p.fd = host_fd(uint32_t(p.fd));  // an unknown fd: -1, then POLLNVAL below
+        invalid |= guest_fds[size_t(&p - fds.data())] >= 0 && p.fd < 0;
+    }
+    int timeout = invalid ? 0 : int32_t(a.a[2]) < 0 ? -1 : int(std::min<uint32_t>(a.a[2], 3600000));
+    int n = ::poll(fds.data(), nfds_t(count), timeout);
+    if (n < 0) return fail(errno);
+    for (size_t i = 0; i < count; ++i) {
+        if (guest_fds[i] >= 0 && fds[i].fd < 0) {
+            fds[i].revents = POLLNVAL;
+            ++n;
+        }
+        fds[i].fd = guest_fds[i];
+    }
+    if (count && !memory_.write(a.a[0], fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
+    return n;
 }
 
 int32_t LinuxProcess::sys_readlink(const SyscallArgs& a) {

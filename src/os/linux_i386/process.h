@@ -84,6 +84,13 @@ public:
     int32_t sys_rt_sigprocmask(const SyscallArgs& a);
     int32_t sys_kill(const SyscallArgs& a);
     int32_t sys_tgkill(const SyscallArgs& a);
+    int32_t sys_nanosleep(const SyscallArgs& a);
+    int32_t sys_clock_nanosleep(const SyscallArgs& a);
+    int32_t sys_clock_nanosleep64(const SyscallArgs& a);
+    int32_t sys_sched_yield(const SyscallArgs& a);
+    int32_t sys_pipe(const SyscallArgs& a);
+    int32_t sys_pipe2(const SyscallArgs& a);
+    int32_t sys_poll(const SyscallArgs& a);
     int32_t sys_ok(const SyscallArgs& a);  // accepted, nothing to do
 
 private:

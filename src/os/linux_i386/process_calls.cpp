@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -106,6 +107,38 @@ int32_t LinuxProcess::sys_gettimeofday(const SyscallArgs& a) {
     if (a.a[0] && !memory_.write(a.a[0], &t, sizeof t)) return fail(EFAULT);
     return 0;
 }
+
+// Sleeps of at most this long, so a guest cannot park the host for days.
+constexpr int64_t kMaxSleepSeconds = 3600;
+
+static int32_t sleep_for(clockid_t clock, int flags, int64_t sec, int64_t nsec) {
+    if (sec < 0 || nsec < 0 || nsec >= 1000000000) return fail(EINVAL);
+    timespec t{time_t(std::min(sec, kMaxSleepSeconds)), long(nsec)};
+    int r = clock_nanosleep(clock, flags & TIMER_ABSTIME, &t, nullptr);
+    return r == 0 ? 0 : fail(r);
+}
+
+int32_t LinuxProcess::sys_nanosleep(const SyscallArgs& a) {
+    Timespec32 t;
+    if (!memory_.read(a.a[0], &t, sizeof t)) return fail(EFAULT);
+    return sleep_for(CLOCK_MONOTONIC, 0, t.sec, t.nsec);
+}
+
+int32_t LinuxProcess::sys_clock_nanosleep(const SyscallArgs& a) {
+    Timespec32 t;
+    if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+    if (a.a[0] != CLOCK_REALTIME && a.a[0] != CLOCK_MONOTONIC) return fail(EINVAL);
+    return sleep_for(clockid_t(a.a[0]), int(a.a[1]), t.sec, t.nsec);
+}
+
+int32_t LinuxProcess::sys_clock_nanosleep64(const SyscallArgs& a) {
+    Timespec64 t;
+    if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+    if (a.a[0] != CLOCK_REALTIME && a.a[0] != CLOCK_MONOTONIC) return fail(EINVAL);
+    return sleep_for(clockid_t(a.a[0]), int(a.a[1]), t.sec, t.nsec);
+}
+
+int32_t LinuxProcess::sys_sched_yield(const SyscallArgs&) { return 0; }
 
 int32_t LinuxProcess::sys_time(const SyscallArgs& a) {
     int32_t now = int32_t(::time(nullptr));
