@@ -17,9 +17,19 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+
+# Debian's own static i386 programs are test subjects (tests/debian/): their
+# packages are downloaded, never installed, so the i386 index must be known.
+# The security archive's i386 index has been seen to fail ("Mirror sync in
+# progress?"); the main archive's is what the downloads need.
+if ! dpkg --print-foreign-architectures | grep -qx i386; then
+  $sudo dpkg --add-architecture i386
+  $sudo apt-get update || echo "setup.sh: apt-get update reported errors; going on (see above)"
+fi
+
 if ((${#missing[@]})); then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update
+  $sudo apt-get update || echo "setup.sh: apt-get update reported errors; going on (see above)"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
 fi

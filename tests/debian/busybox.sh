@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# busybox.sh VXRUN CACHE: Debian's busybox-static:i386, unmodified, runs
+# applets under vxrun on files granted with --mount; each result is checked
+# against the same applet's expected output. The package is downloaded into
+# CACHE (never installed); without it the test is skipped with the reason.
+set -u
+vxrun=$1 cache=$2
+busybox=$cache/busybox-static/bin/busybox
+if [ ! -x "$busybox" ]; then
+    mkdir -p "$cache" && cd "$cache" || exit 1
+    if ! apt-get download busybox-static:i386 >download.log 2>&1; then
+        echo "SKIP: cannot download busybox-static:i386 (is the i386 architecture added? run setup.sh):"
+        tail -2 download.log
+        exit 77
+    fi
+    dpkg-deb -x busybox-static_*_i386.deb busybox-static && rm -f busybox-static_*_i386.deb
+    cd - >/dev/null || exit 1
+fi
+
+data=$(mktemp -d); trap 'rm -rf "$data"' EXIT
+mkdir "$data/ro" "$data/out"
+printf 'banana\napple\ncherry\napple\n' >"$data/ro/fruit.txt"
+failures=0 checks=0
+# check EXPECTED -- ARGS...: runs busybox ARGS with /d (read-only) and /out (read-write).
+check() {
+    local want=$1; shift 2
+    local got
+    got=$("$vxrun" --clear-env --mount "$data/ro:/d" --mount "$data/out:/out:rw" \
+          --cwd /out "$busybox" "$@" 2>&1)
+    checks=$((checks + 1))
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: busybox $*"; echo "  want: $want"; echo "  got:  $got"
+        failures=$((failures + 1))
+    fi
+}
+
+check "hello world" -- echo hello world
+check "$(printf 'apple\napple\nbanana\ncherry')" -- sort /d/fruit.txt
+check "$(printf 'apple\nbanana\ncherry')" -- sort -u /d/fruit.txt
+check "4 /d/fruit.txt" -- wc -l /d/fruit.txt
+check "$(md5sum <"$data/ro/fruit.txt" | cut -d' ' -f1)  /d/fruit.txt" -- md5sum /d/fruit.txt
+check "$(sha256sum <"$data/ro/fruit.txt" | cut -d' ' -f1)  /d/fruit.txt" -- sha256sum /d/fruit.txt
+check "2" -- grep -c apple /d/fruit.txt
+check "/out" -- pwd
+check "" -- cp /d/fruit.txt /out/copy.txt
+check "$(cat "$data/ro/fruit.txt")" -- cat /out/copy.txt
+check "cat: can't open '/etc/passwd': No such file or directory" -- cat /etc/passwd
+check "cp: can't create '/d/new': Read-only file system" -- cp /d/fruit.txt /d/new
+[ -f "$data/out/copy.txt" ] || { echo "FAIL: the copy is not on the host"; failures=$((failures + 1)); }
+
+echo "$((checks - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
