@@ -79,6 +79,9 @@ int main(void) {
     expect("stat /data/file.txt is 6 bytes", stat("/data/file.txt", &st) == 0 && st.st_size == 6 ? 0 : -1, 0);
     expect("lstat /data/abs_link is a symlink", lstat("/data/abs_link", &st) == 0 && S_ISLNK(st.st_mode) ? 0 : -1, 0);
     expect("stat /outside/secret.txt", stat("/outside/secret.txt", &st), ENOENT);
+    expect("stat / is a directory (on the way to grants)", stat("/", &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1, 0);
+    expect("stat /data/.. is that directory too", stat("/data/..", &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1, 0);
+    expect("create /top.txt in the virtual root", open("/top.txt", O_CREAT | O_WRONLY, 0644), ENOENT);
     expect("access /data/file.txt W_OK", access("/data/file.txt", W_OK), EROFS);
 
     int entries = 0;

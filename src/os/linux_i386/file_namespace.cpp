@@ -29,8 +29,25 @@ int open_beneath(int dir, const std::string& path, int flags, int mode) {
 
 }  // namespace
 
+FileNamespace::FileNamespace() {
+    char path[] = "/tmp/vx-empty-XXXXXX";
+    if (!mkdtemp(path)) throw Error(std::string("cannot create an empty directory: ") + std::strerror(errno));
+    empty_dir_ = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int error = errno;
+    if (empty_dir_ >= 0) fchmod(empty_dir_, 0555);
+    rmdir(path);
+    if (empty_dir_ < 0) throw Error(std::string("cannot open an empty directory: ") + std::strerror(error));
+}
+
 FileNamespace::~FileNamespace() {
     for (const Grant& g : grants_) close(g.host_dir);
+    close(empty_dir_);
+}
+
+bool FileNamespace::leads_to_grant(const std::string& guest) const {
+    for (const Grant& g : grants_)
+        if (guest == "/" || g.mount.guest_path.starts_with(guest + "/")) return true;
+    return guest == "/";
 }
 
 std::string FileNamespace::normalize(const std::string& path) const {
@@ -85,9 +102,14 @@ const FileNamespace::Grant* FileNamespace::find(const std::string& guest, std::s
 
 int FileNamespace::open(const std::string& path, int flags, int mode) const {
     if (path.empty()) return -ENOENT;
-    std::string below;
-    const Grant* grant = find(normalize(path), below);
-    if (!grant) return -ENOENT;
+    std::string below, guest = normalize(path);
+    const Grant* grant = find(guest, below);
+    if (!grant) {
+        if (!leads_to_grant(guest)) return -ENOENT;
+        if (flags & kWriteFlags) return -EROFS;
+        int fd = fcntl(empty_dir_, F_DUPFD_CLOEXEC, 3);
+        return fd >= 0 ? fd : -errno;
+    }
     if ((flags & kWriteFlags) && !grant->mount.writable) return -EROFS;
     if (!grant->file_name.empty()) {  // a granted file has nothing below it
         if (!below.empty()) return -ENOTDIR;

@@ -16,7 +16,7 @@ struct Mount {
 
 class FileNamespace {
 public:
-    FileNamespace() = default;
+    FileNamespace();
     ~FileNamespace();
     FileNamespace(const FileNamespace&) = delete;
     FileNamespace& operator=(const FileNamespace&) = delete;
@@ -49,6 +49,12 @@ private:
     };
     // The grant holding `guest` and the path below it ("" for the grant itself).
     const Grant* find(const std::string& guest, std::string& below) const;
+
+    // Directories on the way to a grant (/ itself, /a for a grant at /a/b)
+    // exist for the guest, empty and read-only: they all open as this empty,
+    // already deleted host directory.
+    bool leads_to_grant(const std::string& guest) const;
+    int empty_dir_ = -1;
 
     std::vector<Grant> grants_;
     std::string cwd_ = "/";

@@ -23,8 +23,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
 
     for (const Mount& mount : options_.mounts) files_.add(mount);
-    int error = options_.cwd == "/" ? 0 : files_.chdir(options_.cwd);  // "/" always exists
-    if (error < 0)
+    if (int error = files_.chdir(options_.cwd); error < 0)
         throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
     fds_ = {0, 1, 2};
     fd_paths_.resize(fds_.size());
