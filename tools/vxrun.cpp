@@ -18,7 +18,7 @@ namespace {
 constexpr int kExitUsage = 2;
 constexpr int kExitNotRunnable = 126;
 constexpr int kExitNotFound = 127;
-constexpr int kExitSetupFailed = 125;  // vx itself could not start (e.g. no LDT)
+constexpr int kExitSetupFailed = 125;  // vx itself could not start (e.g. no XSAVE, a bad --mount)
 
 uint64_t parse_size(const std::string& text) {
     size_t end = 0;
@@ -118,6 +118,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vxrun: bad --memory size: %s\n", memory.c_str());
         return kExitUsage;
     }
+    std::vector<vx::os::linux_i386::Mount> mounts;
+    try {
+        for (const std::string& spec : mount_specs) mounts.push_back(vx::os::linux_i386::parse_mount(spec));
+    } catch (const vx::Error& e) {
+        std::fprintf(stderr, "vxrun: %s\n", e.what());
+        return kExitUsage;
+    }
     for (const std::string& setting : env_settings) {
         if (setting.find('=') == std::string::npos || setting.front() == '=') {
             std::fprintf(stderr, "vxrun: --env wants K=V, got: %s\n", setting.c_str());
@@ -137,7 +144,7 @@ int main(int argc, char** argv) {
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
         process.stack_size = options.stack_size;
         process.cwd = cwd;
-        for (const std::string& spec : mount_specs) process.mounts.push_back(vx::os::linux_i386::parse_mount(spec));
+        process.mounts = mounts;
         if (!trace.empty()) process.trace = stderr;
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {
