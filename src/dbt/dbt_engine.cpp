@@ -67,6 +67,7 @@ DbtEngine::DbtEngine(GuestMemory& memory)
         throw;
     }
     ctx_->xsave_area = xsave_area_;
+    ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     install_stubs();
     first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
@@ -253,6 +254,10 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     const int order[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_R12, REG_RBP, REG_RSI, REG_RDI};
     for (int r = 0; r < 8; ++r) ctx_->gprs[r] = uint32_t(g[order[r]]);
     ctx_->eflags = uint32_t(g[REG_EFL]);
+    // Host addresses back to guest ones: their offsets into the reservation.
+    if (record->fixup & kHostEsi) ctx_->gprs[6] = uint32_t(uint64_t(g[REG_RSI]) - ctx_->guest_base);
+    if (record->fixup & kHostEdi) ctx_->gprs[7] = uint32_t(uint64_t(g[REG_RDI]) - ctx_->guest_base);
+    if (record->fixup & kFlagsInR13) ctx_->eflags = uint32_t(g[REG_R13]);
 
     HostFault fault{fault_kind_of(signo, info->si_code), record->guest_eip, {}};
     auto host_address = reinterpret_cast<uint64_t>(info->si_addr);

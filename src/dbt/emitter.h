@@ -24,6 +24,7 @@ public:
     uint32_t size() const { return size_; }
 
     void truncate(uint32_t size) { size_ = size; }
+    uint8_t* writable_at_exec(uint64_t exec) { return out_ + (exec - exec_); }
     void byte(uint8_t b) { out_[size_++] = b; }
     void bytes(const uint8_t* p, uint32_t n) { std::memcpy(out_ + size_, p, n); size_ += n; }
 

@@ -22,7 +22,8 @@ struct alignas(64) RuntimeContext {
     uint16_t unused0;
     uint32_t host_mxcsr;
     uint64_t miss_path;
-    uint8_t unused1[CTX_LOOKUP_KEYS - 88];
+    uint64_t guest_base;
+    uint8_t unused1[CTX_LOOKUP_KEYS - 96];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -40,6 +41,7 @@ static_assert(offsetof(RuntimeContext, enter_target) == CTX_ENTER_TARGET);
 static_assert(offsetof(RuntimeContext, host_fcw) == CTX_HOST_FCW);
 static_assert(offsetof(RuntimeContext, host_mxcsr) == CTX_HOST_MXCSR);
 static_assert(offsetof(RuntimeContext, miss_path) == CTX_MISS_PATH);
+static_assert(offsetof(RuntimeContext, guest_base) == CTX_GUEST_BASE);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
 

@@ -13,6 +13,7 @@
 #define CTX_HOST_FCW      72
 #define CTX_HOST_MXCSR    76
 #define CTX_MISS_PATH     80   /* kept in %r14 by translated code */
+#define CTX_GUEST_BASE    88   /* host address of guest address 0 (the %gs base) */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 

@@ -7,6 +7,8 @@
 #include "dbt/runtime_layout.h"
 #include "x86/policy.h"
 
+#include <vector>
+
 namespace vx::dbt {
 
 using x86::Action;
@@ -154,7 +156,10 @@ private:
     bool translate_one(uint32_t& pc);
     enum class Outcome { Continue, End, Refused };
     Outcome translate_action(const Instruction& insn, x86::Decision decision, uint32_t eip, uint32_t next);
-    void record(uint32_t eip) { block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip}); }
+    void record(uint32_t eip, uint8_t fixup = kNoFixup) {
+        block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip, fixup});
+    }
+    bool inline_rep_string(const Instruction& insn, uint32_t eip);
     void exit_with(uint32_t code, uint32_t exit_eip) {
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(int32_t(exit_eip))});
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(int32_t(code))});
@@ -292,6 +297,61 @@ bool BlockWriter::pop_operand(const Instruction& insn) {
 // every indirect branch rather than in one shared stub, so that each branch
 // gets its own slot in the CPU's branch predictor. It compares with lea and
 // jrcxz, leaving the guest's flags alone; rcx is borrowed through r11.
+// `rep movs` and `rep stos` forwards, within the first 4 GiB: a native
+// 64-bit `rep movs/stos` on the host addresses of the guest's ranges (which
+// the check keeps inside its reservation), at native string speed. Anything
+// else (DF set, a range past 4 GiB) exits to the host's emulation. Returns
+// false for the string instructions it does not handle.
+bool BlockWriter::inline_rep_string(const Instruction& insn, uint32_t eip) {
+    const ZydisMnemonic m = insn.mnemonic();
+    const bool movs = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW || m == ZYDIS_MNEMONIC_MOVSD;
+    const bool stos = m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
+    if (!(movs || stos) || !(insn.info.attributes & ZYDIS_ATTRIB_HAS_REP) || insn.info.address_width != 32 ||
+        segment_override(insn) != ZYDIS_REGISTER_NONE)
+        return false;
+    const uint8_t element = uint8_t(insn.info.operand_width / 8);
+    const ZydisRegister rcx = ZYDIS_REGISTER_RCX, rsi = ZYDIS_REGISTER_RSI, rdi = ZYDIS_REGISTER_RDI;
+    const ZydisRegister r11 = ZYDIS_REGISTER_R11;
+
+    out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
+    out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});  // the guest's flags, until the end
+    record(eip, kFlagsInR13);
+    std::vector<uint64_t> to_slow_path;
+    out_.insn(ZYDIS_MNEMONIC_BT, {reg(kScratch), imm(10)});  // DF
+    to_slow_path.push_back(out_.jump_if(0x2, 0));             // jc
+    auto within_4g = [&](ZydisRegister pointer) {
+        out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, 0, 8, rcx, element)});
+        out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(32)});
+        to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz
+    };
+    within_4g(rdi);
+    if (movs) within_4g(rsi);
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), mem(kCtx, CTX_GUEST_BASE, 8)});
+    out_.insn(ZYDIS_MNEMONIC_ADD, {reg(rdi), reg(r11)});
+    if (movs) out_.insn(ZYDIS_MNEMONIC_ADD, {reg(rsi), reg(r11)});
+    record(eip, kHostEdi | (movs ? kHostEsi : 0) | kFlagsInR13);
+    if (element == 2) out_.byte(0x66);
+    out_.byte(0xf3);  // rep movs / rep stos with 64-bit addresses
+    out_.byte(uint8_t((movs ? 0xa4 : 0xaa) + (element > 1 ? 1 : 0)));
+    out_.insn(ZYDIS_MNEMONIC_SUB, {reg(rdi), reg(r11)});
+    if (movs) out_.insn(ZYDIS_MNEMONIC_SUB, {reg(rsi), reg(r11)});
+    record(eip, kFlagsInR13);
+    out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
+    out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
+    uint64_t done = out_.jump(0);
+
+    uint64_t slow = out_.here();
+    for (uint64_t site : to_slow_path) Emitter::patch_rel32(out_.writable_at_exec(site), site, slow);
+    out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
+    out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
+    record(eip);
+    // The slow path leaves the block; the fast path goes on after this.
+    exit_with(EXIT_EMULATE, eip);
+    Emitter::patch_rel32(out_.writable_at_exec(done), done, out_.here());
+    record(eip);
+    return true;
+}
+
 void BlockWriter::jump_indirect() {
     const ZydisRegister rcx = ZYDIS_REGISTER_RCX, ecx = ZYDIS_REGISTER_ECX, r11 = ZYDIS_REGISTER_R11;
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), reg(rcx)});
@@ -421,6 +481,7 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             break;
         }
         if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP) {
+            if (inline_rep_string(insn, eip)) return kContinue;
             exit_with(EXIT_EMULATE, eip);
             return kEnd;
         }

@@ -8,9 +8,15 @@
 
 namespace vx::dbt {
 
+// What differs from the guest's own state at a host instruction (for a fault
+// there): an inline `rep movs/stos` runs with edi (and for movs esi) as host
+// addresses and the guest's flags in r13.
+enum Fixup : uint8_t { kNoFixup = 0, kHostEdi = 1, kHostEsi = 2, kFlagsInR13 = 4 };
+
 struct InsnRecord {
     uint32_t host_offset;  // from the block's start
     uint32_t guest_eip;
+    uint8_t fixup = kNoFixup;
 };
 
 struct Block {

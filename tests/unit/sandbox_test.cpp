@@ -106,6 +106,44 @@ TEST_F(SandboxTest, EveryFormReachesTheTopOfTheAddressSpaceContained) {
     }
 }
 
+TEST_F(SandboxTest, RepMovsFaultKeepsItsProgress) {
+    regs().esi = kData;
+    regs().edi = kData + 0x800;
+    regs().ecx = 0x1000;  // the destination runs off the mapped page after 0x800 bytes
+    // xor eax, eax (sets ZF); rep movsb
+    auto event = run({0x31, 0xc0, 0xf3, 0xa4});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(event.fault.eip, kCode + 2);
+    EXPECT_EQ(*event.fault.address, kData + 0x1000);
+    EXPECT_EQ(regs().ecx, 0x800u) << "bytes still to copy";
+    EXPECT_EQ(regs().esi, kData + 0x800);
+    EXPECT_EQ(regs().edi, kData + 0x1000);
+    EXPECT_TRUE(regs().eflags & (1u << 6)) << "the guest's ZF";
+}
+
+TEST_F(SandboxTest, RepStosFillsAndKeepsFlags) {
+    regs().edi = kData;
+    regs().ecx = 16;
+    // mov eax, 0x01020304; stc; rep stosd; setc bl
+    auto event = run({0xb8, 4, 3, 2, 1, 0xf9, 0xf3, 0xab, 0x0f, 0x92, 0xc3});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().ecx, 0u);
+    EXPECT_EQ(regs().edi, kData + 64);
+    EXPECT_EQ(regs().ebx & 0xff, 1u) << "CF survived";
+    uint32_t last = 0;
+    sandbox_.memory().read(kData + 60, &last, 4);
+    EXPECT_EQ(last, 0x01020304u);
+}
+
+TEST_F(SandboxTest, RepStosPastFourGigabytesIsContained) {
+    regs().edi = 0xfffff000;
+    regs().ecx = 0x2000;  // would wrap past 4 GiB
+    auto event = run({0xf3, 0xaa});  // rep stosb
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.eip, kCode);
+}
+
 TEST_F(SandboxTest, WriteToReadOnlyPageFaults) {
     sandbox_.memory().protect(kData, 0x1000, vx::kRead);
     // mov dword [0x20000], 1
