@@ -304,9 +304,13 @@ int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
     return int32_t(n);
 }
 
-int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) const {
+int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
     auto it = dir_cookies_.find(host);
-    if (it == dir_cookies_.end() || whence != SEEK_SET || guest_offset == 0) return guest_offset;
+    if (it == dir_cookies_.end() || whence != SEEK_SET) return guest_offset;
+    if (guest_offset == 0) {  // rewound: the cookies are handed out afresh
+        it->second.clear();
+        return 0;
+    }
     const std::vector<int64_t>& cookies = it->second;
     return guest_offset > 0 && uint64_t(guest_offset) <= cookies.size() ? cookies[size_t(guest_offset - 1)] : -1;
 }

@@ -117,7 +117,7 @@ private:
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
     int32_t remove_entry(uint32_t path, bool directory);
     // A guest lseek offset on `host` as the host's (directory cookies mapped back).
-    int64_t host_offset(int host, int64_t guest_offset, int whence) const;
+    int64_t host_offset(int host, int64_t guest_offset, int whence);
 
     Sandbox& sandbox_;
     GuestMemory& memory_;
