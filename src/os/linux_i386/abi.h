@@ -17,6 +17,49 @@ struct KernelSigaction32 {
 } __attribute__((packed));
 static_assert(sizeof(KernelSigaction32) == 20);
 
+inline constexpr uint32_t kSaRestorer = 0x04000000, kSaNodefer = 0x40000000, kSaResethand = 0x80000000;
+
+// The i386 rt signal frame (the kernel's rt_sigframe_ia32): what a handler
+// gets on its stack, and what rt_sigreturn reads back.
+struct __attribute__((packed)) SigContext32 {
+    uint16_t gs, gsh, fs, fsh, es, esh, ds, dsh;
+    uint32_t edi, esi, ebp, esp, ebx, edx, ecx, eax;
+    uint32_t trapno, err, eip;
+    uint16_t cs, csh;
+    uint32_t eflags, esp_at_signal;
+    uint16_t ss, ssh;
+    uint32_t fpstate, oldmask, cr2;
+};
+static_assert(sizeof(SigContext32) == 88);
+
+struct __attribute__((packed)) UContext32 {
+    uint32_t flags, link;
+    uint32_t stack_sp, stack_flags, stack_size;
+    SigContext32 mcontext;
+    uint64_t sigmask;
+};
+static_assert(sizeof(UContext32) == 116);
+
+struct __attribute__((packed)) RtSigFrame32 {
+    uint32_t pretcode;  // the handler's return address: the guest's restorer
+    int32_t sig;
+    uint32_t pinfo, puc;
+    uint8_t info[128];  // siginfo: signo, errno, code, then the address or pid/uid
+    UContext32 uc;
+};
+static_assert(sizeof(RtSigFrame32) == 260);
+
+// The frame of a handler installed without SA_SIGINFO (the kernel's
+// sigframe_ia32, less its unused inline FPU area); sigreturn reads it back.
+struct __attribute__((packed)) SigFrame32 {
+    uint32_t pretcode;
+    int32_t sig;
+    SigContext32 sc;
+    uint32_t extramask;  // the upper half of the blocked mask
+};
+
+inline constexpr uint32_t kSaSiginfo = 0x00000004;
+
 struct SyscallArgs {
     uint32_t nr;
     uint32_t a[6];  // ebx, ecx, edx, esi, edi, ebp

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <utility>
 #include <unistd.h>
 
 #include "vx/error.h"
@@ -61,12 +62,17 @@ int LinuxProcess::run(FILE* diagnostics) {
         switch (event.kind) {
         case EventKind::Syscall:
             service_syscall();
+            if (pending_signal_ && !sandbox_.finished()) {
+                int signo = std::exchange(pending_signal_, 0);
+                if (!deliver_signal(signo, pending_code_, 0)) die_of_signal(SIGSEGV);
+            }
             break;
         case EventKind::SegmentLoad:
             if (load_segment(event.segment_load)) break;
             event = Event{EventKind::Fault, Fault{FaultKind::GeneralProtection, sandbox_.registers().eip, {}}};
             [[fallthrough]];
         case EventKind::Fault: {
+            if (deliver_fault(event.fault)) break;
             int signo = linux_signal_for(event.fault.kind);
             std::fprintf(diagnostics, "vxrun: guest killed by SIG%s: %s: %s\n", sigabbrev_np(signo),
                          describe(event).c_str(), x86::disassemble(memory_, event.fault.eip).c_str());

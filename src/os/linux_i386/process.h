@@ -84,6 +84,8 @@ public:
     int32_t sys_rt_sigprocmask(const SyscallArgs& a);
     int32_t sys_kill(const SyscallArgs& a);
     int32_t sys_tgkill(const SyscallArgs& a);
+    int32_t sys_rt_sigreturn(const SyscallArgs& a);
+    int32_t sys_sigreturn(const SyscallArgs& a);
     int32_t sys_nanosleep(const SyscallArgs& a);
     int32_t sys_clock_nanosleep(const SyscallArgs& a);
     int32_t sys_clock_nanosleep64(const SyscallArgs& a);
@@ -133,9 +135,22 @@ private:
     bool tls_used_[kTlsEntries] = {};
     // Signals: dispositions as the guest set them, and a signal it sent itself
     // that ends it (delivery to guest handlers is not implemented yet).
-    uint32_t signal_handlers_[kSignals] = {};
+    KernelSigaction32 signal_actions_[kSignals] = {};
     uint64_t signal_mask_ = 0;
     int killed_by_ = 0;
+    int pending_signal_ = 0;  // sent by the guest to itself, delivered after the call returns
+    int pending_code_ = 0;
+
+    enum class Disposition { Ignore, Terminate, Handle };
+    Disposition disposition(int signo) const;
+    // Builds an i386 rt signal frame on the guest stack and enters the
+    // handler; false when it cannot (no restorer, no room on the stack).
+    bool deliver_signal(int signo, int code, uint32_t fault_address);
+    // The interrupted state, as a frame records it; and restoring it.
+    SigContext32 save_context(uint32_t fault_address) const;
+    void restore_context(const SigContext32& c, uint64_t mask);
+    // A fault the guest may handle: true if its handler now runs.
+    bool deliver_fault(const Fault& fault);
     // Ends the process as Linux would for `signo` with the default action.
     int32_t die_of_signal(int signo);
 };
