@@ -149,9 +149,7 @@ void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t
     SegmentBases next = segments_;
     (segment == SegmentRegister::fs ? next.fs : next.gs) = base;
     (segment == SegmentRegister::fs ? next.fs_selector : next.gs_selector) = selector;
-    if (next.fs == segments_.fs && next.gs == segments_.gs && next.fs_selector == segments_.fs_selector &&
-        next.gs_selector == segments_.gs_selector)
-        return;
+    if (next == segments_) return;
     segments_ = next;
     flush();  // bases and selectors are folded into translated code
 }
@@ -159,10 +157,8 @@ void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t
 // The selector a `mov fs/gs, r16` at regs.eip loads.
 Event DbtEngine::segment_load(Registers& regs) {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    size_t n = 0;
-    while (n < sizeof bytes && memory_.read(regs.eip + uint32_t(n), bytes + n, 1)) ++n;
     x86::Instruction insn;
-    x86::decode(bytes, n, insn);  // it decoded when it was translated
+    x86::decode(bytes, x86::fetch(memory_, regs.eip, bytes), insn);  // it decoded when it was translated
     SegmentLoad load;
     load.segment = insn.operands[0].reg.value == ZYDIS_REGISTER_FS ? SegmentRegister::fs : SegmentRegister::gs;
     ZydisRegister source = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, insn.operands[1].reg.value);

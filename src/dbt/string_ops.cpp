@@ -88,11 +88,9 @@ bool bulk(GuestMemory& memory, Registers& regs, Op op, unsigned size) {
 StringOpResult run_string_op(GuestMemory& memory, Registers& regs) {
     x86::Instruction insn;
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    size_t n = 0;
-    while (n < sizeof bytes && memory.read(regs.eip + uint32_t(n), bytes + n, 1)) ++n;
     Op op;
     unsigned size = 0;
-    if (x86::decode(bytes, n, insn) != x86::DecodeStatus::Ok ||
+    if (x86::decode(bytes, x86::fetch(memory, regs.eip, bytes), insn) != x86::DecodeStatus::Ok ||
         insn.info.meta.category != ZYDIS_CATEGORY_STRINGOP || !op_of(insn.mnemonic(), op, size))
         return {false, regs.eip};
 

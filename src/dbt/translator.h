@@ -40,6 +40,7 @@ struct RuntimeLinks {
 struct SegmentBases {
     uint32_t fs = 0, gs = 0;
     uint16_t fs_selector = 0, gs_selector = 0;
+    bool operator==(const SegmentBases&) const = default;
 };
 
 class Translator {

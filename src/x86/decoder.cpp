@@ -26,6 +26,12 @@ DecodeStatus decode(const uint8_t* bytes, size_t available, Instruction& out) {
     return DecodeStatus::Invalid;
 }
 
+size_t fetch(const GuestMemory& memory, uint32_t eip, uint8_t (&out)[ZYDIS_MAX_INSTRUCTION_LENGTH]) {
+    size_t n = 0;
+    while (n < sizeof out && memory.read(eip + uint32_t(n), out + n, 1)) ++n;
+    return n;
+}
+
 size_t encode(const ZydisEncoderRequest& request, uint8_t* out, size_t capacity) {
     ZyanUSize length = capacity;
     if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&request, out, &length))) return 0;

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "vx/guest_memory.h"
+
 namespace vx::x86 {
 
 struct Instruction {
@@ -26,6 +28,10 @@ enum class DecodeStatus {
 };
 
 DecodeStatus decode(const uint8_t* bytes, size_t available, Instruction& out);
+
+// Copies the (up to 15) readable guest bytes at `eip` into `out`; returns how
+// many, 0 when none is readable.
+size_t fetch(const GuestMemory& memory, uint32_t eip, uint8_t (&out)[ZYDIS_MAX_INSTRUCTION_LENGTH]);
 
 // Re-encodes a request built from a decoded instruction; returns its length or 0.
 size_t encode(const ZydisEncoderRequest& request, uint8_t* out, size_t capacity);

@@ -4,12 +4,13 @@
 
 #include <cstdio>
 
+#include "x86/decoder.h"
+
 namespace vx::x86 {
 
 std::string disassemble(const GuestMemory& memory, uint32_t eip) {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    size_t n = 0;
-    while (n < sizeof bytes && memory.read(eip + uint32_t(n), bytes + n, 1)) ++n;
+    size_t n = fetch(memory, eip, bytes);
     if (n == 0) return "(instruction not readable)";
     ZydisDisassembledInstruction insn;
     if (!ZYAN_SUCCESS(ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LEGACY_32, eip, bytes, n, &insn))) {

@@ -105,11 +105,21 @@ int32_t LinuxProcess::read_path(uint32_t address, std::string& out) const {
     return fail(ENAMETOOLONG);
 }
 
-int32_t LinuxProcess::open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const {
-    if (path.starts_with("/") || int32_t(dirfd) == AT_FDCWD) return files_.open(path, flags, mode);
+int32_t LinuxProcess::guest_path_at(uint32_t dirfd, const std::string& path, std::string& guest) const {
+    if (path.starts_with("/") || int32_t(dirfd) == AT_FDCWD) {
+        guest = files_.normalize(path);
+        return 0;
+    }
     if (host_fd(dirfd) < 0) return fail(EBADF);
     if (fd_paths_[dirfd].empty()) return fail(ENOTDIR);
-    return files_.open(fd_paths_[dirfd] + "/" + path, flags, mode);
+    guest = files_.normalize(fd_paths_[dirfd] + "/" + path);
+    return 0;
+}
+
+int32_t LinuxProcess::open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const {
+    std::string guest;
+    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
+    return path.empty() ? fail(ENOENT) : files_.open(guest, flags, mode);
 }
 
 int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
@@ -119,14 +129,13 @@ int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
     std::string path;
     if (int32_t error = read_path(a.a[1], path)) return error;
-    int flags = int(a.a[2] & kAllowedOpenFlags);
-    int host = open_at(a.a[0], path, flags, int(a.a[3]));
+    std::string guest;
+    if (int32_t error = guest_path_at(a.a[0], path, guest)) return error;
+    if (path.empty()) return fail(ENOENT);
+    int host = files_.open(guest, int(a.a[2] & kAllowedOpenFlags), int(a.a[3]));
     if (host < 0) return host;
     int32_t fd = install_fd(host);
-    if (fd >= 0) {
-        std::string base = path.starts_with("/") || int32_t(a.a[0]) == AT_FDCWD ? "" : fd_paths_[a.a[0]] + "/";
-        fd_paths_[uint32_t(fd)] = files_.normalize(base + path);
-    }
+    if (fd >= 0) fd_paths_[uint32_t(fd)] = guest;
     return fd;
 }
 

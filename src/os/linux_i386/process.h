@@ -114,6 +114,9 @@ private:
     int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
+    // Guest `path` relative to guest dirfd (AT_FDCWD or one from openat), made
+    // absolute and normalized; 0 or -errno.
+    int32_t guest_path_at(uint32_t dirfd, const std::string& path, std::string& guest) const;
     // Opens guest `path` relative to guest dirfd (AT_FDCWD or one from openat).
     int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
