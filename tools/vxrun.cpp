@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
         process.cwd = cwd;
         process.mounts = mounts;
         if (!trace.empty()) process.trace = stderr;
+        process.program = std::move(file);
+        process.own_host_process = true;  // vxrun does nothing but run its guest
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());

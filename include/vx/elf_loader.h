@@ -22,6 +22,10 @@ struct ElfImage {
     uint32_t image_end = 0;   // first page past the highest segment: where brk starts
 };
 
+// Throws ElfError unless `file` is a well-formed static ET_EXEC for EM_386
+// that fits a guest memory of `memory_size` bytes. Touches nothing.
+void check_elf(std::span<const uint8_t> file, uint32_t memory_size);
+
 // Checks `file` completely, then maps its PT_LOAD segments into `memory`.
 // Throws ElfError for anything but a well-formed static ET_EXEC for EM_386.
 ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file);

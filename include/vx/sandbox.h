@@ -36,7 +36,9 @@ public:
     Registers& registers() { return registers_; }
 
     // Loads a static i386 ELF executable and prepares a Linux initial stack;
-    // eip and esp are set to start it. Throws ElfError for a bad file.
+    // eip and esp are set to start it. Whatever the sandbox held before (an
+    // earlier program: its memory, registers, segments) is replaced, as by
+    // execve. Throws ElfError for a bad file, and then nothing has changed.
     ElfImage load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp);
 
@@ -52,6 +54,11 @@ public:
     // What %fs or %gs hold for the guest: the selector it reads back and the
     // base its accesses through the register add (Linux TLS).
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
+
+    // Call in the child of a host fork() before running the guest there: the
+    // child's guest then continues on its own copy of everything (memory is
+    // copied by fork; the engine unshares what fork would leave shared).
+    void after_fork();
 
 private:
     SandboxOptions options_;

@@ -98,11 +98,16 @@ uint32_t phdr_address(const Elf32_Ehdr& eh, const std::vector<Elf32_Phdr>& phdrs
 
 }  // namespace
 
+void check_elf(std::span<const uint8_t> file, uint32_t memory_size) {
+    Elf32_Ehdr eh = check_header(file);
+    check_loads(file, read_phdrs(file, eh), memory_size);
+    if (!entry_is_executable(read_phdrs(file, eh), eh.e_entry)) reject("entry point is not in an executable segment");
+}
+
 ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {
+    check_elf(file, memory.size());
     Elf32_Ehdr eh = check_header(file);
     std::vector<Elf32_Phdr> phdrs = read_phdrs(file, eh);
-    check_loads(file, phdrs, memory.size());
-    if (!entry_is_executable(phdrs, eh.e_entry)) reject("entry point is not in an executable segment");
 
     // Segments may share a page at their edges: a page gets the union of the
     // permissions of the segments on it.

@@ -13,6 +13,10 @@ Sandbox::~Sandbox() = default;
 
 ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                                const std::vector<std::string>& envp) {
+    check_elf(file, memory_->size());
+    memory_->unmap(0, memory_->size());
+    set_segment(SegmentRegister::fs, 0, 0);
+    set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
     StackLayout stack{memory_->size(), options_.stack_size};
     registers_ = Registers{};
@@ -26,6 +30,8 @@ Event Sandbox::run() {
     if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
     return engine_->run(registers_);
 }
+
+void Sandbox::after_fork() { engine_->after_fork(); }
 
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
     engine_->set_segment(segment, selector, base);

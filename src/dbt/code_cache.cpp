@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -29,6 +30,23 @@ CodeCache::CodeCache(size_t capacity) : capacity_(capacity) {
     }
     exec_base_ = reinterpret_cast<uint64_t>(x);
     write_base_ = static_cast<uint8_t*>(w);
+}
+
+void CodeCache::make_private() {
+    int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
+    if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
+    auto* x = reinterpret_cast<void*>(exec_base_);
+    bool ok = ftruncate(fd, off_t(capacity_)) == 0 &&
+              pwrite(fd, write_base_, used_, 0) == ssize_t(used_) &&
+              mmap(x, capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == x &&
+              mmap(write_base_, capacity_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == write_base_;
+    if (!ok) {
+        // The mappings may now be half replaced: nothing here can be trusted.
+        std::fprintf(stderr, "vx: cannot unshare the code cache after fork: %s\n", strerror(errno));
+        _exit(125);
+    }
+    close(fd_);
+    fd_ = fd;
 }
 
 CodeCache::~CodeCache() {

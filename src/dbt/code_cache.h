@@ -26,6 +26,9 @@ public:
     uint8_t* writable(uint64_t exec) const { return write_base_ + (exec - exec_base_); }
     uint64_t cursor() const { return exec_base_ + used_; }
     void commit(size_t bytes) { used_ += bytes; }
+    // In the child of a fork: the same code at the same addresses, in a
+    // memfd of its own (the parent's is shared, and the child will write).
+    void make_private();
     // Forgets everything above `mark` (a cursor() value).
     void rewind(uint64_t mark) { used_ = mark - exec_base_; }
 

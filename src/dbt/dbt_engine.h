@@ -23,6 +23,7 @@ public:
 
     Event run(Registers& regs) override;
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
+    void after_fork() override { cache_.make_private(); }
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the

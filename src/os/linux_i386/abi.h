@@ -58,7 +58,18 @@ struct __attribute__((packed)) SigFrame32 {
     uint32_t extramask;  // the upper half of the blocked mask
 };
 
-inline constexpr uint32_t kSaSiginfo = 0x00000004;
+inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
+
+// The signals guest processes send each other that the host carries: all but
+// those it cannot catch and those the engine reports as faults (SIGSEGV,
+// SIGBUS, SIGILL, SIGFPE, SIGTRAP; SIGSYS is kept for a seccomp filter) and
+// the two the host's C library reserves (32, 33).
+inline bool is_mirrored(int signo) {
+    switch (signo) {
+    case 4: case 5: case 7: case 8: case 9: case 11: case 19: case 31: case 32: case 33: return false;
+    default: return signo >= 1 && signo < 65;
+    }
+}
 
 struct SyscallArgs {
     uint32_t nr;

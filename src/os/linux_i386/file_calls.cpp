@@ -79,14 +79,16 @@ int LinuxProcess::host_fd(uint32_t guest_fd) const {
     return guest_fd < fds_.size() ? fds_[guest_fd] : -1;
 }
 
-int32_t LinuxProcess::install_fd(int host, uint32_t lowest) {
+int32_t LinuxProcess::install_fd(int host, uint32_t lowest, bool cloexec) {
     for (uint32_t fd = lowest; fd < uint32_t(kMaxFds); ++fd) {
         if (fd >= fds_.size()) {
             fds_.resize(fd + 1, -1);
             fd_paths_.resize(fd + 1);
+            fd_cloexec_.resize(fd + 1);
         }
         if (fds_[fd] < 0) {
             fds_[fd] = host;
+            fd_cloexec_[fd] = cloexec;
             return int32_t(fd);
         }
     }
@@ -134,7 +136,7 @@ int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
     if (path.empty()) return fail(ENOENT);
     int host = files_.open(guest, int(a.a[2] & kAllowedOpenFlags), int(a.a[3]));
     if (host < 0) return host;
-    int32_t fd = install_fd(host);
+    int32_t fd = install_fd(host, 0, a.a[2] & O_CLOEXEC);
     if (fd >= 0) fd_paths_[uint32_t(fd)] = guest;
     return fd;
 }
@@ -146,6 +148,7 @@ int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
     dir_cookies_.erase(host);
     fds_[a.a[0]] = -1;
     fd_paths_[a.a[0]].clear();
+    fd_cloexec_[a.a[0]] = false;
     return 0;
 }
 
@@ -353,34 +356,41 @@ int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
     return files_.chdir(path);
 }
 
-int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest) {
+int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec) {
     int host = host_fd(guest_fd);
     if (host < 0) return fail(EBADF);
     if (lowest >= uint32_t(kMaxFds)) return fail(EINVAL);
     int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // above the host's own 0-2
     if (copy < 0) return fail(errno);
-    int32_t fd = install_fd(copy, lowest);
+    int32_t fd = install_fd(copy, lowest, cloexec);
     if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[guest_fd];
     return fd;
 }
 
-int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0); }
+int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0, false); }
 
 int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
     if (host_fd(a.a[0]) < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
     if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
+    return sys_dup3({a.nr, {a.a[0], a.a[1], 0, 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_dup3(const SyscallArgs& a) {
+    if (a.a[2] & ~uint32_t(O_CLOEXEC)) return fail(EINVAL);
+    if (host_fd(a.a[0]) < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
+    if (a.a[0] == a.a[1]) return fail(EINVAL);
     if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
-    return duplicate_fd(a.a[0], a.a[1]);
+    return duplicate_fd(a.a[0], a.a[1], a.a[2] & O_CLOEXEC);
 }
 
 int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     switch (a.a[1]) {
-    case F_DUPFD:
-    case F_DUPFD_CLOEXEC: return duplicate_fd(a.a[0], a.a[2]);
-    case F_GETFD: return 0;  // close-on-exec means nothing without exec
-    case F_SETFD: return 0;
+    case F_DUPFD: return duplicate_fd(a.a[0], a.a[2], false);
+    case F_DUPFD_CLOEXEC: return duplicate_fd(a.a[0], a.a[2], true);
+    case F_GETFD: return fd_cloexec_[a.a[0]] ? FD_CLOEXEC : 0;
+    case F_SETFD: fd_cloexec_[a.a[0]] = a.a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: return result_of(::fcntl(host, F_GETFL));
     case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(a.a[2] & (O_APPEND | O_NONBLOCK))));
     default: return fail(EINVAL);
@@ -437,12 +447,13 @@ int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
     if (!memory_.accessible(a.a[0], 8, kWrite)) return fail(EFAULT);
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC | int(a.a[1] & O_NONBLOCK)) != 0) return fail(errno);
-    int32_t read_end = install_fd(ends[0]);
+    const bool cloexec = a.a[1] & O_CLOEXEC;
+    int32_t read_end = install_fd(ends[0], 0, cloexec);
     if (read_end < 0) {
         ::close(ends[1]);
         return read_end;
     }
-    int32_t write_end = install_fd(ends[1]);
+    int32_t write_end = install_fd(ends[1], 0, cloexec);
     if (write_end < 0) {
         sys_close({a.nr, {uint32_t(read_end), 0, 0, 0, 0, 0}});
         return write_end;

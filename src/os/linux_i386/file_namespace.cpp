@@ -37,6 +37,9 @@ FileNamespace::FileNamespace() {
     if (empty_dir_ >= 0) fchmod(empty_dir_, 0555);
     rmdir(path);
     if (empty_dir_ < 0) throw Error(std::string("cannot open an empty directory: ") + std::strerror(error));
+    // Devices every program may expect, harmless to share: they hold nothing.
+    for (const char* device : {"/dev/null", "/dev/zero", "/dev/full"}) add({device, device, true});
+    for (const char* device : {"/dev/random", "/dev/urandom"}) add({device, device, false});
 }
 
 FileNamespace::~FileNamespace() {

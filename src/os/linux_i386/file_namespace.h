@@ -16,6 +16,8 @@ struct Mount {
 
 class FileNamespace {
 public:
+    // Holds the harmless devices from the start (/dev/null, /dev/zero,
+    // /dev/full, /dev/random, /dev/urandom), and no other file.
     FileNamespace();
     ~FileNamespace();
     FileNamespace(const FileNamespace&) = delete;

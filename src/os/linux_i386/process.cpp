@@ -1,6 +1,7 @@
 #include "os/linux_i386/process.h"
 
 #include <csignal>
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <unistd.h>
@@ -14,20 +15,34 @@ namespace vx::os::linux_i386 {
 
 LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options)
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
-      reserved_(memory_.size() / kPageSize, false) {
+      tree_(std::make_unique<ProcessTree>(options_.max_processes)) {
+    start_image(image);
+    for (const Mount& mount : options_.mounts) files_.add(mount);
+    if (int error = files_.chdir(options_.cwd); error < 0)
+        throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
+    fds_ = {0, 1, 2};
+    fd_paths_.resize(fds_.size());
+    fd_cloexec_.resize(fds_.size());
+    if (options_.own_host_process) {
+        // As across exec on Linux, what the host process ignores the guest ignores.
+        for (int signo = 1; signo < int(kSignals); ++signo) {
+            struct sigaction host;
+            if (is_mirrored(signo) && sigaction(signo, nullptr, &host) == 0 && host.sa_handler == SIG_IGN)
+                signal_actions_[signo].handler = 1;  // SIG_IGN
+        }
+    }
+}
+
+void LinuxProcess::start_image(const ElfImage& image) {
     // What the loader and the initial stack mapped is the process's already.
+    reserved_.assign(memory_.size() / kPageSize, false);
     for (uint32_t page = 0; page < reserved_.size(); ++page)
         reserved_[page] = memory_.perms_at(page * kPageSize) != kNone;
     brk_start_ = brk_ = image.image_end;
     uint32_t lowest_stack = memory_.size();
     while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
-
-    for (const Mount& mount : options_.mounts) files_.add(mount);
-    if (int error = files_.chdir(options_.cwd); error < 0)
-        throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
-    fds_ = {0, 1, 2};
-    fd_paths_.resize(fds_.size());
+    std::fill(std::begin(tls_used_), std::end(tls_used_), false);
 }
 
 LinuxProcess::~LinuxProcess() {
@@ -40,8 +55,27 @@ void LinuxProcess::service_syscall() {
     SyscallArgs args{r.eax, {r.ebx, r.ecx, r.edx, r.esi, r.edi, r.ebp}};
     const SyscallEntry* entry = find_syscall(args.nr);
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
-    if (options_.trace) trace_syscall(options_.trace, args, entry, result);
-    if (!sandbox_.finished()) r.eax = uint32_t(result);
+    if (options_.trace) trace_syscall(options_.trace, tree_->self(), args, entry, result);
+    if (sandbox_.finished()) return;
+    r.eax = uint32_t(result);
+    // A sigreturn's result is the interrupted code's eax, which may well be
+    // -EINTR: that is no interrupted call of its own.
+    bool sigreturn = args.nr == 119 || args.nr == 173;
+    deliver_pending_signals(result == -EINTR && !sigreturn ? int32_t(args.nr) : -1);
+}
+
+void LinuxProcess::end_host_process(int status) {
+    std::fflush(nullptr);
+    if (killed_by_) {
+        // Die of the same signal, so the parent's wait reports it.
+        signal(killed_by_, SIG_DFL);
+        sigset_t just_it;
+        sigemptyset(&just_it);
+        sigaddset(&just_it, killed_by_);
+        sigprocmask(SIG_UNBLOCK, &just_it, nullptr);
+        raise(killed_by_);
+    }
+    _exit(status);
 }
 
 bool LinuxProcess::load_segment(const SegmentLoad& load) {
@@ -56,16 +90,21 @@ bool LinuxProcess::load_segment(const SegmentLoad& load) {
     return true;
 }
 
+std::string LinuxProcess::who() const {
+    return tree_->self() == 1 ? std::string() : " " + std::to_string(tree_->self());
+}
+
+int LinuxProcess::finish_run(int status) {
+    if (forked_) end_host_process(status);
+    return status;
+}
+
 int LinuxProcess::run(FILE* diagnostics) {
     for (;;) {
         Event event = sandbox_.run();
         switch (event.kind) {
         case EventKind::Syscall:
             service_syscall();
-            if (pending_signal_ && !sandbox_.finished()) {
-                int signo = std::exchange(pending_signal_, 0);
-                if (!deliver_signal(signo, pending_code_, 0)) die_of_signal(SIGSEGV);
-            }
             break;
         case EventKind::SegmentLoad:
             if (load_segment(event.segment_load)) break;
@@ -74,17 +113,18 @@ int LinuxProcess::run(FILE* diagnostics) {
         case EventKind::Fault: {
             if (deliver_fault(event.fault)) break;
             int signo = linux_signal_for(event.fault.kind);
-            std::fprintf(diagnostics, "vxrun: guest killed by SIG%s: %s: %s\n", sigabbrev_np(signo),
+            std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
                          describe(event).c_str(), x86::disassemble(memory_, event.fault.eip).c_str());
-            return 128 + signo;
+            killed_by_ = signo;
+            return finish_run(128 + signo);
         }
         case EventKind::Exit:
-            if (killed_by_) {
-                std::fprintf(diagnostics, "vxrun: guest killed by SIG%s (sent by itself)\n", sigabbrev_np(killed_by_));
-                return 128 + killed_by_;
-            }
-            return event.exit_status;
+            if (killed_by_)
+                std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s (sent by itself)\n", who().c_str(),
+                             sigabbrev_np(killed_by_));
+            return finish_run(event.exit_status);
         case EventKind::Interrupted:
+            deliver_pending_signals(-1);
             break;
         }
     }

@@ -3,11 +3,14 @@
 // do for the process, within what the user granted. Engine-agnostic.
 #include <cstdio>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "os/linux_i386/abi.h"
 #include "os/linux_i386/file_namespace.h"
+#include "os/linux_i386/process_tree.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -18,6 +21,14 @@ struct ProcessOptions {
     std::string exe_path;      // what /proc/self/exe names for the guest
     uint32_t stack_size = 8u << 20;  // what RLIMIT_STACK reports
     FILE* trace = nullptr;     // a line per syscall, when set
+    // The program file the sandbox runs: what execve("/proc/self/exe") runs.
+    std::vector<uint8_t> program;
+    // The guest may treat the host process as its own: a guest fork forks the
+    // host process, and the host's dispositions and mask of the signals guests
+    // send each other follow the guest's. Only for a host process that does
+    // nothing else (vxrun); without it fork and clone fail with EAGAIN.
+    bool own_host_process = false;
+    unsigned max_processes = 64;  // guest processes alive at once in the tree
 };
 
 class LinuxProcess {
@@ -28,7 +39,9 @@ public:
 
     // Runs the guest to its end. Returns vxrun's exit status: the guest's own
     // on exit, 128+N when it dies of a fault Linux reports as signal N (with a
-    // one-line diagnosis on `diagnostics`).
+    // one-line diagnosis on `diagnostics`). In a process forked for a guest
+    // fork it never returns: the host process ends as the guest did (its exit
+    // status, or the signal it died of), so that the parent's wait sees that.
     int run(FILE* diagnostics);
 
     // The system calls, one member each (see syscall_table.cpp). Each returns
@@ -56,6 +69,7 @@ public:
     int32_t sys_chdir(const SyscallArgs& a);
     int32_t sys_dup(const SyscallArgs& a);
     int32_t sys_dup2(const SyscallArgs& a);
+    int32_t sys_dup3(const SyscallArgs& a);
     int32_t sys_fcntl64(const SyscallArgs& a);
     int32_t sys_mkdir(const SyscallArgs& a);
     int32_t sys_rmdir(const SyscallArgs& a);
@@ -93,11 +107,40 @@ public:
     int32_t sys_pipe(const SyscallArgs& a);
     int32_t sys_pipe2(const SyscallArgs& a);
     int32_t sys_poll(const SyscallArgs& a);
+    int32_t sys_fork(const SyscallArgs& a);
+    int32_t sys_vfork(const SyscallArgs& a);
+    int32_t sys_clone(const SyscallArgs& a);
+    int32_t sys_execve(const SyscallArgs& a);
+    int32_t sys_wait4(const SyscallArgs& a);
+    int32_t sys_waitpid(const SyscallArgs& a);
+    int32_t sys_getppid(const SyscallArgs& a);
+    int32_t sys_getpgid(const SyscallArgs& a);
+    int32_t sys_getpgrp(const SyscallArgs& a);
+    int32_t sys_setpgid(const SyscallArgs& a);
+    int32_t sys_setsid(const SyscallArgs& a);
+    int32_t sys_rt_sigsuspend(const SyscallArgs& a);
+    int32_t sys_pause(const SyscallArgs& a);
+    int32_t sys_rt_sigpending(const SyscallArgs& a);
     int32_t sys_ok(const SyscallArgs& a);  // accepted, nothing to do
 
 private:
     // Services the syscall in eax; the exit calls finish the sandbox.
     void service_syscall();
+    // The host process ends as the guest did (see run()).
+    [[noreturn]] void end_host_process(int status);
+    int finish_run(int status);  // run()'s result, or the end of a forked host process
+    std::string who() const;     // " PID" in diagnostics, for processes other than the first
+
+    // Takes up a freshly loaded program image: memory bookkeeping and TLS.
+    void start_image(const ElfImage& image);
+    // A guest fork: 0 in the child, the child's pid in the parent, or -errno.
+    int32_t fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid);
+    // The file execve would run for guest `path`, interpreter lines followed;
+    // `argv` gets the interpreter prepended. 0 or -errno.
+    int32_t find_executable(const std::string& path, std::vector<std::string>& argv,
+                            std::vector<uint8_t>& file, std::string& exe_path, int depth) const;
+    // A NULL-terminated guest array of strings (argv, envp); 0 or -errno.
+    int32_t read_string_array(uint32_t address, std::vector<std::string>& out, size_t& total) const;
     // A guest mov to %fs/%gs: a TLS selector from set_thread_area, or a fault.
     bool load_segment(const SegmentLoad& load);
 
@@ -110,8 +153,8 @@ private:
     // Descriptors: guest fd -> host fd (-1: free). 0-2 are the host's own.
     static constexpr int kMaxFds = 1024;
     int host_fd(uint32_t guest_fd) const;
-    int32_t install_fd(int host, uint32_t lowest = 0);  // the guest fd, or -EMFILE (host closed)
-    int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest);
+    int32_t install_fd(int host, uint32_t lowest, bool cloexec);  // the guest fd, or -EMFILE (host closed)
+    int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
     // Guest `path` relative to guest dirfd (AT_FDCWD or one from openat), made
@@ -131,21 +174,44 @@ private:
     FileNamespace files_;
     std::vector<int> fds_;
     std::vector<std::string> fd_paths_;  // guest path an fd was opened as, for openat
+    std::vector<bool> fd_cloexec_;       // closed by a successful execve
     std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t tls_base_[kTlsEntries] = {};
     bool tls_used_[kTlsEntries] = {};
-    // Signals: dispositions as the guest set them, and a signal it sent itself
-    // that ends it (delivery to guest handlers is not implemented yet).
+    std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
+    bool forked_ = false;                // this host process was forked for a guest fork
+
+    // Signals: dispositions as the guest set them, its mask, and the signals
+    // waiting for delivery (sent by itself, or by other guest processes and
+    // caught by the host); they are delivered when the guest next stops for
+    // its host (a syscall, an interruption) and they are not blocked.
     KernelSigaction32 signal_actions_[kSignals] = {};
     uint64_t signal_mask_ = 0;
+    uint64_t pending_ = 0;
+    int pending_code_[kSignals] = {};
+    int32_t pending_sender_[kSignals] = {};
+    std::optional<uint64_t> mask_after_handler_;  // set by sigsuspend: the mask sigreturn restores
     int killed_by_ = 0;
-    int pending_signal_ = 0;  // sent by the guest to itself, delivered after the call returns
-    int pending_code_ = 0;
 
     enum class Disposition { Ignore, Terminate, Handle };
     Disposition disposition(int signo) const;
+    // A signal for this process (from itself or, caught by the host, another).
+    void post_signal(int signo, int code, int32_t sender);
+    // Delivers what is pending and not blocked; `interrupted_nr` is the
+    // syscall that just failed with EINTR (restarted when the handler has
+    // SA_RESTART), or -1.
+    void deliver_pending_signals(int32_t interrupted_nr);
+    // sigsuspend: waits with mask `during` for a signal the guest handles; -EINTR.
+    int32_t suspend_until_signal(uint64_t during);
+    // The host's disposition and mask of the signals guests send each other
+    // follow the guest's (own_host_process only).
+    void mirror_disposition(int signo);
+    void mirror_mask();
+    // Signals to other members of the tree: to `pid` or, as kill(2) reads 0
+    // and negative pids, to groups. 0 or -errno.
+    int32_t signal_others(int32_t pid, int signo);
     // Builds an i386 rt signal frame on the guest stack and enters the
     // handler; false when it cannot (no restorer, no room on the stack).
     bool deliver_signal(int signo, int code, uint32_t fault_address);

@@ -12,8 +12,6 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-// The one process of the sandbox, as its guest sees itself.
-constexpr int32_t kPid = 1;
 constexpr int32_t kUid = 1000;
 constexpr uint32_t kMaxRandomBytes = 1u << 20;
 constexpr uint32_t kRlimitStack = 3;
@@ -47,9 +45,10 @@ int32_t LinuxProcess::sys_exit(const SyscallArgs& a) {
     return 0;
 }
 
-int32_t LinuxProcess::sys_getpid(const SyscallArgs&) { return kPid; }
+int32_t LinuxProcess::sys_getpid(const SyscallArgs&) { return tree_->self(); }  // and gettid
+int32_t LinuxProcess::sys_getppid(const SyscallArgs&) { return tree_->parent_of(tree_->self()); }
 int32_t LinuxProcess::sys_getuid(const SyscallArgs&) { return kUid; }
-int32_t LinuxProcess::sys_set_tid_address(const SyscallArgs&) { return kPid; }
+int32_t LinuxProcess::sys_set_tid_address(const SyscallArgs&) { return tree_->self(); }
 int32_t LinuxProcess::sys_ok(const SyscallArgs&) { return 0; }
 
 int32_t LinuxProcess::sys_uname(const SyscallArgs& a) {
@@ -72,7 +71,7 @@ int32_t LinuxProcess::sys_ugetrlimit(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_prlimit64(const SyscallArgs& a) {
-    if (a.a[0] != 0 && int32_t(a.a[0]) != kPid) return fail(ESRCH);
+    if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
     if (a.a[2] != 0) return fail(EPERM);  // limits are the host's to set
     if (a.a[3] == 0) return 0;
     Rlimit64 l = limit_of(a.a[1], options_.stack_size);

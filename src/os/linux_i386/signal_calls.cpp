@@ -2,6 +2,7 @@
 // faults it asked to handle, delivered through an i386 rt signal frame on its
 // own stack; rt_sigreturn takes the frame back. The handler's floating-point
 // state is not saved in the frame (fpstate is 0).
+#include <atomic>
 #include <csignal>
 #include <cstring>
 
@@ -14,7 +15,6 @@ namespace {
 
 constexpr uint32_t kSigDefault = 0, kSigIgnore = 1;
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
-constexpr int32_t kSelf = 1;  // the pid the guest sees (process_calls.cpp)
 
 bool default_is_ignore(int signo) {
     return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
@@ -36,7 +36,53 @@ int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
     }
 }
 
+
+// What the host caught for the guest (own_host_process): one bit a signal,
+// and who sent it. Set by the host handler, taken at the guest's next stop.
+std::atomic<uint64_t> caught_by_host{0};
+std::atomic<pid_t> caught_sender[kSignals];
+
+void on_host_signal(int signo, siginfo_t* info, void*) {
+    caught_sender[signo].store(info->si_code <= 0 ? info->si_pid : 0, std::memory_order_relaxed);
+    caught_by_host.fetch_or(bit(signo), std::memory_order_release);
+}
+
+// Syscalls Linux never restarts after a handler, SA_RESTART or not.
+bool restartable(int32_t nr) {
+    switch (nr) {
+    case 29: case 162: case 168: case 179: case 267: case 407: return false;  // pause, nanosleep, poll, rt_sigsuspend, clock_nanosleeps
+    default: return true;
+    }
+}
+
 }  // namespace
+
+void LinuxProcess::mirror_disposition(int signo) {
+    if (!options_.own_host_process || !is_mirrored(signo)) return;
+    struct sigaction host{};
+    uint32_t handler = signal_actions_[signo].handler;
+    if (handler == kSigDefault) host.sa_handler = SIG_DFL;
+    else if (handler == kSigIgnore) host.sa_handler = SIG_IGN;
+    else {
+        // No SA_RESTART: a blocking host call returns EINTR, and the
+        // personality restarts it if the guest's handler asked for that.
+        host.sa_sigaction = on_host_signal;
+        host.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    }
+    sigfillset(&host.sa_mask);
+    sigaction(signo, &host, nullptr);
+}
+
+void LinuxProcess::mirror_mask() {
+    if (!options_.own_host_process) return;
+    sigset_t blocked, unblocked;
+    sigemptyset(&blocked);
+    sigemptyset(&unblocked);
+    for (int signo = 1; signo < int(kSignals); ++signo)
+        if (is_mirrored(signo)) sigaddset((signal_mask_ & bit(signo)) ? &blocked : &unblocked, signo);
+    sigprocmask(SIG_BLOCK, &blocked, nullptr);
+    sigprocmask(SIG_UNBLOCK, &unblocked, nullptr);
+}
 
 int32_t LinuxProcess::sys_rt_sigaction(const SyscallArgs& a) {
     uint32_t signo = a.a[0];
@@ -49,6 +95,9 @@ int32_t LinuxProcess::sys_rt_sigaction(const SyscallArgs& a) {
         KernelSigaction32 act;
         if (!memory_.read(a.a[1], &act, sizeof act)) return fail(EFAULT);
         signal_actions_[signo] = act;
+        mirror_disposition(int(signo));
+        if (act.handler == kSigIgnore || (act.handler == kSigDefault && default_is_ignore(int(signo))))
+            pending_ &= ~bit(int(signo));  // as Linux discards them
     }
     return 0;
 }
@@ -66,7 +115,40 @@ int32_t LinuxProcess::sys_rt_sigprocmask(const SyscallArgs& a) {
     default: return fail(EINVAL);
     }
     signal_mask_ &= ~kUnblockable;
+    mirror_mask();
     return 0;
+}
+
+int32_t LinuxProcess::sys_rt_sigpending(const SyscallArgs& a) {
+    if (a.a[1] != 8) return fail(EINVAL);
+    uint64_t pending = (pending_ | caught_by_host.load()) & signal_mask_;
+    return memory_.write(a.a[0], &pending, sizeof pending) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_rt_sigsuspend(const SyscallArgs& a) {
+    if (a.a[1] != 8) return fail(EINVAL);
+    uint64_t during;
+    if (!memory_.read(a.a[0], &during, sizeof during)) return fail(EFAULT);
+    return suspend_until_signal(during);
+}
+
+int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
+    mask_after_handler_ = signal_mask_;
+    signal_mask_ = during & ~kUnblockable;
+    mirror_mask();
+    // Until a signal the guest handles is delivered (pending already, sent to
+    // itself, or caught by the host while waiting).
+    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) {
+        if (!options_.own_host_process) break;  // nothing can arrive: do not wait forever
+        sigset_t wait_mask;
+        sigprocmask(SIG_SETMASK, nullptr, &wait_mask);
+        sigsuspend(&wait_mask);
+    }
+    return fail(EINTR);  // the handler runs with this mask; sigreturn restores the saved one
+}
+
+int32_t LinuxProcess::sys_pause(const SyscallArgs&) {
+    return suspend_until_signal(signal_mask_);
 }
 
 int32_t LinuxProcess::die_of_signal(int signo) {
@@ -75,26 +157,75 @@ int32_t LinuxProcess::die_of_signal(int signo) {
     return 0;
 }
 
-int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill: only itself
+void LinuxProcess::post_signal(int signo, int code, int32_t sender) {
+    if (disposition(signo) == Disposition::Ignore) return;  // discarded, blocked or not
+    pending_ |= bit(signo);
+    pending_code_[signo] = code;
+    pending_sender_[signo] = sender;
+}
+
+void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
+    if (uint64_t caught = caught_by_host.exchange(0, std::memory_order_acquire)) {
+        for (int signo = 1; signo < int(kSignals); ++signo)
+            if (caught & bit(signo)) post_signal(signo, SI_USER, tree_->guest_pid(caught_sender[signo].load()));
+    }
+    bool restarted = false;
+    while (uint64_t ready = pending_ & ~signal_mask_) {
+        int signo = __builtin_ctzll(ready) + 1;
+        pending_ &= ~bit(signo);
+        switch (disposition(signo)) {
+        case Disposition::Ignore: continue;
+        case Disposition::Terminate: die_of_signal(signo); return;
+        case Disposition::Handle: break;
+        }
+        if (interrupted_nr >= 0 && !restarted) {
+            restarted = true;  // the interrupted call goes on after the handler, if it asked for that
+            Registers& r = sandbox_.registers();
+            if ((signal_actions_[signo].flags & kSaRestart) && restartable(interrupted_nr)) {
+                r.eax = uint32_t(interrupted_nr);
+                r.eip -= 2;  // back to the int $0x80
+            }
+        }
+        if (!deliver_signal(signo, pending_code_[signo], 0)) {
+            die_of_signal(SIGSEGV);  // as Linux does when the frame cannot be written
+            return;
+        }
+    }
+    mask_after_handler_.reset();
+}
+
+int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill
     int32_t pid = int32_t(a.a[0]);
     uint32_t signo = a.a[1];
-    if (pid != kSelf && pid != 0 && pid != -1) return fail(pid > 0 ? ESRCH : EPERM);
     if (signo >= kSignals) return fail(EINVAL);
-    if (signo == 0) return 0;
-    switch (disposition(int(signo))) {
-    case Disposition::Ignore: return 0;
-    case Disposition::Terminate: return die_of_signal(int(signo));
-    case Disposition::Handle:
-        pending_signal_ = int(signo);  // after this call's result is in eax
-        pending_code_ = a.nr == 37 ? SI_USER : SI_TKILL;
-        return 0;
-    }
+    if (a.nr != 37 && pid <= 0) return fail(EINVAL);  // tkill names one thread
+    bool to_self = pid == tree_->self() || pid == 0 || (pid < -1 && -pid == tree_->group_of(tree_->self()));
+    int32_t others = pid == tree_->self() ? -ESRCH : signal_others(pid, int(signo));
+    if (!to_self) return others;
+    if (signo != 0) post_signal(int(signo), a.nr == 37 ? SI_USER : SI_TKILL, tree_->self());
     return 0;
+}
+
+int32_t LinuxProcess::signal_others(int32_t pid, int signo) {
+    const int32_t self = tree_->self();
+    const int32_t my_group = tree_->group_of(self);
+    int32_t result = -ESRCH;
+    tree_->for_each([&](int32_t member, pid_t host) {
+        if (member == self) return;
+        bool chosen = pid > 0 ? member == pid
+                    : pid == 0 ? tree_->group_of(member) == my_group
+                    : pid == -1 ? member != 1  // as in a pid namespace: all but its init
+                    : tree_->group_of(member) == -pid;
+        if (!chosen) return;
+        if (::kill(host, signo) == 0) result = 0;
+        else if (result != 0) result = -errno;
+    });
+    return result;
 }
 
 LinuxProcess::Disposition LinuxProcess::disposition(int signo) const {
     uint32_t handler = signal_actions_[signo].handler;
-    if ((signal_mask_ & bit(signo)) || handler == kSigIgnore) return Disposition::Ignore;  // blocked: dropped
+    if (handler == kSigIgnore) return Disposition::Ignore;
     if (handler == kSigDefault) return default_is_ignore(signo) ? Disposition::Ignore : Disposition::Terminate;
     return Disposition::Handle;
 }
@@ -102,7 +233,7 @@ LinuxProcess::Disposition LinuxProcess::disposition(int signo) const {
 bool LinuxProcess::deliver_fault(const Fault& fault) {
     int signo = linux_signal_for(fault.kind);
     // As the kernel does, a fault that is blocked or ignored kills.
-    if (disposition(signo) != Disposition::Handle) return false;
+    if ((signal_mask_ & bit(signo)) || disposition(signo) != Disposition::Handle) return false;
     return deliver_signal(signo, code_for(fault, signo, memory_), fault.address.value_or(0));
 }
 
@@ -114,7 +245,7 @@ SigContext32 LinuxProcess::save_context(uint32_t fault_address) const {
     c.esp_at_signal = r.esp;
     c.cs = 0x23; c.ds = c.es = c.ss = 0x2b;
     c.cr2 = fault_address;
-    c.oldmask = uint32_t(signal_mask_);
+    c.oldmask = uint32_t(mask_after_handler_.value_or(signal_mask_));
     return c;
 }
 
@@ -124,6 +255,7 @@ void LinuxProcess::restore_context(const SigContext32& c, uint64_t mask) {
     r.edx = c.edx; r.ecx = c.ecx; r.eip = c.eip;
     r.eflags = sanitize_eflags(c.eflags);
     signal_mask_ = mask & ~kUnblockable;
+    mirror_mask();
 }
 
 bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
@@ -144,25 +276,31 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         frame.puc = frame_at + offsetof(RtSigFrame32, uc);
         int32_t info_head[5] = {signo, 0, code, int32_t(fault_address), 0};
         if (code == SI_USER || code == SI_TKILL) {
-            info_head[3] = kSelf;  // si_pid
-            info_head[4] = 1000;   // si_uid
+            info_head[3] = pending_sender_[signo];  // si_pid
+            info_head[4] = 1000;                    // si_uid
         }
         std::memcpy(frame.info, info_head, sizeof info_head);
         frame.uc.stack_flags = SS_DISABLE;
         frame.uc.mcontext = save_context(fault_address);
-        frame.uc.sigmask = signal_mask_;
+        frame.uc.sigmask = mask_after_handler_.value_or(signal_mask_);
         written = memory_.write(frame_at, &frame, sizeof frame);
         r.edx = frame.pinfo;
         r.ecx = frame.puc;
     } else {
-        SigFrame32 frame{action.restorer, signo, save_context(fault_address), uint32_t(signal_mask_ >> 32)};
+        SigFrame32 frame{action.restorer, signo, save_context(fault_address),
+                         uint32_t(mask_after_handler_.value_or(signal_mask_) >> 32)};
         written = memory_.write(frame_at, &frame, sizeof frame);
     }
     if (!written) return false;
 
     signal_mask_ |= action.mask | ((action.flags & kSaNodefer) ? 0 : bit(signo));
     signal_mask_ &= ~kUnblockable;
-    if (action.flags & kSaResethand) signal_actions_[signo] = {};
+    mask_after_handler_.reset();  // saved in this frame: later frames nest inside it
+    mirror_mask();
+    if (action.flags & kSaResethand) {
+        signal_actions_[signo] = {};
+        mirror_disposition(signo);
+    }
     r.esp = frame_at;
     r.eip = action.handler;
     r.eax = uint32_t(signo);
@@ -170,8 +308,8 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
     return true;
 }
 
-int32_t LinuxProcess::sys_tgkill(const SyscallArgs& a) {
-    if (int32_t(a.a[0]) != kSelf) return fail(ESRCH);
+int32_t LinuxProcess::sys_tgkill(const SyscallArgs& a) {  // one thread a process: tgid == tid
+    if (int32_t(a.a[0]) <= 0 || a.a[0] != a.a[1]) return fail(int32_t(a.a[0]) <= 0 ? EINVAL : ESRCH);
     return sys_kill({a.nr, {a.a[1], a.a[2], 0, 0, 0, 0}});
 }
 

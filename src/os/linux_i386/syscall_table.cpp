@@ -12,15 +12,20 @@ using P = LinuxProcess;
 
 constexpr SyscallEntry kTable[] = {
     {1, "exit", &P::sys_exit},
+    {2, "fork", &P::sys_fork},
     {3, "read", &P::sys_read},
     {4, "write", &P::sys_write},
     {5, "open", &P::sys_open},
     {6, "close", &P::sys_close},
+    {7, "waitpid", &P::sys_waitpid},
     {10, "unlink", &P::sys_unlink},
+    {11, "execve", &P::sys_execve},
     {12, "chdir", &P::sys_chdir},
     {13, "time", &P::sys_time},
     {19, "lseek", &P::sys_lseek},
     {20, "getpid", &P::sys_getpid},
+    {24, "getuid", &P::sys_getuid},
+    {29, "pause", &P::sys_pause},
     {33, "access", &P::sys_access},
     {37, "kill", &P::sys_kill},
     {38, "rename", &P::sys_rename},
@@ -28,21 +33,26 @@ constexpr SyscallEntry kTable[] = {
     {40, "rmdir", &P::sys_rmdir},
     {41, "dup", &P::sys_dup},
     {42, "pipe", &P::sys_pipe},
-    {24, "getuid", &P::sys_getuid},
     {45, "brk", &P::sys_brk},
     {47, "getgid", &P::sys_getuid},
     {49, "geteuid", &P::sys_getuid},
     {50, "getegid", &P::sys_getuid},
     {54, "ioctl", &P::sys_ioctl},
+    {57, "setpgid", &P::sys_setpgid},
     {63, "dup2", &P::sys_dup2},
-    {64, "getppid", &P::sys_getpid},
+    {64, "getppid", &P::sys_getppid},
+    {65, "getpgrp", &P::sys_getpgrp},
+    {66, "setsid", &P::sys_setsid},
     {78, "gettimeofday", &P::sys_gettimeofday},
     {85, "readlink", &P::sys_readlink},
     {90, "mmap", &P::sys_old_mmap},
     {91, "munmap", &P::sys_munmap},
+    {114, "wait4", &P::sys_wait4},
     {119, "sigreturn", &P::sys_sigreturn},
+    {120, "clone", &P::sys_clone},
     {122, "uname", &P::sys_uname},
     {125, "mprotect", &P::sys_mprotect},
+    {132, "getpgid", &P::sys_getpgid},
     {140, "_llseek", &P::sys_llseek},
     {145, "readv", &P::sys_readv},
     {146, "writev", &P::sys_writev},
@@ -52,7 +62,10 @@ constexpr SyscallEntry kTable[] = {
     {173, "rt_sigreturn", &P::sys_rt_sigreturn},
     {174, "rt_sigaction", &P::sys_rt_sigaction},
     {175, "rt_sigprocmask", &P::sys_rt_sigprocmask},
+    {176, "rt_sigpending", &P::sys_rt_sigpending},
+    {179, "rt_sigsuspend", &P::sys_rt_sigsuspend},
     {183, "getcwd", &P::sys_getcwd},
+    {190, "vfork", &P::sys_vfork},
     {191, "ugetrlimit", &P::sys_ugetrlimit},
     {192, "mmap2", &P::sys_mmap2},
     {195, "stat64", &P::sys_stat64},
@@ -77,6 +90,7 @@ constexpr SyscallEntry kTable[] = {
     {295, "openat", &P::sys_openat},
     {300, "fstatat64", &P::sys_fstatat64},
     {311, "set_robust_list", &P::sys_ok},
+    {330, "dup3", &P::sys_dup3},
     {331, "pipe2", &P::sys_pipe2},
     {340, "prlimit64", &P::sys_prlimit64},
     {355, "getrandom", &P::sys_getrandom},
@@ -96,12 +110,14 @@ const SyscallEntry* find_syscall(uint32_t nr) {
     return nr < by_number.size() ? by_number[nr] : nullptr;
 }
 
-void trace_syscall(FILE* out, const SyscallArgs& args, const SyscallEntry* entry, int32_t result) {
+void trace_syscall(FILE* out, int32_t pid, const SyscallArgs& args, const SyscallEntry* entry, int32_t result) {
+    if (pid == 1) std::fputs("[vx] ", out);
+    else std::fprintf(out, "[vx %d] ", pid);
     if (!entry) {
-        std::fprintf(out, "[vx] syscall %u (not implemented) = -ENOSYS\n", args.nr);
+        std::fprintf(out, "syscall %u (not implemented) = -ENOSYS\n", args.nr);
         return;
     }
-    std::fprintf(out, "[vx] %s(0x%x, 0x%x, 0x%x) = ", entry->name, args.a[0], args.a[1], args.a[2]);
+    std::fprintf(out, "%s(0x%x, 0x%x, 0x%x) = ", entry->name, args.a[0], args.a[1], args.a[2]);
     if (result < 0 && result > -4096)
         std::fprintf(out, "-%s\n", strerrorname_np(-result));
     else

@@ -1,0 +1,266 @@
+// Processes: fork (a host fork of the whole host process, see process_tree.h),
+// execve of a program inside the granted namespace, wait, process groups.
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <csignal>
+#include <cstring>
+
+#include "os/linux_i386/process.h"
+#include "vx/error.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+constexpr uint32_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneParentSettid = 0x100000,
+                   kCloneChildCleartid = 0x200000, kCloneChildSettid = 0x1000000, kExitSignalMask = 0xff;
+// What a guest fork may ask of clone: a copy of the process, never a thread.
+constexpr uint32_t kCloneForkFlags = kCloneVm | kCloneVfork | kCloneParentSettid | kCloneChildCleartid |
+                                     kCloneChildSettid | kExitSignalMask;
+
+constexpr size_t kMaxArgumentBytes = 2u << 20;    // argv and envp together
+constexpr size_t kMaxArgumentString = 128u << 10;  // one of them, as Linux's MAX_ARG_STRLEN
+constexpr int kMaxInterpreterDepth = 4;            // #! lines followed, as Linux does
+constexpr size_t kInterpreterLine = 256;
+constexpr uint32_t kWaitOptions = WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
+                                  0x80000000 /* __WCLONE */ | 0x20000000 /* __WNOTHREAD */;
+
+// struct rusage of an i386 process: two timevals, then 14 longs.
+struct Rusage32 {
+    int32_t utime_sec, utime_usec, stime_sec, stime_usec;
+    int32_t rest[14];
+};
+static_assert(sizeof(Rusage32) == 72);
+
+Rusage32 to_rusage32(const struct rusage& ru) {
+    Rusage32 r{};
+    r.utime_sec = int32_t(ru.ru_utime.tv_sec);
+    r.utime_usec = int32_t(ru.ru_utime.tv_usec);
+    r.stime_sec = int32_t(ru.ru_stime.tv_sec);
+    r.stime_usec = int32_t(ru.ru_stime.tv_usec);
+    const long* rest = &ru.ru_maxrss;
+    for (int i = 0; i < 14; ++i) r.rest[i] = int32_t(rest[i]);
+    return r;
+}
+
+// "#!INTERPRETER [ARG]" at the start of `file`; false when it is none.
+bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& interpreter, std::string& arg) {
+    if (file.size() < 2 || file[0] != '#' || file[1] != '!') return false;
+    std::string line;
+    for (size_t i = 2; i < file.size() && i < kInterpreterLine && file[i] != '\n'; ++i) line.push_back(char(file[i]));
+    auto blank = [](char c) { return c == ' ' || c == '\t'; };
+    size_t start = 0;
+    while (start < line.size() && blank(line[start])) ++start;
+    size_t end = start;
+    while (end < line.size() && !blank(line[end])) ++end;
+    interpreter = line.substr(start, end - start);
+    while (end < line.size() && blank(line[end])) ++end;
+    arg = line.substr(end);
+    while (!arg.empty() && blank(arg.back())) arg.pop_back();
+    return true;
+}
+
+}  // namespace
+
+int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid) {
+    if (!options_.own_host_process) return fail(EAGAIN);
+    if (flags & ~kCloneForkFlags) return fail(EINVAL);  // threads and namespaces: not for guests
+    if ((flags & kCloneVm) && !(flags & kCloneVfork)) return fail(EINVAL);  // a thread
+    if ((flags & kCloneParentSettid) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
+    int32_t child = tree_->reserve_child();
+    if (child < 0) return child;
+    if (flags & kCloneParentSettid) memory_.write(parent_tid, &child, sizeof child);
+
+    std::fflush(nullptr);  // nothing buffered is written twice
+    const pid_t parent_host = getpid();
+    pid_t host = ::fork();
+    if (host < 0) {
+        int error = errno;
+        tree_->release(child);
+        return fail(error == ENOMEM ? ENOMEM : EAGAIN);
+    }
+    if (host > 0) {
+        tree_->started(child, host);
+        return child;
+    }
+    // The child: a guest process never outlives its parent, so none is left
+    // running unsupervised when vxrun ends.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent_host) _exit(128 + SIGKILL);
+    const struct rlimit no_core_dumps{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core_dumps);
+    sandbox_.after_fork();
+    tree_->become(child);
+    forked_ = true;
+    pending_ = 0;  // as on Linux, the child starts with no pending signals
+    Registers& r = sandbox_.registers();
+    if (child_stack) r.esp = child_stack;
+    if (flags & kCloneChildSettid) memory_.write(child_tid, &child, sizeof child);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_fork(const SyscallArgs&) { return fork_process(0, 0, 0, 0); }
+int32_t LinuxProcess::sys_vfork(const SyscallArgs&) { return fork_process(kCloneVm | kCloneVfork, 0, 0, 0); }
+
+int32_t LinuxProcess::sys_clone(const SyscallArgs& a) {  // flags, stack, parent tid, tls, child tid
+    return fork_process(a.a[0], a.a[1], a.a[2], a.a[4]);
+}
+
+int32_t LinuxProcess::read_string_array(uint32_t address, std::vector<std::string>& out, size_t& total) const {
+    if (address == 0) return 0;  // Linux takes a null argv or envp as empty
+    for (uint32_t i = 0;; ++i) {
+        uint32_t pointer;
+        if (!memory_.read(address + 4 * i, &pointer, sizeof pointer)) return fail(EFAULT);
+        if (pointer == 0) return 0;
+        std::string s;
+        for (;; ++pointer) {
+            char c;
+            if (!memory_.read(pointer, &c, 1)) return fail(EFAULT);
+            if (c == '\0') break;
+            if (s.size() >= kMaxArgumentString) return fail(E2BIG);
+            s.push_back(c);
+        }
+        total += s.size() + 1 + 4;
+        if (total > kMaxArgumentBytes) return fail(E2BIG);
+        out.push_back(std::move(s));
+    }
+}
+
+int32_t LinuxProcess::find_executable(const std::string& path, std::vector<std::string>& argv,
+                                      std::vector<uint8_t>& file, std::string& exe_path, int depth) const {
+    if (path.empty()) return fail(ENOENT);
+    if (path == "/proc/self/exe") {
+        file = options_.program;
+        exe_path = options_.exe_path;
+        return 0;
+    }
+    int host = open_at(uint32_t(AT_FDCWD), path, O_RDONLY, 0);
+    if (host < 0) return host;
+    struct stat st;
+    int32_t result = 0;
+    if (fstat(host, &st) != 0) result = fail(errno);
+    else if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) result = fail(EACCES);
+    else if (uint64_t(st.st_size) > memory_.size()) result = fail(ENOMEM);
+    if (result == 0) {
+        file.resize(size_t(st.st_size));
+        size_t done = 0;
+        while (done < file.size()) {
+            ssize_t n = pread(host, file.data() + done, file.size() - done, off_t(done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                result = fail(n < 0 ? errno : EIO);
+                break;
+            }
+            done += size_t(n);
+        }
+    }
+    ::close(host);
+    if (result < 0) return result;
+
+    std::string interpreter, arg;
+    if (parse_interpreter_line(file, interpreter, arg)) {
+        if (depth >= kMaxInterpreterDepth) return fail(ELOOP);
+        if (interpreter.empty()) return fail(ENOEXEC);
+        // As Linux: INTERPRETER [ARG] PATH ARGS..., the script's argv[0] dropped.
+        std::vector<std::string> script_argv{interpreter};
+        if (!arg.empty()) script_argv.push_back(arg);
+        script_argv.push_back(path);
+        script_argv.insert(script_argv.end(), argv.begin() + (argv.empty() ? 0 : 1), argv.end());
+        argv = std::move(script_argv);
+        return find_executable(interpreter, argv, file, exe_path, depth + 1);
+    }
+    try {
+        check_elf(file, memory_.size());
+    } catch (const ElfError&) {
+        return fail(ENOEXEC);
+    }
+    exe_path = files_.normalize(path);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    std::vector<std::string> argv, envp;
+    size_t total = 0;
+    if (int32_t error = read_string_array(a.a[1], argv, total)) return error;
+    if (int32_t error = read_string_array(a.a[2], envp, total)) return error;
+    std::vector<uint8_t> file;
+    std::string exe_path;
+    if (int32_t error = find_executable(path, argv, file, exe_path, 0)) return error;
+
+    // No way back from here: the old program is gone.
+    for (uint32_t fd = 0; fd < fds_.size(); ++fd)
+        if (fds_[fd] >= 0 && fd_cloexec_[fd]) sys_close({6, {fd, 0, 0, 0, 0, 0}});
+    for (int signo = 1; signo < int(kSignals); ++signo) {
+        KernelSigaction32& action = signal_actions_[signo];
+        if (action.handler != 0 && action.handler != 1) {  // handlers are gone; ignored stays ignored
+            action = {};
+            mirror_disposition(signo);
+        }
+    }
+    try {
+        start_image(sandbox_.load_program(file, argv, envp));
+    } catch (const Error&) {
+        return die_of_signal(SIGSEGV);  // as Linux does when the new image cannot be set up
+    }
+    options_.program = std::move(file);
+    options_.exe_path = exe_path;
+    return 0;
+}
+
+int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {  // pid, status*, options, rusage*
+    const int32_t pid = int32_t(a.a[0]);
+    const uint32_t options = a.a[2];
+    if (options & ~kWaitOptions) return fail(EINVAL);
+    if ((a.a[1] && !memory_.accessible(a.a[1], 4, kWrite)) || (a.a[3] && !memory_.accessible(a.a[3], sizeof(Rusage32), kWrite)))
+        return fail(EFAULT);
+    pid_t host = -1;  // any child; process groups are not told apart
+    if (pid > 0) {
+        host = tree_->parent_of(pid) == tree_->self() ? tree_->host_pid(pid) : 0;
+        if (host <= 0) return fail(ECHILD);
+    }
+    int status = 0;
+    struct rusage usage{};
+    pid_t done = ::wait4(host, &status, int(options & (WNOHANG | WUNTRACED | WCONTINUED)), &usage);
+    if (done < 0) return fail(errno);
+    if (done == 0) return 0;  // WNOHANG, nothing yet
+    int32_t child = tree_->guest_pid(done);
+    if (WIFEXITED(status) || WIFSIGNALED(status)) tree_->release(child);
+    if (a.a[1]) memory_.write(a.a[1], &status, sizeof status);  // the same encoding for i386
+    if (a.a[3]) {
+        Rusage32 r = to_rusage32(usage);
+        memory_.write(a.a[3], &r, sizeof r);
+    }
+    return child;
+}
+
+int32_t LinuxProcess::sys_waitpid(const SyscallArgs& a) {
+    return sys_wait4({a.nr, {a.a[0], a.a[1], a.a[2], 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_getpgid(const SyscallArgs& a) {
+    int32_t pid = a.a[0] == 0 ? tree_->self() : int32_t(a.a[0]);
+    int32_t group = tree_->group_of(pid);
+    return group ? group : fail(ESRCH);
+}
+
+int32_t LinuxProcess::sys_getpgrp(const SyscallArgs&) { return tree_->group_of(tree_->self()); }
+
+int32_t LinuxProcess::sys_setpgid(const SyscallArgs& a) {
+    return tree_->set_group(int32_t(a.a[0]), int32_t(a.a[1]));
+}
+
+int32_t LinuxProcess::sys_setsid(const SyscallArgs&) {
+    const int32_t self = tree_->self();
+    if (tree_->group_of(self) == self) return fail(EPERM);  // a group leader cannot
+    tree_->set_group(self, self);
+    return self;
+}
+
+}  // namespace vx::os::linux_i386

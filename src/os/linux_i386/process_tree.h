@@ -1,0 +1,67 @@
+#pragma once
+// The guest processes of one sandboxed program and its descendants: each is a
+// host process (a guest fork is a host fork), and this table, in memory that
+// every one of them shares, gives them the pids they see of each other. A
+// guest can name, signal and wait for the processes in its own tree only.
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+
+namespace vx::os::linux_i386 {
+
+class ProcessTree {
+public:
+    // The calling host process becomes the tree's first process, guest pid 1.
+    // Throws vx::Error when the shared table cannot be made.
+    explicit ProcessTree(unsigned max_processes);
+    ~ProcessTree();
+    ProcessTree(const ProcessTree&) = delete;
+    ProcessTree& operator=(const ProcessTree&) = delete;
+
+    int32_t self() const { return self_; }
+    int32_t parent_of(int32_t pid) const;   // 0 for the first process or an unknown pid
+    int32_t group_of(int32_t pid) const;    // 0 for an unknown pid
+    pid_t host_pid(int32_t pid) const;      // 0 when pid is not a live member
+    int32_t guest_pid(pid_t host) const;    // 0 when host is not a member
+
+    // Before a fork: a pid for the child of the calling process, or -EAGAIN
+    // when the tree is full.
+    int32_t reserve_child();
+    // After it: in the child, adopt the reserved pid; in the parent, record the
+    // child's host pid (or give the pid back if the fork failed).
+    void become(int32_t pid);
+    void started(int32_t pid, pid_t host);
+    void release(int32_t pid);  // reaped, or never started
+
+    // setpgid: 0 or -errno (ESRCH for a pid outside the tree).
+    int32_t set_group(int32_t pid, int32_t group);
+
+    // Calls f(pid, host) for every live member.
+    template <typename F>
+    void for_each(F f) const {
+        for (unsigned i = 0; i < capacity_; ++i) {
+            int32_t pid = slots_[i].pid.load(std::memory_order_acquire);
+            pid_t host = slots_[i].host.load(std::memory_order_acquire);
+            if (pid > 0 && host > 0) f(pid, host);
+        }
+    }
+
+private:
+    struct Slot {
+        std::atomic<int32_t> pid;     // 0: free
+        std::atomic<pid_t> host;      // 0: reserved, not started yet
+        std::atomic<int32_t> parent;
+        std::atomic<int32_t> group;
+    };
+    Slot* find(int32_t pid) const;
+    void reclaim_dead();  // slots of members that died unreaped (their parent died first)
+
+    Slot* slots_ = nullptr;
+    std::atomic<int32_t>* next_pid_ = nullptr;
+    unsigned capacity_ = 0;
+    size_t bytes_ = 0;
+    int32_t self_ = 1;
+};
+
+}  // namespace vx::os::linux_i386
