@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <sys/types.h>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,10 +56,11 @@ public:
     // base its accesses through the register add (Linux TLS).
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
 
-    // Call in the child of a host fork() before running the guest there: the
-    // child's guest then continues on its own copy of everything (memory is
-    // copied by fork; the engine unshares what fork would leave shared).
-    void after_fork();
+    // Forks the host process, as fork() does (the child's pid, 0 in the
+    // child, -1 with errno): the child's sandbox is a copy of this one that
+    // shares nothing with it, so each guest goes on on its own. The calling
+    // thread is the only one in the child, as with any fork.
+    pid_t fork_host_process();
 
 private:
     SandboxOptions options_;

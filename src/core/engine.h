@@ -18,9 +18,10 @@ public:
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
     virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;
-    // In the child of a host fork(): make private whatever host state the
-    // engine shares with the parent (fork copies private memory only).
-    virtual void after_fork() = 0;
+    // Around a host fork(): whatever host state fork would leave shared
+    // (it copies private memory only) is made the child's own.
+    virtual void prepare_fork() = 0;
+    virtual void finish_fork(bool in_child) = 0;
 };
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory);

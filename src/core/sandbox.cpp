@@ -2,6 +2,8 @@
 
 #include "core/engine.h"
 
+#include <unistd.h>
+
 namespace vx {
 
 Sandbox::Sandbox(const SandboxOptions& options)
@@ -31,7 +33,12 @@ Event Sandbox::run() {
     return engine_->run(registers_);
 }
 
-void Sandbox::after_fork() { engine_->after_fork(); }
+pid_t Sandbox::fork_host_process() {
+    engine_->prepare_fork();
+    pid_t pid = ::fork();
+    engine_->finish_fork(pid == 0);
+    return pid;
+}
 
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
     engine_->set_segment(segment, selector, base);

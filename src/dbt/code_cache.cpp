@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "vx/error.h"
 
@@ -32,17 +33,28 @@ CodeCache::CodeCache(size_t capacity) : capacity_(capacity) {
     write_base_ = static_cast<uint8_t*>(w);
 }
 
-void CodeCache::make_private() {
+void CodeCache::prepare_fork() {
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
-    if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
+    if (fd >= 0 && (ftruncate(fd, off_t(capacity_)) != 0 || pwrite(fd, write_base_, used_, 0) != ssize_t(used_))) {
+        close(fd);
+        fd = -1;
+    }
+    child_fd_ = fd;  // -1: the child will report it and end
+}
+
+void CodeCache::finish_fork(bool in_child) {
+    int fd = std::exchange(child_fd_, -1);
+    if (!in_child) {
+        if (fd >= 0) close(fd);
+        return;
+    }
     auto* x = reinterpret_cast<void*>(exec_base_);
-    bool ok = ftruncate(fd, off_t(capacity_)) == 0 &&
-              pwrite(fd, write_base_, used_, 0) == ssize_t(used_) &&
+    bool ok = fd >= 0 &&
               mmap(x, capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == x &&
               mmap(write_base_, capacity_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == write_base_;
     if (!ok) {
-        // The mappings may now be half replaced: nothing here can be trusted.
-        std::fprintf(stderr, "vx: cannot unshare the code cache after fork: %s\n", strerror(errno));
+        // The child's code may now be half its own: nothing here can be trusted.
+        std::fprintf(stderr, "vx: cannot give a forked sandbox its own code cache: %s\n", strerror(errno));
         _exit(125);
     }
     close(fd_);

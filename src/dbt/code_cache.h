@@ -26,9 +26,11 @@ public:
     uint8_t* writable(uint64_t exec) const { return write_base_ + (exec - exec_base_); }
     uint64_t cursor() const { return exec_base_ + used_; }
     void commit(size_t bytes) { used_ += bytes; }
-    // In the child of a fork: the same code at the same addresses, in a
-    // memfd of its own (the parent's is shared, and the child will write).
-    void make_private();
+    // Around a fork: the child gets the same code at the same addresses in a
+    // memfd of its own, a snapshot taken before the fork, so that neither
+    // process ever sees the other's later translations or patches.
+    void prepare_fork();
+    void finish_fork(bool in_child);
     // Forgets everything above `mark` (a cursor() value).
     void rewind(uint64_t mark) { used_ = mark - exec_base_; }
 
@@ -38,6 +40,7 @@ private:
     uint64_t exec_base_ = 0;
     uint8_t* write_base_ = nullptr;
     int fd_ = -1;
+    int child_fd_ = -1;  // between prepare_fork and finish_fork
 };
 
 }  // namespace vx::dbt

@@ -23,7 +23,8 @@ public:
 
     Event run(Registers& regs) override;
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
-    void after_fork() override { cache_.make_private(); }
+    void prepare_fork() override { cache_.prepare_fork(); }
+    void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the

@@ -46,6 +46,22 @@ check "" -- cp /d/fruit.txt /out/copy.txt
 check "$(cat "$data/ro/fruit.txt")" -- cat /out/copy.txt
 check "cat: can't open '/etc/passwd': No such file or directory" -- cat /etc/passwd
 check "cp: can't create '/d/new': Read-only file system" -- cp /d/fruit.txt /d/new
+# The shell: pipelines, subshells, command substitution, exit statuses,
+# signals, traps, background jobs, redirections into the granted directory.
+check "APPLE
+APPLE" -- sh -c 'grep apple /d/fruit.txt | tr a-z A-Z'
+check "3" -- sh -c 'sort -u /d/fruit.txt | wc -l'
+check "st=3" -- sh -c '(exit 3); echo st=$?'
+check "x=banana" -- sh -c 'x=$(head -1 /d/fruit.txt); echo x=$x'
+check "Terminated
+143" -- sh -c 'sh -c "kill \$\$"; echo $?'
+check "trapped" -- sh -c 'trap "echo trapped" USR1; kill -USR1 $$'
+check "y
+y" -- sh -c 'yes | head -2'
+check "bg done" -- sh -c 'sleep 0.1 & wait; echo bg done'
+check "4" -- sh -c 'cat /d/fruit.txt > /out/f2; wc -l < /out/f2'
+check "1 2 3" -- sh -c 'for i in 1 2 3; do echo $i; done | xargs echo'
+check "sh: can't create /d/x: Read-only file system" -- sh -c 'echo > /d/x'
 [ -f "$data/out/copy.txt" ] || { echo "FAIL: the copy is not on the host"; failures=$((failures + 1)); }
 
 echo "$((checks - failures)) passed, $failures failed"

@@ -78,7 +78,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
 
     std::fflush(nullptr);  // nothing buffered is written twice
     const pid_t parent_host = getpid();
-    pid_t host = ::fork();
+    pid_t host = sandbox_.fork_host_process();
     if (host < 0) {
         int error = errno;
         tree_->release(child);
@@ -94,7 +94,6 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     if (getppid() != parent_host) _exit(128 + SIGKILL);
     const struct rlimit no_core_dumps{0, 0};
     setrlimit(RLIMIT_CORE, &no_core_dumps);
-    sandbox_.after_fork();
     tree_->become(child);
     forked_ = true;
     pending_ = 0;  // as on Linux, the child starts with no pending signals

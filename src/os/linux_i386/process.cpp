@@ -119,7 +119,10 @@ int LinuxProcess::run(FILE* diagnostics) {
             return finish_run(128 + signo);
         }
         case EventKind::Exit:
-            if (killed_by_)
+            // A signal a process sent itself is the guest's own business, and
+            // its parent's wait reports it; only the first process, whose end
+            // is vxrun's, says so.
+            if (killed_by_ && !forked_)
                 std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s (sent by itself)\n", who().c_str(),
                              sigabbrev_np(killed_by_));
             return finish_run(event.exit_status);
