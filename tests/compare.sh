@@ -5,6 +5,7 @@
 set -u
 vxrun=$1; shift
 guest=$1
+[ -f "$guest" ] || { echo "no such guest program: $guest"; exit 1; }
 
 if [ -z "${VX_REFERENCE:-}" ]; then
     # A host that cannot exec i386 answers 126 (Exec format error) for any program.

@@ -56,6 +56,12 @@ public:
     // base its accesses through the register add (Linux TLS).
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
 
+    // The guest's x87, SSE and AVX registers as an XSAVE image (standard
+    // format, as the CPU lays it out). Setting refuses (returns false, and
+    // changes nothing) an image of another size or one the CPU would reject.
+    std::vector<uint8_t> extended_state() const;
+    bool set_extended_state(std::span<const uint8_t> image);
+
     // Forks the host process, as fork() does (the child's pid, 0 in the
     // child, -1 with errno): the child's sandbox is a copy of this one that
     // shares nothing with it, so each guest goes on on its own. The calling

@@ -1,7 +1,10 @@
 #pragma once
 // The one interface both isolation engines implement. Everything above it
 // (Sandbox, personalities, tools) is engine-agnostic.
+#include <cstdint>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include "vx/event.h"
 #include "vx/guest_memory.h"
@@ -18,6 +21,11 @@ public:
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
     virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;
+    // The guest's x87/SSE/AVX registers as an XSAVE image (standard format);
+    // setting checks the image first and refuses (false) one the CPU would
+    // fault on.
+    virtual std::vector<uint8_t> extended_state() const = 0;
+    virtual bool set_extended_state(std::span<const uint8_t> image) = 0;
     // Around a host fork(): whatever host state fork would leave shared
     // (it copies private memory only) is made the child's own.
     virtual void prepare_fork() = 0;

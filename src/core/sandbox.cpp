@@ -33,6 +33,9 @@ Event Sandbox::run() {
     return engine_->run(registers_);
 }
 
+std::vector<uint8_t> Sandbox::extended_state() const { return engine_->extended_state(); }
+bool Sandbox::set_extended_state(std::span<const uint8_t> image) { return engine_->set_extended_state(image); }
+
 pid_t Sandbox::fork_host_process() {
     engine_->prepare_fork();
     pid_t pid = ::fork();

@@ -29,14 +29,30 @@ size_t xsave_area_size() {
     return b;
 }
 
-uint8_t* make_guest_xsave_area() {
-    size_t size = (xsave_area_size() + 63) & ~size_t(63);
+uint8_t* make_guest_xsave_area(size_t size) {
+    size = (size + 63) & ~size_t(63);
     auto* area = static_cast<uint8_t*>(std::aligned_alloc(64, size));
     if (!area) throw Error("out of memory for the guest's extended state");
     std::memset(area, 0, size);  // XSTATE_BV 0: every component in its initial state
     uint32_t mxcsr = 0x1f80;     // loaded from the area whatever XSTATE_BV says
     std::memcpy(area + 24, &mxcsr, 4);
     return area;
+}
+
+// The MXCSR bits this CPU supports (FXSAVE reports them; 0 means the
+// architectural default).
+uint32_t mxcsr_mask() {
+    alignas(16) uint8_t area[512] = {};
+    __builtin_ia32_fxsave64(area);
+    uint32_t mask;
+    std::memcpy(&mask, area + 28, 4);
+    return mask ? mask : 0xffbf;
+}
+
+uint64_t enabled_xstate_components() {
+    uint32_t eax, edx;
+    asm volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return (uint64_t(edx) << 32) | eax;
 }
 
 FaultKind fault_kind_of(int signo, int code) {
@@ -61,7 +77,8 @@ DbtEngine::DbtEngine(GuestMemory& memory)
     if (ctx == MAP_FAILED) throw Error("cannot allocate the runtime context");
     ctx_ = new (ctx) RuntimeContext{};
     try {
-        xsave_area_ = make_guest_xsave_area();
+        xsave_size_ = xsave_area_size();
+        xsave_area_ = make_guest_xsave_area(xsave_size_);
     } catch (...) {
         munmap(ctx_, sizeof(RuntimeContext));
         throw;
@@ -114,6 +131,30 @@ void DbtEngine::flush() {
         lookup_used_ = false;
     }
     ++flushes_;
+}
+
+std::vector<uint8_t> DbtEngine::extended_state() const {
+    return std::vector<uint8_t>(xsave_area_, xsave_area_ + xsave_size_);
+}
+
+bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
+    // What XRSTOR (standard format, every enabled component requested)
+    // raises #GP for: an MXCSR with reserved bits, components the OS has not
+    // enabled, the compacted form, a non-zero reserved header.
+    constexpr size_t kMxcsr = 24, kHeader = 512, kXcompBv = 520, kReservedEnd = 576;
+    if (image.size() != xsave_size_) return false;
+    uint32_t mxcsr;
+    uint64_t xstate_bv, xcomp_bv;
+    std::memcpy(&mxcsr, image.data() + kMxcsr, 4);
+    std::memcpy(&xstate_bv, image.data() + kHeader, 8);
+    std::memcpy(&xcomp_bv, image.data() + kXcompBv, 8);
+    if (mxcsr & ~mxcsr_mask()) return false;
+    if (xstate_bv & ~enabled_xstate_components()) return false;
+    if (xcomp_bv != 0) return false;
+    for (size_t i = kXcompBv + 8; i < kReservedEnd; ++i)
+        if (image[i] != 0) return false;
+    std::memcpy(xsave_area_, image.data(), xsave_size_);
+    return true;
 }
 
 uint64_t DbtEngine::entry_if_translated(uint32_t eip) const {

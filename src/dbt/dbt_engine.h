@@ -23,6 +23,8 @@ public:
 
     Event run(Registers& regs) override;
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
+    std::vector<uint8_t> extended_state() const override;
+    bool set_extended_state(std::span<const uint8_t> image) override;
     void prepare_fork() override { cache_.prepare_fork(); }
     void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
 
@@ -63,6 +65,7 @@ private:
     std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
     std::optional<HostFault> host_fault_;
     uint8_t* xsave_area_ = nullptr;
+    size_t xsave_size_ = 0;
 };
 
 }  // namespace vx::dbt

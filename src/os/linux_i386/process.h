@@ -215,6 +215,10 @@ private:
     // Builds an i386 rt signal frame on the guest stack and enters the
     // handler; false when it cannot (no restorer, no room on the stack).
     bool deliver_signal(int signo, int code, uint32_t fault_address);
+    // The floating-point and vector state in a frame below `sp`: its address, 0
+    // when it does not fit; and taking it back (false: a frame it cannot be).
+    uint32_t push_fpstate(uint32_t sp);
+    bool restore_fpstate(uint32_t fpstate);
     // The interrupted state, as a frame records it; and restoring it.
     SigContext32 save_context(uint32_t fault_address) const;
     void restore_context(const SigContext32& c, uint64_t mask);

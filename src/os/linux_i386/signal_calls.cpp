@@ -1,7 +1,7 @@
 // Signals: dispositions as the guest sets them, signals it sends itself, and
-// faults it asked to handle, delivered through an i386 rt signal frame on its
-// own stack; rt_sigreturn takes the frame back. The handler's floating-point
-// state is not saved in the frame (fpstate is 0).
+// faults it asked to handle, delivered through an i386 signal frame on its
+// own stack, floating-point and vector state included; (rt_)sigreturn takes
+// the frame back.
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -46,6 +46,10 @@ void on_host_signal(int signo, siginfo_t* info, void*) {
     caught_sender[signo].store(info->si_code <= 0 ? info->si_pid : 0, std::memory_order_relaxed);
     caught_by_host.fetch_or(bit(signo), std::memory_order_release);
 }
+
+// The frame's floating-point area: the kernel's _fpstate_32, an fsave-style
+// header and then an XSAVE image, with magic words saying so.
+constexpr uint32_t kFsaveHeader = 112, kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
 
 // Syscalls Linux never restarts after a handler, SA_RESTART or not.
 bool restartable(int32_t nr) {
@@ -258,14 +262,75 @@ void LinuxProcess::restore_context(const SigContext32& c, uint64_t mask) {
     mirror_mask();
 }
 
+uint32_t LinuxProcess::push_fpstate(uint32_t sp) {
+    std::vector<uint8_t> xsave = sandbox_.extended_state();
+    const uint32_t size = kFsaveHeader + uint32_t(xsave.size()) + 4;
+    const uint32_t at = (sp - size) & ~63u;
+    if (at > sp) return 0;  // the stack wrapped
+
+    // The software-reserved words of the FXSAVE area say what follows it.
+    uint32_t sw_bytes[5] = {kFpXstateMagic1, uint32_t(xsave.size()) + 4, 0, 0, uint32_t(xsave.size())};
+    std::memcpy(sw_bytes + 2, xsave.data() + 512, 8);  // the components present
+    std::memcpy(xsave.data() + 464, sw_bytes, sizeof sw_bytes);
+
+    // The old fsave layout first, for programs that read it: control,
+    // status and tag words, the last instruction and operand, the 8 registers.
+    uint8_t header[kFsaveHeader] = {};
+    auto put32 = [&](size_t at_, uint32_t v) { std::memcpy(header + at_, &v, 4); };
+    uint16_t fcw, fsw, fop, fcs, fds;
+    uint8_t ftw_abridged;
+    uint32_t fip, fdp;
+    std::memcpy(&fcw, xsave.data() + 0, 2);
+    std::memcpy(&fsw, xsave.data() + 2, 2);
+    std::memcpy(&ftw_abridged, xsave.data() + 4, 1);
+    std::memcpy(&fop, xsave.data() + 6, 2);
+    std::memcpy(&fip, xsave.data() + 8, 4);
+    std::memcpy(&fcs, xsave.data() + 12, 2);
+    std::memcpy(&fdp, xsave.data() + 16, 4);
+    std::memcpy(&fds, xsave.data() + 20, 2);
+    uint32_t tag = 0;
+    for (int i = 0; i < 8; ++i)
+        if (!(ftw_abridged & (1 << i))) tag |= 3u << (2 * i);  // empty; a used one reads as valid
+    put32(0, 0xffff0000u | fcw);
+    put32(4, 0xffff0000u | fsw);
+    put32(8, 0xffff0000u | tag);
+    put32(12, fip);
+    put32(16, fcs | (uint32_t(fop & 0x7ff) << 16));
+    put32(20, fdp);
+    put32(24, 0xffff0000u | fds);
+    for (int i = 0; i < 8; ++i) std::memcpy(header + 28 + 10 * i, xsave.data() + 32 + 16 * i, 10);
+    std::memcpy(header + 108, &fsw, 2);  // status; the magic after it, 0, says FXSR state follows
+
+    uint32_t magic2 = kFpXstateMagic2;
+    if (!memory_.write(at, header, sizeof header) || !memory_.write(at + kFsaveHeader, xsave.data(), xsave.size()) ||
+        !memory_.write(at + kFsaveHeader + uint32_t(xsave.size()), &magic2, 4))
+        return 0;
+    return at;
+}
+
+bool LinuxProcess::restore_fpstate(uint32_t fpstate) {
+    std::vector<uint8_t> xsave = sandbox_.extended_state();
+    if (fpstate == 0) {  // the handler's frame says none: the initial state, as Linux does
+        std::fill(xsave.begin(), xsave.end(), 0);
+        uint32_t mxcsr = 0x1f80;
+        uint16_t fcw = 0x37f;
+        std::memcpy(xsave.data() + 24, &mxcsr, 4);
+        std::memcpy(xsave.data(), &fcw, 2);
+        return sandbox_.set_extended_state(xsave);
+    }
+    return memory_.read(fpstate + kFsaveHeader, xsave.data(), xsave.size()) && sandbox_.set_extended_state(xsave);
+}
+
 bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
     const KernelSigaction32 action = signal_actions_[signo];
     if (!(action.flags & kSaRestorer)) return false;  // no vDSO to return through
     Registers& r = sandbox_.registers();
     const bool rt = action.flags & kSaSiginfo;
     const uint32_t size = rt ? uint32_t(sizeof(RtSigFrame32)) : uint32_t(sizeof(SigFrame32));
-    uint32_t frame_at = ((r.esp - size + 4) & ~15u) - 4;  // (esp+4) % 16 == 0 in the handler
-    if (frame_at > r.esp) return false;  // the stack wrapped
+    const uint32_t fpstate = push_fpstate(r.esp);
+    if (fpstate == 0) return false;
+    uint32_t frame_at = ((fpstate - size + 4) & ~15u) - 4;  // (esp+4) % 16 == 0 in the handler
+    if (frame_at > fpstate) return false;  // the stack wrapped
 
     bool written;
     if (rt) {
@@ -280,8 +345,10 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
             info_head[4] = 1000;                    // si_uid
         }
         std::memcpy(frame.info, info_head, sizeof info_head);
+        frame.uc.flags = 1;  // UC_FP_XSTATE: fpstate holds an XSAVE image
         frame.uc.stack_flags = SS_DISABLE;
         frame.uc.mcontext = save_context(fault_address);
+        frame.uc.mcontext.fpstate = fpstate;
         frame.uc.sigmask = mask_after_handler_.value_or(signal_mask_);
         written = memory_.write(frame_at, &frame, sizeof frame);
         r.edx = frame.pinfo;
@@ -289,6 +356,7 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
     } else {
         SigFrame32 frame{action.restorer, signo, save_context(fault_address),
                          uint32_t(mask_after_handler_.value_or(signal_mask_) >> 32)};
+        frame.sc.fpstate = fpstate;
         written = memory_.write(frame_at, &frame, sizeof frame);
     }
     if (!written) return false;
@@ -318,6 +386,7 @@ int32_t LinuxProcess::sys_rt_sigreturn(const SyscallArgs&) {
     UContext32 uc;
     if (!memory_.read(sandbox_.registers().esp - 4 + offsetof(RtSigFrame32, uc), &uc, sizeof uc))
         return die_of_signal(SIGSEGV);
+    if (!restore_fpstate(uc.mcontext.fpstate)) return die_of_signal(SIGSEGV);
     restore_context(uc.mcontext, uc.sigmask);
     return int32_t(uc.mcontext.eax);  // becomes eax
 }
@@ -326,6 +395,7 @@ int32_t LinuxProcess::sys_sigreturn(const SyscallArgs&) {
     // The restorer popped the return address and the signal number.
     SigFrame32 frame;
     if (!memory_.read(sandbox_.registers().esp - 8, &frame, sizeof frame)) return die_of_signal(SIGSEGV);
+    if (!restore_fpstate(frame.sc.fpstate)) return die_of_signal(SIGSEGV);
     restore_context(frame.sc, (uint64_t(frame.extramask) << 32) | frame.sc.oldmask);
     return int32_t(frame.sc.eax);
 }
