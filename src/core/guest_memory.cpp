@@ -41,12 +41,16 @@ void GuestMemory::check_range(uint32_t addr, uint32_t length, const char* what) 
                     std::to_string(length) + " is not page-aligned inside guest memory");
 }
 
-void GuestMemory::map(uint32_t addr, uint32_t length, Perm perms) {
+void GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     check_range(addr, length, "map");
     // Fresh zero pages, as Linux gives a new mapping.
-    if (mmap(base_ + addr, length, host_prot(perms), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+    if (mmap(base_ + addr, length, host_prot(perms), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
              -1, 0) == MAP_FAILED)
         throw Error(std::string("map: ") + strerror(errno));
+    set_perms(addr, length, perms);
+}
+
+void GuestMemory::set_perms(uint32_t addr, uint32_t length, Perm perms) {
     for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
         if (perms_[p] & kExec) ++exec_generation_;
         perms_[p] = perms;
@@ -72,6 +76,27 @@ void GuestMemory::unmap(uint32_t addr, uint32_t length) {
         if (perms_[p] & kExec) ++exec_generation_;
         perms_[p] = kNone;
     }
+}
+
+bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length) {
+    check_range(from, old_length, "move");
+    check_range(to, new_length, "move");
+    const Perm perms = perms_at(from);
+    for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
+        if (perms_[p] != perms) return false;
+    if (mremap(base_ + from, old_length, new_length, MREMAP_MAYMOVE | MREMAP_FIXED, base_ + to) == MAP_FAILED)
+        return false;
+    // The host left a hole where the pages were: the reservation covers it again.
+    for (uint32_t page = from; page < from + old_length; page += kPageSize) {
+        if (page >= to && page < to + new_length) continue;
+        if (mmap(base_ + page, kPageSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
+            MAP_FAILED)
+            throw Error(std::string("move: ") + strerror(errno));
+        if (perms_[page / kPageSize] & kExec) ++exec_generation_;
+        perms_[page / kPageSize] = kNone;
+    }
+    set_perms(to, new_length, perms);
+    return true;
 }
 
 Perm GuestMemory::perms_at(uint32_t addr) const {

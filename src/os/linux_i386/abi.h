@@ -1,6 +1,8 @@
 #pragma once
 // The Linux i386 ABI as the personality needs it: syscall arguments, error
 // numbers as results, and the few kernel structures it fills in.
+#include <sys/resource.h>
+
 #include <cerrno>
 #include <cstdint>
 
@@ -70,6 +72,27 @@ inline bool is_mirrored(int signo) {
     default: return signo >= 1 && signo < 65;
     }
 }
+
+// Times as i386 processes pass them: the old 32-bit forms and the time64 ones.
+struct Timespec32 { int32_t sec, nsec; };
+struct Timespec64 { int64_t sec, nsec; };
+struct Timeval32 { int32_t sec, usec; };
+
+// struct rusage of an i386 process: two timevals, then 14 longs.
+struct Rusage32 {
+    Timeval32 utime, stime;
+    int32_t rest[14];
+};
+static_assert(sizeof(Rusage32) == 72);
+
+Rusage32 to_rusage32(const struct rusage& usage);
+
+// stack_t, for sigaltstack.
+struct StackT32 {
+    uint32_t sp;
+    int32_t flags;
+    uint32_t size;
+};
 
 struct SyscallArgs {
     uint32_t nr;

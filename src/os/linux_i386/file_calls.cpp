@@ -3,7 +3,6 @@
 // against guest memory.
 #include <dirent.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -134,7 +133,7 @@ int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
     std::string guest;
     if (int32_t error = guest_path_at(a.a[0], path, guest)) return error;
     if (path.empty()) return fail(ENOENT);
-    int host = files_.open(guest, int(a.a[2] & kAllowedOpenFlags), int(a.a[3]));
+    int host = files_.open(guest, int(a.a[2] & kAllowedOpenFlags), int(a.a[3] & ~umask_));
     if (host < 0) return host;
     int32_t fd = install_fd(host, 0, a.a[2] & O_CLOEXEC);
     if (fd >= 0) fd_paths_[uint32_t(fd)] = guest;
@@ -198,6 +197,40 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
     std::vector<iovec> iov;
     if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kRead, iov)) return error;
     return result_of(::writev(host, iov.data(), int(iov.size())));
+}
+
+int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    uint32_t length = std::min(a.a[2], kMaxTransfer);
+    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
+    int64_t offset = int64_t((uint64_t(a.a[4]) << 32) | a.a[3]);
+    if (offset < 0) return fail(EINVAL);
+    return result_of(::pread(host, memory_.host_base() + a.a[1], length, offset));
+}
+
+int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    uint32_t length = std::min(a.a[2], kMaxTransfer);
+    if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
+    int64_t offset = int64_t((uint64_t(a.a[4]) << 32) | a.a[3]);
+    if (offset < 0) return fail(EINVAL);
+    return result_of(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
+}
+
+int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low, high
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    int64_t length = int64_t((uint64_t(a.a[2]) << 32) | a.a[1]);
+    if (length < 0) return fail(EINVAL);
+    return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
+}
+
+int32_t LinuxProcess::sys_fsync(const SyscallArgs& a) {  // and fdatasync
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    return ::fdatasync(host) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
@@ -327,35 +360,6 @@ int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
     return guest_offset > 0 && uint64_t(guest_offset) <= cookies.size() ? cookies[size_t(guest_offset - 1)] : -1;
 }
 
-int32_t LinuxProcess::sys_access(const SyscallArgs& a) {
-    std::string path;
-    if (int32_t error = read_path(a.a[0], path)) return error;
-    int host = files_.open(path, O_PATH, 0);
-    if (host < 0) return host;
-    long r = syscall(SYS_faccessat2, host, "", int(a.a[1]), AT_EMPTY_PATH);
-    int error = errno;
-    ::close(host);
-    if (r != 0) return fail(error);
-    if (a.a[1] & W_OK) {  // a read-only grant is a read-only file system
-        int writable = files_.open(path, O_WRONLY, 0);
-        if (writable == -EROFS) return fail(EROFS);
-        if (writable >= 0) ::close(writable);
-    }
-    return 0;
-}
-
-int32_t LinuxProcess::sys_getcwd(const SyscallArgs& a) {
-    const std::string& cwd = files_.cwd();
-    if (a.a[1] < cwd.size() + 1) return fail(ERANGE);
-    return memory_.write(a.a[0], cwd.c_str(), cwd.size() + 1) ? int32_t(cwd.size() + 1) : fail(EFAULT);
-}
-
-int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
-    std::string path;
-    if (int32_t error = read_path(a.a[0], path)) return error;
-    return files_.chdir(path);
-}
-
 int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec) {
     int host = host_fd(guest_fd);
     if (host < 0) return fail(EBADF);
@@ -397,49 +401,6 @@ int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
     }
 }
 
-int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
-    std::string path, name;
-    if (int32_t error = read_path(a.a[0], path)) return error;
-    int parent = files_.open_parent(path, name);
-    if (parent < 0) return parent;
-    int r = ::mkdirat(parent, name.c_str(), mode_t(a.a[1] & 07777));
-    int error = errno;
-    ::close(parent);
-    return r == 0 ? 0 : fail(error);
-}
-
-int32_t LinuxProcess::remove_entry(uint32_t path_address, bool directory) {
-    std::string path, name;
-    if (int32_t error = read_path(path_address, path)) return error;
-    int parent = files_.open_parent(path, name);
-    if (parent < 0) return parent;
-    int r = ::unlinkat(parent, name.c_str(), directory ? AT_REMOVEDIR : 0);
-    int error = errno;
-    ::close(parent);
-    return r == 0 ? 0 : fail(error);
-}
-
-int32_t LinuxProcess::sys_rmdir(const SyscallArgs& a) { return remove_entry(a.a[0], true); }
-int32_t LinuxProcess::sys_unlink(const SyscallArgs& a) { return remove_entry(a.a[0], false); }
-
-int32_t LinuxProcess::sys_rename(const SyscallArgs& a) {
-    std::string from, to, from_name, to_name;
-    if (int32_t error = read_path(a.a[0], from)) return error;
-    if (int32_t error = read_path(a.a[1], to)) return error;
-    int from_parent = files_.open_parent(from, from_name);
-    if (from_parent < 0) return from_parent;
-    int to_parent = files_.open_parent(to, to_name);
-    if (to_parent < 0) {
-        ::close(from_parent);
-        return to_parent;
-    }
-    int r = ::renameat(from_parent, from_name.c_str(), to_parent, to_name.c_str());
-    int error = errno;
-    ::close(from_parent);
-    ::close(to_parent);
-    return r == 0 ? 0 : fail(error);
-}
-
 int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) { return sys_pipe2({a.nr, {a.a[0], 0, 0, 0, 0, 0}}); }
 
 int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
@@ -461,40 +422,6 @@ int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
     int32_t guest_ends[2] = {read_end, write_end};
     memory_.write(a.a[0], guest_ends, sizeof guest_ends);
     return 0;
-}
-
-int32_t LinuxProcess::sys_poll(const SyscallArgs& a) {
-    uint32_t count = a.a[1];
-    if (count > uint32_t(kMaxFds)) return fail(EINVAL);
-    std::vector<pollfd> fds(count);  // struct pollfd is the same for i386 and x86-64
-    if (count && !memory_.read(a.a[0], fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
-    std::vector<int> guest_fds(count);
-    bool invalid = false;
-    for (pollfd& p : fds) {
-        guest_fds[size_t(&p - fds.data())] = p.fd;
-        if (p.fd >= 0) p.fd = host_fd(uint32_t(p.fd));  // an unknown fd: -1, then POLLNVAL below
-        invalid |= guest_fds[size_t(&p - fds.data())] >= 0 && p.fd < 0;
-    }
-    int timeout = invalid ? 0 : int32_t(a.a[2]) < 0 ? -1 : int(std::min<uint32_t>(a.a[2], 3600000));
-    int n = ::poll(fds.data(), nfds_t(count), timeout);
-    if (n < 0) return fail(errno);
-    for (size_t i = 0; i < count; ++i) {
-        if (guest_fds[i] >= 0 && fds[i].fd < 0) {
-            fds[i].revents = POLLNVAL;
-            ++n;
-        }
-        fds[i].fd = guest_fds[i];
-    }
-    if (count && !memory_.write(a.a[0], fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
-    return n;
-}
-
-int32_t LinuxProcess::sys_readlink(const SyscallArgs& a) {
-    std::string path;
-    if (int32_t error = read_path(a.a[0], path)) return error;
-    if (path != "/proc/self/exe") return fail(ENOENT);
-    uint32_t length = std::min<uint32_t>(a.a[2], uint32_t(options_.exe_path.size()));
-    return memory_.write(a.a[1], options_.exe_path.data(), length) ? int32_t(length) : fail(EFAULT);
 }
 
 }  // namespace vx::os::linux_i386

@@ -121,6 +121,13 @@ int FileNamespace::open(const std::string& path, int flags, int mode) const {
     return open_beneath(grant->host_dir, below, flags, mode);
 }
 
+int FileNamespace::check_writable(const std::string& path) const {
+    std::string below, guest = normalize(path);
+    const Grant* grant = find(guest, below);
+    if (!grant) return leads_to_grant(guest) ? -EROFS : -ENOENT;
+    return grant->mount.writable ? 0 : -EROFS;
+}
+
 int FileNamespace::open_parent(const std::string& path, std::string& name) const {
     std::string guest = normalize(path);
     if (guest == "/") return -EBUSY;

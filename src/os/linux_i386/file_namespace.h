@@ -35,6 +35,10 @@ public:
     // read-only grant).
     int open_parent(const std::string& path, std::string& name) const;
 
+    // 0 when guest `path` lies in a writable grant, else -EROFS (or -ENOENT
+    // outside every grant): for changes that open nothing for writing.
+    int check_writable(const std::string& path) const;
+
     const std::string& cwd() const { return cwd_; }
     // Changes the cwd to a directory inside a grant; 0 or -errno.
     int chdir(const std::string& path);

@@ -30,24 +30,6 @@ constexpr size_t kInterpreterLine = 256;
 constexpr uint32_t kWaitOptions = WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
                                   0x80000000 /* __WCLONE */ | 0x20000000 /* __WNOTHREAD */;
 
-// struct rusage of an i386 process: two timevals, then 14 longs.
-struct Rusage32 {
-    int32_t utime_sec, utime_usec, stime_sec, stime_usec;
-    int32_t rest[14];
-};
-static_assert(sizeof(Rusage32) == 72);
-
-Rusage32 to_rusage32(const struct rusage& ru) {
-    Rusage32 r{};
-    r.utime_sec = int32_t(ru.ru_utime.tv_sec);
-    r.utime_usec = int32_t(ru.ru_utime.tv_usec);
-    r.stime_sec = int32_t(ru.ru_stime.tv_sec);
-    r.stime_usec = int32_t(ru.ru_stime.tv_usec);
-    const long* rest = &ru.ru_maxrss;
-    for (int i = 0; i < 14; ++i) r.rest[i] = int32_t(rest[i]);
-    return r;
-}
-
 // "#!INTERPRETER [ARG]" at the start of `file`; false when it is none.
 bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& interpreter, std::string& arg) {
     if (file.size() < 2 || file[0] != '#' || file[1] != '!') return false;

@@ -1,7 +1,10 @@
-// brk, mmap and friends, all inside guest memory. The process keeps its own
+// brk, mmap and friends, all inside guest memory (file mappings are copies). The process keeps its own
 // record of which pages are mapped (reserved_), since a PROT_NONE mapping
 // still owns its addresses.
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "os/linux_i386/process.h"
 
@@ -58,8 +61,22 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
     const uint32_t addr = a.a[0], prot = a.a[2], flags = a.a[3];
     const uint64_t length = page_ceil(a.a[1]);
     if (length == 0 || length > memory_.size()) return fail(length ? ENOMEM : EINVAL);
-    if (!(flags & MAP_ANONYMOUS)) return fail(int32_t(a.a[4]) < 0 ? EBADF : ENODEV);  // no files yet
     if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0) return fail(EINVAL);
+    const bool anonymous = flags & MAP_ANONYMOUS;
+    const bool shared = flags & MAP_SHARED;
+    int file = -1;
+    if (!anonymous) {
+        // A file's pages are copied in, never mapped: a host mapping of a file
+        // that shrinks would fault the host's own accesses to guest memory.
+        // So writes cannot reach the file through a shared mapping: refused.
+        file = host_fd(a.a[4]);
+        if (file < 0) return fail(EBADF);
+        int mode = ::fcntl(file, F_GETFL);
+        if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY) return fail(EACCES);
+        if (shared && (prot & PROT_WRITE)) return fail(ENODEV);
+        struct stat st;
+        if (::fstat(file, &st) != 0 || !S_ISREG(st.st_mode)) return fail(ENODEV);
+    }
 
     uint32_t at = 0;
     const bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
@@ -73,9 +90,64 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
     } else if (!(at = find_free_range(uint32_t(length)))) {
         return fail(ENOMEM);
     }
-    memory_.map(at, uint32_t(length), perms_of(prot));
+    if (anonymous) {
+        memory_.map(at, uint32_t(length), perms_of(prot), shared);
+    } else {
+        memory_.map(at, uint32_t(length), kRead | kWrite);
+        if (int32_t error = read_file_into(file, uint64_t(a.a[5]) * kPageSize, at, uint32_t(length))) {
+            memory_.unmap(at, uint32_t(length));
+            reserve(at, uint32_t(length), false);
+            return error;
+        }
+        memory_.protect(at, uint32_t(length), perms_of(prot));
+    }
     reserve(at, uint32_t(length), true);
     return int32_t(at);
+}
+
+int32_t LinuxProcess::read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length) {
+    uint32_t done = 0;
+    while (done < length) {  // past the end of the file the pages stay zero
+        ssize_t n = ::pread(file, memory_.host_base() + at + done, length - done, off_t(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return fail(errno);
+        if (n == 0) break;
+        done += uint32_t(n);
+    }
+    return 0;
+}
+
+int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new size, flags, new address
+    constexpr uint32_t kMayMove = 1, kFixed = 2;
+    const uint32_t old_addr = a.a[0], flags = a.a[3];
+    const uint64_t old_length = page_ceil(a.a[1]), new_length = page_ceil(a.a[2]);
+    if (old_addr % kPageSize || new_length == 0 || (flags & ~(kMayMove | kFixed)) || (flags & kFixed))
+        return fail(EINVAL);  // MREMAP_FIXED: not needed by the programs seen so far
+    if (old_length == 0 || old_addr + old_length > memory_.size() ||
+        !range_reserved(old_addr, uint32_t(old_length), true))
+        return fail(EFAULT);
+    if (new_length > memory_.size()) return fail(ENOMEM);
+    if (new_length <= old_length) {
+        if (new_length < old_length) {
+            memory_.unmap(old_addr + uint32_t(new_length), uint32_t(old_length - new_length));
+            reserve(old_addr + uint32_t(new_length), uint32_t(old_length - new_length), false);
+        }
+        return int32_t(old_addr);
+    }
+    const uint32_t grow = uint32_t(new_length - old_length);
+    const uint32_t tail = old_addr + uint32_t(old_length);
+    if (uint64_t(tail) + grow <= mmap_top_ && tail >= page_ceil(brk_) && !range_reserved(tail, grow, false)) {
+        memory_.map(tail, grow, memory_.perms_at(tail - kPageSize));  // the last mapping grows
+        reserve(tail, grow, true);
+        return int32_t(old_addr);
+    }
+    if (!(flags & kMayMove)) return fail(ENOMEM);
+    uint32_t to = find_free_range(uint32_t(new_length));
+    if (!to) return fail(ENOMEM);
+    if (!memory_.move(old_addr, uint32_t(old_length), to, uint32_t(new_length))) return fail(EFAULT);
+    reserve(old_addr, uint32_t(old_length), false);
+    reserve(to, uint32_t(new_length), true);
+    return int32_t(to);
 }
 
 int32_t LinuxProcess::sys_old_mmap(const SyscallArgs& a) {

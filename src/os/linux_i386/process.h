@@ -1,6 +1,8 @@
 #pragma once
 // The Linux i386 personality: turns a sandbox's events into what Linux would
 // do for the process, within what the user granted. Engine-agnostic.
+#include <poll.h>
+
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -121,6 +123,46 @@ public:
     int32_t sys_rt_sigsuspend(const SyscallArgs& a);
     int32_t sys_pause(const SyscallArgs& a);
     int32_t sys_rt_sigpending(const SyscallArgs& a);
+    int32_t sys_faccessat(const SyscallArgs& a);
+    int32_t sys_fchdir(const SyscallArgs& a);
+    int32_t sys_mkdirat(const SyscallArgs& a);
+    int32_t sys_unlinkat(const SyscallArgs& a);
+    int32_t sys_renameat(const SyscallArgs& a);
+    int32_t sys_renameat2(const SyscallArgs& a);
+    int32_t sys_symlink(const SyscallArgs& a);
+    int32_t sys_symlinkat(const SyscallArgs& a);
+    int32_t sys_readlinkat(const SyscallArgs& a);
+    int32_t sys_chmod(const SyscallArgs& a);
+    int32_t sys_fchmod(const SyscallArgs& a);
+    int32_t sys_fchmodat(const SyscallArgs& a);
+    int32_t sys_umask(const SyscallArgs& a);
+    int32_t sys_utimensat(const SyscallArgs& a);
+    int32_t sys_utimensat64(const SyscallArgs& a);
+    int32_t sys_truncate64(const SyscallArgs& a);
+    int32_t sys_ftruncate64(const SyscallArgs& a);
+    int32_t sys_pread64(const SyscallArgs& a);
+    int32_t sys_pwrite64(const SyscallArgs& a);
+    int32_t sys_fsync(const SyscallArgs& a);
+    int32_t sys_ppoll(const SyscallArgs& a);
+    int32_t sys_ppoll64(const SyscallArgs& a);
+    int32_t sys_select(const SyscallArgs& a);
+    int32_t sys_pselect6(const SyscallArgs& a);
+    int32_t sys_pselect6_64(const SyscallArgs& a);
+    int32_t sys_mremap(const SyscallArgs& a);
+    int32_t sys_set_id(const SyscallArgs& a);
+    int32_t sys_getresuid(const SyscallArgs& a);
+    int32_t sys_getgroups(const SyscallArgs& a);
+    int32_t sys_sched_getaffinity(const SyscallArgs& a);
+    int32_t sys_prctl(const SyscallArgs& a);
+    int32_t sys_getrusage(const SyscallArgs& a);
+    int32_t sys_times(const SyscallArgs& a);
+    int32_t sys_sysinfo(const SyscallArgs& a);
+    int32_t sys_futex(const SyscallArgs& a);
+    int32_t sys_futex64(const SyscallArgs& a);
+    int32_t sys_sigaltstack(const SyscallArgs& a);
+    int32_t sys_alarm(const SyscallArgs& a);
+    int32_t sys_setitimer(const SyscallArgs& a);
+    int32_t sys_getitimer(const SyscallArgs& a);
     int32_t sys_ok(const SyscallArgs& a);  // accepted, nothing to do
 
 private:
@@ -163,7 +205,20 @@ private:
     // Opens guest `path` relative to guest dirfd (AT_FDCWD or one from openat).
     int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
-    int32_t remove_entry(uint32_t path, bool directory);
+    // The directory that holds guest `path` (at dirfd), to create or remove
+    // `name` in: a host O_PATH fd, or -errno (-EROFS in a read-only grant).
+    int32_t open_parent_at(uint32_t dirfd, uint32_t path, std::string& name) const;
+    // A file to change the mode or times of: -EROFS in a read-only grant.
+    int32_t open_to_change(uint32_t dirfd, const std::string& path, bool follow) const;
+    int32_t set_times(uint32_t dirfd, uint32_t path, const struct timespec* times, uint32_t flags);
+    // poll on guest descriptors (their numbers are kept in `fds`); n or -errno.
+    int32_t poll_guest_fds(std::vector<struct pollfd>& fds, int timeout_ms);
+    int32_t poll_with(uint32_t address, uint32_t count, int timeout_ms);
+    int32_t select_with(uint32_t nfds, uint32_t read_set, uint32_t write_set, uint32_t except_set, int timeout_ms);
+    // A file's bytes copied into freshly mapped guest pages (mmap of a file).
+    int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
+    int32_t futex(const SyscallArgs& a, bool time64);
+    bool on_alternate_stack(uint32_t sp) const;
     // A guest lseek offset on `host` as the host's (directory cookies mapped back).
     int64_t host_offset(int host, int64_t guest_offset, int whence);
 
@@ -178,6 +233,9 @@ private:
     std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
+    uint32_t umask_ = 022;
+    char process_name_[16] = {};
+    StackT32 alternate_stack_{};  // size 0: none
     uint32_t tls_base_[kTlsEntries] = {};
     bool tls_used_[kTlsEntries] = {};
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one

@@ -1,7 +1,11 @@
-// Identity, limits, time, randomness and the end of the process.
+// Identity, limits, resource use, time, randomness, futexes and the end of
+// the process.
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/times.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -16,9 +20,6 @@ constexpr int32_t kUid = 1000;
 constexpr uint32_t kMaxRandomBytes = 1u << 20;
 constexpr uint32_t kRlimitStack = 3;
 
-struct Timespec32 { int32_t sec, nsec; };
-struct Timespec64 { int64_t sec, nsec; };
-struct Timeval32 { int32_t sec, usec; };
 struct Rlimit32 { uint32_t cur, max; };
 struct Rlimit64 { uint64_t cur, max; };
 
@@ -40,6 +41,15 @@ Rlimit64 limit_of(uint32_t resource, uint64_t stack_size) {
 
 }  // namespace
 
+Rusage32 to_rusage32(const struct rusage& ru) {
+    Rusage32 r{};
+    r.utime = {int32_t(ru.ru_utime.tv_sec), int32_t(ru.ru_utime.tv_usec)};
+    r.stime = {int32_t(ru.ru_stime.tv_sec), int32_t(ru.ru_stime.tv_usec)};
+    const long* rest = &ru.ru_maxrss;
+    for (int i = 0; i < 14; ++i) r.rest[i] = int32_t(rest[i]);
+    return r;
+}
+
 int32_t LinuxProcess::sys_exit(const SyscallArgs& a) {
     sandbox_.finish(int(a.a[0] & 0xff));
     return 0;
@@ -50,6 +60,129 @@ int32_t LinuxProcess::sys_getppid(const SyscallArgs&) { return tree_->parent_of(
 int32_t LinuxProcess::sys_getuid(const SyscallArgs&) { return kUid; }
 int32_t LinuxProcess::sys_set_tid_address(const SyscallArgs&) { return tree_->self(); }
 int32_t LinuxProcess::sys_ok(const SyscallArgs&) { return 0; }
+
+int32_t LinuxProcess::sys_set_id(const SyscallArgs& a) {  // setuid32, setgid32, setres[ug]id32 ...
+    // The guest is uid/gid 1000 and stays so: only "changes" to that are allowed.
+    for (int i = 0; i < (a.nr == 208 || a.nr == 210 ? 3 : 1); ++i)
+        if (a.a[i] != uint32_t(kUid) && a.a[i] != UINT32_MAX) return fail(EPERM);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_getresuid(const SyscallArgs& a) {  // and getresgid32
+    for (int i = 0; i < 3; ++i)
+        if (!memory_.write(a.a[i], &kUid, sizeof kUid)) return fail(EFAULT);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_getgroups(const SyscallArgs&) { return 0; }  // in no supplementary group
+
+int32_t LinuxProcess::sys_sched_getaffinity(const SyscallArgs& a) {  // pid, size, mask*
+    if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
+    if (a.a[1] < 4 || a.a[1] % 4) return fail(EINVAL);
+    long cpus = std::clamp(sysconf(_SC_NPROCESSORS_ONLN), 1L, 32L);
+    uint32_t mask = cpus == 32 ? UINT32_MAX : (1u << cpus) - 1;
+    return memory_.write(a.a[2], &mask, sizeof mask) ? 4 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_prctl(const SyscallArgs& a) {
+    constexpr uint32_t kGetDumpable = 3, kSetDumpable = 4, kSetName = 15, kGetName = 16;
+    switch (a.a[0]) {
+    case kSetName: {
+        char name[16] = {};
+        for (int i = 0; i < 15; ++i) {
+            if (!memory_.read(a.a[1] + uint32_t(i), &name[i], 1)) return fail(EFAULT);
+            if (!name[i]) break;
+        }
+        std::memcpy(process_name_, name, sizeof name);
+        return 0;
+    }
+    case kGetName: return memory_.write(a.a[1], process_name_, sizeof process_name_) ? 0 : fail(EFAULT);
+    case kGetDumpable: return 1;
+    case kSetDumpable: return a.a[1] <= 1 ? 0 : fail(EINVAL);
+    default: return fail(EINVAL);
+    }
+}
+
+int32_t LinuxProcess::sys_getrusage(const SyscallArgs& a) {
+    const int who = int32_t(a.a[0]);
+    if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return fail(EINVAL);
+    struct rusage usage;
+    if (::getrusage(who, &usage) != 0) return fail(errno);
+    Rusage32 r = to_rusage32(usage);
+    return memory_.write(a.a[1], &r, sizeof r) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_times(const SyscallArgs& a) {
+    struct tms t;
+    clock_t now = ::times(&t);
+    int32_t out[4] = {int32_t(t.tms_utime), int32_t(t.tms_stime), int32_t(t.tms_cutime), int32_t(t.tms_cstime)};
+    if (a.a[0] && !memory_.write(a.a[0], out, sizeof out)) return fail(EFAULT);
+    return int32_t(now);
+}
+
+int32_t LinuxProcess::sys_sysinfo(const SyscallArgs& a) {
+    struct Sysinfo32 {
+        int32_t uptime;
+        uint32_t loads[3], totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+        uint16_t procs, pad;
+        uint32_t totalhigh, freehigh, mem_unit;
+        uint8_t reserved[8];
+    } info{};
+    static_assert(sizeof(Sysinfo32) == 64);
+    timespec boot;
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    info.uptime = int32_t(boot.tv_sec);
+    // The guest's own memory is all it has.
+    info.totalram = memory_.size();
+    info.freeram = uint32_t(std::count(reserved_.begin(), reserved_.end(), false)) * kPageSize;
+    info.procs = 1;
+    info.mem_unit = 1;
+    return memory_.write(a.a[0], &info, sizeof info) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_futex(const SyscallArgs& a) {
+    return futex(a, false);
+}
+
+int32_t LinuxProcess::sys_futex64(const SyscallArgs& a) {
+    return futex(a, true);
+}
+
+// The host's futex on the guest's own words: they are host memory, and only
+// this process tree maps them (shared words only where the guest made them
+// shared with MAP_SHARED). Priority-inheritance calls name host thread ids,
+// so they are not offered.
+int32_t LinuxProcess::futex(const SyscallArgs& a, bool time64) {  // uaddr, op, val, timeout|val2, uaddr2, val3
+    constexpr uint32_t kCommandMask = 127, kPrivate = 128, kClockRealtime = 256;
+    constexpr uint32_t kWait = 0, kWake = 1, kRequeue = 3, kCmpRequeue = 4, kWakeOp = 5, kWaitBitset = 9,
+                       kWakeBitset = 10;
+    const uint32_t op = a.a[1], command = op & kCommandMask;
+    if (op & ~(kCommandMask | kPrivate | kClockRealtime)) return fail(ENOSYS);
+    const bool waits = command == kWait || command == kWaitBitset;
+    const bool two_words = command == kRequeue || command == kCmpRequeue || command == kWakeOp;
+    if (!waits && !two_words && command != kWake && command != kWakeBitset) return fail(ENOSYS);
+    if (a.a[0] % 4 || !memory_.accessible(a.a[0], 4, kRead)) return fail(EFAULT);
+    if (two_words && (a.a[4] % 4 || !memory_.accessible(a.a[4], 4, kRead))) return fail(EFAULT);
+    struct timespec timeout, *timeout_ptr = nullptr;
+    uintptr_t fourth = a.a[3];  // the timeout, or a count for the two-word commands
+    if (waits && a.a[3]) {
+        if (time64) {
+            Timespec64 t;
+            if (!memory_.read(a.a[3], &t, sizeof t)) return fail(EFAULT);
+            timeout = {time_t(t.sec), long(t.nsec)};
+        } else {
+            Timespec32 t;
+            if (!memory_.read(a.a[3], &t, sizeof t)) return fail(EFAULT);
+            timeout = {t.sec, t.nsec};
+        }
+        timeout_ptr = &timeout;
+        fourth = reinterpret_cast<uintptr_t>(timeout_ptr);
+    }
+    uint8_t* base = memory_.host_base();
+    long r = syscall(SYS_futex, base + a.a[0], int(op), a.a[2], waits ? fourth : uintptr_t(a.a[3]),
+                     two_words ? base + a.a[4] : nullptr, a.a[5]);
+    return r < 0 ? fail(errno) : int32_t(r);
+}
 
 int32_t LinuxProcess::sys_uname(const SyscallArgs& a) {
     struct utsname host;

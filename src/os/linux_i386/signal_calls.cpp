@@ -3,6 +3,9 @@
 // own stack, floating-point and vector state included; (rt_)sigreturn takes
 // the frame back.
 #include <atomic>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstring>
 
@@ -153,6 +156,71 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
 
 int32_t LinuxProcess::sys_pause(const SyscallArgs&) {
     return suspend_until_signal(signal_mask_);
+}
+
+bool LinuxProcess::on_alternate_stack(uint32_t sp) const {
+    return alternate_stack_.size && sp - alternate_stack_.sp < alternate_stack_.size;
+}
+
+int32_t LinuxProcess::sys_sigaltstack(const SyscallArgs& a) {
+    constexpr int32_t kOnStack = 1, kDisable = 2, kMinSize = 2048;
+    const bool on_it = on_alternate_stack(sandbox_.registers().esp);
+    if (a.a[1]) {
+        StackT32 old = alternate_stack_;
+        old.flags = on_it ? kOnStack : old.size ? 0 : kDisable;
+        if (!memory_.write(a.a[1], &old, sizeof old)) return fail(EFAULT);
+    }
+    if (!a.a[0]) return 0;
+    StackT32 next;
+    if (!memory_.read(a.a[0], &next, sizeof next)) return fail(EFAULT);
+    if (on_it) return fail(EPERM);
+    if (next.flags & ~kDisable) return fail(EINVAL);
+    if (next.flags & kDisable) {
+        alternate_stack_ = {};
+        return 0;
+    }
+    if (next.size < uint32_t(kMinSize)) return fail(ENOMEM);
+    if (uint64_t(next.sp) + next.size > memory_.size()) return fail(EFAULT);
+    alternate_stack_ = {next.sp, 0, next.size};
+    return 0;
+}
+
+// The interval timers count for the host process that is this guest; their
+// signals are mirrored ones, so they reach the guest as any other.
+int32_t LinuxProcess::sys_alarm(const SyscallArgs& a) {
+    if (!options_.own_host_process) return fail(ENOSYS);
+    return int32_t(::alarm(a.a[0]));
+}
+
+namespace {
+struct Itimerval32 { Timeval32 interval, value; };
+Itimerval32 to_guest(const itimerval& t) {
+    return {{int32_t(t.it_interval.tv_sec), int32_t(t.it_interval.tv_usec)},
+            {int32_t(t.it_value.tv_sec), int32_t(t.it_value.tv_usec)}};
+}
+}  // namespace
+
+int32_t LinuxProcess::sys_setitimer(const SyscallArgs& a) {  // which, new*, old*
+    if (!options_.own_host_process) return fail(ENOSYS);
+    if (a.a[0] > ITIMER_PROF) return fail(EINVAL);
+    Itimerval32 next;
+    if (!memory_.read(a.a[1], &next, sizeof next)) return fail(EFAULT);
+    if (next.value.usec < 0 || next.value.usec >= 1000000 || next.interval.usec < 0 || next.interval.usec >= 1000000)
+        return fail(EINVAL);
+    if (a.a[2] && !memory_.accessible(a.a[2], sizeof(Itimerval32), kWrite)) return fail(EFAULT);
+    itimerval host{{next.interval.sec, next.interval.usec}, {next.value.sec, next.value.usec}}, old;
+    if (::setitimer(__itimer_which(a.a[0]), &host, &old) != 0) return fail(errno);
+    Itimerval32 out = to_guest(old);
+    if (a.a[2]) memory_.write(a.a[2], &out, sizeof out);
+    return 0;
+}
+
+int32_t LinuxProcess::sys_getitimer(const SyscallArgs& a) {
+    if (a.a[0] > ITIMER_PROF) return fail(EINVAL);
+    itimerval now{};
+    if (options_.own_host_process && ::getitimer(__itimer_which(a.a[0]), &now) != 0) return fail(errno);
+    Itimerval32 out = to_guest(now);
+    return memory_.write(a.a[1], &out, sizeof out) ? 0 : fail(EFAULT);
 }
 
 int32_t LinuxProcess::die_of_signal(int signo) {
@@ -327,7 +395,9 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
     Registers& r = sandbox_.registers();
     const bool rt = action.flags & kSaSiginfo;
     const uint32_t size = rt ? uint32_t(sizeof(RtSigFrame32)) : uint32_t(sizeof(SigFrame32));
-    const uint32_t fpstate = push_fpstate(r.esp);
+    constexpr uint32_t kSaOnstack = 0x08000000;
+    const bool to_alternate = (action.flags & kSaOnstack) && alternate_stack_.size && !on_alternate_stack(r.esp);
+    const uint32_t fpstate = push_fpstate(to_alternate ? alternate_stack_.sp + alternate_stack_.size : r.esp);
     if (fpstate == 0) return false;
     uint32_t frame_at = ((fpstate - size + 4) & ~15u) - 4;  // (esp+4) % 16 == 0 in the handler
     if (frame_at > fpstate) return false;  // the stack wrapped
@@ -346,7 +416,9 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         }
         std::memcpy(frame.info, info_head, sizeof info_head);
         frame.uc.flags = 1;  // UC_FP_XSTATE: fpstate holds an XSAVE image
-        frame.uc.stack_flags = SS_DISABLE;
+        frame.uc.stack_sp = alternate_stack_.sp;
+        frame.uc.stack_size = alternate_stack_.size;
+        frame.uc.stack_flags = !alternate_stack_.size ? SS_DISABLE : on_alternate_stack(r.esp) ? SS_ONSTACK : 0;
         frame.uc.mcontext = save_context(fault_address);
         frame.uc.mcontext.fpstate = fpstate;
         frame.uc.sigmask = mask_after_handler_.value_or(signal_mask_);

@@ -1,0 +1,247 @@
+// Calls on paths rather than descriptors: the working directory, creating,
+// removing and renaming entries, permissions and times, symlinks. Each path
+// is resolved in the file namespace (file_namespace.h), relative to a guest
+// directory descriptor for the *at forms.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "os/linux_i386/process.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+constexpr uint32_t kAtFdcwd = uint32_t(AT_FDCWD);
+
+int32_t close_and_return(int fd, int32_t result) {
+    ::close(fd);
+    return result;
+}
+
+
+}  // namespace
+
+int32_t LinuxProcess::open_parent_at(uint32_t dirfd, uint32_t path_address, std::string& name) const {
+    std::string path, guest;
+    if (int32_t error = read_path(path_address, path)) return error;
+    if (path.empty()) return fail(ENOENT);
+    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
+    return files_.open_parent(guest, name);
+}
+
+int32_t LinuxProcess::sys_access(const SyscallArgs& a) {
+    return sys_faccessat({a.nr, {kAtFdcwd, a.a[0], a.a[1], 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_faccessat(const SyscallArgs& a) {  // and faccessat2: dirfd, path, mode, flags
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (a.a[2] & ~uint32_t(R_OK | W_OK | X_OK)) return fail(EINVAL);
+    const int nofollow = (a.a[3] & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0;
+    int host = open_at(a.a[0], path, O_PATH | nofollow, 0);
+    if (host < 0) return host;
+    long r = syscall(SYS_faccessat2, host, "", int(a.a[2]), AT_EMPTY_PATH | (a.a[3] & AT_EACCESS));
+    int error = errno;
+    ::close(host);
+    if (r != 0) return fail(error);
+    if (a.a[2] & W_OK) {  // a read-only grant is a read-only file system
+        int writable = open_at(a.a[0], path, O_WRONLY | nofollow, 0);
+        if (writable == -EROFS) return fail(EROFS);
+        if (writable >= 0) ::close(writable);
+    }
+    return 0;
+}
+
+int32_t LinuxProcess::sys_getcwd(const SyscallArgs& a) {
+    const std::string& cwd = files_.cwd();
+    if (a.a[1] < cwd.size() + 1) return fail(ERANGE);
+    return memory_.write(a.a[0], cwd.c_str(), cwd.size() + 1) ? int32_t(cwd.size() + 1) : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    return files_.chdir(path);
+}
+
+int32_t LinuxProcess::sys_fchdir(const SyscallArgs& a) {
+    if (host_fd(a.a[0]) < 0) return fail(EBADF);
+    if (fd_paths_[a.a[0]].empty()) return fail(ENOTDIR);
+    return files_.chdir(fd_paths_[a.a[0]]);
+}
+
+int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
+    return sys_mkdirat({a.nr, {kAtFdcwd, a.a[0], a.a[1], 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_mkdirat(const SyscallArgs& a) {
+    std::string name;
+    int parent = open_parent_at(a.a[0], a.a[1], name);
+    if (parent < 0) return parent;
+    int r = ::mkdirat(parent, name.c_str(), mode_t(a.a[2] & 07777 & ~umask_));
+    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+}
+
+int32_t LinuxProcess::sys_rmdir(const SyscallArgs& a) {
+    return sys_unlinkat({a.nr, {kAtFdcwd, a.a[0], AT_REMOVEDIR, 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_unlink(const SyscallArgs& a) {
+    return sys_unlinkat({a.nr, {kAtFdcwd, a.a[0], 0, 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_unlinkat(const SyscallArgs& a) {
+    if (a.a[2] & ~uint32_t(AT_REMOVEDIR)) return fail(EINVAL);
+    std::string name;
+    int parent = open_parent_at(a.a[0], a.a[1], name);
+    if (parent < 0) return parent;
+    int r = ::unlinkat(parent, name.c_str(), int(a.a[2]));
+    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+}
+
+int32_t LinuxProcess::sys_rename(const SyscallArgs& a) {
+    return sys_renameat2({a.nr, {kAtFdcwd, a.a[0], kAtFdcwd, a.a[1], 0, 0}});
+}
+
+int32_t LinuxProcess::sys_renameat(const SyscallArgs& a) {
+    return sys_renameat2({a.nr, {a.a[0], a.a[1], a.a[2], a.a[3], 0, 0}});
+}
+
+int32_t LinuxProcess::sys_renameat2(const SyscallArgs& a) {  // olddirfd, old, newdirfd, new, flags
+    constexpr uint32_t kRenameFlags = 1 /* NOREPLACE */ | 2 /* EXCHANGE */;
+    if (a.a[4] & ~kRenameFlags) return fail(EINVAL);
+    std::string from_name, to_name;
+    int from_parent = open_parent_at(a.a[0], a.a[1], from_name);
+    if (from_parent < 0) return from_parent;
+    int to_parent = open_parent_at(a.a[2], a.a[3], to_name);
+    if (to_parent < 0) return close_and_return(from_parent, to_parent);
+    long r = syscall(SYS_renameat2, from_parent, from_name.c_str(), to_parent, to_name.c_str(), a.a[4]);
+    int32_t result = r == 0 ? 0 : fail(errno);
+    ::close(to_parent);
+    return close_and_return(from_parent, result);
+}
+
+int32_t LinuxProcess::sys_symlinkat(const SyscallArgs& a) {  // target, newdirfd, linkpath
+    std::string target, name;
+    if (int32_t error = read_path(a.a[0], target)) return error;
+    int parent = open_parent_at(a.a[1], a.a[2], name);
+    if (parent < 0) return parent;
+    // The link's text is the guest's; the kernel resolves it only beneath a grant.
+    int r = ::symlinkat(target.c_str(), parent, name.c_str());
+    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+}
+
+int32_t LinuxProcess::sys_symlink(const SyscallArgs& a) {
+    return sys_symlinkat({a.nr, {a.a[0], kAtFdcwd, a.a[1], 0, 0, 0}});
+}
+
+int32_t LinuxProcess::sys_readlink(const SyscallArgs& a) {
+    return sys_readlinkat({a.nr, {kAtFdcwd, a.a[0], a.a[1], a.a[2], 0, 0}});
+}
+
+int32_t LinuxProcess::sys_readlinkat(const SyscallArgs& a) {  // dirfd, path, buffer, size
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (int32_t(a.a[3]) <= 0) return fail(EINVAL);
+    std::string target;
+    if (path == "/proc/self/exe") {
+        target = options_.exe_path;
+    } else {
+        int host = open_at(a.a[0], path, O_PATH | O_NOFOLLOW, 0);
+        if (host < 0) return host;
+        char buffer[PATH_MAX];
+        ssize_t n = ::readlinkat(host, "", buffer, sizeof buffer);
+        int error = errno;
+        ::close(host);
+        if (n < 0) return fail(error == ENOENT ? EINVAL : error);  // "" names no link: not one
+        target.assign(buffer, size_t(n));
+    }
+    uint32_t length = std::min<uint32_t>(a.a[3], uint32_t(target.size()));
+    return memory_.write(a.a[2], target.data(), length) ? int32_t(length) : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_chmod(const SyscallArgs& a) {
+    return sys_fchmodat({a.nr, {kAtFdcwd, a.a[0], a.a[1], 0, 0, 0}});
+}
+
+int32_t LinuxProcess::open_to_change(uint32_t dirfd, const std::string& path, bool follow) const {
+    std::string guest;
+    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
+    if (path.empty()) return fail(ENOENT);
+    if (int error = files_.check_writable(guest)) return error;
+    // Read-only, and non-blocking for a FIFO: only to name the file to change.
+    return files_.open(guest, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0);
+}
+
+int32_t LinuxProcess::sys_fchmodat(const SyscallArgs& a) {
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    int host = open_to_change(a.a[0], path, true);
+    if (host < 0) return host;
+    int r = ::fchmod(host, mode_t(a.a[2] & 07777));
+    return close_and_return(host, r == 0 ? 0 : fail(errno));
+}
+
+int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    return ::fchmod(host, mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
+}
+
+int32_t LinuxProcess::sys_umask(const SyscallArgs& a) {
+    uint32_t old = umask_;
+    umask_ = a.a[0] & 0777;  // applied to what the guest creates; the host's own umask applies too
+    return int32_t(old);
+}
+
+int32_t LinuxProcess::set_times(uint32_t dirfd, uint32_t path_address, const struct timespec* times, uint32_t flags) {
+    if (flags & ~uint32_t(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return fail(EINVAL);
+    int host;
+    if (path_address == 0) {  // futimens: the descriptor itself
+        host = host_fd(dirfd);
+        if (host < 0) return fail(EBADF);
+        return ::futimens(host, times) == 0 ? 0 : fail(errno);
+    }
+    std::string path;
+    if (int32_t error = read_path(path_address, path)) return error;
+    host = open_to_change(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+    if (host < 0) return host;
+    int r = ::futimens(host, times);
+    return close_and_return(host, r == 0 ? 0 : fail(errno));
+}
+
+int32_t LinuxProcess::sys_utimensat(const SyscallArgs& a) {  // dirfd, path, times[2] (32-bit), flags
+    struct timespec times[2];
+    if (a.a[2]) {
+        Timespec32 t[2];
+        if (!memory_.read(a.a[2], t, sizeof t)) return fail(EFAULT);
+        for (int i = 0; i < 2; ++i) times[i] = {t[i].sec, t[i].nsec};
+    }
+    return set_times(a.a[0], a.a[1], a.a[2] ? times : nullptr, a.a[3]);
+}
+
+int32_t LinuxProcess::sys_utimensat64(const SyscallArgs& a) {
+    struct timespec times[2];
+    if (a.a[2]) {
+        Timespec64 t[2];
+        if (!memory_.read(a.a[2], t, sizeof t)) return fail(EFAULT);
+        for (int i = 0; i < 2; ++i) times[i] = {time_t(t[i].sec), long(t[i].nsec)};
+    }
+    return set_times(a.a[0], a.a[1], a.a[2] ? times : nullptr, a.a[3]);
+}
+
+int32_t LinuxProcess::sys_truncate64(const SyscallArgs& a) {  // path, length low, high
+    std::string path;
+    if (int32_t error = read_path(a.a[0], path)) return error;
+    int host = open_at(kAtFdcwd, path, O_WRONLY, 0);
+    if (host < 0) return host;
+    int r = ::ftruncate(host, off_t((uint64_t(a.a[2]) << 32) | a.a[1]));
+    return close_and_return(host, r == 0 ? 0 : fail(errno));
+}
+
+}  // namespace vx::os::linux_i386

@@ -1,0 +1,147 @@
+// Waiting for descriptors: poll, ppoll and select in their i386 forms, all
+// served by the host's poll on the host descriptors behind the guest's.
+#include <poll.h>
+#include <sys/select.h>
+
+#include <algorithm>
+#include <climits>
+#include <vector>
+
+#include "os/linux_i386/process.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+constexpr int kMaxWaitMs = 3600 * 1000;  // as the sleeps: no wait longer than an hour
+constexpr uint32_t kFdSetBits = 1024;    // FD_SETSIZE, for i386 too
+
+
+int timeout_ms(int64_t sec, int64_t nsec) {
+    if (sec < 0 || nsec < 0 || nsec >= 1000000000) return -2;  // invalid
+    int64_t ms = sec * 1000 + (nsec + 999999) / 1000000;
+    return int(std::min<int64_t>(ms, kMaxWaitMs));
+}
+
+}  // namespace
+
+int32_t LinuxProcess::poll_guest_fds(std::vector<pollfd>& fds, int timeout) {
+    std::vector<int> guest_fds(fds.size());
+    bool invalid = false;
+    for (size_t i = 0; i < fds.size(); ++i) {
+        guest_fds[i] = fds[i].fd;
+        if (fds[i].fd >= 0) fds[i].fd = host_fd(uint32_t(fds[i].fd));  // an unknown fd: -1, then POLLNVAL below
+        invalid |= guest_fds[i] >= 0 && fds[i].fd < 0;
+    }
+    int n = ::poll(fds.data(), nfds_t(fds.size()), invalid ? 0 : timeout);
+    if (n < 0) return fail(errno);
+    for (size_t i = 0; i < fds.size(); ++i) {
+        if (guest_fds[i] >= 0 && fds[i].fd < 0) {
+            fds[i].revents = POLLNVAL;
+            ++n;
+        }
+        fds[i].fd = guest_fds[i];
+    }
+    return n;
+}
+
+int32_t LinuxProcess::poll_with(uint32_t address, uint32_t count, int timeout) {
+    if (count > uint32_t(kMaxFds)) return fail(EINVAL);
+    std::vector<pollfd> fds(count);  // struct pollfd is the same for i386 and x86-64
+    if (count && !memory_.read(address, fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
+    int32_t n = poll_guest_fds(fds, timeout);
+    if (n < 0) return n;
+    if (count && !memory_.write(address, fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
+    return n;
+}
+
+int32_t LinuxProcess::sys_poll(const SyscallArgs& a) {
+    return poll_with(a.a[0], a.a[1], int32_t(a.a[2]) < 0 ? -1 : int(std::min<uint32_t>(a.a[2], kMaxWaitMs)));
+}
+
+int32_t LinuxProcess::sys_ppoll(const SyscallArgs& a) {  // fds, count, timespec*, sigmask* (ignored), size
+    int timeout = -1;
+    if (a.a[2]) {
+        Timespec32 t;
+        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
+    }
+    return poll_with(a.a[0], a.a[1], timeout);
+}
+
+int32_t LinuxProcess::sys_ppoll64(const SyscallArgs& a) {
+    int timeout = -1;
+    if (a.a[2]) {
+        Timespec64 t;
+        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
+    }
+    return poll_with(a.a[0], a.a[1], timeout);
+}
+
+int32_t LinuxProcess::select_with(uint32_t nfds, uint32_t read_set, uint32_t write_set, uint32_t except_set,
+                                  int timeout) {
+    if (nfds > kFdSetBits) return fail(EINVAL);
+    const uint32_t bytes = (nfds + 7) / 8;
+    uint8_t sets[3][kFdSetBits / 8] = {};
+    const uint32_t addresses[3] = {read_set, write_set, except_set};
+    for (int s = 0; s < 3; ++s)
+        if (addresses[s] && !memory_.read(addresses[s], sets[s], bytes)) return fail(EFAULT);
+    const short events[3] = {POLLIN, POLLOUT, POLLPRI};
+    std::vector<pollfd> fds;
+    for (uint32_t fd = 0; fd < nfds; ++fd) {
+        short wanted = 0;
+        for (int s = 0; s < 3; ++s)
+            if (sets[s][fd / 8] & (1 << (fd % 8))) wanted |= events[s];
+        if (wanted) fds.push_back({int(fd), wanted, 0});
+    }
+    int32_t n = poll_guest_fds(fds, timeout);
+    if (n < 0) return n;
+    uint8_t ready[3][kFdSetBits / 8] = {};
+    int32_t count = 0;
+    for (const pollfd& p : fds) {
+        if (p.revents & POLLNVAL) return fail(EBADF);
+        const short hits[3] = {short(POLLIN | POLLHUP | POLLERR), short(POLLOUT | POLLERR), POLLPRI};
+        for (int s = 0; s < 3; ++s) {
+            if ((p.events & events[s]) && (p.revents & hits[s])) {
+                ready[s][p.fd / 8] |= uint8_t(1 << (p.fd % 8));
+                ++count;
+            }
+        }
+    }
+    for (int s = 0; s < 3; ++s)
+        if (addresses[s] && !memory_.write(addresses[s], ready[s], bytes)) return fail(EFAULT);
+    return count;
+}
+
+int32_t LinuxProcess::sys_select(const SyscallArgs& a) {  // _newselect: nfds, r, w, e, timeval*
+    int timeout = -1;
+    if (a.a[4]) {
+        Timeval32 t;
+        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
+        if (t.usec < 0 || t.usec >= 1000000 || (timeout = timeout_ms(t.sec, int64_t(t.usec) * 1000)) == -2)
+            return fail(EINVAL);
+    }
+    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+}
+
+int32_t LinuxProcess::sys_pselect6(const SyscallArgs& a) {  // nfds, r, w, e, timespec*, sigmask (ignored)
+    int timeout = -1;
+    if (a.a[4]) {
+        Timespec32 t;
+        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
+        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
+    }
+    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+}
+
+int32_t LinuxProcess::sys_pselect6_64(const SyscallArgs& a) {
+    int timeout = -1;
+    if (a.a[4]) {
+        Timespec64 t;
+        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
+        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
+    }
+    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+}
+
+}  // namespace vx::os::linux_i386
