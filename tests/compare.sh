@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # compare.sh VXRUN GUEST [ARGS...]: runs GUEST natively (or under qemu-i386
-# where this host cannot run i386 code) and under vxrun; passes when stdout and
-# the exit status agree.
+# where this host cannot run i386 code) and under vxrun, each in a fresh
+# working directory (granted to the vxrun run read-write as /work, its
+# cwd); passes when stdout, stderr, the files left in that directory and the
+# exit status all agree. vxrun's own diagnostics (lines "vxrun: ...") are not
+# the guest's stderr and are left out of the comparison.
 set -u
 vxrun=$1; shift
 guest=$1
@@ -13,20 +16,35 @@ if [ -z "${VX_REFERENCE:-}" ]; then
     if [ $rc -eq 126 ]; then VX_REFERENCE=qemu-i386; else VX_REFERENCE=native; fi
 fi
 
-expected=$(mktemp); actual=$(mktemp); trap 'rm -f "$expected" "$actual"' EXIT
-if [ "$VX_REFERENCE" = native ]; then "$@" >"$expected" 2>/dev/null </dev/null; else qemu-i386 "$@" >"$expected" 2>/dev/null </dev/null; fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/ref" "$tmp/vx"
+guest_path=$(realpath "$guest")
+shift
+(
+    cd "$tmp/ref" || exit 1
+    if [ "$VX_REFERENCE" = native ]; then exec "$guest_path" "$@"; else exec qemu-i386 "$guest_path" "$@"; fi
+) >"$tmp/ref.out" 2>"$tmp/ref.err" </dev/null
 want=$?
-"$vxrun" "$@" >"$actual" 2>/tmp/vx-compare-stderr.$$ </dev/null
+"$vxrun" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" </dev/null
 got=$?
+grep -v '^vxrun: ' "$tmp/vx.all-err" >"$tmp/vx.err"
+
 status=0
-if ! cmp -s "$expected" "$actual"; then
-    echo "stdout differs from the $VX_REFERENCE run:"; diff "$expected" "$actual" | head -40
+if ! cmp -s "$tmp/ref.out" "$tmp/vx.out"; then
+    echo "stdout differs from the $VX_REFERENCE run:"; diff "$tmp/ref.out" "$tmp/vx.out" | head -40
+    status=1
+fi
+if ! cmp -s "$tmp/ref.err" "$tmp/vx.err"; then
+    echo "stderr differs from the $VX_REFERENCE run:"; diff "$tmp/ref.err" "$tmp/vx.err" | head -20
+    status=1
+fi
+if ! diff -r "$tmp/ref" "$tmp/vx" >"$tmp/files.diff"; then
+    echo "the files written differ from the $VX_REFERENCE run:"; head -20 "$tmp/files.diff"
     status=1
 fi
 if [ $want -ne $got ]; then
-    echo "exit status: $VX_REFERENCE $want, vxrun $got"; cat /tmp/vx-compare-stderr.$$
+    echo "exit status: $VX_REFERENCE $want, vxrun $got"; cat "$tmp/vx.all-err"
     status=1
 fi
-rm -f /tmp/vx-compare-stderr.$$
-[ $status -eq 0 ] && echo "same output and exit status ($got) as $VX_REFERENCE: $(wc -l <"$actual") lines"
+[ $status -eq 0 ] && echo "same output, files and exit status ($got) as $VX_REFERENCE: $(wc -l <"$tmp/vx.out") lines, $(find "$tmp/vx" -type f | wc -l) files"
 exit $status

@@ -219,6 +219,11 @@ int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
     return result_of(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
 }
 
+int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
+    int32_t length = int32_t(a.a[1]);
+    return sys_ftruncate64({a.nr, {a.a[0], uint32_t(length), length < 0 ? UINT32_MAX : 0, 0, 0, 0}});
+}
+
 int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low, high
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);

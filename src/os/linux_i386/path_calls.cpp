@@ -235,12 +235,19 @@ int32_t LinuxProcess::sys_utimensat64(const SyscallArgs& a) {
     return set_times(a.a[0], a.a[1], a.a[2] ? times : nullptr, a.a[3]);
 }
 
+int32_t LinuxProcess::sys_truncate(const SyscallArgs& a) {  // path, length (signed 32-bit)
+    int32_t length = int32_t(a.a[1]);
+    return sys_truncate64({a.nr, {a.a[0], uint32_t(length), length < 0 ? UINT32_MAX : 0, 0, 0, 0}});
+}
+
 int32_t LinuxProcess::sys_truncate64(const SyscallArgs& a) {  // path, length low, high
     std::string path;
     if (int32_t error = read_path(a.a[0], path)) return error;
+    const int64_t length = int64_t((uint64_t(a.a[2]) << 32) | a.a[1]);
+    if (length < 0) return fail(EINVAL);
     int host = open_at(kAtFdcwd, path, O_WRONLY, 0);
     if (host < 0) return host;
-    int r = ::ftruncate(host, off_t((uint64_t(a.a[2]) << 32) | a.a[1]));
+    int r = ::ftruncate(host, length);
     return close_and_return(host, r == 0 ? 0 : fail(errno));
 }
 

@@ -138,7 +138,9 @@ public:
     int32_t sys_umask(const SyscallArgs& a);
     int32_t sys_utimensat(const SyscallArgs& a);
     int32_t sys_utimensat64(const SyscallArgs& a);
+    int32_t sys_truncate(const SyscallArgs& a);
     int32_t sys_truncate64(const SyscallArgs& a);
+    int32_t sys_ftruncate(const SyscallArgs& a);
     int32_t sys_ftruncate64(const SyscallArgs& a);
     int32_t sys_pread64(const SyscallArgs& a);
     int32_t sys_pwrite64(const SyscallArgs& a);

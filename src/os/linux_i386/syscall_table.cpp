@@ -55,6 +55,8 @@ constexpr SyscallEntry kTable[] = {
     {85, "readlink", &P::sys_readlink},
     {90, "mmap", &P::sys_old_mmap},
     {91, "munmap", &P::sys_munmap},
+    {92, "truncate", &P::sys_truncate},
+    {93, "ftruncate", &P::sys_ftruncate},
     {94, "fchmod", &P::sys_fchmod},
     {104, "setitimer", &P::sys_setitimer},
     {105, "getitimer", &P::sys_getitimer},
