@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
     std::string memory = "512M";
     app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
     std::string trace;
-    app.add_flag("--trace", trace, "log every guest system call to stderr");
+    app.add_flag("--trace{-}", trace, "log every guest system call, with decoded arguments, to stderr or to --trace=FILE");
     std::vector<std::string> mount_specs;
     std::string cwd = "/";
     app.add_option("--mount", mount_specs, "grant HOST:GUEST[:ro|rw] to the guest (read-only unless :rw; repeatable)")
@@ -135,6 +135,18 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> file;
     if (int status = read_program(program, file)) return status;
 
+    FILE* trace_out = nullptr;
+    if (trace == "-") {
+        trace_out = stderr;
+    } else if (!trace.empty()) {
+        trace_out = std::fopen(trace.c_str(), "we");
+        if (!trace_out) {
+            std::fprintf(stderr, "vxrun: --trace=%s: %s\n", trace.c_str(), std::strerror(errno));
+            return kExitSetupFailed;
+        }
+        setvbuf(trace_out, nullptr, _IOLBF, 0);  // a line a write: processes share the file
+    }
+
     try {
         vx::Sandbox sandbox(options);
         vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(clear_env, env_settings));
@@ -145,7 +157,7 @@ int main(int argc, char** argv) {
         process.stack_size = options.stack_size;
         process.cwd = cwd;
         process.mounts = mounts;
-        if (!trace.empty()) process.trace = stderr;
+        process.trace = trace_out;
         process.program = std::move(file);
         process.own_host_process = true;  // vxrun does nothing but run its guest
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);

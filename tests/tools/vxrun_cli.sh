@@ -38,6 +38,16 @@ expect 2   "--mount mode must be ro or rw"          -- --mount "$scratch:/x:rx" 
 expect 2   "guest path must be absolute"            -- --mount "$scratch:relative" "$hello"
 expect 125 "--mount $scratch/missing: No such file" -- --mount "$scratch/missing:/x" "$hello"
 expect 125 "--cwd /nowhere: not a directory"        -- --cwd /nowhere "$hello"
+expect 0   '\[vx\] write\(1, "Hello from inside the vx sandbox!\\n", 34\) = 34' -- --trace "$hello"
+expect 0   '\[vx\] exit\(0\) = 0'                   -- --trace "$hello"
+expect 125 "--trace=$scratch/no/file: No such file" -- --trace="$scratch/no/file" "$hello"
+# --trace=FILE: the log goes to the file, and the guest's output stays clean.
+checks=$((checks + 1))
+out=$("$vxrun" --trace="$scratch/trace.log" "$hello" 2>&1)
+if [ "$out" != "Hello from inside the vx sandbox!" ] || ! grep -q '^\[vx\] write(1, "Hello' "$scratch/trace.log"; then
+    echo "FAIL: --trace=FILE: output \"$out\", log: $(head -c 300 "$scratch/trace.log")"
+    failures=$((failures + 1))
+fi
 expect 127 "No such file"                           -- "$scratch/missing"
 expect 126 "not an ELF file"                        -- "$scratch/text"
 expect 126 "truncated ELF header"                   -- "$scratch/truncated"

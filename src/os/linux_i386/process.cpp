@@ -55,7 +55,7 @@ void LinuxProcess::service_syscall() {
     SyscallArgs args{r.eax, {r.ebx, r.ecx, r.edx, r.esi, r.edi, r.ebp}};
     const SyscallEntry* entry = find_syscall(args.nr);
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
-    if (options_.trace) trace_syscall(options_.trace, tree_->self(), args, entry, result);
+    if (options_.trace) trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
     if (sandbox_.finished()) return;
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be
