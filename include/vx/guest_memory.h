@@ -31,9 +31,17 @@ public:
     uint8_t* host_base() const { return base_; }
 
     // Page-aligned ranges inside the guest; throw vx::Error otherwise.
-    void map(uint32_t addr, uint32_t length, Perm perms);
+    // `shared` pages stay shared with the copies of this memory that a host
+    // fork makes (Sandbox::fork_host_process), as MAP_SHARED memory is.
+    void map(uint32_t addr, uint32_t length, Perm perms, bool shared = false);
     void protect(uint32_t addr, uint32_t length, Perm perms);
     void unmap(uint32_t addr, uint32_t length);
+    // Moves the pages of [from, from+old_length) to `to`, contents and
+    // permissions kept, growing the range to new_length with zero pages of
+    // the same permissions (as mremap). The old range ends unmapped (where
+    // the new one does not overlap it). False, and nothing changed, when the
+    // old range is not one uniform mapping.
+    bool move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length);
 
     Perm perms_at(uint32_t addr) const;
     // True when every byte of [addr, addr+length) is in the guest and has `needed`.
@@ -52,6 +60,7 @@ public:
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
     bool touches_exec(uint32_t addr, size_t length) const;
+    void set_perms(uint32_t addr, uint32_t length, Perm perms);  // of newly mapped pages
 
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
