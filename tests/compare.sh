@@ -10,15 +10,14 @@ vxrun=$1; shift
 guest=$1
 [ -f "$guest" ] || { echo "no such guest program: $guest"; exit 1; }
 
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir "$tmp/ref" "$tmp/vx" "$tmp/probe"
+guest_path=$(realpath "$guest")
 if [ -z "${VX_REFERENCE:-}" ]; then
     # A host that cannot exec i386 answers 126 (Exec format error) for any program.
-    "$guest" >/dev/null 2>&1 </dev/null; rc=$?
+    (cd "$tmp/probe" && exec "$guest_path") >/dev/null 2>&1 </dev/null; rc=$?
     if [ $rc -eq 126 ]; then VX_REFERENCE=qemu-i386; else VX_REFERENCE=native; fi
 fi
-
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/ref" "$tmp/vx"
-guest_path=$(realpath "$guest")
 shift
 (
     cd "$tmp/ref" || exit 1
