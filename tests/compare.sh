@@ -4,7 +4,9 @@
 # working directory (granted to the vxrun run read-write as /work, its
 # cwd); passes when stdout, stderr, the files left in that directory and the
 # exit status all agree. vxrun's own diagnostics (lines "vxrun: ...") are not
-# the guest's stderr and are left out of the comparison.
+# the guest's stderr and are left out of the comparison. With VX_INPUT=DIR,
+# both working directories start as copies of DIR; VX_STDIN=FILE is both
+# runs' standard input (else /dev/null).
 set -u
 vxrun=$1; shift
 guest=$1
@@ -12,6 +14,8 @@ guest=$1
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/ref" "$tmp/vx" "$tmp/probe"
+if [ -n "${VX_INPUT:-}" ]; then cp -a "$VX_INPUT/." "$tmp/ref/" && cp -a "$VX_INPUT/." "$tmp/vx/" || exit 1; fi
+stdin=${VX_STDIN:-/dev/null}
 guest_path=$(realpath "$guest")
 if [ -z "${VX_REFERENCE:-}" ]; then
     # A host that cannot exec i386 answers 126 (Exec format error) for any program.
@@ -22,9 +26,9 @@ shift
 (
     cd "$tmp/ref" || exit 1
     if [ "$VX_REFERENCE" = native ]; then exec "$guest_path" "$@"; else exec qemu-i386 "$guest_path" "$@"; fi
-) >"$tmp/ref.out" 2>"$tmp/ref.err" </dev/null
+) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"
 want=$?
-"$vxrun" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" </dev/null
+"$vxrun" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" <"$stdin"
 got=$?
 grep -v '^vxrun: ' "$tmp/vx.all-err" >"$tmp/vx.err"
 
