@@ -3,6 +3,7 @@
 // against guest memory.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,6 +26,19 @@ constexpr uint32_t kMaxTransfer = 1u << 20;
 constexpr uint32_t kMaxIovecs = 1024;
 constexpr uint32_t kTcgets = 0x5401, kTiocgwinsz = 0x5413;
 constexpr uint32_t kStatxSize = 256;
+// fcntl's record-lock commands as i386 numbers them (the 64 ones take flock64).
+constexpr uint32_t kGetLk = 5, kSetLk = 6, kSetLkw = 7, kGetLk64 = 12, kSetLk64 = 13, kSetLkw64 = 14;
+
+struct Flock32 {
+    int16_t type, whence;
+    int32_t start, len, pid;
+};
+struct __attribute__((packed)) Flock64 {
+    int16_t type, whence;
+    int64_t start, len;
+    int32_t pid;
+};
+static_assert(sizeof(Flock64) == 24);
 // open(2) flags with the same meaning for i386 and x86-64 that a guest may use.
 constexpr uint32_t kAllowedOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
                                        O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | 0100000 /* O_LARGEFILE */;
@@ -402,8 +416,52 @@ int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
     case F_SETFD: fd_cloexec_[a.a[0]] = a.a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: return result_of(::fcntl(host, F_GETFL));
     case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(a.a[2] & (O_APPEND | O_NONBLOCK))));
+    case kGetLk: case kSetLk: case kSetLkw: return record_lock(host, a.a[1], a.a[2], false);
+    case kGetLk64: case kSetLk64: case kSetLkw64: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+        return record_lock(host, a.a[1], a.a[2], true);
     default: return fail(EINVAL);
     }
+}
+
+int32_t LinuxProcess::sys_fcntl(const SyscallArgs& a) {
+    // The old fcntl takes the same commands; its F_*LK64 would be errors.
+    if (a.a[1] == kGetLk64 || a.a[1] == kSetLk64 || a.a[1] == kSetLkw64) return fail(EINVAL);
+    return sys_fcntl64(a);
+}
+
+// POSIX record locks, in the i386 struct flock (32-bit offsets) or flock64.
+int32_t LinuxProcess::record_lock(int host, uint32_t command, uint32_t address, bool wide) {
+    struct flock lock{};
+    if (wide) {
+        Flock64 g;
+        if (!memory_.read(address, &g, sizeof g)) return fail(EFAULT);
+        lock = {g.type, g.whence, off_t(g.start), off_t(g.len), 0};
+    } else {
+        Flock32 g;
+        if (!memory_.read(address, &g, sizeof g)) return fail(EFAULT);
+        lock = {g.type, g.whence, g.start, g.len, 0};
+    }
+    int host_command = command == kGetLk || command == kGetLk64 ? F_GETLK
+                     : command == kSetLk || command == kSetLk64 ? F_SETLK
+                     : command == kSetLkw || command == kSetLkw64 ? F_SETLKW : int(command);  // OFD: the same numbers
+    if (::fcntl(host, host_command, &lock) != 0) return fail(errno);
+    if (host_command != F_GETLK && host_command != F_OFD_GETLK) return 0;
+    // The holder's pid as the guest knows it; a holder outside the tree is no pid it may see.
+    int32_t holder = lock.l_type == F_UNLCK ? 0 : tree_->guest_pid(lock.l_pid);
+    if (wide) {
+        Flock64 g{lock.l_type, lock.l_whence, lock.l_start, lock.l_len, holder};
+        return memory_.write(address, &g, sizeof g) ? 0 : fail(EFAULT);
+    }
+    if (lock.l_start > INT32_MAX || lock.l_len > INT32_MAX) return fail(EOVERFLOW);
+    Flock32 g{lock.l_type, lock.l_whence, int32_t(lock.l_start), int32_t(lock.l_len), holder};
+    return memory_.write(address, &g, sizeof g) ? 0 : fail(EFAULT);
+}
+
+int32_t LinuxProcess::sys_flock(const SyscallArgs& a) {
+    int host = host_fd(a.a[0]);
+    if (host < 0) return fail(EBADF);
+    if (a.a[1] & ~uint32_t(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) return fail(EINVAL);
+    return ::flock(host, int(a.a[1])) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) { return sys_pipe2({a.nr, {a.a[0], 0, 0, 0, 0, 0}}); }

@@ -73,6 +73,8 @@ public:
     int32_t sys_dup2(const SyscallArgs& a);
     int32_t sys_dup3(const SyscallArgs& a);
     int32_t sys_fcntl64(const SyscallArgs& a);
+    int32_t sys_fcntl(const SyscallArgs& a);
+    int32_t sys_flock(const SyscallArgs& a);
     int32_t sys_mkdir(const SyscallArgs& a);
     int32_t sys_rmdir(const SyscallArgs& a);
     int32_t sys_unlink(const SyscallArgs& a);
@@ -220,6 +222,8 @@ private:
     // A file's bytes copied into freshly mapped guest pages (mmap of a file).
     int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
     int32_t futex(const SyscallArgs& a, bool time64);
+    // fcntl's record locks on `host`, the guest's struct at `address`.
+    int32_t record_lock(int host, uint32_t command, uint32_t address, bool wide);
     bool on_alternate_stack(uint32_t sp) const;
     // A guest lseek offset on `host` as the host's (directory cookies mapped back).
     int64_t host_offset(int host, int64_t guest_offset, int whence);
