@@ -159,7 +159,7 @@ private:
     void record(uint32_t eip, uint8_t fixup = kNoFixup) {
         block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip, fixup});
     }
-    bool inline_rep_string(const Instruction& insn, uint32_t eip);
+    bool inline_string(const Instruction& insn, uint32_t eip);
     void exit_with(uint32_t code, uint32_t exit_eip) {
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(int32_t(exit_eip))});
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(int32_t(code))});
@@ -297,49 +297,74 @@ bool BlockWriter::pop_operand(const Instruction& insn) {
 // every indirect branch rather than in one shared stub, so that each branch
 // gets its own slot in the CPU's branch predictor. It compares with lea and
 // jrcxz, leaving the guest's flags alone; rcx is borrowed through r11.
-// `rep movs` and `rep stos` forwards, within the first 4 GiB: a native
-// 64-bit `rep movs/stos` on the host addresses of the guest's ranges (which
-// the check keeps inside its reservation), at native string speed. Anything
-// else (DF set, a range past 4 GiB) exits to the host's emulation. Returns
-// false for the string instructions it does not handle.
-bool BlockWriter::inline_rep_string(const Instruction& insn, uint32_t eip) {
+// String instructions run as native 64-bit string instructions on the host
+// addresses of the guest's esi/edi (base + the 32-bit value), so they keep
+// their own semantics: direction flag, flags of cmps/scas, rep/repe/repne.
+// Without rep an instruction touches at most 4 bytes at each address, which
+// lie inside the reservation (4 GiB + guard) whatever esi/edi hold. With rep
+// the whole range must lie below 4 GiB: the fast path checks that (forwards
+// only); anything else (DF set, a range past 4 GiB) exits to the host's
+// emulation. The host addresses become guest ones again without touching the
+// flags: lea of (host - base), the negated base made with not. Returns false
+// for what it does not handle (another address size, a segment override).
+bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
     const ZydisMnemonic m = insn.mnemonic();
-    const bool movs = m == ZYDIS_MNEMONIC_MOVSB || m == ZYDIS_MNEMONIC_MOVSW || m == ZYDIS_MNEMONIC_MOVSD;
-    const bool stos = m == ZYDIS_MNEMONIC_STOSB || m == ZYDIS_MNEMONIC_STOSW || m == ZYDIS_MNEMONIC_STOSD;
-    if (!(movs || stos) || !(insn.info.attributes & ZYDIS_ATTRIB_HAS_REP) || insn.info.address_width != 32 ||
-        segment_override(insn) != ZYDIS_REGISTER_NONE)
-        return false;
+    struct Form { ZydisMnemonic byte, word, dword; uint8_t opcode; bool reads_esi, writes_edi_side; };
+    static constexpr Form kForms[] = {
+        {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, 0xa4, true, true},
+        {ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD, 0xa6, true, true},
+        {ZYDIS_MNEMONIC_STOSB, ZYDIS_MNEMONIC_STOSW, ZYDIS_MNEMONIC_STOSD, 0xaa, false, true},
+        {ZYDIS_MNEMONIC_LODSB, ZYDIS_MNEMONIC_LODSW, ZYDIS_MNEMONIC_LODSD, 0xac, true, false},
+        {ZYDIS_MNEMONIC_SCASB, ZYDIS_MNEMONIC_SCASW, ZYDIS_MNEMONIC_SCASD, 0xae, false, true},
+    };
+    const Form* form = nullptr;
+    for (const Form& f : kForms)
+        if (m == f.byte || m == f.word || m == f.dword) form = &f;
+    if (!form || insn.info.address_width != 32 || segment_override(insn) != ZYDIS_REGISTER_NONE) return false;
     const uint8_t element = uint8_t(insn.info.operand_width / 8);
+    const bool uses_esi = form->reads_esi, uses_edi = form->writes_edi_side;
+    const uint64_t attributes = insn.info.attributes;
+    const uint8_t rep_prefix = (attributes & ZYDIS_ATTRIB_HAS_REPNE) ? 0xf2
+                             : (attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) ? 0xf3 : 0;
     const ZydisRegister rcx = ZYDIS_REGISTER_RCX, rsi = ZYDIS_REGISTER_RSI, rdi = ZYDIS_REGISTER_RDI;
     const ZydisRegister r11 = ZYDIS_REGISTER_R11;
 
-    out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
-    out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});  // the guest's flags, until the end
-    record(eip, kFlagsInR13);
     std::vector<uint64_t> to_slow_path;
-    out_.insn(ZYDIS_MNEMONIC_BT, {reg(kScratch), imm(10)});  // DF
-    to_slow_path.push_back(out_.jump_if(0x2, 0));             // jc
-    auto within_4g = [&](ZydisRegister pointer) {
-        out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, 0, 8, rcx, element)});
-        out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(32)});
-        to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz
-    };
-    within_4g(rdi);
-    if (movs) within_4g(rsi);
+    if (rep_prefix) {
+        out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
+        out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});  // the guest's flags, while the checks run
+        record(eip, kFlagsInR13);
+        out_.insn(ZYDIS_MNEMONIC_BT, {reg(kScratch), imm(10)});  // DF
+        to_slow_path.push_back(out_.jump_if(0x2, 0));             // jc
+        auto within_4g = [&](ZydisRegister pointer) {
+            out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, 0, 8, rcx, element)});
+            out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(32)});
+            to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz
+        };
+        if (uses_edi) within_4g(rdi);
+        if (uses_esi) within_4g(rsi);
+        out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
+        out_.insn(ZYDIS_MNEMONIC_POPFQ, {});  // repe/repne compare from them; cmps/scas set them
+        record(eip);
+    } else {
+        // Only the low halves are the guest's registers.
+        if (uses_esi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ESI), reg(ZYDIS_REGISTER_ESI)});
+        if (uses_edi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EDI), reg(ZYDIS_REGISTER_EDI)});
+    }
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), mem(kCtx, CTX_GUEST_BASE, 8)});
-    out_.insn(ZYDIS_MNEMONIC_ADD, {reg(rdi), reg(r11)});
-    if (movs) out_.insn(ZYDIS_MNEMONIC_ADD, {reg(rsi), reg(r11)});
-    record(eip, kHostEdi | (movs ? kHostEsi : 0) | kFlagsInR13);
+    if (uses_edi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rdi), mem(rdi, 0, 8, r11, 1)});
+    if (uses_esi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rsi), mem(rsi, 0, 8, r11, 1)});
+    record(eip, Fixup((uses_edi ? kHostEdi : 0) | (uses_esi ? kHostEsi : 0)));
     if (element == 2) out_.byte(0x66);
-    out_.byte(0xf3);  // rep movs / rep stos with 64-bit addresses
-    out_.byte(uint8_t((movs ? 0xa4 : 0xaa) + (element > 1 ? 1 : 0)));
-    out_.insn(ZYDIS_MNEMONIC_SUB, {reg(rdi), reg(r11)});
-    if (movs) out_.insn(ZYDIS_MNEMONIC_SUB, {reg(rsi), reg(r11)});
-    record(eip, kFlagsInR13);
-    out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
-    out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
-    uint64_t done = out_.jump(0);
+    if (rep_prefix) out_.byte(rep_prefix);
+    out_.byte(uint8_t(form->opcode + (element > 1 ? 1 : 0)));  // 64-bit addresses
+    out_.insn(ZYDIS_MNEMONIC_NOT, {reg(r11)});  // -base - 1
+    if (uses_edi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_EDI), mem(rdi, 1, 8, r11, 1)});
+    if (uses_esi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ESI), mem(rsi, 1, 8, r11, 1)});
+    record(eip);
+    if (!rep_prefix) return true;
 
+    uint64_t done = out_.jump(0);
     uint64_t slow = out_.here();
     for (uint64_t site : to_slow_path) Emitter::patch_rel32(out_.writable_at_exec(site), site, slow);
     out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
@@ -481,7 +506,7 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             break;
         }
         if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP) {
-            if (inline_rep_string(insn, eip)) return kContinue;
+            if (inline_string(insn, eip)) return kContinue;
             exit_with(EXIT_EMULATE, eip);
             return kEnd;
         }

@@ -1,5 +1,6 @@
 /* String instructions: rep movs/stos (both directions, overlapping), lods,
- * repne scas, repe cmps; prints the results as hex words. Exits 0. */
+ * repne scas, repe cmps, and single ones in both directions with the flags
+ * they set; prints the results as hex words. Exits 0. */
         .text
         .globl _start
 _start:
@@ -72,6 +73,60 @@ _start:
         cld
         mov %edi, %eax
         sub $dst, %eax
+        call report
+        /* single movsb backwards: the byte moves, both pointers step down */
+        std
+        mov $text+4, %esi
+        mov $dst+100, %edi
+        movsb
+        cld
+        mov %esi, %eax
+        sub $text, %eax
+        call report
+        movzbl dst+100, %eax
+        call report
+        /* single cmpsw and scasl set the flags of their comparison */
+        mov $text, %esi
+        mov $text2, %edi
+        cmpsw
+        pushf
+        pop %eax
+        and $0x8d5, %eax
+        call report
+        mov $text, %edi
+        mov $0x20656874, %eax   /* "the " */
+        scasl
+        pushf
+        pop %eax
+        and $0x8d5, %eax
+        call report
+        mov %edi, %eax
+        sub $text, %eax
+        call report
+        /* repe cmpsl with ecx 0: nothing compared, the flags stay as they were */
+        xor %ecx, %ecx
+        mov $text, %esi
+        mov $text2, %edi
+        stc
+        repe cmpsl
+        pushf
+        pop %eax
+        and $0x8d5, %eax
+        call report
+        /* rep lodsb: al ends as the last byte, esi past it */
+        mov $5, %ecx
+        mov $text, %esi
+        rep lodsb
+        call report
+        mov %esi, %eax
+        sub $text, %eax
+        call report
+        /* stosw and lodsd forwards */
+        mov $dst+200, %edi
+        mov $0xbeef, %ax
+        stosw
+        mov $dst+200, %esi
+        lodsl
         call report
         mov $1, %eax
         xor %ebx, %ebx
