@@ -302,9 +302,9 @@ bool BlockWriter::pop_operand(const Instruction& insn) {
 // their own semantics: direction flag, flags of cmps/scas, rep/repe/repne.
 // Without rep an instruction touches at most 4 bytes at each address, which
 // lie inside the reservation (4 GiB + guard) whatever esi/edi hold. With rep
-// the whole range must lie below 4 GiB: the fast path checks that (forwards
-// only); anything else (DF set, a range past 4 GiB) exits to the host's
-// emulation. The host addresses become guest ones again without touching the
+// the whole range must lie within the first 4 GiB, in the direction DF
+// says: the fast path checks that; a range that would wrap exits to the
+// host's emulation. The host addresses become guest ones again without touching the
 // flags: lea of (host - base), the negated base made with not. Returns false
 // for what it does not handle (another address size, a segment override).
 bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
@@ -335,14 +335,29 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
         out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});  // the guest's flags, while the checks run
         record(eip, kFlagsInR13);
         out_.insn(ZYDIS_MNEMONIC_BT, {reg(kScratch), imm(10)});  // DF
-        to_slow_path.push_back(out_.jump_if(0x2, 0));             // jc
-        auto within_4g = [&](ZydisRegister pointer) {
+        const uint64_t to_backwards = out_.jump_if(0x2, 0);       // jc
+        // Forwards: pointer + count*size, the end of the range, <= 4 GiB.
+        auto ends_below_4g = [&](ZydisRegister pointer) {
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, 0, 8, rcx, element)});
             out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(32)});
             to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz
         };
-        if (uses_edi) within_4g(rdi);
-        if (uses_esi) within_4g(rsi);
+        if (uses_edi) ends_below_4g(rdi);
+        if (uses_esi) ends_below_4g(rsi);
+        const uint64_t checked = out_.jump(0);
+        // Backwards (memmove's overlapping case): pointer + size - count*size,
+        // the start of the range, >= 0.
+        Emitter::patch_rel32(out_.writable_at_exec(to_backwards), to_backwards, out_.here());
+        auto starts_above_0 = [&](ZydisRegister pointer) {
+            out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(ZYDIS_REGISTER_NONE, 0, 8, rcx, element)});
+            out_.insn(ZYDIS_MNEMONIC_NEG, {reg(r11)});
+            out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, element, 8, r11, 1)});
+            out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(63)});
+            to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz: it went below 0
+        };
+        if (uses_edi) starts_above_0(rdi);
+        if (uses_esi) starts_above_0(rsi);
+        Emitter::patch_rel32(out_.writable_at_exec(checked), checked, out_.here());
         out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
         out_.insn(ZYDIS_MNEMONIC_POPFQ, {});  // repe/repne compare from them; cmps/scas set them
         record(eip);
