@@ -19,14 +19,15 @@ stdin=${VX_STDIN:-/dev/null}
 guest_path=$(realpath "$guest")
 if [ -z "${VX_REFERENCE:-}" ]; then
     # A host that cannot exec i386 answers 126 (Exec format error) for any program.
-    (cd "$tmp/probe" && exec "$guest_path") >/dev/null 2>&1 </dev/null; rc=$?
+    { (cd "$tmp/probe" && exec "$guest_path") >/dev/null 2>&1 </dev/null; } 2>/dev/null; rc=$?
     if [ $rc -eq 126 ]; then VX_REFERENCE=qemu-i386; else VX_REFERENCE=native; fi
 fi
 shift
-(
+# (The braces keep bash's own note of a child killed by a signal out of the output.)
+{ (
     cd "$tmp/ref" || exit 1
     if [ "$VX_REFERENCE" = native ]; then exec "$guest_path" "$@"; else exec qemu-i386 "$guest_path" "$@"; fi
-) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"
+) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"; } 2>/dev/null
 want=$?
 "$vxrun" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" <"$stdin"
 got=$?

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "dbt/emitter.h"
 #include "dbt/runtime_context.h"
@@ -295,6 +296,7 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     if (record->fixup & kHostEsi) ctx_->gprs[6] = uint32_t(uint64_t(g[REG_RSI]) - ctx_->guest_base);
     if (record->fixup & kHostEdi) ctx_->gprs[7] = uint32_t(uint64_t(g[REG_RDI]) - ctx_->guest_base);
     if (record->fixup & kFlagsInR13) ctx_->eflags = uint32_t(g[REG_R13]);
+    if (record->fixup & kEspSwapped) std::swap(ctx_->gprs[4], ctx_->gprs[esp_swap_partner(record->fixup)]);
 
     HostFault fault{fault_kind_of(signo, info->si_code), record->guest_eip, {}};
     auto host_address = reinterpret_cast<uint64_t>(info->si_addr);

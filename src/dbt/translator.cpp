@@ -181,7 +181,10 @@ private:
         return emit_guest_request(r);
     }
     bool emit_guest_request(ZydisEncoderRequest& r, bool address_only = false);
-    bool copy(const Instruction& insn);
+    bool copy(const Instruction& insn, uint32_t eip);
+    // Encodes `r` with esp exchanged for a guest register `insn` does not use
+    // (see kEspSwapped); false when it still cannot be encoded.
+    bool emit_with_esp_swapped(const Instruction& insn, ZydisEncoderRequest& r, uint32_t eip, bool address_only);
     bool push_operand(const Instruction& insn);
     bool pop_operand(const Instruction& insn);
     bool read_segment(const Instruction& insn);
@@ -206,7 +209,7 @@ size_t BlockWriter::fetchable_bytes(uint32_t eip) const {
 }
 
 // Re-encodes an ordinary instruction for 64-bit mode, then checks the result.
-bool BlockWriter::copy(const Instruction& insn) {
+bool BlockWriter::copy(const Instruction& insn, uint32_t eip) {
     if (has_hidden_memory(insn)) return false;
     ZydisEncoderRequest r;
     if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(
@@ -224,7 +227,58 @@ bool BlockWriter::copy(const Instruction& insn) {
     bool address_only = std::any_of(insn.operands, insn.operands + insn.operand_count(), [](const auto& op) {
         return op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type == ZYDIS_MEMOP_TYPE_AGEN;
     });
-    return emit_guest_request(r, address_only);
+    const uint32_t start = out_.size();
+    ZydisEncoderRequest original = r;
+    if (emit_guest_request(r, address_only)) return true;
+    out_.truncate(start);
+    return emit_with_esp_swapped(insn, original, eip, address_only);
+}
+
+bool BlockWriter::emit_with_esp_swapped(const Instruction& insn, ZydisEncoderRequest& r, uint32_t eip,
+                                        bool address_only) {
+    auto names = [&](ZydisRegister guest) {
+        for (size_t i = 0; i < insn.info.operand_count; ++i) {
+            const ZydisDecodedOperand& op = insn.operands[i];
+            auto same = [&](ZydisRegister x) {
+                return x != ZYDIS_REGISTER_NONE &&
+                       ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, x) == guest;
+            };
+            if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && same(op.reg.value)) return true;
+            if (op.type == ZYDIS_OPERAND_TYPE_MEMORY && (same(op.mem.base) || same(op.mem.index))) return true;
+        }
+        return false;
+    };
+    bool uses_esp = false;
+    for (size_t i = 0; i < r.operand_count; ++i)
+        if (r.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+            (r.operands[i].mem.base == kGuestEsp || r.operands[i].mem.index == kGuestEsp))
+            uses_esp = true;
+    if (!uses_esp) return false;
+    static constexpr ZydisRegister kPartners[] = {ZYDIS_REGISTER_EBP, ZYDIS_REGISTER_ESI, ZYDIS_REGISTER_EDI,
+                                                  ZYDIS_REGISTER_EBX, ZYDIS_REGISTER_ECX, ZYDIS_REGISTER_EDX,
+                                                  ZYDIS_REGISTER_EAX};
+    ZydisRegister partner = ZYDIS_REGISTER_NONE;
+    for (ZydisRegister candidate : kPartners)
+        if (!names(candidate)) {
+            partner = candidate;
+            break;
+        }
+    if (partner == ZYDIS_REGISTER_NONE) return false;
+    for (size_t i = 0; i < r.operand_count; ++i) {
+        if (r.operands[i].type != ZYDIS_OPERAND_TYPE_MEMORY) continue;
+        if (r.operands[i].mem.base == kGuestEsp) r.operands[i].mem.base = partner;
+        if (r.operands[i].mem.index == kGuestEsp) r.operands[i].mem.index = partner;
+    }
+    const uint32_t start = out_.size();
+    out_.insn(ZYDIS_MNEMONIC_XCHG, {reg(kGuestEsp), reg(partner)});  // xchg leaves the flags alone
+    record(eip, esp_swapped_with(unsigned(partner - ZYDIS_REGISTER_EAX)));
+    if (!emit_guest_request(r, address_only)) {
+        out_.truncate(start);
+        return false;
+    }
+    out_.insn(ZYDIS_MNEMONIC_XCHG, {reg(kGuestEsp), reg(partner)});
+    record(eip);
+    return true;
 }
 
 // Encodes an instruction whose memory operand addresses guest memory (already
@@ -286,7 +340,23 @@ bool BlockWriter::push_operand(const Instruction& insn) {
 
 bool BlockWriter::pop_operand(const Instruction& insn) {
     const ZydisDecodedOperand& op = insn.operands[0];
-    if (insn.info.operand_width != 32 || op.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
+    if (insn.info.operand_width != 32) return false;
+    if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        // pop m32: the destination's address is computed with esp already
+        // past the value; esp moves only once the store is done, so a fault
+        // leaves it unchanged, as the CPU does.
+        ZydisDecodedOperand destination = op;
+        if (destination.mem.base == ZYDIS_REGISTER_ESP) {
+            destination.mem.disp.has_displacement = true;
+            destination.mem.disp.value = int64_t(int32_t(uint32_t(destination.mem.disp.value) + 4));
+        }
+        out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), mem(kGuestEsp, 0, 4)});
+        ZydisEncoderRequest r = mov_request(to_host(destination, segments_), reg(kScratch));
+        if (!emit_guest_request(r)) return false;
+        adjust_esp(4);
+        return true;
+    }
+    if (op.type != ZYDIS_OPERAND_TYPE_REGISTER) return false;
     ZydisRegister dst = rename(op.reg.value);
     out_.guest_insn(ZYDIS_MNEMONIC_MOV, {reg(dst), mem(kGuestEsp, 0, 4)});
     if (dst != kGuestEsp) adjust_esp(4);  // pop esp: esp is the value read
@@ -525,7 +595,7 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
             exit_with(EXIT_EMULATE, eip);
             return kEnd;
         }
-        return written(copy(insn));
+        return written(copy(insn, eip));
     case Action::ReadSegment:
         return written(read_segment(insn));
     case Action::LoadSegment:

@@ -9,9 +9,14 @@
 namespace vx::dbt {
 
 // What differs from the guest's own state at a host instruction (for a fault
-// there): an inline `rep movs/stos` runs with edi (and for movs esi) as host
-// addresses and the guest's flags in r13.
-enum Fixup : uint8_t { kNoFixup = 0, kHostEdi = 1, kHostEsi = 2, kFlagsInR13 = 4 };
+// there): an inline string instruction runs with edi and esi as host
+// addresses, and its rep checks with the guest's flags in r13; an
+// instruction naming ah/bh/ch/dh with an esp-based address runs with esp
+// exchanged with another guest register (index in bits 4-6), since x86-64
+// cannot encode a high-byte register beside r12, where esp lives.
+enum Fixup : uint8_t { kNoFixup = 0, kHostEdi = 1, kHostEsi = 2, kFlagsInR13 = 4, kEspSwapped = 8 };
+inline uint8_t esp_swapped_with(unsigned gpr_index) { return uint8_t(kEspSwapped | (gpr_index << 4)); }
+inline unsigned esp_swap_partner(uint8_t fixup) { return (fixup >> 4) & 7; }
 
 struct InsnRecord {
     uint32_t host_offset;  // from the block's start

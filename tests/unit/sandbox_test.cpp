@@ -75,6 +75,43 @@ TEST_F(SandboxTest, UnmappedLoadIsAPreciseFault) {
     EXPECT_EQ(regs().eip, kCode + 5);
 }
 
+TEST_F(SandboxTest, HighByteRegistersWithEspAddresses) {
+    // mov dword [esp-8], 0x11223344; mov dh, [esp-7]; mov [esp-6], dh; mov ch, [esp-6]
+    auto event = run({0xc7, 0x44, 0x24, 0xf8, 0x44, 0x33, 0x22, 0x11, 0x8a, 0x74, 0x24, 0xf9,
+                      0x88, 0x74, 0x24, 0xfa, 0x8a, 0x6c, 0x24, 0xfa});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ((regs().edx >> 8) & 0xff, 0x33u);
+    EXPECT_EQ((regs().ecx >> 8) & 0xff, 0x33u);
+    EXPECT_EQ(regs().esp, kStackTop);
+}
+
+TEST_F(SandboxTest, HighByteFaultWithEspAddressIsPrecise) {
+    // mov ebp, 0x5a5a5a5a; mov esp, 0x500000 (unmapped); mov dh, [esp+8]
+    auto event = run({0xbd, 0x5a, 0x5a, 0x5a, 0x5a, 0xbc, 0, 0, 0x50, 0, 0x8a, 0x74, 0x24, 0x08});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.eip, kCode + 10);
+    ASSERT_TRUE(event.fault.address.has_value());
+    EXPECT_EQ(*event.fault.address, 0x500008u);
+    EXPECT_EQ(regs().esp, 0x500000u);  // not the register it was exchanged with
+    EXPECT_EQ(regs().ebp, 0x5a5a5a5au);
+}
+
+TEST_F(SandboxTest, PopToMemoryAddressesWithTheNewEsp) {
+    // push 7; push 9; pop dword [esp] (stores 9 over the 7); pop eax
+    auto event = run({0x6a, 7, 0x6a, 9, 0x8f, 0x04, 0x24, 0x58});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().eax, 9u);
+    EXPECT_EQ(regs().esp, kStackTop);
+}
+
+TEST_F(SandboxTest, PopToUnmappedMemoryLeavesEspUnchanged) {
+    // push 7; pop dword [0x500000]
+    auto event = run({0x6a, 7, 0x8f, 0x05, 0, 0, 0x50, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault);
+    EXPECT_EQ(event.fault.eip, kCode + 2);
+    EXPECT_EQ(regs().esp, kStackTop - 4);
+}
+
 TEST_F(SandboxTest, AccessBeyondGuestMemoryIsContained) {
     // mov eax, [0xfffffffe]: wraps nowhere, lands in the reservation's guard
     auto event = run({0xa1, 0xfe, 0xff, 0xff, 0xff});
