@@ -123,6 +123,30 @@ int main(int argc, char** argv) {
     expect("getppid of the first process is 0", getppid() == 0);
     expect("getpid of the first process is 1", getpid() == 1);
 
+    /* A grandchild dies with its parent (it is never left running); its pid
+     * then names nothing, even once the host reuses the number. */
+    int report[2];
+    pipe(report);
+    pid_t middle = fork();
+    if (middle == 0) {
+        pid_t grandchild = fork();
+        if (grandchild == 0) {
+            pause();
+            _exit(0);
+        }
+        write(report[1], &grandchild, sizeof grandchild);
+        _exit(0);
+    }
+    pid_t grandchild = 0;
+    read(report[0], &grandchild, sizeof grandchild);
+    waitpid(middle, NULL, 0);
+    int gone = 0;
+    for (int i = 0; i < 200 && !gone; ++i) {  /* its death (SIGKILL) is asynchronous */
+        gone = kill(grandchild, 0) < 0 && errno == ESRCH;
+        if (!gone) usleep(5000);
+    }
+    expect("an orphaned grandchild is gone, its pid unknown", grandchild > 1 && gone);
+
     /* A fork bomb ends at the tree's limit with EAGAIN; the host is fine. */
     int forked = 0, error = 0;
     int hold[2];

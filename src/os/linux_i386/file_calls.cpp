@@ -246,6 +246,10 @@ int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low
     return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
 }
 
+int32_t LinuxProcess::sys_fadvise64(const SyscallArgs& a) {  // advice only: nothing to do
+    return host_fd(a.a[0]) < 0 ? fail(EBADF) : 0;
+}
+
 int32_t LinuxProcess::sys_fsync(const SyscallArgs& a) {  // and fdatasync
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);

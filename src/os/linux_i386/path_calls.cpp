@@ -193,6 +193,33 @@ int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {
     return ::fchmod(host, mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
 }
 
+// The guest owns what it can see as uid/gid 1000 and cannot give anything
+// away: a change to 1000 (or -1, no change) is accepted and does nothing.
+static bool owner_change_allowed(uint32_t uid, uint32_t gid) {
+    auto ok = [](uint32_t id) { return id == 1000 || id == UINT32_MAX; };
+    return ok(uid) && ok(gid);
+}
+
+int32_t LinuxProcess::sys_fchownat(const SyscallArgs& a) {  // dirfd, path, uid, gid, flags
+    if (a.a[4] & ~uint32_t(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return fail(EINVAL);
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (path.empty() && (a.a[4] & AT_EMPTY_PATH)) return sys_fchown({a.nr, {a.a[0], a.a[2], a.a[3], 0, 0, 0}});
+    int host = open_to_change(a.a[0], path, !(a.a[4] & AT_SYMLINK_NOFOLLOW));
+    if (host < 0) return host;
+    return close_and_return(host, owner_change_allowed(a.a[2], a.a[3]) ? 0 : fail(EPERM));
+}
+
+int32_t LinuxProcess::sys_chown(const SyscallArgs& a) {  // chown32 and lchown32
+    const uint32_t no_follow = a.nr == 198 ? uint32_t(AT_SYMLINK_NOFOLLOW) : 0;
+    return sys_fchownat({a.nr, {kAtFdcwd, a.a[0], a.a[1], a.a[2], no_follow, 0}});
+}
+
+int32_t LinuxProcess::sys_fchown(const SyscallArgs& a) {
+    if (host_fd(a.a[0]) < 0) return fail(EBADF);
+    return owner_change_allowed(a.a[1], a.a[2]) ? 0 : fail(EPERM);
+}
+
 int32_t LinuxProcess::sys_umask(const SyscallArgs& a) {
     uint32_t old = umask_;
     umask_ = a.a[0] & 0777;  // applied to what the guest creates; the host's own umask applies too

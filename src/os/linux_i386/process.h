@@ -138,6 +138,10 @@ public:
     int32_t sys_fchmod(const SyscallArgs& a);
     int32_t sys_fchmodat(const SyscallArgs& a);
     int32_t sys_umask(const SyscallArgs& a);
+    int32_t sys_chown(const SyscallArgs& a);
+    int32_t sys_fchown(const SyscallArgs& a);
+    int32_t sys_fchownat(const SyscallArgs& a);
+    int32_t sys_fadvise64(const SyscallArgs& a);
     int32_t sys_utimensat(const SyscallArgs& a);
     int32_t sys_utimensat64(const SyscallArgs& a);
     int32_t sys_truncate(const SyscallArgs& a);

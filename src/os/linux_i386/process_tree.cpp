@@ -1,10 +1,14 @@
 #include "os/linux_i386/process_tree.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>
@@ -17,7 +21,45 @@ namespace {
 constexpr int32_t kFirstPid = 1;
 constexpr int32_t kMaxPid = 32768;  // guest pids wrap here, as Linux's default pid_max
 
+// What /proc/PID/stat says of host process `pid`: its state, parent and
+// start time (fields 3, 4 and 22); start_time 0 when it is gone.
+struct HostProcess {
+    char state = 0;
+    pid_t parent = 0;
+    uint64_t start_time = 0;
+};
+
+HostProcess read_host_process(pid_t pid) {
+    HostProcess p;
+    char path[32], text[1024];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", int(pid));
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return p;
+    ssize_t n = ::read(fd, text, sizeof text - 1);
+    ::close(fd);
+    if (n <= 0) return p;
+    text[n] = 0;
+    // The command name (field 2) may hold spaces and parentheses: count from its end.
+    const char* field = std::strrchr(text, ')');
+    if (!field || std::sscanf(field + 1, " %c %d", &p.state, &p.parent) != 2) return p;
+    for (int i = 2; field && i < 22; ++i) field = std::strchr(field + 1, ' ');
+    p.start_time = field ? std::strtoull(field + 1, nullptr, 10) : 0;
+    return p;
+}
+
+uint64_t start_time_of(pid_t pid) { return read_host_process(pid).start_time; }
+
 }  // namespace
+
+bool ProcessTree::is_alive(pid_t host, uint64_t start_time) const {
+    if (host <= 0 || start_time == 0) return false;
+    HostProcess p = read_host_process(host);
+    if (p.start_time != start_time) return false;  // gone, or the pid is another process's now
+    // A zombie that no member will reap is an orphan that died with its
+    // parent (its new parent is outside the tree): gone for the guest. One
+    // whose parent is a member waits for that parent's wait.
+    return p.state != 'Z' || guest_pid(p.parent) != 0;
+}
 
 ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     if (max_processes == 0) throw Error("a process tree needs room for at least one process");
@@ -27,9 +69,10 @@ ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
     next_pid_ = new (table) std::atomic<int32_t>(kFirstPid + 1);
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + sizeof(std::atomic<int32_t>) * 16);
-    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}};
+    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}};
     slots_[0].parent = 0;
     slots_[0].group = kFirstPid;
+    slots_[0].start_time = start_time_of(getpid());
     slots_[0].host = getpid();
     slots_[0].pid = kFirstPid;
 }
@@ -68,7 +111,8 @@ int32_t ProcessTree::guest_pid(pid_t host) const {
 void ProcessTree::reclaim_dead() {
     for (unsigned i = 0; i < capacity_; ++i) {
         pid_t host = slots_[i].host.load();
-        if (host > 0 && kill(host, 0) != 0 && errno == ESRCH) {
+        // A zombie keeps its start time, so an unreaped child keeps its slot.
+        if (host > 0 && !is_alive(host, slots_[i].start_time.load())) {
             slots_[i].host = 0;
             slots_[i].pid = 0;
         }
@@ -91,6 +135,7 @@ int32_t ProcessTree::reserve_child() {
                 }
             } while (pid >= kMaxPid || find(pid));
             slots_[i].host = 0;
+            slots_[i].start_time = 0;
             slots_[i].parent = self_;
             slots_[i].group = group_of(self_);
             slots_[i].pid.store(pid, std::memory_order_release);
@@ -103,11 +148,33 @@ int32_t ProcessTree::reserve_child() {
 
 void ProcessTree::become(int32_t pid) {
     self_ = pid;
-    if (Slot* s = find(pid)) s->host = getpid();
+    if (Slot* s = find(pid)) {
+        s->start_time = start_time_of(getpid());
+        s->host = getpid();
+    }
 }
 
 void ProcessTree::started(int32_t pid, pid_t host) {
-    if (Slot* s = find(pid)) s->host = host;
+    if (Slot* s = find(pid)) {
+        s->start_time = start_time_of(host);  // the child exists, if only as a zombie
+        s->host = host;
+    }
+}
+
+int32_t ProcessTree::signal(int32_t pid, int signo) const {
+    Slot* s = find(pid);
+    if (!s) return -ESRCH;
+    const pid_t host = s->host.load();
+    const uint64_t started_at = s->start_time.load();
+    if (host <= 0 || started_at == 0) return -ESRCH;
+    // Held from here, the pidfd names that process even if the pid is reused.
+    int pidfd = int(syscall(SYS_pidfd_open, host, 0));
+    if (pidfd < 0) return -ESRCH;
+    int32_t result = -ESRCH;
+    if (is_alive(host, started_at))
+        result = syscall(SYS_pidfd_send_signal, pidfd, signo, nullptr, 0) == 0 ? 0 : -errno;
+    ::close(pidfd);
+    return result;
 }
 
 void ProcessTree::release(int32_t pid) {

@@ -34,6 +34,12 @@ public:
     void started(int32_t pid, pid_t host);
     void release(int32_t pid);  // reaped, or never started
 
+    // Sends `signo` to member `pid`: 0 or -errno (ESRCH for a pid outside the
+    // tree, or one that has died). The host pid is checked to still be the
+    // member's (its start time) through a pidfd, so a pid the host has reused
+    // for a process outside the tree is never signalled.
+    int32_t signal(int32_t pid, int signo) const;
+
     // setpgid: 0 or -errno (ESRCH for a pid outside the tree).
     int32_t set_group(int32_t pid, int32_t group);
 
@@ -53,9 +59,11 @@ private:
         std::atomic<pid_t> host;      // 0: reserved, not started yet
         std::atomic<int32_t> parent;
         std::atomic<int32_t> group;
+        std::atomic<uint64_t> start_time;  // of the host process, in clock ticks since boot
     };
     Slot* find(int32_t pid) const;
     void reclaim_dead();  // slots of members that died unreaped (their parent died first)
+    bool is_alive(pid_t host, uint64_t start_time) const;
 
     Slot* slots_ = nullptr;
     std::atomic<int32_t>* next_pid_ = nullptr;

@@ -282,15 +282,15 @@ int32_t LinuxProcess::signal_others(int32_t pid, int signo) {
     const int32_t self = tree_->self();
     const int32_t my_group = tree_->group_of(self);
     int32_t result = -ESRCH;
-    tree_->for_each([&](int32_t member, pid_t host) {
+    tree_->for_each([&](int32_t member, pid_t) {
         if (member == self) return;
         bool chosen = pid > 0 ? member == pid
                     : pid == 0 ? tree_->group_of(member) == my_group
                     : pid == -1 ? member != 1  // as in a pid namespace: all but its init
                     : tree_->group_of(member) == -pid;
         if (!chosen) return;
-        if (::kill(host, signo) == 0) result = 0;
-        else if (result != 0) result = -errno;
+        int32_t sent = tree_->signal(member, signo);
+        if (sent == 0 || result != 0) result = sent;
     });
     return result;
 }
