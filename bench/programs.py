@@ -17,7 +17,6 @@ Usage: python3 bench/programs.py [--rounds N] [--only NAME] [--build DIR]
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import Failure, can_run_i386, check, fmt_ms, fmt_ratio, geomean, log  # noqa: E402
+from run import Failure, can_run_i386, fmt_ms, fmt_ratio, geomean, interleaved, log  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -119,21 +118,9 @@ def main():
 
         results, failures = {}, []
         for name in names:
-            times = {r: [] for r in runners}
-            ref = None
             try:
-                for rnd in range(args.warmup + args.rounds):
-                    order = runners[rnd % len(runners):] + runners[:rnd % len(runners)]
-                    if ref is None:
-                        order = [baseline] + [r for r in order if r != baseline]
-                    for runner in order:
-                        got, cmd = run(runner, name)
-                        if ref is None:
-                            ref = got
-                        check(name, runner, baseline, ref, got, cmd)
-                        if rnd >= args.warmup:
-                            times[runner].append(got[0])
-                results[name] = {r: statistics.median(t) for r, t in times.items()}
+                results[name] = interleaved(name, runners, baseline, args.warmup, args.rounds,
+                                            lambda runner: run(runner, name))
                 log(f"{name}: " + ", ".join(f"{r} {results[name][r] * 1000:.0f} ms" for r in runners))
             except Failure as f:
                 log(str(f))

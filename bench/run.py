@@ -135,6 +135,27 @@ def check(bench, runner, ref_runner, ref, got, cmd):
     raise Failure("\n".join(lines))
 
 
+def interleaved(label, runners, baseline, warmup, rounds, run):
+    """Runs `run(runner)` -> ((seconds, status, stdout, stderr), cmd) for every
+    runner, round after round, the order rotating so that no runner always
+    goes first (the baseline goes first until it has given the output the
+    others must match). Returns each runner's median time; raises Failure."""
+    times = {r: [] for r in runners}
+    ref = None
+    for rnd in range(warmup + rounds):
+        order = runners[rnd % len(runners):] + runners[:rnd % len(runners)]
+        if ref is None:
+            order = [baseline] + [r for r in order if r != baseline]
+        for runner in order:
+            got, cmd = run(runner)
+            if ref is None:
+                ref = got
+            check(label, runner, baseline, ref, got, cmd)
+            if rnd >= warmup:
+                times[runner].append(got[0])
+    return {r: statistics.median(t) for r, t in times.items()}
+
+
 def geomean(values):
     values = [v for v in values if v is not None and v > 0]
     if not values:
@@ -245,25 +266,11 @@ def main():
     results = {}   # name -> runner -> median seconds, or None if the benchmark failed
     failures = []
     for label, name, argv in rows:
-        times = {r: [] for r in runners}
-        ref = None
+        def run(runner):
+            cmd = command(runner, name, argv)
+            return run_once(cmd, args.timeout), cmd
         try:
-            total = args.warmup + args.rounds
-            for rnd in range(total):
-                # Rotate the order every round, so no runner always goes first.
-                order = runners[rnd % len(runners):] + runners[:rnd % len(runners)]
-                # The baseline must have produced an output to compare against.
-                if ref is None:
-                    order = [baseline] + [r for r in order if r != baseline]
-                for runner in order:
-                    cmd = command(runner, name, argv)
-                    got = run_once(cmd, args.timeout)
-                    if ref is None:
-                        ref = got
-                    check(label, runner, baseline, ref, got, cmd)
-                    if rnd >= args.warmup:
-                        times[runner].append(got[0])
-            results[label] = {r: statistics.median(t) for r, t in times.items()}
+            results[label] = interleaved(label, runners, baseline, args.warmup, args.rounds, run)
             log(f"{label}: " + ", ".join(f"{r} {results[label][r] * 1000:.1f} ms" for r in runners))
         except Failure as f:
             log(str(f))

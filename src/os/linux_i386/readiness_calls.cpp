@@ -58,23 +58,31 @@ int32_t LinuxProcess::sys_poll(const SyscallArgs& a) {
     return poll_with(a.a[0], a.a[1], int32_t(a.a[2]) < 0 ? -1 : int(std::min<uint32_t>(a.a[2], kMaxWaitMs)));
 }
 
+namespace {
+
+// A guest timespec (32- or 64-bit) as poll's milliseconds: -1 for none
+// (a null pointer), or -errno.
+template <typename Timespec>
+int32_t read_timeout(const GuestMemory& memory, uint32_t address, int& out) {
+    out = -1;
+    if (!address) return 0;
+    Timespec t;
+    if (!memory.read(address, &t, sizeof t)) return fail(EFAULT);
+    out = timeout_ms(t.sec, t.nsec);
+    return out == -2 ? fail(EINVAL) : 0;
+}
+
+}  // namespace
+
 int32_t LinuxProcess::sys_ppoll(const SyscallArgs& a) {  // fds, count, timespec*, sigmask* (ignored), size
-    int timeout = -1;
-    if (a.a[2]) {
-        Timespec32 t;
-        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
-        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
-    }
+    int timeout;
+    if (int32_t error = read_timeout<Timespec32>(memory_, a.a[2], timeout)) return error;
     return poll_with(a.a[0], a.a[1], timeout);
 }
 
 int32_t LinuxProcess::sys_ppoll64(const SyscallArgs& a) {
-    int timeout = -1;
-    if (a.a[2]) {
-        Timespec64 t;
-        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
-        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
-    }
+    int timeout;
+    if (int32_t error = read_timeout<Timespec64>(memory_, a.a[2], timeout)) return error;
     return poll_with(a.a[0], a.a[1], timeout);
 }
 
@@ -125,22 +133,14 @@ int32_t LinuxProcess::sys_select(const SyscallArgs& a) {  // _newselect: nfds, r
 }
 
 int32_t LinuxProcess::sys_pselect6(const SyscallArgs& a) {  // nfds, r, w, e, timespec*, sigmask (ignored)
-    int timeout = -1;
-    if (a.a[4]) {
-        Timespec32 t;
-        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
-        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
-    }
+    int timeout;
+    if (int32_t error = read_timeout<Timespec32>(memory_, a.a[4], timeout)) return error;
     return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
 }
 
 int32_t LinuxProcess::sys_pselect6_64(const SyscallArgs& a) {
-    int timeout = -1;
-    if (a.a[4]) {
-        Timespec64 t;
-        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
-        if ((timeout = timeout_ms(t.sec, t.nsec)) == -2) return fail(EINVAL);
-    }
+    int timeout;
+    if (int32_t error = read_timeout<Timespec64>(memory_, a.a[4], timeout)) return error;
     return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
 }
 
