@@ -44,9 +44,12 @@ int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
 // and who sent it. Set by the host handler, taken at the guest's next stop.
 std::atomic<uint64_t> caught_by_host{0};
 std::atomic<pid_t> caught_sender[kSignals];
+std::atomic<int> caught_code[kSignals];
 
 void on_host_signal(int signo, siginfo_t* info, void*) {
-    caught_sender[signo].store(info->si_code <= 0 ? info->si_pid : 0, std::memory_order_relaxed);
+    const bool from_a_process = info->si_code <= 0 || signo == SIGCHLD;
+    caught_sender[signo].store(from_a_process ? info->si_pid : 0, std::memory_order_relaxed);
+    caught_code[signo].store(info->si_code, std::memory_order_relaxed);
     caught_by_host.fetch_or(bit(signo), std::memory_order_release);
 }
 
@@ -143,14 +146,19 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
     mask_after_handler_ = signal_mask_;
     signal_mask_ = during & ~kUnblockable;
     mirror_mask();
-    // Until a signal the guest handles is delivered (pending already, sent to
-    // itself, or caught by the host while waiting).
-    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) {
-        if (!options_.own_host_process) break;  // nothing can arrive: do not wait forever
-        sigset_t wait_mask;
-        sigprocmask(SIG_SETMASK, nullptr, &wait_mask);
-        sigsuspend(&wait_mask);
-    }
+    if (!options_.own_host_process) return fail(EINTR);  // nothing can arrive: do not wait forever
+    // Until a signal the guest handles arrives (pending already, sent to
+    // itself, or caught by the host while waiting). The mirrored signals are
+    // blocked between the check and sigsuspend, which unblocks them
+    // atomically: one arriving in between is not missed.
+    sigset_t wait_mask, mirrored;
+    sigprocmask(SIG_SETMASK, nullptr, &wait_mask);
+    sigemptyset(&mirrored);
+    for (int signo = 1; signo < int(kSignals); ++signo)
+        if (is_mirrored(signo)) sigaddset(&mirrored, signo);
+    sigprocmask(SIG_BLOCK, &mirrored, nullptr);
+    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) sigsuspend(&wait_mask);
+    sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
     return fail(EINTR);  // the handler runs with this mask; sigreturn restores the saved one
 }
 
@@ -239,7 +247,8 @@ void LinuxProcess::post_signal(int signo, int code, int32_t sender) {
 void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
     if (uint64_t caught = caught_by_host.exchange(0, std::memory_order_acquire)) {
         for (int signo = 1; signo < int(kSignals); ++signo)
-            if (caught & bit(signo)) post_signal(signo, SI_USER, tree_->guest_pid(caught_sender[signo].load()));
+            if (caught & bit(signo))
+                post_signal(signo, caught_code[signo].load(), tree_->guest_pid(caught_sender[signo].load()));
     }
     bool restarted = false;
     while (uint64_t ready = pending_ & ~signal_mask_) {
@@ -410,7 +419,7 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         frame.pinfo = frame_at + offsetof(RtSigFrame32, info);
         frame.puc = frame_at + offsetof(RtSigFrame32, uc);
         int32_t info_head[5] = {signo, 0, code, int32_t(fault_address), 0};
-        if (code == SI_USER || code == SI_TKILL) {
+        if (code == SI_USER || code == SI_TKILL || signo == SIGCHLD) {
             info_head[3] = pending_sender_[signo];  // si_pid
             info_head[4] = 1000;                    // si_uid
         }
