@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <vector>
 
 namespace vx {
 namespace {
@@ -118,11 +119,20 @@ ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {
              p += kPageSize)
             page_perms[uint32_t(p)] = page_perms[uint32_t(p)] | perms_of(ph.p_flags);
     }
-    for (const auto& [page, perms] : page_perms) memory.map(page, kPageSize, kRead | kWrite);
+    // Runs of adjacent pages with the same permissions: one call each.
+    struct Run { uint32_t start, length; Perm perms; };
+    std::vector<Run> runs;
+    for (const auto& [page, perms] : page_perms) {
+        if (!runs.empty() && runs.back().start + runs.back().length == page && runs.back().perms == perms)
+            runs.back().length += kPageSize;
+        else
+            runs.push_back({page, kPageSize, perms});
+    }
+    for (const Run& run : runs) memory.map(run.start, run.length, kRead | kWrite);
     for (const auto& ph : phdrs)
         if (ph.p_type == PT_LOAD && ph.p_filesz)
             memory.write(ph.p_vaddr, file.data() + ph.p_offset, ph.p_filesz);
-    for (const auto& [page, perms] : page_perms) memory.protect(page, kPageSize, perms);
+    for (const Run& run : runs) memory.protect(run.start, run.length, run.perms);
 
     ElfImage image;
     image.entry = eh.e_entry;
