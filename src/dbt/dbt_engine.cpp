@@ -76,7 +76,9 @@ DbtEngine::DbtEngine(GuestMemory& memory)
     void* ctx = mmap(nullptr, sizeof(RuntimeContext), PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ctx == MAP_FAILED) throw Error("cannot allocate the runtime context");
-    ctx_ = new (ctx) RuntimeContext{};
+    // Default-initialized, not value-initialized: `{}` would write zeros over
+    // the whole lookup table and touch every one of its pages.
+    ctx_ = new (ctx) RuntimeContext;
     try {
         xsave_size_ = xsave_area_size();
         xsave_area_ = make_guest_xsave_area(xsave_size_);
