@@ -62,6 +62,21 @@ check "bg done" -- sh -c 'sleep 0.1 & wait; echo bg done'
 check "4" -- sh -c 'cat /d/fruit.txt > /out/f2; wc -l < /out/f2'
 check "1 2 3" -- sh -c 'for i in 1 2 3; do echo $i; done | xargs echo'
 check "sh: can't create /d/x: Read-only file system" -- sh -c 'echo > /d/x'
+# On a terminal (a pty from script(1)): the terminal ioctls fill exactly the
+# guest's structures (a larger copy once smashed the guest's stack).
+if command -v script >/dev/null; then
+    reference=$busybox
+    "$busybox" true 2>/dev/null || reference="qemu-i386 $busybox"
+    want=$(script -qec "$reference stty -a 2>/dev/null" /dev/null)
+    checks=$((checks + 1))
+    got=$(script -qec "$vxrun $busybox stty -a 2>/dev/null" /dev/null)
+    if [ -z "$want" ] || [ "$got" != "$want" ]; then
+        echo "FAIL: busybox stty -a on a terminal"; echo "  want: $want"; echo "  got:  $got"
+        failures=$((failures + 1))
+    fi
+else
+    echo "note: script(1) is missing: the terminal check did not run"
+fi
 [ -f "$data/out/copy.txt" ] || { echo "FAIL: the copy is not on the host"; failures=$((failures + 1)); }
 
 echo "$((checks - failures)) passed, $failures failed"

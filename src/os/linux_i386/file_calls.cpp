@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +25,14 @@ constexpr uint32_t kMaxTransfer = 1u << 20;
 constexpr uint32_t kMaxIovecs = 1024;
 constexpr uint32_t kTcgets = 0x5401, kTiocgwinsz = 0x5413;
 constexpr uint32_t kStatxSize = 256;
+// What TCGETS fills in: asm-generic's struct termios, 19 control characters.
+struct KernelTermios {
+    uint32_t iflag, oflag, cflag, lflag;
+    uint8_t line;
+    uint8_t cc[19];
+};
+static_assert(sizeof(KernelTermios) == 36);
+
 // fcntl's record-lock commands as i386 numbers them (the 64 ones take flock64).
 constexpr uint32_t kGetLk = 5, kSetLk = 6, kSetLkw = 7, kGetLk64 = 12, kSetLk64 = 13, kSetLkw64 = 14;
 
@@ -285,8 +292,10 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     switch (a.a[1]) {
-    case kTcgets: {  // struct termios is the same for i386 and x86-64 processes
-        termios t;
+    case kTcgets: {
+        // The kernel's struct termios (the same for i386 and x86-64), not the
+        // C library's larger one: the guest's buffer holds just this much.
+        KernelTermios t;
         if (::ioctl(host, TCGETS, &t) != 0) return fail(errno);
         return memory_.write(a.a[2], &t, sizeof t) ? 0 : fail(EFAULT);
     }
