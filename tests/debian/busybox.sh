@@ -67,11 +67,13 @@ check "sh: can't create /d/x: Read-only file system" -- sh -c 'echo > /d/x'
 if command -v script >/dev/null; then
     reference=$busybox
     "$busybox" true 2>/dev/null || reference="qemu-i386 $busybox"
-    want=$(script -qec "$reference stty -a 2>/dev/null" /dev/null)
+    # stty -echo sets the modes (TCSETS) that stty -a then reads back (TCGETS).
+    modes="stty -echo raw; stty -a; stty sane"
+    want=$(script -qec "$reference sh -c '$modes' 2>/dev/null" /dev/null)
     checks=$((checks + 1))
-    got=$(script -qec "$vxrun $busybox stty -a 2>/dev/null" /dev/null)
-    if [ -z "$want" ] || [ "$got" != "$want" ]; then
-        echo "FAIL: busybox stty -a on a terminal"; echo "  want: $want"; echo "  got:  $got"
+    got=$(script -qec "$vxrun $busybox sh -c '$modes' 2>/dev/null" /dev/null)
+    if [ -z "$want" ] || [ "$got" != "$want" ] || ! grep -q -- "-echo" <<<"$got"; then
+        echo "FAIL: busybox stty on a terminal"; echo "  want: $want"; echo "  got:  $got"
         failures=$((failures + 1))
     fi
 else

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -23,7 +25,11 @@ namespace {
 
 constexpr uint32_t kMaxTransfer = 1u << 20;
 constexpr uint32_t kMaxIovecs = 1024;
-constexpr uint32_t kTcgets = 0x5401, kTiocgwinsz = 0x5413;
+// The terminal ioctls a guest may use on its descriptors (numbers as i386
+// and x86-64 share them): get and set the modes, flush, window size, bytes
+// waiting. Nothing that changes which process owns the terminal.
+constexpr uint32_t kTcgets = 0x5401, kTcsets = 0x5402, kTcsetsw = 0x5403, kTcsetsf = 0x5404, kTcflsh = 0x540b,
+                   kTiocgwinsz = 0x5413, kFionread = 0x541b;
 constexpr uint32_t kStatxSize = 256;
 // What TCGETS fills in: asm-generic's struct termios, 19 control characters.
 struct KernelTermios {
@@ -253,6 +259,25 @@ int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low
     return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
 }
 
+int32_t LinuxProcess::sys_sendfile64(const SyscallArgs& a) {  // out fd, in fd, loff_t* offset, count
+    int out = host_fd(a.a[0]), in = host_fd(a.a[1]);
+    if (out < 0 || in < 0) return fail(EBADF);
+    off_t offset = 0;
+    if (a.a[2]) {
+        int64_t guest_offset;
+        if (!memory_.read(a.a[2], &guest_offset, sizeof guest_offset)) return fail(EFAULT);
+        if (guest_offset < 0) return fail(EINVAL);
+        offset = guest_offset;
+    }
+    ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, std::min(a.a[3], kMaxTransfer));
+    if (n < 0) return fail(errno);
+    if (a.a[2]) {
+        int64_t moved = offset;
+        if (!memory_.write(a.a[2], &moved, sizeof moved)) return fail(EFAULT);
+    }
+    return int32_t(n);
+}
+
 int32_t LinuxProcess::sys_fadvise64(const SyscallArgs& a) {  // advice only: nothing to do
     return host_fd(a.a[0]) < 0 ? fail(EBADF) : 0;
 }
@@ -299,10 +324,23 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
         if (::ioctl(host, TCGETS, &t) != 0) return fail(errno);
         return memory_.write(a.a[2], &t, sizeof t) ? 0 : fail(EFAULT);
     }
+    case kTcsets: case kTcsetsw: case kTcsetsf: {
+        KernelTermios t;
+        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+        return ::ioctl(host, a.a[1], &t) == 0 ? 0 : fail(errno);
+    }
+    case kTcflsh:
+        if (a.a[2] > TCIOFLUSH) return fail(EINVAL);
+        return ::ioctl(host, TCFLSH, int(a.a[2])) == 0 ? 0 : fail(errno);
     case kTiocgwinsz: {
         winsize w;
         if (::ioctl(host, TIOCGWINSZ, &w) != 0) return fail(errno);
         return memory_.write(a.a[2], &w, sizeof w) ? 0 : fail(EFAULT);
+    }
+    case kFionread: {
+        int waiting = 0;
+        if (::ioctl(host, FIONREAD, &waiting) != 0) return fail(errno);
+        return memory_.write(a.a[2], &waiting, sizeof waiting) ? 0 : fail(EFAULT);
     }
     default:
         return fail(ENOTTY);

@@ -142,6 +142,7 @@ public:
     int32_t sys_fchown(const SyscallArgs& a);
     int32_t sys_fchownat(const SyscallArgs& a);
     int32_t sys_fadvise64(const SyscallArgs& a);
+    int32_t sys_sendfile64(const SyscallArgs& a);
     int32_t sys_utimensat(const SyscallArgs& a);
     int32_t sys_utimensat64(const SyscallArgs& a);
     int32_t sys_truncate(const SyscallArgs& a);

@@ -120,6 +120,7 @@ constexpr SyscallEntry kTable[] = {
     {221, "fcntl64", &P::sys_fcntl64, "fdx"},
     {224, "gettid", &P::sys_getpid},
     {238, "tkill", &P::sys_kill, "dd"},
+    {239, "sendfile64", &P::sys_sendfile64, "ffxu"},
     {240, "futex", &P::sys_futex, "xxdxxd"},
     {241, "sched_setaffinity", &P::sys_ok},
     {242, "sched_getaffinity", &P::sys_sched_getaffinity},
