@@ -135,6 +135,17 @@ int main(void) {
     printf("posix_spawn of a missing program fails: %s\n",
            spawned == ENOENT || (spawned == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 127) ? "yes" : "no");
 
+    /* A child that stops itself, seen stopped, then continued. */
+    if ((pid = fork()) == 0) {
+        raise(SIGSTOP);
+        _exit(12);
+    }
+    waitpid(pid, &status, WUNTRACED);
+    printf("stopped: %s, by signal %d\n", WIFSTOPPED(status) ? "yes" : "no", WIFSTOPPED(status) ? WSTOPSIG(status) : 0);
+    kill(pid, SIGCONT);
+    waitpid(pid, &status, 0);
+    report("continued", status);
+
     int children = 0;
     for (int i = 0; i < 20; ++i) {
         if ((pid = fork()) == 0) _exit(i);

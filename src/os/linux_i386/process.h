@@ -264,7 +264,7 @@ private:
     std::optional<uint64_t> mask_after_handler_;  // set by sigsuspend: the mask sigreturn restores
     int killed_by_ = 0;
 
-    enum class Disposition { Ignore, Terminate, Handle };
+    enum class Disposition { Ignore, Stop, Terminate, Handle };
     Disposition disposition(int signo) const;
     // A signal for this process (from itself or, caught by the host, another).
     void post_signal(int signo, int code, int32_t sender);

@@ -19,6 +19,10 @@ namespace {
 constexpr uint32_t kSigDefault = 0, kSigIgnore = 1;
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
+bool default_is_stop(int signo) {
+    return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
+}
+
 bool default_is_ignore(int signo) {
     return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
 }
@@ -256,6 +260,11 @@ void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
         pending_ &= ~bit(signo);
         switch (disposition(signo)) {
         case Disposition::Ignore: continue;
+        case Disposition::Stop:
+            // The host process is the guest's: it stops, and goes on when
+            // continued (its parent's wait with WUNTRACED sees it stopped).
+            if (options_.own_host_process) raise(signo);
+            continue;
         case Disposition::Terminate: die_of_signal(signo); return;
         case Disposition::Handle: break;
         }
@@ -307,6 +316,7 @@ int32_t LinuxProcess::signal_others(int32_t pid, int signo) {
 LinuxProcess::Disposition LinuxProcess::disposition(int signo) const {
     uint32_t handler = signal_actions_[signo].handler;
     if (handler == kSigIgnore) return Disposition::Ignore;
+    if (handler == kSigDefault && default_is_stop(signo)) return Disposition::Stop;
     if (handler == kSigDefault) return default_is_ignore(signo) ? Disposition::Ignore : Disposition::Terminate;
     return Disposition::Handle;
 }
