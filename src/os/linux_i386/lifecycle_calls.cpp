@@ -78,7 +78,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     setrlimit(RLIMIT_CORE, &no_core_dumps);
     tree_->become(child);
     forked_ = true;
-    pending_ = 0;  // as on Linux, the child starts with no pending signals
+    forget_pending_signals();  // as on Linux, the child starts with none
     Registers& r = sandbox_.registers();
     if (child_stack) r.esp = child_stack;
     if (flags & kCloneChildSettid) memory_.write(child_tid, &child, sizeof child);

@@ -268,6 +268,7 @@ private:
     Disposition disposition(int signo) const;
     // A signal for this process (from itself or, caught by the host, another).
     void post_signal(int signo, int code, int32_t sender);
+    void forget_pending_signals();  // in a forked child
     // Delivers what is pending and not blocked; `interrupted_nr` is the
     // syscall that just failed with EINTR (restarted when the handler has
     // SA_RESTART), or -1.

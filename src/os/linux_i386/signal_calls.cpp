@@ -241,6 +241,11 @@ int32_t LinuxProcess::die_of_signal(int signo) {
     return 0;
 }
 
+void LinuxProcess::forget_pending_signals() {
+    pending_ = 0;
+    caught_by_host.store(0);
+}
+
 void LinuxProcess::post_signal(int signo, int code, int32_t sender) {
     if (disposition(signo) == Disposition::Ignore) return;  // discarded, blocked or not
     pending_ |= bit(signo);
