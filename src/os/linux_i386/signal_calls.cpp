@@ -1,11 +1,12 @@
-// Signals: dispositions as the guest sets them, signals it sends itself, and
-// faults it asked to handle, delivered through an i386 signal frame on its
-// own stack, floating-point and vector state included; (rt_)sigreturn takes
-// the frame back.
-#include <atomic>
+// Signals: dispositions and the mask as the guest sets them (and, for a
+// process that owns its host process, mirrored there), signals from itself,
+// from other guest processes and from its faults, delivered through an i386
+// signal frame on its own stack, floating-point and vector state included;
+// (rt_)sigreturn takes the frame back. Also sigaltstack and the timers.
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 
@@ -42,7 +43,6 @@ int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
     default: return SI_KERNEL;
     }
 }
-
 
 // What the host caught for the guest (own_host_process): one bit a signal,
 // and who sent it. Set by the host handler, taken at the guest's next stop.
