@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
     app.add_option("--mount", mount_specs, "grant HOST:GUEST[:ro|rw] to the guest (read-only unless :rw; repeatable)")
         ->allow_extra_args(false);
     app.add_option("--cwd", cwd, "the guest's working directory")->capture_default_str();
+    bool private_tmp = false;
+    app.add_flag("--tmp", private_tmp, "give the guest a private, empty, writable /tmp (removed at the end)");
     bool clear_env = false;
     std::vector<std::string> env_settings;
     app.add_flag("--clear-env", clear_env, "start the guest with an empty environment");
@@ -160,6 +162,7 @@ int main(int argc, char** argv) {
         process.trace = trace_out;
         process.program = std::move(file);
         process.own_host_process = true;  // vxrun does nothing but run its guest
+        process.private_tmp = private_tmp;
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());

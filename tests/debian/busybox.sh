@@ -62,6 +62,19 @@ check "bg done" -- sh -c 'sleep 0.1 & wait; echo bg done'
 check "4" -- sh -c 'cat /d/fruit.txt > /out/f2; wc -l < /out/f2'
 check "1 2 3" -- sh -c 'for i in 1 2 3; do echo $i; done | xargs echo'
 check "sh: can't create /d/x: Read-only file system" -- sh -c 'echo > /d/x'
+# --tmp: a private /tmp, gone afterwards with all that the guest put there,
+# without following the symlinks it left pointing out.
+mkdir "$data/tmpbase"
+checks=$((checks + 1))
+got=$(TMPDIR="$data/tmpbase" "$vxrun" --tmp "$busybox" sh -c \
+      "ln -s $data/ro /tmp/out; ln -s $data/ro/fruit.txt /tmp/fruit; mkdir -p /tmp/a/b; echo x > /tmp/a/b/f; cat /tmp/a/b/f; ls /tmp/out 2>&1" 2>&1)
+if [ "$got" != "x
+ls: /tmp/out: No such file or directory" ] || [ -n "$(ls -A "$data/tmpbase")" ] || [ ! -f "$data/ro/fruit.txt" ]; then
+    echo "FAIL: --tmp: output \"$got\", left: $(ls -A "$data/tmpbase"), ro: $(ls "$data/ro")"
+    failures=$((failures + 1))
+fi
+check "cat: can't open '/tmp/x': No such file or directory" -- cat /tmp/x
+
 # On a terminal (a pty from script(1)): the terminal ioctls fill exactly the
 # guest's structures (a larger copy once smashed the guest's stack).
 if command -v script >/dev/null; then

@@ -80,6 +80,14 @@ int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_mkdirat(const SyscallArgs& a) {
+    // Whatever exists already is EEXIST, mount points and / included (mkdir -p
+    // relies on it), before any question of where a new one could go.
+    std::string path;
+    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (int existing = open_at(a.a[0], path, O_PATH | O_NOFOLLOW, 0); existing >= 0) {
+        ::close(existing);
+        return fail(EEXIST);
+    }
     std::string name;
     int parent = open_parent_at(a.a[0], a.a[1], name);
     if (parent < 0) return parent;

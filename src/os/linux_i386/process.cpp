@@ -17,6 +17,10 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
       tree_(std::make_unique<ProcessTree>(options_.max_processes)) {
     start_image(image);
+    if (options_.private_tmp) {
+        private_tmp_ = std::make_unique<ScratchDirectory>();
+        options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
+    }
     for (const Mount& mount : options_.mounts) files_.add(mount);
     if (int error = files_.chdir(options_.cwd); error < 0)
         throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
@@ -48,6 +52,14 @@ void LinuxProcess::start_image(const ElfImage& image) {
 LinuxProcess::~LinuxProcess() {
     for (int host : fds_)
         if (host > 2) ::close(host);  // 0-2 are the host's own
+    // The other processes of the tree end with this one (they would anyway,
+    // with their parents); before the private /tmp goes, so that none is
+    // still writing there.
+    if (!forked_ && private_tmp_) {
+        tree_->for_each([&](int32_t member, pid_t) {
+            if (member != tree_->self()) tree_->signal(member, SIGKILL);
+        });
+    }
 }
 
 void LinuxProcess::service_syscall() {

@@ -13,6 +13,7 @@
 #include "os/linux_i386/abi.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
+#include "os/linux_i386/scratch_directory.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -31,6 +32,9 @@ struct ProcessOptions {
     // nothing else (vxrun); without it fork and clone fail with EAGAIN.
     bool own_host_process = false;
     unsigned max_processes = 64;  // guest processes alive at once in the tree
+    // A private, empty, writable /tmp for the guest (its own host directory,
+    // removed with its contents when the process ends).
+    bool private_tmp = false;
 };
 
 class LinuxProcess {
@@ -250,6 +254,7 @@ private:
     uint32_t tls_base_[kTlsEntries] = {};
     bool tls_used_[kTlsEntries] = {};
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
+    std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork
 
     // Signals: dispositions as the guest set them, its mask, and the signals
