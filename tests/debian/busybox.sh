@@ -45,6 +45,9 @@ check "/out" -- pwd
 check "" -- cp /d/fruit.txt /out/copy.txt
 check "$(cat "$data/ro/fruit.txt")" -- cat /out/copy.txt
 check "cat: can't open '/etc/passwd': No such file or directory" -- cat /etc/passwd
+# The files of the user running vxrun are the guest's own (uid/gid 1000), so
+# cp -a may "keep" their owner.
+check "1000 1000" -- sh -c 'cp -a /d/fruit.txt /out/kept.txt && stat -c "%u %g" /out/kept.txt' 
 check "cp: can't create '/d/new': Read-only file system" -- cp /d/fruit.txt /d/new
 # The shell: pipelines, subshells, command substitution, exit statuses,
 # signals, traps, background jobs, redirections into the granted directory.

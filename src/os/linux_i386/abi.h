@@ -101,6 +101,12 @@ struct SyscallArgs {
 
 inline int32_t fail(int error) { return -error; }
 
+// Who the guest is, and how it sees the owners of files: what the host user
+// running it owns is the guest's; anything else belongs to nobody.
+inline constexpr uint32_t kGuestUid = 1000, kGuestGid = 1000, kNobody = 65534;
+uint32_t guest_owner_uid(uint32_t host_uid);
+uint32_t guest_owner_gid(uint32_t host_gid);
+
 // set_thread_area's GDT slots, as an x86-64 kernel gives i386 processes.
 inline constexpr unsigned kFirstTlsEntry = 12;
 inline constexpr unsigned kTlsEntries = 3;

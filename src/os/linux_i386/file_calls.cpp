@@ -83,8 +83,8 @@ Stat64 to_stat64(const struct stat& st) {
     s.short_ino = uint32_t(st.st_ino);
     s.mode = st.st_mode;
     s.nlink = uint32_t(st.st_nlink);
-    s.uid = st.st_uid;
-    s.gid = st.st_gid;
+    s.uid = guest_owner_uid(st.st_uid);
+    s.gid = guest_owner_gid(st.st_gid);
     s.rdev = st.st_rdev;
     s.size = st.st_size;
     s.blksize = uint32_t(st.st_blksize);
@@ -395,6 +395,13 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     int error = errno;
     if (opened) ::close(host);
     if (r != 0) return fail(error);
+    constexpr size_t kStatxUid = 20, kStatxGid = 24;
+    uint32_t owner[2];
+    std::memcpy(owner, buffer + kStatxUid, sizeof owner);
+    owner[0] = guest_owner_uid(owner[0]);
+    owner[1] = guest_owner_gid(owner[1]);
+    std::memcpy(buffer + kStatxUid, owner, sizeof owner);
+    static_assert(kStatxGid == kStatxUid + 4);
     return memory_.write(a.a[4], buffer, sizeof buffer) ? 0 : fail(EFAULT);
 }
 

@@ -201,11 +201,10 @@ int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {
     return ::fchmod(host, mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
 }
 
-// The guest owns what it can see as uid/gid 1000 and cannot give anything
+// The guest owns what it sees as owned by uid/gid 1000 and cannot give anything
 // away: a change to 1000 (or -1, no change) is accepted and does nothing.
 static bool owner_change_allowed(uint32_t uid, uint32_t gid) {
-    auto ok = [](uint32_t id) { return id == 1000 || id == UINT32_MAX; };
-    return ok(uid) && ok(gid);
+    return (uid == kGuestUid || uid == UINT32_MAX) && (gid == kGuestGid || gid == UINT32_MAX);
 }
 
 int32_t LinuxProcess::sys_fchownat(const SyscallArgs& a) {  // dirfd, path, uid, gid, flags

@@ -16,7 +16,7 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-constexpr int32_t kUid = 1000;
+constexpr int32_t kUid = int32_t(kGuestUid);
 constexpr uint32_t kMaxRandomBytes = 1u << 20;
 constexpr uint32_t kRlimitStack = 3;
 
@@ -40,6 +40,9 @@ Rlimit64 limit_of(uint32_t resource, uint64_t stack_size) {
 }
 
 }  // namespace
+
+uint32_t guest_owner_uid(uint32_t host_uid) { return host_uid == getuid() ? kGuestUid : kNobody; }
+uint32_t guest_owner_gid(uint32_t host_gid) { return host_gid == getgid() ? kGuestGid : kNobody; }
 
 Rusage32 to_rusage32(const struct rusage& ru) {
     Rusage32 r{};

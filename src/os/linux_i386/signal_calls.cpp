@@ -436,7 +436,7 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         int32_t info_head[5] = {signo, 0, code, int32_t(fault_address), 0};
         if (code == SI_USER || code == SI_TKILL || signo == SIGCHLD) {
             info_head[3] = pending_sender_[signo];  // si_pid
-            info_head[4] = 1000;                    // si_uid
+            info_head[4] = int32_t(kGuestUid);      // si_uid
         }
         std::memcpy(frame.info, info_head, sizeof info_head);
         frame.uc.flags = 1;  // UC_FP_XSTATE: fpstate holds an XSAVE image
