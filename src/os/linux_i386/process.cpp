@@ -1,10 +1,11 @@
 #include "os/linux_i386/process.h"
 
-#include <csignal>
+#include <unistd.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <utility>
-#include <unistd.h>
 
 #include "vx/error.h"
 
