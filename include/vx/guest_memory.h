@@ -38,9 +38,9 @@ public:
     void unmap(uint32_t addr, uint32_t length);
     // Moves the pages of [from, from+old_length) to `to`, contents and
     // permissions kept, growing the range to new_length with zero pages of
-    // the same permissions (as mremap). The old range ends unmapped (where
-    // the new one does not overlap it). False, and nothing changed, when the
-    // old range is not one uniform mapping.
+    // the same permissions (as mremap); the old range ends unmapped. False,
+    // and nothing changed, when the old range is not one uniform mapping or
+    // the two ranges overlap.
     bool move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length);
 
     Perm perms_at(uint32_t addr) const;

@@ -101,8 +101,9 @@ uint32_t phdr_address(const Elf32_Ehdr& eh, const std::vector<Elf32_Phdr>& phdrs
 
 void check_elf(std::span<const uint8_t> file, uint32_t memory_size) {
     Elf32_Ehdr eh = check_header(file);
-    check_loads(file, read_phdrs(file, eh), memory_size);
-    if (!entry_is_executable(read_phdrs(file, eh), eh.e_entry)) reject("entry point is not in an executable segment");
+    std::vector<Elf32_Phdr> phdrs = read_phdrs(file, eh);
+    check_loads(file, phdrs, memory_size);
+    if (!entry_is_executable(phdrs, eh.e_entry)) reject("entry point is not in an executable segment");
 }
 
 ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {

@@ -81,20 +81,13 @@ void GuestMemory::unmap(uint32_t addr, uint32_t length) {
 bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length) {
     check_range(from, old_length, "move");
     check_range(to, new_length, "move");
+    if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
     const Perm perms = perms_at(from);
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if (perms_[p] != perms) return false;
     if (mremap(base_ + from, old_length, new_length, MREMAP_MAYMOVE | MREMAP_FIXED, base_ + to) == MAP_FAILED)
         return false;
-    // The host left a hole where the pages were: the reservation covers it again.
-    for (uint32_t page = from; page < from + old_length; page += kPageSize) {
-        if (page >= to && page < to + new_length) continue;
-        if (mmap(base_ + page, kPageSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
-            MAP_FAILED)
-            throw Error(std::string("move: ") + strerror(errno));
-        if (perms_[page / kPageSize] & kExec) ++exec_generation_;
-        perms_[page / kPageSize] = kNone;
-    }
+    unmap(from, old_length);  // the host left a hole there: the reservation covers it again
     set_perms(to, new_length, perms);
     return true;
 }

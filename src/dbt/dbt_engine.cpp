@@ -151,8 +151,10 @@ bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
     std::memcpy(&mxcsr, image.data() + kMxcsr, 4);
     std::memcpy(&xstate_bv, image.data() + kHeader, 8);
     std::memcpy(&xcomp_bv, image.data() + kXcompBv, 8);
-    if (mxcsr & ~mxcsr_mask()) return false;
-    if (xstate_bv & ~enabled_xstate_components()) return false;
+    static const uint32_t supported_mxcsr = mxcsr_mask();
+    static const uint64_t enabled_components = enabled_xstate_components();
+    if (mxcsr & ~supported_mxcsr) return false;
+    if (xstate_bv & ~enabled_components) return false;
     if (xcomp_bv != 0) return false;
     for (size_t i = kXcompBv + 8; i < kReservedEnd; ++i)
         if (image[i] != 0) return false;

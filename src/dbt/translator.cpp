@@ -379,7 +379,7 @@ bool BlockWriter::pop_operand(const Instruction& insn) {
 // for what it does not handle (another address size, a segment override).
 bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
     const ZydisMnemonic m = insn.mnemonic();
-    struct Form { ZydisMnemonic byte, word, dword; uint8_t opcode; bool reads_esi, writes_edi_side; };
+    struct Form { ZydisMnemonic byte, word, dword; uint8_t opcode; bool uses_esi, uses_edi; };
     static constexpr Form kForms[] = {
         {ZYDIS_MNEMONIC_MOVSB, ZYDIS_MNEMONIC_MOVSW, ZYDIS_MNEMONIC_MOVSD, 0xa4, true, true},
         {ZYDIS_MNEMONIC_CMPSB, ZYDIS_MNEMONIC_CMPSW, ZYDIS_MNEMONIC_CMPSD, 0xa6, true, true},
@@ -392,13 +392,18 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
         if (m == f.byte || m == f.word || m == f.dword) form = &f;
     if (!form || insn.info.address_width != 32 || segment_override(insn) != ZYDIS_REGISTER_NONE) return false;
     const uint8_t element = uint8_t(insn.info.operand_width / 8);
-    const bool uses_esi = form->reads_esi, uses_edi = form->writes_edi_side;
+    const bool uses_esi = form->uses_esi, uses_edi = form->uses_edi;
     const uint64_t attributes = insn.info.attributes;
     const uint8_t rep_prefix = (attributes & ZYDIS_ATTRIB_HAS_REPNE) ? 0xf2
                              : (attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) ? 0xf3 : 0;
     const ZydisRegister rcx = ZYDIS_REGISTER_RCX, rsi = ZYDIS_REGISTER_RSI, rdi = ZYDIS_REGISTER_RDI;
     const ZydisRegister r11 = ZYDIS_REGISTER_R11;
 
+    // Only the low halves are the guest's registers; the checks and the
+    // 64-bit addresses below rely on the upper ones being zero.
+    if (uses_esi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ESI), reg(ZYDIS_REGISTER_ESI)});
+    if (uses_edi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EDI), reg(ZYDIS_REGISTER_EDI)});
+    if (rep_prefix) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_ECX)});
     std::vector<uint64_t> to_slow_path;
     if (rep_prefix) {
         out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
@@ -431,10 +436,6 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
         out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
         out_.insn(ZYDIS_MNEMONIC_POPFQ, {});  // repe/repne compare from them; cmps/scas set them
         record(eip);
-    } else {
-        // Only the low halves are the guest's registers.
-        if (uses_esi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ESI), reg(ZYDIS_REGISTER_ESI)});
-        if (uses_edi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EDI), reg(ZYDIS_REGISTER_EDI)});
     }
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), mem(kCtx, CTX_GUEST_BASE, 8)});
     if (uses_edi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rdi), mem(rdi, 0, 8, r11, 1)});
