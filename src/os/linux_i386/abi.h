@@ -101,6 +101,9 @@ struct SyscallArgs {
 
 inline int32_t fail(int error) { return -error; }
 
+// A 64-bit value an i386 call passes as two 32-bit arguments.
+inline int64_t join64(uint32_t low, uint32_t high) { return int64_t((uint64_t(high) << 32) | low); }
+
 // Who the guest is, and how it sees the owners of files: what the host user
 // running it owns is the guest's; anything else belongs to nobody.
 inline constexpr uint32_t kGuestUid = 1000, kGuestGid = 1000, kNobody = 65534;

@@ -231,7 +231,7 @@ int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count,
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    int64_t offset = int64_t((uint64_t(a.a[4]) << 32) | a.a[3]);
+    int64_t offset = join64(a.a[3], a.a[4]);
     if (offset < 0) return fail(EINVAL);
     return result_of(::pread(host, memory_.host_base() + a.a[1], length, offset));
 }
@@ -241,7 +241,7 @@ int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
-    int64_t offset = int64_t((uint64_t(a.a[4]) << 32) | a.a[3]);
+    int64_t offset = join64(a.a[3], a.a[4]);
     if (offset < 0) return fail(EINVAL);
     return result_of(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
 }
@@ -254,7 +254,7 @@ int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low, high
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
-    int64_t length = int64_t((uint64_t(a.a[2]) << 32) | a.a[1]);
+    int64_t length = join64(a.a[1], a.a[2]);
     if (length < 0) return fail(EINVAL);
     return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
 }
@@ -302,7 +302,7 @@ int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {  // fd, offset high, low, result*, whence
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
-    int64_t guest_offset = int64_t((uint64_t(a.a[1]) << 32) | a.a[2]);
+    int64_t guest_offset = join64(a.a[2], a.a[1]);
     if (!memory_.accessible(a.a[3], 8, kWrite)) return fail(EFAULT);
     int64_t offset = host_offset(host, guest_offset, int(a.a[4]));
     if (offset < 0 && a.a[4] == SEEK_SET) return fail(EINVAL);
@@ -395,13 +395,12 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     int error = errno;
     if (opened) ::close(host);
     if (r != 0) return fail(error);
-    constexpr size_t kStatxUid = 20, kStatxGid = 24;
+    constexpr size_t kStatxOwner = 20;  // stx_uid, then stx_gid
     uint32_t owner[2];
-    std::memcpy(owner, buffer + kStatxUid, sizeof owner);
+    std::memcpy(owner, buffer + kStatxOwner, sizeof owner);
     owner[0] = guest_owner_uid(owner[0]);
     owner[1] = guest_owner_gid(owner[1]);
-    std::memcpy(buffer + kStatxUid, owner, sizeof owner);
-    static_assert(kStatxGid == kStatxUid + 4);
+    std::memcpy(buffer + kStatxOwner, owner, sizeof owner);
     return memory_.write(a.a[4], buffer, sizeof buffer) ? 0 : fail(EFAULT);
 }
 

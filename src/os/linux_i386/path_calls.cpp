@@ -27,8 +27,13 @@ int32_t close_and_return(int fd, int32_t result) {
 }  // namespace
 
 int32_t LinuxProcess::open_parent_at(uint32_t dirfd, uint32_t path_address, std::string& name) const {
-    std::string path, guest;
+    std::string path;
     if (int32_t error = read_path(path_address, path)) return error;
+    return open_parent_at(dirfd, path, name);
+}
+
+int32_t LinuxProcess::open_parent_at(uint32_t dirfd, const std::string& path, std::string& name) const {
+    std::string guest;
     if (path.empty()) return fail(ENOENT);
     if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
     return files_.open_parent(guest, name);
@@ -89,7 +94,7 @@ int32_t LinuxProcess::sys_mkdirat(const SyscallArgs& a) {
         return fail(EEXIST);
     }
     std::string name;
-    int parent = open_parent_at(a.a[0], a.a[1], name);
+    int parent = open_parent_at(a.a[0], path, name);
     if (parent < 0) return parent;
     int r = ::mkdirat(parent, name.c_str(), mode_t(a.a[2] & 07777 & ~umask_));
     return close_and_return(parent, r == 0 ? 0 : fail(errno));
@@ -277,7 +282,7 @@ int32_t LinuxProcess::sys_truncate(const SyscallArgs& a) {  // path, length (sig
 int32_t LinuxProcess::sys_truncate64(const SyscallArgs& a) {  // path, length low, high
     std::string path;
     if (int32_t error = read_path(a.a[0], path)) return error;
-    const int64_t length = int64_t((uint64_t(a.a[2]) << 32) | a.a[1]);
+    const int64_t length = join64(a.a[1], a.a[2]);
     if (length < 0) return fail(EINVAL);
     int host = open_at(kAtFdcwd, path, O_WRONLY, 0);
     if (host < 0) return host;

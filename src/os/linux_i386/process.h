@@ -221,6 +221,7 @@ private:
     // The directory that holds guest `path` (at dirfd), to create or remove
     // `name` in: a host O_PATH fd, or -errno (-EROFS in a read-only grant).
     int32_t open_parent_at(uint32_t dirfd, uint32_t path, std::string& name) const;
+    int32_t open_parent_at(uint32_t dirfd, const std::string& path, std::string& name) const;
     // A file to change the mode or times of: -EROFS in a read-only grant.
     int32_t open_to_change(uint32_t dirfd, const std::string& path, bool follow) const;
     int32_t set_times(uint32_t dirfd, uint32_t path, const struct timespec* times, uint32_t flags);

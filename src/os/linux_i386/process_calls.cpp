@@ -66,7 +66,8 @@ int32_t LinuxProcess::sys_ok(const SyscallArgs&) { return 0; }
 
 int32_t LinuxProcess::sys_set_id(const SyscallArgs& a) {  // setuid32, setgid32, setres[ug]id32 ...
     // The guest is uid/gid 1000 and stays so: only "changes" to that are allowed.
-    for (int i = 0; i < (a.nr == 208 || a.nr == 210 ? 3 : 1); ++i)
+    const int ids = a.nr == 208 || a.nr == 210 ? 3 : a.nr == 203 || a.nr == 204 ? 2 : 1;  // setres*, setre*
+    for (int i = 0; i < ids; ++i)
         if (a.a[i] != uint32_t(kUid) && a.a[i] != UINT32_MAX) return fail(EPERM);
     return 0;
 }
