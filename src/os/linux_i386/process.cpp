@@ -57,7 +57,7 @@ LinuxProcess::~LinuxProcess() {
     // with their parents); before the private /tmp goes, so that none is
     // still writing there.
     if (!forked_ && private_tmp_) {
-        tree_->for_each([&](int32_t member, pid_t) {
+        tree_->for_each([&](int32_t member) {
             if (member != tree_->self()) tree_->signal(member, SIGKILL);
         });
     }

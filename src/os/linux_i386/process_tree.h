@@ -43,13 +43,12 @@ public:
     // setpgid: 0 or -errno (ESRCH for a pid outside the tree).
     int32_t set_group(int32_t pid, int32_t group);
 
-    // Calls f(pid, host) for every live member.
+    // Calls f(pid) for every started member.
     template <typename F>
     void for_each(F f) const {
         for (unsigned i = 0; i < capacity_; ++i) {
             int32_t pid = slots_[i].pid.load(std::memory_order_acquire);
-            pid_t host = slots_[i].host.load(std::memory_order_acquire);
-            if (pid > 0 && host > 0) f(pid, host);
+            if (pid > 0 && slots_[i].host.load(std::memory_order_acquire) > 0) f(pid);
         }
     }
 

@@ -305,7 +305,7 @@ int32_t LinuxProcess::signal_others(int32_t pid, int signo) {
     const int32_t self = tree_->self();
     const int32_t my_group = tree_->group_of(self);
     int32_t result = -ESRCH;
-    tree_->for_each([&](int32_t member, pid_t) {
+    tree_->for_each([&](int32_t member) {
         if (member == self) return;
         bool chosen = pid > 0 ? member == pid
                     : pid == 0 ? tree_->group_of(member) == my_group
