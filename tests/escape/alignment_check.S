@@ -1,4 +1,5 @@
 /* vx-expect: 135 alignment check */
+/* vx-native: 135 */
 #include "escape.inc"
 /* With AC set, an unaligned access raises #AC: SIGBUS for the guest only. */
 _start:

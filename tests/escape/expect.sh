@@ -1,18 +1,87 @@
 #!/usr/bin/env bash
-# expect.sh VXRUN GUEST SOURCE: runs GUEST under vxrun and checks the outcome
-# the source declares on a line "vx-expect: STATUS [TEXT]": the exit status,
-# TEXT in vxrun's diagnosis, and never the marker ESCAPED on stdout.
+# expect.sh VXRUN GUEST SOURCE [PROBE]: one attack of the red-team suite.
+#
+# SOURCE declares, each on its own line:
+#   vx-expect: STATUS [TEXT]   how vxrun must end it: the exit status, and TEXT
+#                              somewhere in vxrun's diagnosis
+#   vx-native: escapes         run natively (unconfined) the attack works: it
+#                              prints the marker ESCAPED, so the test is not
+#                              vacuous
+#   vx-native: STATUS          the CPU or kernel refuses it natively too, with
+#                              this exit status (no marker)
+#   vx-args: ARGS...           optional vxrun options
+# Under vxrun the marker must never appear, the status must be the one
+# declared, and a bystander host process and a secret file outside the
+# guest's grants must come through untouched.
+#
+# What an attack may aim at, handed over in its environment:
+#   VX_HOST_PID  a host process that is not part of the guest's tree
+#   VX_SECRET    the absolute host path of a file outside every grant
+# It starts in a fresh working directory, granted to it as /work (and its
+# cwd), whose parent holds the secret. PROBE is any i386 program: when the
+# host cannot run it, the native half is skipped with a reason.
 set -u
-vxrun=$1 guest=$2 source=$3
-line=$(grep -m1 -o "vx-expect:.*" "$source" | sed "s|[[:space:]]*\*/.*||") || { echo "no vx-expect line in $source"; exit 1; }
-read -r _ want text <<<"$line"
-out=$(mktemp); err=$(mktemp); trap 'rm -f "$out" "$err"' EXIT
-timeout 20 "$vxrun" "$guest" >"$out" 2>"$err" </dev/null
-got=$?
+vxrun=$1 guest=$2 source=$3 probe=${4:-$2}
+
+field() { grep -m1 -o "$1:.*" "$source" | sed -e "s|^$1:[[:space:]]*||" -e "s|[[:space:]]*\*/.*||" -e 's|[[:space:]]*$||'; }
+expect_line=$(field vx-expect); native_line=$(field vx-native); vx_args=$(field vx-args)
+[ -n "$expect_line" ] || { echo "no vx-expect line in $source"; exit 1; }
+[ -n "$native_line" ] || { echo "no vx-native line in $source"; exit 1; }
+read -r want text <<<"$expect_line"
+
+tmp=$(mktemp -d); bystander=
+cleanup() { [ -n "$bystander" ] && kill "$bystander" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+secret_text="the host's secret $$"
+
+# run_attack MODE: runs the guest once (MODE native or vx) in a fresh working
+# directory with a fresh bystander; sets got, and checks what the attack must
+# not have harmed when MODE is vx.
+run_attack() {
+  local mode=$1
+  rm -rf "$tmp/work" "$tmp/secret"; mkdir "$tmp/work"
+  printf '%s\n' "$secret_text" >"$tmp/secret"; chmod 600 "$tmp/secret"
+  sleep 60 & bystander=$!
+  export VX_HOST_PID=$bystander VX_SECRET=$tmp/secret
+  if [ "$mode" = native ]; then
+    (cd "$tmp/work" && exec timeout 20 "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
+  else
+    # shellcheck disable=SC2086 # vx-args is a list of options
+    (cd "$tmp/work" && exec timeout 20 "$vxrun" --mount "$tmp/work:/work" --cwd /work $vx_args "$guest") \
+      >"$tmp/out" 2>"$tmp/err" </dev/null
+  fi
+  got=$?
+  harmed=""
+  if [ "$mode" = vx ]; then
+    kill -0 "$bystander" 2>/dev/null || harmed+=" the bystander process died;"
+    [ "$(cat "$tmp/secret" 2>/dev/null)" = "$secret_text" ] || harmed+=" the secret file changed;"
+    grep -qF "$secret_text" "$tmp/out" "$tmp/err" && harmed+=" the secret was read;"
+  fi
+  kill "$bystander" 2>/dev/null; wait "$bystander" 2>/dev/null; bystander=
+}
+
+show() { echo "--- stdout"; head -c 2000 "$tmp/out"; echo "--- stderr"; head -c 2000 "$tmp/err"; }
 status=0
-if grep -q ESCAPED "$out"; then echo "the guest printed its escape marker"; status=1; fi
-if [ "$got" -ne "$want" ]; then echo "exit status $got, expected $want"; status=1; fi
-if [ -n "$text" ] && ! grep -qF "$text" "$err"; then echo "diagnosis lacks \"$text\""; status=1; fi
-if [ $status -ne 0 ]; then echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"; fi
-[ $status -eq 0 ] && echo "exit $got as expected: $(head -c 200 "$err")"
+
+native_runs=yes
+{ (cd "$tmp" && exec "$probe") >/dev/null 2>&1 </dev/null; } 2>/dev/null
+[ $? -eq 126 ] && native_runs=no
+if [ $native_runs = no ]; then
+  echo "native half skipped: this host cannot run i386 programs"
+else
+  run_attack native
+  if [ "$native_line" = escapes ]; then
+    grep -q ESCAPED "$tmp/out" || { echo "natively the attack did not work (exit $got), so the test proves nothing"; show; status=1; }
+  elif [ "$got" -ne "$native_line" ] || grep -q ESCAPED "$tmp/out"; then
+    echo "natively: exit $got, expected $native_line without the marker"; show; status=1
+  fi
+fi
+
+run_attack vx
+if grep -q ESCAPED "$tmp/out"; then echo "under vxrun the guest printed its escape marker"; status=1; fi
+if [ "$got" -ne "$want" ]; then echo "under vxrun: exit status $got, expected $want"; status=1; fi
+if [ -n "$text" ] && ! grep -qF "$text" "$tmp/err"; then echo "vxrun's diagnosis lacks \"$text\""; status=1; fi
+[ -n "$harmed" ] && { echo "under vxrun:$harmed"; status=1; }
+[ $status -ne 0 ] && show
+[ $status -eq 0 ] && echo "natively: ${native_line}; under vxrun: exit $got as expected: $(head -c 200 "$tmp/err")"
 exit $status

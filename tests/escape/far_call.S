@@ -1,5 +1,8 @@
 /* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* A direct far call to the 32-bit user code segment. */
 #include "escape.inc"
 _start:
-        lcall $0x23, $0
-        ESCAPED
+        lcall $USER32_CS, $target
+        EXIT 3
+target: ESCAPED

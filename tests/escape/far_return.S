@@ -1,7 +1,10 @@
 /* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* A far return to the 64-bit code segment. */
 #include "escape.inc"
 _start:
-        push $0x33
-        push $0
+        push $USER64_CS
+        push $in_64bit_mode
         lret
-        ESCAPED
+        EXIT 3
+        ESCAPED64 in_64bit_mode

@@ -1,4 +1,5 @@
 /* vx-expect: 132 invalid instruction */
+/* vx-native: 139 */
 #include "escape.inc"
 _start:
         mov $0, %esi

@@ -1,4 +1,5 @@
 /* vx-expect: 139 page fault */
+/* vx-native: 139 */
 #include "escape.inc"
 /* enter frames of 64 KiB, each touched, until the stack runs out. */
 _start:

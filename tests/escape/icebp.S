@@ -1,4 +1,5 @@
 /* vx-expect: 133 breakpoint */
+/* vx-native: 133 */
 #include "escape.inc"
 _start:
         .byte 0xf1

@@ -1,8 +1,11 @@
 /* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* iret to the 64-bit code segment. */
 #include "escape.inc"
 _start:
         pushf
-        push $0x33
-        push $0
+        push $USER64_CS
+        push $in_64bit_mode
         iret
-        ESCAPED
+        EXIT 3
+        ESCAPED64 in_64bit_mode

@@ -1,4 +1,5 @@
 /* vx-expect: 139 access beyond guest memory */
+/* vx-native: 139 */
 #include "escape.inc"
 _start:
         mov $0xfffffff8, %esp

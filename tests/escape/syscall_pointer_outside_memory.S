@@ -1,4 +1,5 @@
 /* vx-expect: 0 */
+/* vx-native: 0 */
 #include "escape.inc"
 /* write(1, 0xfffffff0, 32): the buffer is outside guest memory: -EFAULT. */
 _start:

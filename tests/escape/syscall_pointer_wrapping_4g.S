@@ -1,4 +1,5 @@
 /* vx-expect: 0 */
+/* vx-native: 0 */
 #include "escape.inc"
 /* write(1, 0xfffffff0, 0x20000): a buffer that would wrap past 4 GiB: -EFAULT. */
 _start:

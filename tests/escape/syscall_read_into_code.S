@@ -1,4 +1,5 @@
 /* vx-expect: 0 */
+/* vx-native: 1 */
 #include "escape.inc"
 /* read(0, _start, 16): code pages are not writable: -EFAULT. */
 _start:

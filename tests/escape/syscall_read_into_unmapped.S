@@ -1,4 +1,5 @@
 /* vx-expect: 0 */
+/* vx-native: 1 */
 #include "escape.inc"
 /* read(0, 0x100, 16): the lowest pages are never mapped: -EFAULT. */
 _start:

@@ -1,4 +1,5 @@
 /* vx-expect: 0  */
+/* vx-native: 133 */
 #include "escape.inc"
 _start:
         pushf

@@ -1,4 +1,5 @@
 /* vx-expect: 0  */
+/* vx-native: 0 */
 #include "escape.inc"
 _start:
         mov $17, %eax   /* break: unimplemented on Linux too */

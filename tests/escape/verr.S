@@ -1,4 +1,5 @@
 /* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
 #include "escape.inc"
 _start:
         mov $0x23, %eax

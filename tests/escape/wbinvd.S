@@ -1,4 +1,5 @@
 /* vx-expect: 139 privileged instruction */
+/* vx-native: 139 */
 #include "escape.inc"
 _start:
         wbinvd

@@ -1,4 +1,5 @@
 /* vx-expect: 132 invalid instruction */
+/* vx-native: escapes */
 #include "escape.inc"
 _start:
         xor %ecx, %ecx

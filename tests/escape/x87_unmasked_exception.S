@@ -1,4 +1,5 @@
 /* vx-expect: 136 floating-point exception */
+/* vx-native: 136 */
 #include "escape.inc"
 _start:
         fninit
