@@ -8,6 +8,7 @@ packages=(
   gcc-multilib g++-multilib          # guest programs: gcc -m32 -static
   libzydis-dev                       # x86 decoder and encoder
   libcli11-dev                       # command lines of the tools
+  libseccomp-dev                     # vxrun's host filter
   libgtest-dev libgmock-dev          # unit tests
   qemu-user                          # bench/: qemu-i386 as a peer
   dpkg-dev                           # tests/debian/build-sources.sh: dpkg-source -x

@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
     app.add_option("--cwd", cwd, "the guest's working directory")->capture_default_str();
     bool private_tmp = false;
     app.add_flag("--tmp", private_tmp, "give the guest a private, empty, writable /tmp (removed at the end)");
+    bool no_host_filter = false;
+    app.add_flag("--no-host-filter", no_host_filter,
+                 "do not put the seccomp filter on vxrun (for debugging vxrun itself: it weakens the defense in depth)");
     bool clear_env = false;
     std::vector<std::string> env_settings;
     app.add_flag("--clear-env", clear_env, "start the guest with an empty environment");
@@ -163,6 +166,7 @@ int main(int argc, char** argv) {
         process.program = std::move(file);
         process.own_host_process = true;  // vxrun does nothing but run its guest
         process.private_tmp = private_tmp;
+        process.host_filter = !no_host_filter;
         return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());

@@ -9,6 +9,7 @@
 
 #include "vx/error.h"
 
+#include "os/linux_i386/host_filter.h"
 #include "os/linux_i386/syscall_table.h"
 #include "x86/disassemble.h"
 
@@ -113,6 +114,7 @@ int LinuxProcess::finish_run(int status) {
 }
 
 int LinuxProcess::run(FILE* diagnostics) {
+    if (options_.host_filter) install_host_filter();
     for (;;) {
         Event event = sandbox_.run();
         switch (event.kind) {

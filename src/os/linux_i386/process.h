@@ -35,6 +35,9 @@ struct ProcessOptions {
     // A private, empty, writable /tmp for the guest (its own host directory,
     // removed with its contents when the process ends).
     bool private_tmp = false;
+    // Put the host filter (host_filter.h) on the host process before the
+    // guest's first instruction. For a host process that does nothing else.
+    bool host_filter = false;
 };
 
 class LinuxProcess {

@@ -1,0 +1,100 @@
+#include "os/linux_i386/host_filter.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "vx/error.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+// What the personality, the engine and the C++ runtime call on the host while
+// a guest runs. Not here, among others: execve (guest execs are done inside
+// the sandbox), ptrace, sockets, mounts and namespaces, module loading, bpf,
+// perf, userfaultfd, io_uring, keys, modify_ldt, iopl, personality, set*id.
+constexpr int kAllowed[] = {
+    // descriptors and files
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
+    SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(lseek), SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(openat2),
+    SCMP_SYS(close), SCMP_SYS(close_range), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fcntl),
+    SCMP_SYS(flock), SCMP_SYS(fstat), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(newfstatat), SCMP_SYS(statx),
+    SCMP_SYS(fstatfs), SCMP_SYS(statfs), SCMP_SYS(getdents64), SCMP_SYS(readlink), SCMP_SYS(readlinkat),
+    SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
+    SCMP_SYS(rmdir), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename), SCMP_SYS(renameat),
+    SCMP_SYS(renameat2), SCMP_SYS(link), SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat),
+    SCMP_SYS(chmod), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(fchown), SCMP_SYS(lchown),
+    SCMP_SYS(fchownat), SCMP_SYS(utimensat), SCMP_SYS(truncate), SCMP_SYS(ftruncate), SCMP_SYS(fsync),
+    SCMP_SYS(fdatasync), SCMP_SYS(fadvise64), SCMP_SYS(sendfile), SCMP_SYS(pipe), SCMP_SYS(pipe2),
+    SCMP_SYS(getcwd), SCMP_SYS(chdir), SCMP_SYS(fchdir), SCMP_SYS(umask), SCMP_SYS(memfd_create),
+    // readiness and time
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
+    SCMP_SYS(time), SCMP_SYS(times), SCMP_SYS(alarm), SCMP_SYS(setitimer), SCMP_SYS(getitimer),
+    // memory
+    SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk),
+    SCMP_SYS(msync), SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(get_robust_list), SCMP_SYS(rseq),
+    SCMP_SYS(arch_prctl),  // the engine sets %gs to the guest's memory
+    // signals and processes (within the guest's tree: see process_tree.h)
+    SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigsuspend),
+    SCMP_SYS(rt_sigpending), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
+    SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(tkill), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal),
+    SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(set_tid_address),
+    SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getpgid), SCMP_SYS(getpgrp),
+    SCMP_SYS(getsid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+    SCMP_SYS(getresuid), SCMP_SYS(getresgid), SCMP_SYS(getgroups), SCMP_SYS(getrusage), SCMP_SYS(sysinfo),
+    SCMP_SYS(uname), SCMP_SYS(getrandom), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(setrlimit),
+    SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield), SCMP_SYS(getcpu),
+};
+
+// The terminal requests the personality passes on (file_calls.cpp), and the
+// one the C library's isatty makes.
+constexpr unsigned long kAllowedIoctls[] = {TCGETS, TCSETS, TCSETSW, TCSETSF, TCFLSH, TIOCGWINSZ, FIONREAD};
+
+// prctl: the parent-death signal of forked guest processes, and reading it.
+constexpr int kAllowedPrctls[] = {PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_NAME, PR_GET_NAME};
+
+// clone makes a host process for a guest fork: never a thread, never in new
+// namespaces.
+constexpr uint64_t kForbiddenCloneFlags = CLONE_VM | CLONE_THREAD | CLONE_SETTLS | CLONE_NEWNS | CLONE_NEWUTS |
+                                          CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                          CLONE_NEWCGROUP | CLONE_PTRACE | CLONE_UNTRACED;
+
+struct FilterDeleter {
+    void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+
+void check(int rc, const char* what) {
+    if (rc < 0) throw Error(std::string("host filter: ") + what + ": " + std::strerror(-rc));
+}
+
+}  // namespace
+
+void install_host_filter() {
+    std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
+    if (!ctx) throw Error("host filter: seccomp_init failed");
+    // Calls through the i386 or x32 ABI: the host, a 64-bit program, never
+    // makes one, so one can only come from code that got out.
+    check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-arch action");
+    for (int nr : kAllowed) check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0), "allow");
+    for (unsigned long request : kAllowedIoctls)
+        check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, request)),
+              "allow ioctl");
+    for (int option : kAllowedPrctls)
+        check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(option))),
+              "allow prctl");
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                           SCMP_A0(SCMP_CMP_MASKED_EQ, kForbiddenCloneFlags, 0)),
+          "allow clone");
+    check(seccomp_load(ctx.get()), "load");
+}
+
+}  // namespace vx::os::linux_i386

@@ -1,0 +1,95 @@
+// The host filter: what a vxrun process may still ask of the kernel once its
+// guest runs. Each case forks, puts the filter on the child and makes one call.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <functional>
+
+#include "os/linux_i386/host_filter.h"
+
+namespace {
+
+// Runs `call` in a filtered child; returns the child's wait status. The child
+// exits 0 when the call returned, so a status of 0 means "allowed".
+int status_of_filtered(const std::function<void()>& call) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        vx::os::linux_i386::install_host_filter();
+        call();
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+bool killed_by_sigsys(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS; }
+
+TEST(HostFilter, AllowsWhatThePersonalityUses) {
+    int status = status_of_filtered([] {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0 || write(fds[1], "x", 1) != 1) _exit(1);
+        char c;
+        if (read(fds[0], &c, 1) != 1 || getpid() <= 0) _exit(2);
+        pid_t child = fork();  // guest forks are host forks
+        if (child == 0) _exit(7);
+        int child_status = 0;
+        if (child < 0 || waitpid(child, &child_status, 0) != child || WEXITSTATUS(child_status) != 7) _exit(3);
+    });
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+TEST(HostFilter, KillsAnI386AbiCall) {
+    // int $0x80 from 64-bit code is the i386 ABI: getpid (20) there.
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        long result;
+        asm volatile("int $0x80" : "=a"(result) : "a"(20L) : "memory");
+    })));
+}
+
+TEST(HostFilter, KillsAnX32AbiCall) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { syscall(0x40000000 | SYS_getpid); })));
+}
+
+TEST(HostFilter, KillsExecve) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        char* argv[] = {const_cast<char*>("/bin/true"), nullptr};
+        execve("/bin/true", argv, nullptr);
+    })));
+}
+
+TEST(HostFilter, KillsPtraceAndSockets) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { ptrace(PTRACE_TRACEME, 0, nullptr, nullptr); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { socket(AF_UNIX, SOCK_STREAM, 0); })));
+}
+
+TEST(HostFilter, KillsNamespacesAndThreads) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { unshare(CLONE_NEWUSER); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        syscall(SYS_clone, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, 0, 0, 0, 0);
+    })));
+}
+
+TEST(HostFilter, KillsTerminalInjection) {
+    // TIOCSTI would push input into the terminal vxrun runs on.
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        char c = 'x';
+        ioctl(0, TIOCSTI, &c);
+    })));
+    EXPECT_EQ(0, status_of_filtered([] {
+        struct termios t;
+        tcgetattr(0, &t);  // isatty's request is allowed, whatever it answers
+    }));
+}
+
+}  // namespace
