@@ -16,6 +16,13 @@ namespace vx {
 
 class Engine;
 
+// Host memory a sandbox keeps, for audits: what it is, and where.
+struct HostRegion {
+    const char* what;
+    uint64_t begin;
+    uint64_t size;
+};
+
 struct SandboxOptions {
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     uint32_t stack_size = 8u << 20;       // for load_program
@@ -67,6 +74,11 @@ public:
     // shares nothing with it, so each guest goes on on its own. The calling
     // thread is the only one in the child, as with any fork.
     pid_t fork_host_process();
+
+    // The host memory this sandbox consists of: the guest's reservation
+    // (every address its code can form) and the engine's own data, which
+    // lies outside it, between guard pages.
+    std::vector<HostRegion> host_regions() const;
 
 private:
     SandboxOptions options_;

@@ -9,6 +9,7 @@
 #include "vx/event.h"
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
+#include "vx/sandbox.h"
 
 namespace vx {
 
@@ -30,6 +31,8 @@ public:
     // (it copies private memory only) is made the child's own.
     virtual void prepare_fork() = 0;
     virtual void finish_fork(bool in_child) = 0;
+    // The engine's own host data (Sandbox::host_regions).
+    virtual std::vector<HostRegion> host_regions() const = 0;
 };
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory);

@@ -47,4 +47,10 @@ void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t b
     engine_->set_segment(segment, selector, base);
 }
 
+std::vector<HostRegion> Sandbox::host_regions() const {
+    std::vector<HostRegion> regions{{"guest memory", reinterpret_cast<uint64_t>(memory_->host_base()), kReservation}};
+    for (const HostRegion& r : engine_->host_regions()) regions.push_back(r);
+    return regions;
+}
+
 }  // namespace vx

@@ -2,11 +2,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/guarded_mapping.h"
+
 namespace vx::dbt {
 
 // Translated code, W^X: one memfd mapped twice, executable where it runs and
 // writable at another address where only the host writes. Neither mapping is
-// inside any guest's reservation.
+// inside any guest's reservation, and each has a guard page on either side.
 class CodeCache {
 public:
     explicit CodeCache(size_t capacity);
@@ -23,7 +25,9 @@ public:
     }
 
     // Where code at executable address `exec` is written.
-    uint8_t* writable(uint64_t exec) const { return write_base_ + (exec - exec_base_); }
+    uint8_t* writable(uint64_t exec) const { return write_view_.data() + (exec - exec_base_); }
+    const GuardedMapping& exec_view() const { return exec_view_; }
+    const GuardedMapping& write_view() const { return write_view_; }
     uint64_t cursor() const { return exec_base_ + used_; }
     void commit(size_t bytes) { used_ += bytes; }
     // Around a fork: the child gets the same code at the same addresses in a
@@ -37,9 +41,10 @@ public:
 private:
     size_t capacity_;
     size_t used_ = 0;
-    uint64_t exec_base_ = 0;
-    uint8_t* write_base_ = nullptr;
     int fd_ = -1;
+    GuardedMapping exec_view_;
+    GuardedMapping write_view_;
+    uint64_t exec_base_ = 0;
     int child_fd_ = -1;  // between prepare_fork and finish_fork
 };
 

@@ -30,13 +30,10 @@ size_t xsave_area_size() {
     return b;
 }
 
-uint8_t* make_guest_xsave_area(size_t size) {
-    size = (size + 63) & ~size_t(63);
-    auto* area = static_cast<uint8_t*>(std::aligned_alloc(64, size));
-    if (!area) throw Error("out of memory for the guest's extended state");
-    std::memset(area, 0, size);  // XSTATE_BV 0: every component in its initial state
-    uint32_t mxcsr = 0x1f80;     // loaded from the area whatever XSTATE_BV says
-    std::memcpy(area + 24, &mxcsr, 4);
+GuardedMapping make_guest_xsave_area(size_t size) {
+    GuardedMapping area(size, PROT_READ | PROT_WRITE);  // zeros: XSTATE_BV 0, every component initial
+    uint32_t mxcsr = 0x1f80;  // loaded from the area whatever XSTATE_BV says
+    std::memcpy(area.data() + 24, &mxcsr, 4);
     return area;
 }
 
@@ -71,21 +68,17 @@ FaultKind fault_kind_of(int signo, int code) {
 }  // namespace
 
 DbtEngine::DbtEngine(GuestMemory& memory)
-    : memory_(memory), cache_(kCodeCacheSize), translator_(memory, cache_, links_) {
-    // Fresh zero pages: an empty lookup table costs nothing until used.
-    void* ctx = mmap(nullptr, sizeof(RuntimeContext), PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ctx == MAP_FAILED) throw Error("cannot allocate the runtime context");
+    : memory_(memory),
+      cache_(kCodeCacheSize),
+      translator_(memory, cache_, links_),
+      // Fresh zero pages: an empty lookup table costs nothing until used.
+      context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
+      xsave_size_(xsave_area_size()),
+      xsave_memory_(make_guest_xsave_area(xsave_size_)),
+      xsave_area_(xsave_memory_.data()) {
     // Default-initialized, not value-initialized: `{}` would write zeros over
     // the whole lookup table and touch every one of its pages.
-    ctx_ = new (ctx) RuntimeContext;
-    try {
-        xsave_size_ = xsave_area_size();
-        xsave_area_ = make_guest_xsave_area(xsave_size_);
-    } catch (...) {
-        munmap(ctx_, sizeof(RuntimeContext));
-        throw;
-    }
+    ctx_ = new (context_memory_.data()) RuntimeContext;
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     install_stubs();
@@ -93,9 +86,14 @@ DbtEngine::DbtEngine(GuestMemory& memory)
     seen_exec_generation_ = memory.exec_generation();
 }
 
-DbtEngine::~DbtEngine() {
-    std::free(xsave_area_);
-    munmap(ctx_, sizeof(RuntimeContext));
+DbtEngine::~DbtEngine() = default;
+
+std::vector<HostRegion> DbtEngine::host_regions() const {
+    auto region = [](const char* what, const GuardedMapping& m) {
+        return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size()};
+    };
+    return {region("runtime context", context_memory_), region("extended state", xsave_memory_),
+            region("code cache", cache_.exec_view()), region("code cache (writable view)", cache_.write_view())};
 }
 
 void DbtEngine::install_stubs() {

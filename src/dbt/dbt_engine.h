@@ -27,6 +27,7 @@ public:
     bool set_extended_state(std::span<const uint8_t> image) override;
     void prepare_fork() override { cache_.prepare_fork(); }
     void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
+    std::vector<HostRegion> host_regions() const override;
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the
@@ -53,10 +54,14 @@ private:
 
     GuestMemory& memory_;
     CodeCache cache_;
-    RuntimeContext* ctx_ = nullptr;
     RuntimeLinks links_;
     uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
     Translator translator_;
+    GuardedMapping context_memory_;
+    RuntimeContext* ctx_ = nullptr;  // in context_memory_
+    size_t xsave_size_;
+    GuardedMapping xsave_memory_;
+    uint8_t* xsave_area_;  // in xsave_memory_
     SegmentBases segments_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
@@ -64,8 +69,6 @@ private:
     std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
     std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
     std::optional<HostFault> host_fault_;
-    uint8_t* xsave_area_ = nullptr;
-    size_t xsave_size_ = 0;
 };
 
 }  // namespace vx::dbt

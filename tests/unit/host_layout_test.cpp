@@ -1,0 +1,114 @@
+// Defense in depth in the host's address space: the translated code is never
+// writable where it runs, the runtime's data sits between guard pages, and
+// none of it lies where a guest address can reach.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "vx/sandbox.h"
+
+namespace {
+
+struct Mapping {
+    uint64_t begin, end;
+    std::string perms;
+};
+
+std::vector<Mapping> host_mappings() {
+    std::vector<Mapping> result;
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        Mapping m;
+        char dash;
+        std::istringstream in(line);
+        in >> std::hex >> m.begin >> dash >> m.end >> m.perms;
+        result.push_back(m);
+    }
+    return result;
+}
+
+// The permissions of the host page holding `address` ("" when unmapped).
+std::string perms_at(const std::vector<Mapping>& maps, uint64_t address) {
+    for (const Mapping& m : maps)
+        if (address >= m.begin && address < m.end) return m.perms.substr(0, 3);
+    return "";
+}
+
+// A sandbox that has translated and run some code, so the engine's data is
+// all in use.
+class HostLayoutTest : public ::testing::Test {
+protected:
+    HostLayoutTest() : sandbox_(vx::SandboxOptions{.memory_size = 16u << 20}) {
+        auto& memory = sandbox_.memory();
+        memory.map(0x10000, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+        memory.map(0x20000, 0x10000, vx::kRead | vx::kWrite);
+        // mov eax, 1; add eax, eax; int $0x80
+        const uint8_t code[] = {0xb8, 1, 0, 0, 0, 0x01, 0xc0, 0xcd, 0x80};
+        memory.write(0x10000, code, sizeof code);
+        sandbox_.registers().eip = 0x10000;
+        sandbox_.registers().esp = 0x30000;
+        EXPECT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    }
+    vx::Sandbox sandbox_;
+};
+
+TEST_F(HostLayoutTest, NoHostMappingIsWritableAndExecutable) {
+    for (const Mapping& m : host_mappings())
+        EXPECT_FALSE(m.perms[1] == 'w' && m.perms[2] == 'x')
+            << std::hex << m.begin << "-" << m.end << " " << m.perms;
+}
+
+TEST_F(HostLayoutTest, TheCodeCacheRunsReadOnlyAndIsWrittenWhereItCannotRun) {
+    auto maps = host_mappings();
+    int seen = 0;
+    for (const vx::HostRegion& r : sandbox_.host_regions()) {
+        std::string what = r.what;
+        if (what == "code cache") {
+            EXPECT_EQ(perms_at(maps, r.begin), "r-x");
+            ++seen;
+        } else if (what == "code cache (writable view)") {
+            EXPECT_EQ(perms_at(maps, r.begin), "rw-");
+            ++seen;
+        }
+    }
+    EXPECT_EQ(seen, 2);
+}
+
+TEST_F(HostLayoutTest, RuntimeDataSitsBetweenGuardPages) {
+    auto maps = host_mappings();
+    auto regions = sandbox_.host_regions();
+    ASSERT_GE(regions.size(), 5u);
+    for (const vx::HostRegion& r : regions) {
+        if (std::string(r.what) == "guest memory") continue;
+        EXPECT_NE(perms_at(maps, r.begin), "---") << r.what;
+        EXPECT_EQ(perms_at(maps, r.begin - 1), "---") << r.what << ": the page before";
+        EXPECT_EQ(perms_at(maps, r.begin + r.size), "---") << r.what << ": the page after";
+    }
+}
+
+TEST_F(HostLayoutTest, NoRuntimeDataIsWithinReachOfAGuestAddress) {
+    auto regions = sandbox_.host_regions();
+    ASSERT_EQ(std::string(regions[0].what), "guest memory");
+    const uint64_t guest_begin = regions[0].begin, guest_end = guest_begin + regions[0].size;
+    EXPECT_GE(regions[0].size, 1ull << 32);  // every 32-bit address, and more, is the guest's
+    for (size_t i = 1; i < regions.size(); ++i) {
+        const vx::HostRegion& r = regions[i];
+        EXPECT_TRUE(r.begin + r.size <= guest_begin || r.begin >= guest_end)
+            << r.what << " at " << std::hex << r.begin << " overlaps the guest's reservation";
+    }
+}
+
+TEST_F(HostLayoutTest, TheGuestReservationIsInaccessibleBeyondItsMemory) {
+    // Past the guest's 16 MiB, all the way to the end of the reservation.
+    auto maps = host_mappings();
+    const uint64_t base = sandbox_.host_regions()[0].begin;
+    for (uint64_t offset : {16ull << 20, 1ull << 31, (1ull << 32) - 4096, 1ull << 32})
+        EXPECT_EQ(perms_at(maps, base + offset), "---") << std::hex << offset;
+}
+
+}  // namespace
