@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Configures and builds vx into build/ (after installing what it needs).
+#   scripts/build.sh sanitize   builds build-asan/ instead: the host code with
+#                               AddressSanitizer and UndefinedBehaviorSanitizer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./setup.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build
+case "${1:-}" in
+"")
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build ;;
+sanitize)
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVX_SANITIZE=ON \
+        -DVX_DEBIAN_CACHE="$PWD/build/debian-cache" >/dev/null
+  cmake --build build-asan ;;
+*)
+  echo "usage: scripts/build.sh [sanitize]" >&2; exit 2 ;;
+esac

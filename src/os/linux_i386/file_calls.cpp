@@ -412,16 +412,20 @@ int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    uint8_t* out = memory_.host_base() + a.a[1];
-    long n = syscall(SYS_getdents64, host, out, length);
+    // Read into host memory and rewrite there: the guest's buffer may be
+    // memory another guest process shares and changes meanwhile, and it need
+    // not be aligned for dirent64.
+    std::vector<uint8_t> entries(std::min(length, 1u << 16));
+    long n = syscall(SYS_getdents64, host, entries.data(), entries.size());
     if (n < 0) return fail(errno);
     std::vector<int64_t>& cookies = dir_cookies_[host];
     for (long at = 0; at < n;) {
-        auto* entry = reinterpret_cast<dirent64*>(out + at);
+        auto* entry = reinterpret_cast<dirent64*>(entries.data() + at);
         cookies.push_back(entry->d_off);
         entry->d_off = int64_t(cookies.size());
         at += entry->d_reclen;
     }
+    memory_.write(a.a[1], entries.data(), size_t(n));
     return int32_t(n);
 }
 
