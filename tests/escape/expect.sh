@@ -17,8 +17,9 @@
 # What an attack may aim at, handed over in its environment:
 #   VX_HOST_PID  a host process that is not part of the guest's tree
 #   VX_SECRET    the absolute host path of a file outside every grant
-# It starts in a fresh working directory, granted to it as /work (and its
-# cwd), whose parent holds the secret. PROBE is any i386 program: when the
+# It starts in a fresh working directory, granted to it read-only as /work (and
+# its cwd), whose parent holds the secret; an attack that needs to write adds
+# `vx-args: --mount .:/work/w:rw`, the same directory granted writable. PROBE is any i386 program: when the
 # host cannot run it, the native half is skipped with a reason.
 set -u
 vxrun=$1 guest=$2 source=$3 probe=${4:-$2}
@@ -30,7 +31,9 @@ expect_line=$(field vx-expect); native_line=$(field vx-native); vx_args=$(field 
 read -r want text <<<"$expect_line"
 
 tmp=$(mktemp -d); bystander=
-cleanup() { [ -n "$bystander" ] && kill "$bystander" 2>/dev/null; rm -rf "$tmp"; }
+# Only the script itself cleans up: a bystander killed before it became
+# `sleep` is still a copy of this shell, with this trap.
+cleanup() { [ "$BASHPID" = "$$" ] || return 0; [ -n "$bystander" ] && kill "$bystander" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
 secret_text="the host's secret $$"
 

@@ -40,6 +40,7 @@ FileNamespace::FileNamespace() {
     // Devices every program may expect, harmless to share: they hold nothing.
     for (const char* device : {"/dev/null", "/dev/zero", "/dev/full"}) add({device, device, true});
     for (const char* device : {"/dev/random", "/dev/urandom"}) add({device, device, false});
+    for (Grant& g : grants_) g.device = true;
 }
 
 FileNamespace::~FileNamespace() {
@@ -126,6 +127,13 @@ int FileNamespace::check_writable(const std::string& path) const {
     const Grant* grant = find(guest, below);
     if (!grant) return leads_to_grant(guest) ? -EROFS : -ENOENT;
     return grant->mount.writable ? 0 : -EROFS;
+}
+
+int FileNamespace::check_changeable(const std::string& path) const {
+    std::string below;
+    const Grant* grant = find(normalize(path), below);
+    if (grant && grant->device) return -EPERM;
+    return check_writable(path);
 }
 
 int FileNamespace::open_parent(const std::string& path, std::string& name) const {

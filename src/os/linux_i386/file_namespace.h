@@ -38,6 +38,10 @@ public:
     // 0 when guest `path` lies in a writable grant, else -EROFS (or -ENOENT
     // outside every grant): for changes that open nothing for writing.
     int check_writable(const std::string& path) const;
+    // 0 when the guest may change the mode, times or owner of guest `path`: it
+    // lies in a writable grant and is not one of the built-in devices, which
+    // belong to the host (-EPERM, as Linux tells a user about root's files).
+    int check_changeable(const std::string& path) const;
 
     const std::string& cwd() const { return cwd_; }
     // Changes the cwd to a directory inside a grant; 0 or -errno.
@@ -52,6 +56,7 @@ private:
         Mount mount;
         int host_dir = -1;        // O_PATH fd of the directory, or of a file's parent
         std::string file_name;    // for a granted file: its name in host_dir
+        bool device = false;      // one of the built-in devices
     };
     // The grant holding `guest` and the path below it ("" for the grant itself).
     const Grant* find(const std::string& guest, std::string& below) const;

@@ -186,7 +186,7 @@ int32_t LinuxProcess::open_to_change(uint32_t dirfd, const std::string& path, bo
     std::string guest;
     if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
     if (path.empty()) return fail(ENOENT);
-    if (int error = files_.check_writable(guest)) return error;
+    if (int error = files_.check_changeable(guest)) return error;
     // Read-only, and non-blocking for a FIFO: only to name the file to change.
     return files_.open(guest, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0);
 }
@@ -200,10 +200,18 @@ int32_t LinuxProcess::sys_fchmodat(const SyscallArgs& a) {
     return close_and_return(host, r == 0 ? 0 : fail(errno));
 }
 
+// 0 when the guest may change the mode, times or owner of what guest fd `fd`
+// names: a file it opened in a writable grant. Descriptors that came from the
+// host (stdin, stdout, stderr) and pipes name nothing the guest owns.
+int32_t LinuxProcess::check_changeable_fd(uint32_t fd) const {
+    if (host_fd(fd) < 0) return fail(EBADF);
+    if (fd_paths_[fd].empty()) return fail(EPERM);
+    return files_.check_changeable(fd_paths_[fd]);
+}
+
 int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    return ::fchmod(host, mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
+    if (int32_t error = check_changeable_fd(a.a[0])) return error;
+    return ::fchmod(host_fd(a.a[0]), mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
 }
 
 // The guest owns what it sees as owned by uid/gid 1000 and cannot give anything
@@ -228,7 +236,7 @@ int32_t LinuxProcess::sys_chown(const SyscallArgs& a) {  // chown32 and lchown32
 }
 
 int32_t LinuxProcess::sys_fchown(const SyscallArgs& a) {
-    if (host_fd(a.a[0]) < 0) return fail(EBADF);
+    if (int32_t error = check_changeable_fd(a.a[0])) return error;
     return owner_change_allowed(a.a[1], a.a[2]) ? 0 : fail(EPERM);
 }
 
@@ -242,9 +250,8 @@ int32_t LinuxProcess::set_times(uint32_t dirfd, uint32_t path_address, const str
     if (flags & ~uint32_t(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return fail(EINVAL);
     int host;
     if (path_address == 0) {  // futimens: the descriptor itself
-        host = host_fd(dirfd);
-        if (host < 0) return fail(EBADF);
-        return ::futimens(host, times) == 0 ? 0 : fail(errno);
+        if (int32_t error = check_changeable_fd(dirfd)) return error;
+        return ::futimens(host_fd(dirfd), times) == 0 ? 0 : fail(errno);
     }
     std::string path;
     if (int32_t error = read_path(path_address, path)) return error;

@@ -227,6 +227,7 @@ private:
     int32_t open_parent_at(uint32_t dirfd, const std::string& path, std::string& name) const;
     // A file to change the mode or times of: -EROFS in a read-only grant.
     int32_t open_to_change(uint32_t dirfd, const std::string& path, bool follow) const;
+    int32_t check_changeable_fd(uint32_t fd) const;
     int32_t set_times(uint32_t dirfd, uint32_t path, const struct timespec* times, uint32_t flags);
     // poll on guest descriptors (their numbers are kept in `fds`); n or -errno.
     int32_t poll_guest_fds(std::vector<struct pollfd>& fds, int timeout_ms);
