@@ -1,11 +1,8 @@
-/* vx-expect: 2 */
+/* vx-expect: 0 */
 /* vx-native: escapes */
 /* sched_setaffinity(VX_HOST_PID, {cpu 0}): pins the bystander to one CPU
- * (checked with sched_getaffinity). vx answers sched_setaffinity with 0
- * whatever the pid and does nothing; the check then finds the pid outside
- * the tree (ESRCH): exit 2, "succeeded but gained nothing". Exit 0 would be
- * ESRCH from sched_setaffinity itself, as Linux answers for a pid it does
- * not know. */
+ * (checked with sched_getaffinity). Under vx the pid is outside the tree:
+ * ESRCH, as Linux answers for a pid it does not know. */
 #include "escape.h"
 #include <sched.h>
 

@@ -169,6 +169,7 @@ public:
     int32_t sys_getresuid(const SyscallArgs& a);
     int32_t sys_getgroups(const SyscallArgs& a);
     int32_t sys_sched_getaffinity(const SyscallArgs& a);
+    int32_t sys_sched_setaffinity(const SyscallArgs& a);
     int32_t sys_prctl(const SyscallArgs& a);
     int32_t sys_getrusage(const SyscallArgs& a);
     int32_t sys_times(const SyscallArgs& a);

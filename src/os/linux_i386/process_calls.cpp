@@ -88,6 +88,12 @@ int32_t LinuxProcess::sys_sched_getaffinity(const SyscallArgs& a) {  // pid, siz
     return memory_.write(a.a[2], &mask, sizeof mask) ? 4 : fail(EFAULT);
 }
 
+// Accepted and ignored for the process itself: the host schedules it.
+int32_t LinuxProcess::sys_sched_setaffinity(const SyscallArgs& a) {  // pid, size, mask*
+    if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
+    return 0;
+}
+
 int32_t LinuxProcess::sys_prctl(const SyscallArgs& a) {
     constexpr uint32_t kGetDumpable = 3, kSetDumpable = 4, kSetName = 15, kGetName = 16;
     switch (a.a[0]) {

@@ -122,7 +122,7 @@ constexpr SyscallEntry kTable[] = {
     {238, "tkill", &P::sys_kill, "dd"},
     {239, "sendfile64", &P::sys_sendfile64, "ffxu"},
     {240, "futex", &P::sys_futex, "xxdxxd"},
-    {241, "sched_setaffinity", &P::sys_ok},
+    {241, "sched_setaffinity", &P::sys_sched_setaffinity},
     {242, "sched_getaffinity", &P::sys_sched_getaffinity},
     {243, "set_thread_area", &P::sys_set_thread_area, "x"},
     {244, "get_thread_area", &P::sys_get_thread_area},
