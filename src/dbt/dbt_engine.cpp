@@ -139,9 +139,11 @@ std::vector<uint8_t> DbtEngine::extended_state() const {
 }
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
-    // What XRSTOR (standard format, every enabled component requested)
-    // raises #GP for: an MXCSR with reserved bits, components the OS has not
-    // enabled, the compacted form, a non-zero reserved header.
+    // What XRSTOR (standard format) raises #GP for: an MXCSR with reserved
+    // bits, components the OS has not enabled, the compacted form, a non-zero
+    // reserved header. And components a guest does not have: PKRU, which
+    // Linux's own frames carry, is ignored (the host's stays); any other
+    // (AMX tiles...) is refused, as Linux refuses one it has not granted.
     constexpr size_t kMxcsr = 24, kHeader = 512, kXcompBv = 520, kReservedEnd = 576;
     if (image.size() != xsave_size_) return false;
     uint32_t mxcsr;
@@ -153,10 +155,14 @@ bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
     static const uint64_t enabled_components = enabled_xstate_components();
     if (mxcsr & ~supported_mxcsr) return false;
     if (xstate_bv & ~enabled_components) return false;
+    constexpr uint64_t kPkru = 1u << 9;
+    if (xstate_bv & ~uint64_t(XSTATE_GUEST_COMPONENTS | kPkru)) return false;
     if (xcomp_bv != 0) return false;
     for (size_t i = kXcompBv + 8; i < kReservedEnd; ++i)
         if (image[i] != 0) return false;
     std::memcpy(xsave_area_, image.data(), xsave_size_);
+    xstate_bv &= XSTATE_GUEST_COMPONENTS;
+    std::memcpy(xsave_area_ + kHeader, &xstate_bv, 8);
     return true;
 }
 

@@ -25,8 +25,8 @@ vx_dbt_enter:
         mov %rdi, %r15
         mov CTX_MISS_PATH(%r15), %r14
         mov CTX_XSAVE_AREA(%r15), %rsi
-        mov $-1, %eax
-        mov $-1, %edx
+        mov $XSTATE_GUEST_COMPONENTS, %eax
+        xor %edx, %edx
         xrstor64 (%rsi)
         mov CTX_EFLAGS(%r15), %eax
         push %rax
@@ -47,8 +47,8 @@ vx_dbt_enter:
 vx_dbt_exit:
         mov CTX_HOST_RSP(%r15), %rsp
         mov CTX_XSAVE_AREA(%r15), %rsi
-        mov $-1, %eax
-        mov $-1, %edx
+        mov $XSTATE_GUEST_COMPONENTS, %eax
+        xor %edx, %edx
         xsaveopt64 (%rsi)
         fninit
         fldcw CTX_HOST_FCW(%r15)

@@ -17,6 +17,11 @@
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 
+/* The XSAVE components a guest has: x87, SSE, AVX, and AVX-512's opmask,
+ * ZMM_Hi256 and Hi16_ZMM. The host's others (PKRU above all, AMX) are never
+ * saved from or loaded into the host thread for a guest. */
+#define XSTATE_GUEST_COMPONENTS 0xe7
+
 #define EXIT_SYSCALL      1
 #define EXIT_LOOKUP_MISS  2
 #define EXIT_BREAKPOINT   3

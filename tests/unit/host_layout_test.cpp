@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -112,3 +113,50 @@ TEST_F(HostLayoutTest, TheGuestReservationIsInaccessibleBeyondItsMemory) {
 }
 
 }  // namespace
+
+namespace {
+
+bool cpu_has_protection_keys() {
+    uint32_t a, b, c, d;
+    asm("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+    return c & (1u << 4);  // OSPKE: the OS enabled them, rdpkru works
+}
+
+uint32_t host_pkru() {
+    uint32_t pkru, edx;
+    asm volatile("rdpkru" : "=a"(pkru), "=d"(edx) : "c"(0));
+    return pkru;
+}
+
+uint64_t xstate_bv_of(const std::vector<uint8_t>& image) {
+    uint64_t bv;
+    std::memcpy(&bv, image.data() + 512, 8);
+    return bv;
+}
+
+}  // namespace
+
+TEST_F(HostLayoutTest, TheHostThreadKeepsItsProtectionKeys) {
+    if (!cpu_has_protection_keys()) GTEST_SKIP() << "this CPU or kernel has no protection keys";
+    const uint32_t before = host_pkru();
+    sandbox_.registers().eip = 0x10000;
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(host_pkru(), before);
+}
+
+TEST_F(HostLayoutTest, AGuestImageCannotCarryTheHostsComponents) {
+    std::vector<uint8_t> image = sandbox_.extended_state();
+    ASSERT_GE(image.size(), 576u);
+    auto with_component = [&](unsigned bit) {
+        std::vector<uint8_t> forged = image;
+        uint64_t bv = xstate_bv_of(forged) | (1ull << bit);
+        std::memcpy(forged.data() + 512, &bv, 8);
+        return forged;
+    };
+    EXPECT_TRUE(sandbox_.set_extended_state(with_component(1)));  // SSE: the guest's own
+    // PKRU (as Linux's signal frames carry it) is accepted and dropped.
+    EXPECT_TRUE(sandbox_.set_extended_state(with_component(9)));
+    EXPECT_EQ(xstate_bv_of(sandbox_.extended_state()) & (1u << 9), 0u);
+    // AMX tile data is refused.
+    EXPECT_FALSE(sandbox_.set_extended_state(with_component(18)));
+}
