@@ -1,0 +1,14 @@
+/* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* lsl on the host's flat data segment selector 0x2b: natively it reads
+ * the host GDT entry's limit. */
+#include "escape.inc"
+_start:
+        mov $USER_DS, %eax
+        xor %ebx, %ebx
+        lsl %eax, %ebx
+        jnz 1f
+        cmp $0xffffffff, %ebx          /* a flat 4 GiB segment */
+        jne 1f
+        ESCAPED
+1:      EXIT 3

@@ -1,0 +1,16 @@
+/* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* mov to %es of the 64-bit code segment 0x33, then a read through %es. */
+#include "escape.inc"
+_start:
+        mov $USER64_CS, %eax
+        mov %eax, %es
+        mov %es, %ecx
+        cmp $USER64_CS, %ecx
+        jne 1f
+        cmpl $0x5eedf00d, %es:probe
+        jne 1f
+        ESCAPED
+1:      EXIT 3
+        .data
+probe:  .long 0x5eedf00d

@@ -1,0 +1,19 @@
+/* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* mov to %ss straight from memory of the host's flat data segment 0x2b, then
+ * the stack and a read through %ss work through it. */
+#include "escape.inc"
+_start:
+        mov selector, %ss
+        mov %ss, %ecx
+        cmp $USER_DS, %ecx
+        jne 1f
+        push $0x5eedf00d
+        pop %eax
+        cmp %ss:probe, %eax
+        jne 1f
+        ESCAPED
+1:      EXIT 3
+        .data
+selector: .word USER_DS
+probe:  .long 0x5eedf00d

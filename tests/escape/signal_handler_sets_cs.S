@@ -1,0 +1,34 @@
+/* vx-expect: 4 */
+/* vx-native: escapes */
+/* A SIGUSR1 handler rewrites the interrupted context's saved %cs to the 64-bit
+ * code segment (and eip to 64-bit code), then returns through rt_sigreturn:
+ * natively the kernel resumes in 64-bit mode. vx takes only the registers
+ * back, so the target runs as 32-bit code, which exits 4. */
+#include "escape.inc"
+_start:
+        mov $174, %eax                  /* rt_sigaction(SIGUSR1, &action, 0, 8) */
+        mov $10, %ebx
+        mov $action, %ecx
+        xor %edx, %edx
+        mov $8, %esi
+        int $0x80
+        test %eax, %eax
+        jnz 1f
+        mov $20, %eax                   /* kill(getpid(), SIGUSR1) */
+        int $0x80
+        mov %eax, %ebx
+        mov $37, %eax
+        mov $10, %ecx
+        int $0x80
+1:      EXIT 3
+handler:
+        mov 12(%esp), %eax              /* the ucontext; its sigcontext at +20 */
+        movl $target, 20+56(%eax)       /* eip */
+        movw $USER64_CS, 20+60(%eax)    /* cs */
+        ret
+restorer:
+        mov $173, %eax                  /* rt_sigreturn */
+        int $0x80
+        ESCAPED64_OR_EXIT target, 4
+        .data
+action: .long handler, 0x04000004, restorer, 0, 0   /* SA_SIGINFO | SA_RESTORER */

@@ -1,0 +1,28 @@
+/* vx-expect: 4 */
+/* vx-native: escapes */
+/* sigreturn (119) with no signal, on a hand-made frame whose saved %cs is the
+ * 64-bit code segment: natively the kernel "returns" into 64-bit mode. vx
+ * restores only the registers, so the target runs as 32-bit code, which
+ * exits 4. */
+#include "escape.inc"
+_start:
+        mov %esp, sc_esp
+        mov $sc, %esp                   /* the frame is at esp - 8 */
+        mov $119, %eax
+        int $0x80
+        EXIT 3
+        ESCAPED64_OR_EXIT target, 4
+        .data
+        .long 0, 0                      /* pretcode, sig */
+sc:     .word 0, 0, 0, 0                /* gs, fs */
+        .word USER_DS, 0, USER_DS, 0    /* es, ds */
+        .long 0, 0, 0                   /* edi, esi, ebp */
+sc_esp: .long 0
+        .long 0, 0, 0, 0                /* ebx, edx, ecx, eax */
+        .long 0, 0                      /* trapno, err */
+        .long target                    /* eip */
+        .word USER64_CS, 0              /* cs */
+        .long 0x202, 0                  /* eflags, esp_at_signal */
+        .word USER_DS, 0                /* ss */
+        .long 0, 0, 0                   /* fpstate (none), oldmask, cr2 */
+        .fill 1024, 1, 0                /* unused fpstate, extramask, retcode */

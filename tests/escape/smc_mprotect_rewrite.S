@@ -1,0 +1,39 @@
+/* vx-expect: 3 */
+/* vx-native: escapes */
+/* Self-modifying code: a stub runs once (a jump back), its page is made
+ * writable with mprotect (RWX), the stub is overwritten with ljmp $0x33, and
+ * it runs again. Natively the new code escapes to 64-bit mode; vx runs its
+ * stale translation (writes to translated code are not detected), and the
+ * second pass through the old stub,
+ * over the new bytes, exits 3. */
+#include "escape.inc"
+_start:
+        MAKE_RWX stub
+        test %eax, %eax
+        jnz 2f
+        xor %ebp, %ebp                  /* passes through the stub */
+again:  jmp stub
+back:   test %ebp, %ebp
+        jnz 1f                          /* the old stub ran again */
+        inc %ebp
+        mov new_code, %eax
+        mov %eax, stub
+        mov new_code+4, %eax
+        mov %eax, stub+4
+        jmp again
+1:      mov stub, %eax                  /* the old stub ran again: over new bytes? */
+        cmp new_code, %eax
+        jne 3f
+        EXIT 3
+3:      EXIT 5
+2:      EXIT 4
+        .balign 8
+stub:   jmp back                        /* 8 bytes of room */
+        .balign 8, 0x90
+        ESCAPED64 in_64bit_mode
+        .data
+new_code:
+        .byte 0xea                      /* ljmp $USER64_CS, $in_64bit_mode */
+        .long in_64bit_mode
+        .word USER64_CS
+        .byte 0x90

@@ -1,0 +1,55 @@
+/* vx-expect: 3 */
+/* vx-native: escapes */
+/* Self-modifying code through the kernel: a stub runs once, its page is made
+ * RWX, and read() from a pipe holding `ljmp $0x33, ...` overwrites it; then
+ * it runs again. Natively the new code escapes to 64-bit mode; vx runs its
+ * stale translation, and the second pass through the old stub,
+ * over the new bytes, exits 3. */
+#include "escape.inc"
+_start:
+        MAKE_RWX stub
+        test %eax, %eax
+        jnz 2f
+        mov $42, %eax                   /* pipe(fds) */
+        mov $fds, %ebx
+        int $0x80
+        test %eax, %eax
+        jnz 2f
+        mov $4, %eax                    /* write(fds[1], new_code, 8) */
+        mov fds+4, %ebx
+        mov $new_code, %ecx
+        mov $8, %edx
+        int $0x80
+        cmp $8, %eax
+        jne 2f
+        xor %ebp, %ebp
+again:  jmp stub
+back:   test %ebp, %ebp
+        jnz 1f
+        inc %ebp
+        mov $3, %eax                    /* read(fds[0], stub, 8) */
+        mov fds, %ebx
+        mov $stub, %ecx
+        mov $8, %edx
+        int $0x80
+        cmp $8, %eax
+        jne 2f
+        jmp again
+1:      mov stub, %eax                  /* the old stub ran again: over new bytes? */
+        cmp new_code, %eax
+        jne 3f
+        EXIT 3
+3:      EXIT 5
+2:      EXIT 4
+        .balign 8
+stub:   jmp back                        /* 8 bytes of room */
+        .balign 8, 0x90
+        ESCAPED64 in_64bit_mode
+        .data
+new_code:
+        .byte 0xea
+        .long in_64bit_mode
+        .word USER64_CS
+        .byte 0x90
+        .bss
+fds:    .long 0, 0

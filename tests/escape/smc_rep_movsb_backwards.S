@@ -1,0 +1,41 @@
+/* vx-expect: 3 */
+/* vx-native: escapes */
+/* Self-modifying code with a backwards string copy (std; rep movsb, memmove's
+ * overlapping case, which vx runs inline on host addresses): a stub runs once,
+ * its page is made RWX, the copy puts `ljmp $0x33, ...` over it, and it runs
+ * again. Natively the new code escapes; vx runs its stale translation, and
+ * the second pass through the old stub,
+ * over the new bytes, exits 3. */
+#include "escape.inc"
+_start:
+        MAKE_RWX stub
+        test %eax, %eax
+        jnz 2f
+        xor %ebp, %ebp
+again:  jmp stub
+back:   test %ebp, %ebp
+        jnz 1f
+        inc %ebp
+        std
+        mov $new_code+7, %esi
+        mov $stub+7, %edi
+        mov $8, %ecx
+        rep movsb
+        cld
+        jmp again
+1:      mov stub, %eax                  /* the old stub ran again: over new bytes? */
+        cmp new_code, %eax
+        jne 3f
+        EXIT 3
+3:      EXIT 5
+2:      EXIT 4
+        .balign 8
+stub:   jmp back                        /* 8 bytes of room */
+        .balign 8, 0x90
+        ESCAPED64 in_64bit_mode
+        .data
+new_code:
+        .byte 0xea
+        .long in_64bit_mode
+        .word USER64_CS
+        .byte 0x90

@@ -1,0 +1,12 @@
+/* vx-expect: 139 privileged instruction */
+/* vx-native: escapes */
+/* verw on the host's flat data segment selector 0x2b: natively ZF says
+ * the host GDT has a writable segment there. */
+#include "escape.inc"
+_start:
+        mov $USER_DS, %eax
+        test %eax, %eax                 /* ZF clear: only the answer sets it */
+        verw %ax
+        jnz 1f
+        ESCAPED
+1:      EXIT 3
