@@ -9,6 +9,7 @@ packages=(
   libzydis-dev                       # x86 decoder and encoder
   libcli11-dev                       # command lines of the tools
   libseccomp-dev                     # vxrun's host filter
+  clang libclang-rt-14-dev           # fuzz/: libFuzzer and the sanitizers' runtimes
   libgtest-dev libgmock-dev          # unit tests
   qemu-user                          # bench/: qemu-i386 as a peer
   dpkg-dev                           # tests/debian/build-sources.sh: dpkg-source -x

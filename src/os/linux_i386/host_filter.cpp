@@ -67,6 +67,12 @@ constexpr uint64_t kForbiddenCloneFlags = CLONE_VM | CLONE_THREAD | CLONE_SETTLS
                                           CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                                           CLONE_NEWCGROUP | CLONE_PTRACE | CLONE_UNTRACED;
 
+// Argument `arg` & mask == value. (libseccomp's SCMP_A* macros leave a field
+// to the compiler, which clang warns about.)
+scmp_arg_cmp masked_equal(unsigned arg, uint64_t mask, uint64_t value) {
+    return scmp_arg_cmp{.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask, .datum_b = value};
+}
+
 struct FilterDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
@@ -86,13 +92,13 @@ void install_host_filter() {
     for (int nr : kAllowed) check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0), "allow");
     for (unsigned long request : kAllowedIoctls)
         check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, request)),
+                               masked_equal(1, 0xffffffffu, request)),
               "allow ioctl");
     for (int option : kAllowedPrctls)
-        check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, SCMP_A0(SCMP_CMP_EQ, scmp_datum_t(option))),
+        check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, masked_equal(0, ~uint64_t(0), uint64_t(option))),
               "allow prctl");
     check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                           SCMP_A0(SCMP_CMP_MASKED_EQ, kForbiddenCloneFlags, 0)),
+                           masked_equal(0, kForbiddenCloneFlags, 0)),
           "allow clone");
     check(seccomp_load(ctx.get()), "load");
 }
