@@ -196,8 +196,10 @@ Decision classify_flags(const Instruction& insn) {
 
 Decision classify_system(const Instruction& insn) {
     switch (insn.mnemonic()) {
-    case ZYDIS_MNEMONIC_RDTSC: case ZYDIS_MNEMONIC_RDTSCP:
+    case ZYDIS_MNEMONIC_RDTSC:
         return run(Action::Copy);
+    case ZYDIS_MNEMONIC_RDTSCP:  // refused as rdpid is: its ecx names the host's CPU and node
+        return fault(FaultKind::PrivilegedInstruction, "rdtscp reveals the host CPU");
     default:
         return fault(FaultKind::PrivilegedInstruction, "system instruction");
     }

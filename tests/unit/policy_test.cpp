@@ -76,7 +76,7 @@ const std::vector<PolicyCase> kCases = {
     {"mfence", {0x0f, 0xae, 0xf0}, Action::Copy},
     {"cpuid", {0x0f, 0xa2}, Action::Copy},
     {"rdtsc", {0x0f, 0x31}, Action::Copy},
-    {"rdtscp", {0x0f, 0x01, 0xf9}, Action::Copy},
+    {"rdtscp", {0x0f, 0x01, 0xf9}, Action::Fault, kPrivileged},
     {"xgetbv", {0x0f, 0x01, 0xd0}, Action::Copy},
     {"endbr32", {0xf3, 0x0f, 0x1e, 0xfb}, Action::Copy},
     {"pushfd", {0x9c}, Action::Copy},
