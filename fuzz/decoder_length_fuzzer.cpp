@@ -4,6 +4,7 @@
 // something nobody checked. The CPU's verdict comes from length_oracle, a
 // native i386 process (skipped, with a message, where the host cannot run
 // one).
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -28,7 +29,11 @@ Verdict ask(const uint8_t* bytes, unsigned length, unsigned k) {
     uint8_t request[17] = {uint8_t(k), uint8_t(length)};
     for (unsigned i = 0; i < length; ++i) request[2 + i] = bytes[i];
     uint8_t answer = kCannot;
-    if (write(to_oracle, request, 2 + length) != ssize_t(2 + length) || read(from_oracle, &answer, 1) != 1) {
+    // libFuzzer's timeout alarm interrupts these calls now and then.
+    ssize_t written, got;
+    while ((written = write(to_oracle, request, 2 + length)) < 0 && errno == EINTR) continue;
+    while ((got = read(from_oracle, &answer, 1)) < 0 && errno == EINTR) continue;
+    if (written != ssize_t(2 + length) || got != 1) {
         int status = 0;
         waitpid(oracle, &status, WNOHANG);
         std::fprintf(stderr, "decoder_length_fuzzer: the length oracle stopped answering (wait status %#x)\n", status);

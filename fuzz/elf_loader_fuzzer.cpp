@@ -1,6 +1,6 @@
-// The ELF loader on whatever file a user may hand vxrun: check_elf must
-// accept exactly what load_elf then loads, and neither may do anything but
-// load or throw ElfError.
+// The ELF loader on whatever file a user may hand vxrun: the sandbox's check
+// must accept exactly what load_program then loads, and neither may do
+// anything but load or throw ElfError.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::span<const uint8_t> file(data, size);
     bool checked = true;
     try {
-        vx::check_elf(file, 64u << 20);
+        sandbox.check_program(file);
     } catch (const vx::ElfError&) {
         checked = false;
     }

@@ -7,6 +7,7 @@
 //    and the child must end in a defined way (an event, a syscall budget
 //    spent, the time limit). A host crash there, a sanitizer report, or an
 //    unexpected signal aborts this process with the input.
+#include <errno.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -106,7 +107,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (child < 0) return 0;
     if (child == 0) run_in_child(data, size);
     int status = 0;
-    waitpid(child, &status, 0);
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) continue;  // libFuzzer's timeout alarm
     bool defined = (WIFEXITED(status) && WEXITSTATUS(status) >= kBudgetSpent && WEXITSTATUS(status) <= kOther) ||
                    (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM);
     if (!defined) {  // the host did not survive the guest: keep the input

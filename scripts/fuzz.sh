@@ -19,9 +19,15 @@ cp build-fuzz/guests/hello build-fuzz/guests/length_oracle build-fuzz/corpus/elf
 declare -A short_runs=([decoder_length_fuzzer]=50000 [elf_loader_fuzzer]=50000
                        [guest_code_fuzzer]=3000 [syscall_fuzzer]=4000)
 status=0
+# Inputs that once crashed a fuzzer (fuzz/regressions/NAME/) run first, every time.
 for name in decoder_length_fuzzer elf_loader_fuzzer guest_code_fuzzer syscall_fuzzer; do
   corpus=build-fuzz/corpus/$name
   mkdir -p "$corpus"
+  if [ -d "fuzz/regressions/$name" ]; then
+    if ! build-fuzz/fuzz/$name fuzz/regressions/$name/* >build-fuzz/$name.regressions.log 2>&1; then
+      echo "$name: a past crash is back:"; tail -30 build-fuzz/$name.regressions.log; status=1
+    fi
+  fi
   if [ $# -eq 0 ]; then
     budget=(-runs="${short_runs[$name]}" -seed=1)
     # A fixed seed replays the same inputs only from the same corpus.

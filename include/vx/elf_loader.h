@@ -23,7 +23,7 @@ struct ElfImage {
 };
 
 // Throws ElfError unless `file` is a well-formed static ET_EXEC for EM_386
-// that fits a guest memory of `memory_size` bytes. Touches nothing.
+// whose segments all end below `memory_size`. Touches nothing.
 void check_elf(std::span<const uint8_t> file, uint32_t memory_size);
 
 // Checks `file` completely, then maps its PT_LOAD segments into `memory`.

@@ -49,6 +49,9 @@ public:
     // execve. Throws ElfError for a bad file, and then nothing has changed.
     ElfImage load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp);
+    // Throws ElfError for a file load_program would refuse (its image must
+    // also leave room for the stack below the top of guest memory).
+    void check_program(std::span<const uint8_t> file) const;
 
     // Runs the guest until it needs its host. Once finish() was called, it
     // returns an Exit event with that status and runs nothing.

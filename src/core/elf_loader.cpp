@@ -67,7 +67,7 @@ void check_loads(std::span<const uint8_t> file, const std::vector<Elf32_Phdr>& p
         uint64_t end = uint64_t(ph.p_vaddr) + ph.p_memsz;
         if (ph.p_vaddr < kLowestLoadAddress) reject("segment maps the lowest 64 KiB");
         if (end > memory_size)
-            reject("segment ends beyond guest memory (" + std::to_string(end) + " > " +
+            reject("segment ends beyond guest memory left for the program (" + std::to_string(end) + " > " +
                    std::to_string(memory_size) + ")");
         if (ph.p_align > 1 && (ph.p_vaddr - ph.p_offset) % kPageSize)
             reject("segment address and file offset disagree modulo the page size");

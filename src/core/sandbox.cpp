@@ -15,7 +15,7 @@ Sandbox::~Sandbox() = default;
 
 ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                                const std::vector<std::string>& envp) {
-    check_elf(file, memory_->size());
+    check_program(file);
     memory_->unmap(0, memory_->size());
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
@@ -26,6 +26,11 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<
     registers_.eip = image.entry;
     exit_status_.reset();
     return image;
+}
+
+void Sandbox::check_program(std::span<const uint8_t> file) const {
+    if (options_.stack_size >= memory_->size()) throw Error("the stack size leaves no guest memory for a program");
+    check_elf(file, memory_->size() - options_.stack_size);
 }
 
 Event Sandbox::run() {

@@ -156,7 +156,7 @@ int32_t LinuxProcess::find_executable(const std::string& path, std::vector<std::
         return find_executable(interpreter, argv, file, exe_path, depth + 1);
     }
     try {
-        check_elf(file, memory_.size());
+        sandbox_.check_program(file);
     } catch (const ElfError&) {
         return fail(ENOEXEC);
     }

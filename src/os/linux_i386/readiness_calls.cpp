@@ -18,6 +18,7 @@ constexpr uint32_t kFdSetBits = 1024;    // FD_SETSIZE, for i386 too
 
 int timeout_ms(int64_t sec, int64_t nsec) {
     if (sec < 0 || nsec < 0 || nsec >= 1000000000) return -2;  // invalid
+    if (sec >= kMaxWaitMs / 1000) return kMaxWaitMs;  // (a 64-bit sec times 1000 could overflow)
     int64_t ms = sec * 1000 + (nsec + 999999) / 1000000;
     return int(std::min<int64_t>(ms, kMaxWaitMs));
 }
