@@ -8,7 +8,8 @@
  *
  * Protocol on stdin/stdout: a request is one byte K, one byte N, then N
  * instruction bytes (K <= N <= 15); the answer is one byte: 0 "needs more
- * than K", 1 "needs no more than K", 2 a request it cannot serve. Each probe
+ * than K", 1 "needs no more than K", 2 a request it cannot serve, 3 no
+ * verdict (the instruction wrote over its own bytes). Each probe
  * runs in a fresh child, so whatever the instruction does dies with it. Run
  * natively (a 32-bit process), never inside vx. */
 #define _GNU_SOURCE
@@ -22,10 +23,16 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-enum { kNeedsMore = 0, kNeedsNoMore = 1, kCannot = 2 };
+enum { kNeedsMore = 0, kNeedsNoMore = 1, kCannot = 2, kInconclusive = 3 };
 enum { kPage = 4096, kScratch = 1 << 20 };
+/* Far apart, with nothing mapped after the scratch memory: a rep string
+ * instruction running off its end faults there, and never rewrites the
+ * instruction under test. */
+#define kScratchAt ((void*)0x20000000)
+#define kCodeAt ((void*)0x60000000)
 
 static uint8_t* code_pages;         /* an RWX page, then an inaccessible one */
+static uint8_t original[15];        /* the probe's bytes, to tell if it rewrote them */
 static volatile uint8_t* verdict;   /* shared with the parent */
 uint32_t oracle_start, oracle_value;
 
@@ -36,7 +43,9 @@ static void on_signal(int signo, siginfo_t* info, void* context) {
     uint32_t boundary = (uint32_t)(uintptr_t)(code_pages + kPage);
     int fetch_beyond = signo == SIGSEGV && (uint32_t)(uintptr_t)info->si_addr == boundary &&
                        (error & 0x10) /* an instruction fetch */ && eip == oracle_start;
-    *verdict = fetch_beyond ? kNeedsMore : kNeedsNoMore;
+    unsigned k = boundary - oracle_start;
+    if (memcmp(code_pages + kPage - k, original, k) != 0) *verdict = kInconclusive;  /* it wrote over itself */
+    else *verdict = fetch_beyond ? kNeedsMore : kNeedsNoMore;
     _exit(0);
 }
 
@@ -67,6 +76,7 @@ static void probe(const uint8_t* bytes, unsigned k) {
     setitimer(ITIMER_REAL, &limit, NULL);
     uint8_t* start = code_pages + kPage - k;
     memcpy(start, bytes, k);
+    memcpy(original, bytes, k);
     oracle_start = (uint32_t)(uintptr_t)start;
     run_probe();
 }
@@ -82,9 +92,11 @@ static int read_all(void* buffer, size_t size) {
 }
 
 int main(void) {
-    code_pages = mmap(NULL, 2 * kPage, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    code_pages = mmap(kCodeAt, 2 * kPage, PROT_READ | PROT_WRITE | PROT_EXEC,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     verdict = mmap(NULL, kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    uint8_t* scratch = mmap(NULL, kScratch, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    uint8_t* scratch = mmap(kScratchAt, kScratch, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     if (code_pages == MAP_FAILED || verdict == MAP_FAILED || scratch == MAP_FAILED) return 1;
     if (mprotect(code_pages + kPage, kPage, PROT_NONE) != 0) return 1;
     oracle_value = (uint32_t)(uintptr_t)(scratch + kScratch / 2);
