@@ -1,0 +1,27 @@
+/* vx-expect: 139 page fault */
+/* vx-native: 139 */
+/* An AVX-512 scatter whose lanes reach from the last mapped bytes into the
+ * unmapped page after them: the CPU faults, natively and under vx. */
+#include "escape.inc"
+_start:
+        mov $192, %eax                  /* mmap2(0, 8192, RW, private|anon) */
+        xor %ebx, %ebx
+        mov $8192, %ecx
+        mov $3, %edx
+        mov $0x22, %esi
+        mov $-1, %edi
+        xor %ebp, %ebp
+        int $0x80
+        mov %eax, %esi
+        lea 4096(%esi), %ebx
+        mov $91, %eax
+        mov $4096, %ecx
+        int $0x80
+        vmovdqu32 lanes, %zmm1          /* indices 0, 1, ... 15 */
+        kxnorw %k0, %k0, %k1
+        lea 4096-32(%esi), %eax         /* lanes 8-15 lie past the end */
+        vpscatterdd %zmm0, (%eax,%zmm1,4){%k1}
+        ESCAPED
+        .data
+        .align 64
+lanes:  .long 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
