@@ -4,19 +4,7 @@
  * unmapped page after them: the CPU faults, natively and under vx. */
 #include "escape.inc"
 _start:
-        mov $192, %eax                  /* mmap2(0, 8192, RW, private|anon) */
-        xor %ebx, %ebx
-        mov $8192, %ecx
-        mov $3, %edx
-        mov $0x22, %esi
-        mov $-1, %edi
-        xor %ebp, %ebp
-        int $0x80
-        mov %eax, %esi
-        lea 4096(%esi), %ebx
-        mov $91, %eax
-        mov $4096, %ecx
-        int $0x80
+        PAGE_BEFORE_A_HOLE
         vmovdqu32 lanes, %zmm1          /* indices 0, 1, ... 15 */
         kxnorw %k0, %k0, %k1
         lea 4096-32(%esi), %eax         /* lanes 8-15 lie past the end */
