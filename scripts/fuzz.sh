@@ -39,7 +39,7 @@ for name in decoder_length_fuzzer elf_loader_fuzzer guest_code_fuzzer syscall_fu
   log=build-fuzz/$name.log
   if build-fuzz/fuzz/$name "${budget[@]}" -max_len=4096 -timeout=10 -artifact_prefix=build-fuzz/crashes/$name- \
        "$corpus" >"$log" 2>&1; then
-    grep -E "^Done|skipped|decoded|ending in" "$log" || true
+    grep -a -E "^Done|skipped|decoded|ending in" "$log" || true
   else
     echo "$name FAILED:"; tail -40 "$log"; status=1
   fi
