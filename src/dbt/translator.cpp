@@ -292,11 +292,12 @@ bool BlockWriter::emit_guest_request(ZydisEncoderRequest& r, bool address_only) 
         auto& m = r.operands[i].mem;
         if (m.base == ZYDIS_REGISTER_NONE && m.index == ZYDIS_REGISTER_NONE &&
             m.displacement >= (int64_t(1) << 31)) {
-            // x86-64 has no 32-bit absolute form for every instruction: address
-            // the upper half of the 4 GiB through a scratch base register.
-            out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), imm(int32_t(uint32_t(m.displacement)))});
-            m.base = kScratch;
-            m.displacement = 0;
+            // The upper half of the 4 GiB: with a 32-bit address size the
+            // sign-extended disp32 wraps to the same address. No register is
+            // needed (a scratch base would clobber a value held in it, and
+            // needs a REX prefix ah/bh/ch/dh cannot have); is_confined checks
+            // the address size.
+            m.displacement = int32_t(uint32_t(m.displacement));
         }
     }
     if (has_memory && !address_only) r.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
