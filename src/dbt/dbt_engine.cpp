@@ -219,7 +219,47 @@ Event DbtEngine::segment_load(Registers& regs) {
     return event;
 }
 
+// fxsave as a 32-bit program's: 64-bit code would also write xmm8-15 (bytes
+// 288-415, which the CPU leaves alone for it) and the low halves of the host's
+// FPU instruction and data pointers. Those pointers read as 0.
+std::optional<Event> DbtEngine::emulate_fxsave(Registers& regs, const x86::Instruction& insn) {
+    const ZydisDecodedOperand& op = insn.operands[0];
+    auto value_of = [&](ZydisRegister r) -> uint32_t {
+        return r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI ? (&regs.eax)[r - ZYDIS_REGISTER_EAX] : 0;
+    };
+    uint32_t address = value_of(op.mem.base) + value_of(op.mem.index) * (op.mem.index ? op.mem.scale : 0) +
+                       uint32_t(op.mem.disp.value);
+    if (op.mem.segment == ZYDIS_REGISTER_FS) address += segments_.fs;
+    if (op.mem.segment == ZYDIS_REGISTER_GS) address += segments_.gs;
+    if (address % 16) return Event{EventKind::Fault, Fault{FaultKind::GeneralProtection, regs.eip, {}}};
+    constexpr size_t kLegacyBytes = 288;  // x87, MXCSR and xmm0-7
+    uint8_t image[kLegacyBytes];
+    std::memcpy(image, xsave_area_, kLegacyBytes);
+    uint64_t xstate_bv;
+    std::memcpy(&xstate_bv, xsave_area_ + 512, 8);
+    if (!(xstate_bv & 1)) {  // x87 in its initial state: xsaveopt left the area as it was
+        std::memset(image, 0, 24);
+        std::memset(image + 32, 0, 128);
+        image[0] = 0x7f, image[1] = 0x03;  // FCW
+    }
+    if (!(xstate_bv & 2)) std::memset(image + 160, 0, 128);
+    std::memset(image + 8, 0, 8);   // FIP, FCS
+    std::memset(image + 16, 0, 8);  // FDP, FDS
+    static const uint32_t supported_mxcsr = mxcsr_mask();
+    std::memcpy(image + 28, &supported_mxcsr, 4);
+    if (!memory_.accessible(address, kLegacyBytes, kWrite))
+        return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, address}};
+    memory_.write(address, image, kLegacyBytes);
+    regs.eip += insn.length();
+    return std::nullopt;
+}
+
 std::optional<Event> DbtEngine::emulate(Registers& regs) {
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    x86::Instruction insn;
+    size_t fetched = x86::fetch(memory_, regs.eip, bytes);
+    if (x86::decode(bytes, fetched, insn) == x86::DecodeStatus::Ok && insn.mnemonic() == ZYDIS_MNEMONIC_FXSAVE)
+        return emulate_fxsave(regs, insn);
     StringOpResult result = run_string_op(memory_, regs);
     if (result.ok) return std::nullopt;
     return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};

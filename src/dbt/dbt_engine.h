@@ -8,6 +8,7 @@
 #include "core/engine.h"
 #include "dbt/code_cache.h"
 #include "dbt/translator.h"
+#include "x86/decoder.h"
 
 namespace vx::dbt {
 
@@ -50,6 +51,7 @@ private:
     const Block* block_containing(uint64_t host_pc) const;
     // Carries out a string instruction at regs.eip; a fault event if it faults.
     std::optional<Event> emulate(Registers& regs);
+    std::optional<Event> emulate_fxsave(Registers& regs, const x86::Instruction& insn);
     Event segment_load(Registers& regs);
 
     GuestMemory& memory_;

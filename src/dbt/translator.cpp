@@ -592,6 +592,10 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
         default:
             break;
         }
+        if (insn.mnemonic() == ZYDIS_MNEMONIC_FXSAVE && insn.info.address_width == 32) {  // see emulate_fxsave
+            exit_with(EXIT_EMULATE, eip);
+            return kEnd;
+        }
         if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP) {
             if (inline_string(insn, eip)) return kContinue;
             exit_with(EXIT_EMULATE, eip);

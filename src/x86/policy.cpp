@@ -271,6 +271,10 @@ Decision classify(const Instruction& insn) {
     if (insn.info.meta.category == ZYDIS_CATEGORY_SYSCALL ||
         insn.info.meta.category == ZYDIS_CATEGORY_SYSRET)  // before their hidden cs/ss operands
         return fault(FaultKind::InvalidInstruction, "syscall/sysenter");
+    // A string instruction with 16-bit addresses walks si/di and wraps at
+    // 64 KiB: not what the translation or the host's emulation does.
+    if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP && insn.info.address_width != 32)
+        return fault(FaultKind::InvalidInstruction, "16-bit addressing");
     if (reads_segment_register(insn)) return run(Action::ReadSegment);
     if (loads_tls_segment_from_register(insn)) return run(Action::LoadSegment);
     if (touches_system_register(insn))

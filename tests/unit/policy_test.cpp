@@ -77,6 +77,7 @@ const std::vector<PolicyCase> kCases = {
     {"cpuid", {0x0f, 0xa2}, Action::Copy},
     {"rdtsc", {0x0f, 0x31}, Action::Copy},
     {"rdtscp", {0x0f, 0x01, 0xf9}, Action::Fault, kPrivileged},
+    {"addr16_movsb", {0x67, 0xa4}, Action::Fault},
     {"xgetbv", {0x0f, 0x01, 0xd0}, Action::Copy},
     {"endbr32", {0xf3, 0x0f, 0x1e, 0xfb}, Action::Copy},
     {"pushfd", {0x9c}, Action::Copy},

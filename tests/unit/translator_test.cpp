@@ -99,7 +99,7 @@ TEST_F(TranslatorTest, GuestSegmentOverridesBecomeGs) {
 TEST_F(TranslatorTest, WideAndGatherAccessesAreConfined) {
     expect_confined(translate_first({0x62, 0xf1, 0x7c, 0x48, 0x10, 0x04, 0x8b}));  // vmovups zmm0, [ebx+ecx*4]
     expect_confined(translate_first({0x62, 0xf2, 0x7d, 0x4a, 0x90, 0x04, 0x95, 0xc0, 0xb5, 0x04, 0x08}));  // vpgatherdd
-    expect_confined(translate_first({0x0f, 0xae, 0x03}));  // fxrstor [ebx]
+    expect_confined(translate_first({0x0f, 0xae, 0x0b}));  // fxrstor [ebx]
     expect_confined(translate_first({0x0f, 0xc7, 0x0e}));  // cmpxchg8b [esi]
 }
 
