@@ -247,7 +247,8 @@ std::optional<Event> DbtEngine::emulate_fxsave(Registers& regs, const x86::Instr
     std::memset(image + 16, 0, 8);  // FDP, FDS
     static const uint32_t supported_mxcsr = mxcsr_mask();
     std::memcpy(image + 28, &supported_mxcsr, 4);
-    if (!memory_.accessible(address, kLegacyBytes, kWrite))
+    // The operand is all 512 bytes, though the CPU writes only the first 288.
+    if (!memory_.accessible(address, 512, kWrite))
         return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, address}};
     memory_.write(address, image, kLegacyBytes);
     regs.eip += insn.length();
