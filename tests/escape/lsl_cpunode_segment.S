@@ -9,22 +9,5 @@ _start:
 again:  mov $0x7b, %eax
         lsl %eax, %esi
         jnz 1f
-        mov $318, %eax                  /* getcpu(&cpu, &node, 0) */
-        mov $cpu, %ebx
-        mov $node, %ecx
-        xor %edx, %edx
-        int $0x80
-        test %eax, %eax
-        jnz 1f
-        mov node, %eax
-        shl $12, %eax
-        or cpu, %eax
-        cmp %eax, %esi
-        je 2f
-        dec %edi
-        jnz again
+        ESCAPED_IF_ESI_IS_CPU_NODE again
 1:      EXIT 3
-2:      ESCAPED
-        .bss
-cpu:    .long 0
-node:   .long 0

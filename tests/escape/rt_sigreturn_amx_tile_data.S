@@ -7,20 +7,7 @@
  * too (as it does a frame it cannot read), not load it into the host thread. */
 #include "escape.inc"
 _start:
-        mov $174, %eax                  /* rt_sigaction(SIGUSR1, &action, 0, 8) */
-        mov $10, %ebx
-        mov $action, %ecx
-        xor %edx, %edx
-        mov $8, %esi
-        int $0x80
-        test %eax, %eax
-        jnz 1f
-        mov $20, %eax                   /* kill(getpid(), SIGUSR1) */
-        int $0x80
-        mov %eax, %ebx
-        mov $37, %eax
-        mov $10, %ecx
-        int $0x80
+        RAISE_SIGUSR1_WITH action, 1f
         EXIT 0                          /* the frame's tile state was ignored */
 1:      EXIT 3
 handler:

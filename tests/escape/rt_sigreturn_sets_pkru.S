@@ -9,20 +9,7 @@
 #include "escape.inc"
         .set PKRU_VALUE, 0x55555556
 _start:
-        mov $174, %eax                  /* rt_sigaction(SIGUSR1, &action, 0, 8) */
-        mov $10, %ebx
-        mov $action, %ecx
-        xor %edx, %edx
-        mov $8, %esi
-        int $0x80
-        test %eax, %eax
-        jnz 1f
-        mov $20, %eax                   /* kill(getpid(), SIGUSR1) */
-        int $0x80
-        mov %eax, %ebx
-        mov $37, %eax
-        mov $10, %ecx
-        int $0x80
+        RAISE_SIGUSR1_WITH action, 1f
         xor %ecx, %ecx
         rdpkru
         cmp $PKRU_VALUE, %eax

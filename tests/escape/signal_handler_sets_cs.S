@@ -6,20 +6,7 @@
  * back, so the target runs as 32-bit code, which exits 4. */
 #include "escape.inc"
 _start:
-        mov $174, %eax                  /* rt_sigaction(SIGUSR1, &action, 0, 8) */
-        mov $10, %ebx
-        mov $action, %ecx
-        xor %edx, %edx
-        mov $8, %esi
-        int $0x80
-        test %eax, %eax
-        jnz 1f
-        mov $20, %eax                   /* kill(getpid(), SIGUSR1) */
-        int $0x80
-        mov %eax, %ebx
-        mov $37, %eax
-        mov $10, %ecx
-        int $0x80
+        RAISE_SIGUSR1_WITH action, 1f
 1:      EXIT 3
 handler:
         mov 12(%esp), %eax              /* the ucontext; its sigcontext at +20 */

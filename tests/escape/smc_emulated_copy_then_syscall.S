@@ -31,8 +31,4 @@ stub:   jmp back                        /* 8 bytes of room */
         .balign 8, 0x90
         ESCAPED64 in_64bit_mode
         .data
-new_code:
-        .byte 0xea
-        .long in_64bit_mode
-        .word USER64_CS
-        .byte 0x90
+        LJMP64_BYTES new_code

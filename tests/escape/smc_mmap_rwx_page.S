@@ -30,16 +30,8 @@ back:   test %ebp, %ebp
         mov new_code+4, %eax
         mov %eax, 4(%edi)
         jmp again
-1:      mov (%edi), %eax                /* the old stub ran again: over new bytes? */
-        cmp new_code, %eax
-        jne 3f
-        EXIT 3
-3:      EXIT 5
+1:      EXIT_STALE_IF_REWRITTEN (%edi), new_code  /* the old stub ran again */
 2:      EXIT 4
         ESCAPED64 in_64bit_mode
         .data
-new_code:
-        .byte 0xea
-        .long in_64bit_mode
-        .word USER64_CS
-        .byte 0x90
+        LJMP64_BYTES new_code

@@ -38,8 +38,4 @@ back:   test %ebp, %ebp
 stub:   jmp back
         .balign 4096, 0x90
         .data
-new_code:
-        .byte 0xea
-        .long in_64bit_mode
-        .word USER64_CS
-        .byte 0x90
+        LJMP64_BYTES new_code

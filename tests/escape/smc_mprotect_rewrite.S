@@ -21,19 +21,11 @@ back:   test %ebp, %ebp
         mov new_code+4, %eax
         mov %eax, stub+4
         jmp again
-1:      mov stub, %eax                  /* the old stub ran again: over new bytes? */
-        cmp new_code, %eax
-        jne 3f
-        EXIT 3
-3:      EXIT 5
+1:      EXIT_STALE_IF_REWRITTEN stub, new_code  /* the old stub ran again */
 2:      EXIT 4
         .balign 8
 stub:   jmp back                        /* 8 bytes of room */
         .balign 8, 0x90
         ESCAPED64 in_64bit_mode
         .data
-new_code:
-        .byte 0xea                      /* ljmp $USER64_CS, $in_64bit_mode */
-        .long in_64bit_mode
-        .word USER64_CS
-        .byte 0x90
+        LJMP64_BYTES new_code

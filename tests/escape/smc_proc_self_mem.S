@@ -38,8 +38,4 @@ stub:   jmp back                        /* 8 bytes of room */
         ESCAPED64 in_64bit_mode
         .data
 path:   .asciz "/proc/self/mem"
-new_code:
-        .byte 0xea
-        .long in_64bit_mode
-        .word USER64_CS
-        .byte 0x90
+        LJMP64_BYTES new_code
