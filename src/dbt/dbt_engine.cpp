@@ -225,12 +225,10 @@ Event DbtEngine::segment_load(Registers& regs) {
 std::optional<Event> DbtEngine::emulate_fxsave(Registers& regs, const x86::Instruction& insn) {
     const ZydisDecodedOperand& op = insn.operands[0];
     auto value_of = [&](ZydisRegister r) -> uint32_t {
-        return r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI ? (&regs.eax)[r - ZYDIS_REGISTER_EAX] : 0;
+        return r == ZYDIS_REGISTER_NONE ? 0 : regs.gpr(unsigned(r - ZYDIS_REGISTER_EAX));
     };
     uint32_t address = value_of(op.mem.base) + value_of(op.mem.index) * (op.mem.index ? op.mem.scale : 0) +
-                       uint32_t(op.mem.disp.value);
-    if (op.mem.segment == ZYDIS_REGISTER_FS) address += segments_.fs;
-    if (op.mem.segment == ZYDIS_REGISTER_GS) address += segments_.gs;
+                       uint32_t(op.mem.disp.value) + fold_segment_base(op.mem.segment, segments_);
     if (address % 16) return Event{EventKind::Fault, Fault{FaultKind::GeneralProtection, regs.eip, {}}};
     constexpr size_t kLegacyBytes = 288;  // x87, MXCSR and xmm0-7
     uint8_t image[kLegacyBytes];

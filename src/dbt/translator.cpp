@@ -45,12 +45,6 @@ ZydisRegister rename(ZydisRegister r) {
     return r;
 }
 
-uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases) {
-    if (segment == ZYDIS_REGISTER_FS) return bases.fs;
-    if (segment == ZYDIS_REGISTER_GS) return bases.gs;
-    return 0;  // cs, ds, es, ss all start at guest address 0
-}
-
 bool is_memory(const ZydisDecodedOperand& op) {
     return op.type == ZYDIS_OPERAND_TYPE_MEMORY &&
            (op.mem.type == ZYDIS_MEMOP_TYPE_MEM || op.mem.type == ZYDIS_MEMOP_TYPE_VSIB);
@@ -686,6 +680,12 @@ Block BlockWriter::write(uint32_t eip) {
 
 Block Translator::translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find) {
     return BlockWriter(memory_, cache_, links_, segments, find).write(eip);
+}
+
+uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases) {
+    if (segment == ZYDIS_REGISTER_FS) return bases.fs;
+    if (segment == ZYDIS_REGISTER_GS) return bases.gs;
+    return 0;  // cs, ds, es, ss all start at guest address 0
 }
 
 }  // namespace vx::dbt

@@ -1,4 +1,6 @@
 #pragma once
+#include <Zydis/Zydis.h>
+
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -47,6 +49,9 @@ struct SegmentBases {
     uint16_t fs_selector = 0, gs_selector = 0;
     bool operator==(const SegmentBases&) const = default;
 };
+
+// The base a guest segment register adds to an address (fs/gs: Linux TLS).
+uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases);
 
 class Translator {
 public:
