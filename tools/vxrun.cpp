@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/usage_report.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -29,6 +30,17 @@ uint64_t parse_size(const std::string& text) {
     else if (suffix == "g" || suffix == "G") value <<= 30;
     else if (!suffix.empty()) throw std::invalid_argument("unknown size suffix: " + suffix);
     return value;
+}
+
+// Seconds as nanoseconds ("1.5", "250ms" and "2s" are accepted too).
+uint64_t parse_seconds(const std::string& text) {
+    size_t end = 0;
+    double value = std::stod(text, &end);
+    std::string suffix = text.substr(end);
+    if (suffix == "ms") value /= 1e3;
+    else if (!suffix.empty() && suffix != "s") throw std::invalid_argument("unknown time suffix: " + suffix);
+    if (!(value > 0) || value > 1e9) throw std::invalid_argument("out of range");
+    return uint64_t(value * 1e9);
 }
 
 // Reads the whole program file; on failure returns vxrun's exit status for it.
@@ -86,8 +98,31 @@ extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
 
 int main(int argc, char** argv) {
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
-    std::string memory = "512M";
-    app.add_option("--memory", memory, "guest memory size (e.g. 256M, 1G)")->capture_default_str();
+    // Limits: each stops the guest with one line naming it, and exit 137.
+    std::string memory = "512M", cpu_time, wall_time, instructions, code_cache = "64M", output, file_size;
+    unsigned open_files = 1024, processes = 64;
+    bool no_limits = false;
+    app.add_option("--memory", memory,
+                   "memory the guest may cost the host: its address space, and at most this much of its pages, "
+                   "translations and tables together (e.g. 256M, 1G)")->capture_default_str();
+    std::vector<CLI::Option*> limit_options = {
+        app.add_option("--cpu-time", cpu_time, "CPU time limit, in seconds (e.g. 10, 1.5, 250ms)"),
+        app.add_option("--wall-time", wall_time, "wall-clock time limit, in seconds"),
+        app.add_option("--instructions", instructions, "fuel: the number of guest instructions it may run"),
+        app.add_option("--output", output, "bytes it may write in all (stdout, stderr, files, pipes)"),
+        app.add_option("--file-size", file_size, "the largest file it may write"),
+    };
+    app.add_option("--code-cache", code_cache, "translated code kept at once (flushed when full)")->capture_default_str();
+    app.add_option("--open-files", open_files, "descriptors open at once (EMFILE beyond)")->capture_default_str();
+    app.add_option("--processes", processes, "guest processes alive at once (fork gets EAGAIN beyond)")
+        ->capture_default_str();
+    CLI::Option* no_limits_option = app.add_flag(
+        "--no-limits", no_limits,
+        "DANGEROUS, for trusted programs only: no memory accounting (--memory is then only the address space), "
+        "no time, fuel, output or file-size limits; the code cache, files and processes stay bounded");
+    for (CLI::Option* option : limit_options) no_limits_option->excludes(option);
+    std::string stats;
+    app.add_flag("--stats{text}", stats, "at the end, report what the guest used to stderr; --stats=json for JSON");
     std::string trace;
     app.add_flag("--trace{-}", trace, "log every guest system call, with decoded arguments, to stderr or to --trace=FILE");
     std::vector<std::string> mount_specs;
@@ -123,12 +158,37 @@ int main(int argc, char** argv) {
     const std::string program = guest_argv[0];
 
     vx::SandboxOptions options;
+    vx::os::linux_i386::ProcessOptions process;
+    const char* parsing = "--memory";
     try {
         options.memory_size = parse_size(memory);
+        if (!no_limits) options.limits.memory = options.memory_size;
+        parsing = "--code-cache";
+        options.limits.code_cache = parse_size(code_cache);
+        parsing = "--cpu-time";
+        if (!cpu_time.empty()) options.limits.cpu_time_ns = parse_seconds(cpu_time);
+        parsing = "--wall-time";
+        if (!wall_time.empty()) options.limits.wall_time_ns = parse_seconds(wall_time);
+        parsing = "--instructions";
+        if (!instructions.empty()) options.limits.instructions = std::stoull(instructions);
+        parsing = "--output";
+        if (!output.empty()) process.max_output = parse_size(output);
+        parsing = "--file-size";
+        if (!file_size.empty()) process.max_file_size = parse_size(file_size);
     } catch (const std::exception&) {
-        std::fprintf(stderr, "vxrun: bad --memory size: %s\n", memory.c_str());
+        std::fprintf(stderr, "vxrun: bad %s value\n", parsing);
         return kExitUsage;
     }
+    if (open_files < 3 || open_files > 1024 || processes < 1 || processes > 4096) {
+        std::fprintf(stderr, "vxrun: --open-files must be 3..1024 and --processes 1..4096\n");
+        return kExitUsage;
+    }
+    if (stats != "" && stats != "text" && stats != "json") {
+        std::fprintf(stderr, "vxrun: --stats takes no value or =json, got: %s\n", stats.c_str());
+        return kExitUsage;
+    }
+    process.max_open_files = open_files;
+    process.max_processes = processes;
     std::vector<vx::os::linux_i386::Mount> mounts;
     try {
         for (const std::string& spec : mount_specs) mounts.push_back(vx::os::linux_i386::parse_mount(spec));
@@ -161,7 +221,6 @@ int main(int argc, char** argv) {
     try {
         vx::Sandbox sandbox(options);
         vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(clear_env, env_settings));
-        vx::os::linux_i386::ProcessOptions process;
         // The guest sees no host paths: its program is /<name> (absolute, as
         // glibc expects of /proc/self/exe).
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
@@ -173,7 +232,10 @@ int main(int argc, char** argv) {
         process.own_host_process = true;  // vxrun does nothing but run its guest
         process.private_tmp = private_tmp;
         process.host_filter = !no_host_filter;
-        return vx::os::linux_i386::LinuxProcess(sandbox, image, process).run(stderr);
+        vx::os::linux_i386::LinuxProcess guest(sandbox, image, process);
+        int status = guest.run(stderr);
+        if (!stats.empty()) vx::os::linux_i386::report_usage(stderr, sandbox, guest, stats == "json");
+        return status;
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());
         return kExitNotRunnable;

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 
+#include "vx/limits.h"
 #include "vx/registers.h"
 
 namespace vx {
@@ -36,6 +37,7 @@ enum class EventKind {
     SegmentLoad,  // the guest loads %fs or %gs (see `segment_load`); eip is at it
     Fault,        // see `fault`; eip is the faulting instruction
     Interrupted,  // interrupt() was called; run() again to continue
+    LimitExceeded,// see `limit_exceeded`; eip is the next instruction to run
     Exit,         // the guest is gone: Sandbox::finish() was called
 };
 
@@ -53,6 +55,7 @@ struct Event {
     Fault fault{};              // valid when kind == Fault
     int exit_status = 0;        // valid when kind == Exit
     SegmentLoad segment_load{}; // valid when kind == SegmentLoad
+    LimitExceeded limit_exceeded{}; // valid when kind == LimitExceeded
 };
 
 std::string describe(const Event& event);

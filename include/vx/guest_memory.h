@@ -44,6 +44,11 @@ public:
     bool move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length);
 
     Perm perms_at(uint32_t addr) const;
+    // Whether the page holding `addr` is mapped, even if with no permission.
+    bool mapped(uint32_t addr) const { return addr < size_ && (perms_[addr / kPageSize] & kMapped); }
+    // Bytes of guest pages mapped (with any permissions): what the host may
+    // have to back with memory.
+    uint64_t mapped_bytes() const { return uint64_t(mapped_pages_) * kPageSize; }
     // True when every byte of [addr, addr+length) is in the guest and has `needed`.
     bool accessible(uint32_t addr, uint64_t length, Perm needed) const;
 
@@ -62,9 +67,12 @@ private:
     bool touches_exec(uint32_t addr, size_t length) const;
     void set_perms(uint32_t addr, uint32_t length, Perm perms);  // of newly mapped pages
 
+    static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
+
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
-    std::vector<uint8_t> perms_;  // one Perm per page
+    std::vector<uint8_t> perms_;  // one Perm (| kMapped) per page
+    uint32_t mapped_pages_ = 0;
     uint64_t exec_generation_ = 0;
 };
 

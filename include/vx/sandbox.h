@@ -10,6 +10,7 @@
 #include "vx/elf_loader.h"
 #include "vx/event.h"
 #include "vx/guest_memory.h"
+#include "vx/limits.h"
 #include "vx/registers.h"
 
 namespace vx {
@@ -26,6 +27,7 @@ struct HostRegion {
 struct SandboxOptions {
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     uint32_t stack_size = 8u << 20;       // for load_program
+    EngineLimits limits = {};             // none but the code cache's size, unless set
 };
 
 // One guest: its memory, its registers and the engine that runs it. The
@@ -54,8 +56,33 @@ public:
     void check_program(std::span<const uint8_t> file) const;
 
     // Runs the guest until it needs its host. Once finish() was called, it
-    // returns an Exit event with that status and runs nothing.
+    // returns an Exit event with that status and runs nothing; once a limit
+    // was reached, a LimitExceeded event (fuel: until more is given).
     Event run();
+
+    // Makes the guest stop soon with an Interrupted event, from any thread:
+    // the running guest within microseconds, wherever its code is; a sandbox
+    // not running, at its next run().
+    void interrupt();
+
+    // Fuel: guest instructions left to run (only when the limits gave some).
+    // Each completed instruction costs one, a rep-prefixed string instruction
+    // one whatever its count; at 0 run() stops with LimitExceeded before the
+    // next instruction. Giving more clears that, and the guest goes on.
+    std::optional<uint64_t> fuel() const;
+    void add_fuel(uint64_t instructions);
+
+    // A limit the host enforces (output, file sizes, ...) was reached: run()
+    // stops with it from now on. The first one reported is the one kept.
+    void exceed(const LimitExceeded& breach);
+    // Whether `bytes` more of guest memory stay within the memory limit. When
+    // they would not, the limit is reached (as exceed) and they must not be
+    // mapped.
+    bool admit_memory(uint64_t bytes);
+    // The limit reached, if one was.
+    std::optional<LimitExceeded> limit_exceeded() const;
+    const EngineLimits& limits() const { return options_.limits; }
+    Usage usage() const;
 
     // Marks the guest as gone (whoever services its exit call says so); its
     // memory and registers stay inspectable.
@@ -89,6 +116,7 @@ private:
     std::unique_ptr<Engine> engine_;
     Registers registers_;
     std::optional<int> exit_status_;
+    std::optional<LimitExceeded> host_breach_;
 };
 
 }  // namespace vx

@@ -3,6 +3,7 @@
 // (Sandbox, personalities, tools) is engine-agnostic.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -33,8 +34,18 @@ public:
     virtual void finish_fork(bool in_child) = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;
+
+    // Limits (see Sandbox): the engine stops the guest itself for fuel, CPU
+    // and wall time, and for memory its own data makes it exceed.
+    virtual void interrupt() = 0;  // any thread
+    virtual std::optional<uint64_t> fuel() const = 0;
+    virtual void add_fuel(uint64_t instructions) = 0;
+    // Bytes of host memory the engine spends on the guest now (translations,
+    // their bookkeeping, lookup tables), for the memory limit.
+    virtual uint64_t host_bytes() const = 0;
+    virtual void add_usage(Usage& usage) const = 0;
 };
 
-std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory);
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits);
 
 }  // namespace vx

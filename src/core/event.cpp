@@ -31,6 +31,39 @@ const char* to_string(FaultKind kind) {
     return "fault";
 }
 
+const char* to_string(Limit limit) {
+    switch (limit) {
+    case Limit::Memory: return "memory";
+    case Limit::CpuTime: return "cpu time";
+    case Limit::WallTime: return "wall time";
+    case Limit::Instructions: return "instruction";
+    case Limit::Output: return "output";
+    case Limit::FileSize: return "file size";
+    case Limit::OpenFiles: return "open files";
+    case Limit::Processes: return "processes";
+    }
+    return "resource";
+}
+
+std::string format_amount(Limit limit, uint64_t amount) {
+    char buffer[64];
+    switch (limit) {
+    case Limit::CpuTime:
+    case Limit::WallTime:
+        std::snprintf(buffer, sizeof buffer, "%.3f s", double(amount) / 1e9);
+        return buffer;
+    case Limit::Memory:
+    case Limit::Output:
+    case Limit::FileSize:
+        if (amount >= (1u << 20)) std::snprintf(buffer, sizeof buffer, "%.1f MiB", double(amount) / (1u << 20));
+        else if (amount >= (1u << 10)) std::snprintf(buffer, sizeof buffer, "%.1f KiB", double(amount) / (1u << 10));
+        else std::snprintf(buffer, sizeof buffer, "%llu bytes", (unsigned long long)amount);
+        return buffer;
+    default:
+        return std::to_string(amount);
+    }
+}
+
 std::string describe(const Event& event) {
     char buffer[160];
     switch (event.kind) {
@@ -41,6 +74,10 @@ std::string describe(const Event& event) {
                       event.segment_load.selector);
         return buffer;
     case EventKind::Interrupted: return "interrupted";
+    case EventKind::LimitExceeded:
+        return std::string(to_string(event.limit_exceeded.limit)) + " limit exceeded: used " +
+               format_amount(event.limit_exceeded.limit, event.limit_exceeded.used) + " of " +
+               format_amount(event.limit_exceeded.limit, event.limit_exceeded.maximum);
     case EventKind::Exit:
         std::snprintf(buffer, sizeof buffer, "exit %d", event.exit_status);
         return buffer;

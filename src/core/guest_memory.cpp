@@ -53,7 +53,8 @@ void GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
 void GuestMemory::set_perms(uint32_t addr, uint32_t length, Perm perms) {
     for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
         if (perms_[p] & kExec) ++exec_generation_;
-        perms_[p] = perms;
+        if (!(perms_[p] & kMapped)) ++mapped_pages_;
+        perms_[p] = perms | kMapped;
     }
 }
 
@@ -63,7 +64,7 @@ void GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
         throw Error(std::string("protect: ") + strerror(errno));
     for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
         if ((perms_[p] & kExec) && !(perms & kExec)) ++exec_generation_;
-        perms_[p] = perms;
+        perms_[p] = (perms_[p] & kMapped) | perms;
     }
 }
 
@@ -74,6 +75,7 @@ void GuestMemory::unmap(uint32_t addr, uint32_t length) {
         throw Error(std::string("unmap: ") + strerror(errno));
     for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
         if (perms_[p] & kExec) ++exec_generation_;
+        if (perms_[p] & kMapped) --mapped_pages_;
         perms_[p] = kNone;
     }
 }
@@ -82,18 +84,18 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     check_range(from, old_length, "move");
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
-    const Perm perms = perms_at(from);
+    const uint8_t perms = perms_[from / kPageSize];
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if (perms_[p] != perms) return false;
     if (mremap(base_ + from, old_length, new_length, MREMAP_MAYMOVE | MREMAP_FIXED, base_ + to) == MAP_FAILED)
         return false;
     unmap(from, old_length);  // the host left a hole there: the reservation covers it again
-    set_perms(to, new_length, perms);
+    set_perms(to, new_length, Perm(perms & ~kMapped));
     return true;
 }
 
 Perm GuestMemory::perms_at(uint32_t addr) const {
-    return addr < size_ ? Perm(perms_[addr / kPageSize]) : kNone;
+    return addr < size_ ? Perm(perms_[addr / kPageSize] & ~kMapped) : kNone;
 }
 
 bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const {

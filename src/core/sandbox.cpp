@@ -9,7 +9,7 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size)),
-      engine_(make_dbt_engine(*memory_)) {}
+      engine_(make_dbt_engine(*memory_, options.limits)) {}
 
 Sandbox::~Sandbox() = default;
 
@@ -35,7 +35,36 @@ void Sandbox::check_program(std::span<const uint8_t> file) const {
 
 Event Sandbox::run() {
     if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
+    if (host_breach_) {
+        Event event{EventKind::LimitExceeded};
+        event.limit_exceeded = *host_breach_;
+        return event;
+    }
     return engine_->run(registers_);
+}
+
+void Sandbox::interrupt() { engine_->interrupt(); }
+std::optional<uint64_t> Sandbox::fuel() const { return engine_->fuel(); }
+void Sandbox::add_fuel(uint64_t instructions) { engine_->add_fuel(instructions); }
+
+void Sandbox::exceed(const LimitExceeded& breach) {
+    if (!host_breach_) host_breach_ = breach;
+}
+
+bool Sandbox::admit_memory(uint64_t bytes) {
+    if (!options_.limits.memory) return true;
+    uint64_t total = memory_->mapped_bytes() + engine_->host_bytes() + bytes;
+    if (total <= *options_.limits.memory) return true;
+    exceed({Limit::Memory, total, *options_.limits.memory});
+    return false;
+}
+
+std::optional<LimitExceeded> Sandbox::limit_exceeded() const { return host_breach_; }
+
+Usage Sandbox::usage() const {
+    Usage usage;
+    engine_->add_usage(usage);
+    return usage;
 }
 
 std::vector<uint8_t> Sandbox::extended_state() const { return engine_->extended_state(); }

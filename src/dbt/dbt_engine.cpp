@@ -18,8 +18,6 @@
 namespace vx::dbt {
 namespace {
 
-constexpr size_t kCodeCacheSize = 64u << 20;
-
 size_t xsave_area_size() {
     unsigned a, b, c, d;
     __cpuid(1, a, b, c, d);
@@ -67,9 +65,9 @@ FaultKind fault_kind_of(int signo, int code) {
 
 }  // namespace
 
-DbtEngine::DbtEngine(GuestMemory& memory)
+DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
     : memory_(memory),
-      cache_(kCodeCacheSize),
+      cache_(limits.code_cache),
       translator_(memory, cache_, links_),
       // Fresh zero pages: an empty lookup table costs nothing until used.
       context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
@@ -329,6 +327,12 @@ Event DbtEngine::run(Registers& regs) {
     }
 }
 
+void DbtEngine::interrupt() {}
+std::optional<uint64_t> DbtEngine::fuel() const { return std::nullopt; }
+void DbtEngine::add_fuel(uint64_t) {}
+uint64_t DbtEngine::host_bytes() const { return cache_.used(); }
+void DbtEngine::add_usage(Usage&) const {}
+
 bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
@@ -368,7 +372,7 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
 }  // namespace vx::dbt
 
 namespace vx {
-std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory) {
-    return std::make_unique<dbt::DbtEngine>(memory);
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits) {
+    return std::make_unique<dbt::DbtEngine>(memory, limits);
 }
 }  // namespace vx

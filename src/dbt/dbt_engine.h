@@ -19,7 +19,7 @@ struct RuntimeContext;
 // reservation by arithmetic. See docs/dbt-engine.md.
 class DbtEngine final : public Engine {
 public:
-    explicit DbtEngine(GuestMemory& memory);
+    DbtEngine(GuestMemory& memory, const EngineLimits& limits);
     ~DbtEngine() override;
 
     Event run(Registers& regs) override;
@@ -29,6 +29,11 @@ public:
     void prepare_fork() override { cache_.prepare_fork(); }
     void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
     std::vector<HostRegion> host_regions() const override;
+    void interrupt() override;
+    std::optional<uint64_t> fuel() const override;
+    void add_fuel(uint64_t instructions) override;
+    uint64_t host_bytes() const override;
+    void add_usage(Usage& usage) const override;
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the

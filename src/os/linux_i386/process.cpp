@@ -68,6 +68,7 @@ void LinuxProcess::service_syscall() {
     Registers& r = sandbox_.registers();
     SyscallArgs args{r.eax, {r.ebx, r.ecx, r.edx, r.esi, r.edi, r.ebp}};
     const SyscallEntry* entry = find_syscall(args.nr);
+    ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
     if (options_.trace) trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
     if (sandbox_.finished()) return;
@@ -144,6 +145,10 @@ int LinuxProcess::run(FILE* diagnostics) {
         case EventKind::Interrupted:
             deliver_pending_signals(-1);
             break;
+        case EventKind::LimitExceeded:
+            std::fprintf(diagnostics, "vxrun: guest%s stopped: %s\n", who().c_str(), describe(event).c_str());
+            killed_by_ = SIGKILL;
+            return finish_run(128 + SIGKILL);
         }
     }
 }

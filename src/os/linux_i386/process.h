@@ -31,7 +31,13 @@ struct ProcessOptions {
     // send each other follow the guest's. Only for a host process that does
     // nothing else (vxrun); without it fork and clone fail with EAGAIN.
     bool own_host_process = false;
-    unsigned max_processes = 64;  // guest processes alive at once in the tree
+    unsigned max_processes = 64;  // guest processes alive at once in the tree (EAGAIN beyond)
+    unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most kMaxFds
+    // Bytes the guest may write to descriptors in all, and the largest size a
+    // write or truncate may give a file: beyond, the sandbox stops with
+    // LimitExceeded (Limit::Output, Limit::FileSize). Unset: no limit.
+    std::optional<uint64_t> max_output;
+    std::optional<uint64_t> max_file_size;
     // A private, empty, writable /tmp for the guest (its own host directory,
     // removed with its contents when the process ends).
     bool private_tmp = false;
@@ -52,6 +58,10 @@ public:
     // fork it never returns: the host process ends as the guest did (its exit
     // status, or the signal it died of), so that the parent's wait sees that.
     int run(FILE* diagnostics);
+
+    // How often the guest made each system call, by number (at most kSyscalls).
+    static constexpr uint32_t kSyscalls = 512;
+    const std::vector<uint64_t>& syscall_counts() const { return syscall_counts_; }
 
     // The system calls, one member each (see syscall_table.cpp). Each returns
     // the value for eax: a result, or -errno.
@@ -245,6 +255,7 @@ private:
 
     Sandbox& sandbox_;
     GuestMemory& memory_;
+    std::vector<uint64_t> syscall_counts_ = std::vector<uint64_t>(kSyscalls);
     ProcessOptions options_;
     std::vector<bool> reserved_;
     FileNamespace files_;

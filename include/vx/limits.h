@@ -1,0 +1,55 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace vx {
+
+// What a sandbox may spend. Each limit a guest reaches stops it with a
+// LimitExceeded event (see event.h); none of them is ever the host's problem.
+enum class Limit {
+    Memory,        // bytes the host spends on the guest: its pages, translations, lookup tables
+    CpuTime,       // nanoseconds of CPU on the thread that runs the sandbox
+    WallTime,      // nanoseconds since the sandbox first ran
+    Instructions,  // guest instructions (fuel)
+    Output,        // bytes written to descriptors (stdout, stderr, files, pipes)
+    FileSize,      // bytes: the largest a write may make a file
+    OpenFiles,     // descriptors open at once (reported as EMFILE, as Linux does)
+    Processes,     // guest processes alive at once (reported as EAGAIN)
+};
+const char* to_string(Limit limit);
+// The amount in the limit's own unit, for people: "1.50 s", "64.0 MiB", "1000000".
+std::string format_amount(Limit limit, uint64_t amount);
+
+// The limits the engine enforces itself. Unset: no limit.
+struct EngineLimits {
+    std::optional<uint64_t> memory;        // bytes
+    std::optional<uint64_t> cpu_time_ns;
+    std::optional<uint64_t> wall_time_ns;
+    std::optional<uint64_t> instructions;  // the fuel the sandbox starts with
+    uint64_t code_cache = 64u << 20;       // bytes of translated code kept; when full, it is flushed
+};
+
+// A limit reached: which, how much was used when it stopped (at least `maximum`,
+// or what a request would have made it), and the limit itself.
+struct LimitExceeded {
+    Limit limit = Limit::Memory;
+    uint64_t used = 0;
+    uint64_t maximum = 0;
+};
+
+// What a sandbox has used so far.
+struct Usage {
+    std::optional<uint64_t> instructions;  // when fuel is counted
+    uint64_t cpu_time_ns = 0;
+    uint64_t wall_time_ns = 0;
+    uint64_t translations = 0;       // blocks translated
+    uint64_t code_cache_flushes = 0;
+    uint64_t code_cache_used = 0;    // bytes of translated code now
+    uint64_t code_cache_peak = 0;
+    uint64_t memory = 0;             // bytes, as the memory limit counts them
+    uint64_t memory_peak = 0;
+    uint64_t code_writes = 0;        // guest writes to pages holding translated code
+};
+
+}  // namespace vx
