@@ -63,22 +63,38 @@ FaultKind fault_kind_of(int signo, int code) {
     }
 }
 
+size_t checked_code_cache_size(uint64_t size) {
+    if (size < (1u << 20) || size > (1ull << 31))
+        throw Error("the code cache must be between 1 MiB and 2 GiB");
+    return size_t(size);
+}
+
+bool has_bmi2() {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2);
+}
+
 }  // namespace
 
 DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
     : memory_(memory),
-      cache_(limits.code_cache),
-      translator_(memory, cache_, links_),
+      limits_(limits),
+      cache_(checked_code_cache_size(limits.code_cache)),
+      translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
       context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
       xsave_size_(xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
-      xsave_area_(xsave_memory_.data()) {
+      xsave_area_(xsave_memory_.data()),
+      preemption_(context_memory_.data() + CTX_POLL_PAGE, limits) {
+    if (limits.instructions && !has_bmi2()) throw Error("counting fuel needs a CPU with BMI2");
     // Default-initialized, not value-initialized: `{}` would write zeros over
     // the whole lookup table and touch every one of its pages.
     ctx_ = new (context_memory_.data()) RuntimeContext;
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
+    ctx_->fuel = 0;
+    if (limits.instructions) add_fuel(*limits.instructions);
     install_stubs();
     first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
@@ -123,7 +139,10 @@ void DbtEngine::install_stubs() {
 
 void DbtEngine::flush() {
     blocks_.clear();
+    short_blocks_.clear();
     blocks_by_host_.clear();
+    next_block_ = nullptr;
+    records_ = 0;
     cache_.rewind(first_block_mark_);
     if (lookup_used_) {  // back to zero pages: an empty table
         madvise(ctx_->lookup_keys, sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets, MADV_DONTNEED);
@@ -175,8 +194,20 @@ const Block* DbtEngine::block_at(uint32_t eip) {
     Block block = translator_.translate(eip, segments_, [this](uint32_t target) {
         return entry_if_translated(target);
     });
-    blocks_by_host_[block.host_entry] = eip;
-    return &blocks_.emplace(eip, std::move(block)).first->second;
+    const Block& kept = blocks_.emplace(eip, std::move(block)).first->second;
+    remember(kept);
+    return &kept;
+}
+
+void DbtEngine::remember(const Block& block) {
+    blocks_by_host_[block.host_entry] = &block;
+    ++translations_;
+    records_ += block.insns.size();
+    update_peaks();
+    if (limits_.memory && !breach_) {
+        uint64_t total = memory_.mapped_bytes() + host_bytes();
+        if (total > *limits_.memory) breach_ = LimitExceeded{Limit::Memory, total, *limits_.memory};
+    }
 }
 
 void DbtEngine::remember_indirect_target(const Block& block) {
@@ -189,8 +220,7 @@ void DbtEngine::remember_indirect_target(const Block& block) {
 const Block* DbtEngine::block_containing(uint64_t host_pc) const {
     auto it = blocks_by_host_.upper_bound(host_pc);
     if (it == blocks_by_host_.begin()) return nullptr;
-    auto block = blocks_.find(std::prev(it)->second);
-    return block == blocks_.end() ? nullptr : &block->second;
+    return std::prev(it)->second;
 }
 
 void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
@@ -262,6 +292,86 @@ std::optional<Event> DbtEngine::emulate(Registers& regs) {
     return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};
 }
 
+Event DbtEngine::breach_event() const {
+    Event event{EventKind::LimitExceeded};
+    event.limit_exceeded = *breach_;
+    return event;
+}
+
+std::optional<Event> DbtEngine::stop_for_requests() {
+    uint32_t requests = preemption_.take();
+    if (requests & (kStopCpuTime | kStopWallTime)) {
+        if (!breach_) {
+            breach_ = (requests & kStopCpuTime)
+                          ? LimitExceeded{Limit::CpuTime, preemption_.cpu_time_ns(), *limits_.cpu_time_ns}
+                          : LimitExceeded{Limit::WallTime, preemption_.wall_time_ns(), *limits_.wall_time_ns};
+        }
+        return breach_event();
+    }
+    if (requests & kStopInterrupt) return Event{EventKind::Interrupted};
+    return std::nullopt;
+}
+
+bool DbtEngine::settle_fuel_at_block(uint32_t eip, uint8_t insns) {
+    if (!limits_.instructions || ctx_->fuel >= insns) return false;
+    if (fuel_reserve_) {
+        uint64_t more = std::min<uint64_t>(fuel_reserve_, FUEL_MAX - uint64_t(ctx_->fuel));
+        fuel_reserve_ -= more;
+        ctx_->fuel += int64_t(more);
+        if (ctx_->fuel >= insns) return false;
+    }
+    if (ctx_->fuel == 0) {
+        breach_ = LimitExceeded{Limit::Instructions, fuel_given_, fuel_given_};
+        return true;
+    }
+    // Exactly the instructions the fuel covers, then a stop at the next block.
+    if (cache_.available() < Translator::kMaxBlockBytes) flush();
+    short_blocks_.push_back(translator_.translate(eip, segments_, [this](uint32_t target) {
+        return entry_if_translated(target);
+    }, int(ctx_->fuel)));
+    remember(short_blocks_.back());
+    next_block_ = &short_blocks_.back();
+    return true;
+}
+
+std::optional<uint64_t> DbtEngine::fuel() const {
+    if (!limits_.instructions) return std::nullopt;
+    return uint64_t(ctx_->fuel) + fuel_reserve_;
+}
+
+void DbtEngine::add_fuel(uint64_t instructions) {
+    if (!limits_.instructions) throw Error("this sandbox counts no fuel: its limits gave none");
+    fuel_given_ += instructions;
+    fuel_reserve_ += instructions;
+    if (breach_ && breach_->limit == Limit::Instructions) breach_.reset();
+}
+
+void DbtEngine::interrupt() { preemption_.request(kStopInterrupt); }
+
+uint64_t DbtEngine::host_bytes() const {
+    constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
+    uint64_t lookup = lookup_used_ ? sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets : 0;
+    return cache_.used() + lookup + (blocks_.size() + short_blocks_.size()) * kPerBlock +
+           records_ * sizeof(InsnRecord);
+}
+
+void DbtEngine::update_peaks() {
+    code_cache_peak_ = std::max<uint64_t>(code_cache_peak_, cache_.used());
+    memory_peak_ = std::max(memory_peak_, memory_.mapped_bytes() + host_bytes());
+}
+
+void DbtEngine::add_usage(Usage& usage) const {
+    if (limits_.instructions) usage.instructions = fuel_given_ - *fuel();
+    usage.cpu_time_ns = preemption_.cpu_time_ns();
+    usage.wall_time_ns = preemption_.wall_time_ns();
+    usage.translations = translations_;
+    usage.code_cache_flushes = flushes_;
+    usage.code_cache_used = cache_.used();
+    usage.code_cache_peak = std::max<uint64_t>(code_cache_peak_, cache_.used());
+    usage.memory = memory_.mapped_bytes() + host_bytes();
+    usage.memory_peak = std::max(memory_peak_, usage.memory);
+}
+
 Event DbtEngine::run(Registers& regs) {
     prepare_thread_for_guests();
     set_thread_gs_base(reinterpret_cast<uint64_t>(memory_.host_base()));
@@ -269,15 +379,23 @@ Event DbtEngine::run(Registers& regs) {
         flush();
         seen_exec_generation_ = memory_.exec_generation();
     }
+    update_peaks();
     for (;;) {
-        const Block* block = block_at(regs.eip);
+        if (breach_) return breach_event();
+        if (preemption_.pending())
+            if (auto stop = stop_for_requests()) return *stop;
+        const Block* block = next_block_ ? next_block_ : block_at(regs.eip);
+        next_block_ = nullptr;
+        if (breach_) return breach_event();
         std::memcpy(ctx_->gprs, &regs.eax, sizeof ctx_->gprs);
         ctx_->eflags = sanitize_eflags(regs.eflags);
         ctx_->enter_target = block->host_entry;
         host_fault_.reset();
         {
             RunningEngine running(this);
+            preemption_.enter_guest();
             vx_dbt_enter(ctx_);
+            preemption_.leave_guest();
         }
         std::memcpy(&regs.eax, ctx_->gprs, sizeof ctx_->gprs);
         regs.eflags = ctx_->eflags;
@@ -298,9 +416,16 @@ Event DbtEngine::run(Registers& regs) {
             remember_indirect_target(*block_at(target));
             regs.eip = target;
             continue;
+        case EXIT_STOP:
+            regs.eip = target;
+            if (preemption_.pending()) continue;  // taken at the top
+            if (stopped_block_insns_ && settle_fuel_at_block(target, stopped_block_insns_)) continue;
+            preemption_.take();  // a request already taken closed the page again after it
+            continue;
         case EXIT_EMULATE:
             regs.eip = target;
             if (auto fault = emulate(regs)) return *fault;
+            if (limits_.instructions) --ctx_->fuel;  // the block gave it back for the host to take
             continue;
         case EXIT_SYSCALL:
             regs.eip = target;
@@ -327,27 +452,46 @@ Event DbtEngine::run(Registers& regs) {
     }
 }
 
-void DbtEngine::interrupt() {}
-std::optional<uint64_t> DbtEngine::fuel() const { return std::nullopt; }
-void DbtEngine::add_fuel(uint64_t) {}
-uint64_t DbtEngine::host_bytes() const { return cache_.used(); }
-void DbtEngine::add_usage(Usage&) const {}
-
-bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
+void DbtEngine::leave_guest_code(void* ucv, const Block& block, const InsnRecord* record, uint32_t exit_code) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
-    const Block* block = block_containing(uint64_t(g[REG_RIP]));
-    const InsnRecord* record = block ? block->record_for(uint64_t(g[REG_RIP])) : nullptr;
-    if (!record) return false;
-
     const int order[8] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_R12, REG_RBP, REG_RSI, REG_RDI};
     for (int r = 0; r < 8; ++r) ctx_->gprs[r] = uint32_t(g[order[r]]);
     ctx_->eflags = uint32_t(g[REG_EFL]);
+    uint8_t fixup = record ? record->fixup : uint8_t(kNoFixup);
     // Host addresses back to guest ones: their offsets into the reservation.
-    if (record->fixup & kHostEsi) ctx_->gprs[6] = uint32_t(uint64_t(g[REG_RSI]) - ctx_->guest_base);
-    if (record->fixup & kHostEdi) ctx_->gprs[7] = uint32_t(uint64_t(g[REG_RDI]) - ctx_->guest_base);
-    if (record->fixup & kFlagsInR13) ctx_->eflags = uint32_t(g[REG_R13]);
-    if (record->fixup & kEspSwapped) std::swap(ctx_->gprs[4], ctx_->gprs[esp_swap_partner(record->fixup)]);
+    if (fixup & kHostEsi) ctx_->gprs[6] = uint32_t(uint64_t(g[REG_RSI]) - ctx_->guest_base);
+    if (fixup & kHostEdi) ctx_->gprs[7] = uint32_t(uint64_t(g[REG_RDI]) - ctx_->guest_base);
+    if (fixup & kFlagsInR13) ctx_->eflags = uint32_t(g[REG_R13]);
+    if (fixup & kEspSwapped) std::swap(ctx_->gprs[4], ctx_->gprs[esp_swap_partner(fixup)]);
+    // The block took fuel for all its instructions at its start.
+    if (limits_.instructions) g[REG_R9] += block.insn_count - (record ? record->index : 0);
+    ctx_->exit_code = exit_code;
+    ctx_->exit_eip = record ? record->guest_eip : block.guest_eip;
+
+    // Resume in vx_dbt_exit, which stores the guest's extended state (restored
+    // by sigreturn) and returns from vx_dbt_enter.
+    g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_exit);
+    g[REG_R15] = reinterpret_cast<greg_t>(ctx_);
+    g[REG_EFL] = 0x202;
+}
+
+bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
+    auto* uc = static_cast<ucontext_t*>(ucv);
+    const uint64_t pc = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
+    const Block* block = block_containing(pc);
+    if (!block || pc >= block->host_body_end) return false;
+    if (pc < block->host_entry + block->prologue_end) {
+        // The stop check: the poll page closed, or the fuel ran out.
+        auto address = reinterpret_cast<uint64_t>(info->si_addr);
+        auto poll = reinterpret_cast<uint64_t>(ctx_->poll_page);
+        if (signo != SIGSEGV || address < poll || address >= poll + 2 * 4096) return false;
+        stopped_block_insns_ = block->insn_count;
+        leave_guest_code(uc, *block, nullptr, EXIT_STOP);
+        return true;
+    }
+    const InsnRecord* record = block->record_for(pc);
+    if (!record) return false;
 
     HostFault fault{fault_kind_of(signo, info->si_code), record->guest_eip, {}};
     auto host_address = reinterpret_cast<uint64_t>(info->si_addr);
@@ -359,14 +503,20 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
         if (guest_address >= memory_.size()) fault.kind = FaultKind::SegmentBounds;
     }
     host_fault_ = fault;
-    ctx_->exit_code = EXIT_HOST_FAULT;
-
-    // Resume in vx_dbt_exit, which stores the guest's extended state (restored
-    // by sigreturn) and returns from vx_dbt_enter.
-    g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_exit);
-    g[REG_R15] = reinterpret_cast<greg_t>(ctx_);
-    g[REG_EFL] = 0x202;
+    leave_guest_code(uc, *block, record, EXIT_HOST_FAULT);
     return true;
+}
+
+void DbtEngine::on_preemption_signal(void* ucv) {
+    if (!preemption_.pending()) return;
+    auto* uc = static_cast<ucontext_t*>(ucv);
+    const uint64_t pc = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
+    if (!cache_.contains(pc)) return;
+    const Block* block = block_containing(pc);
+    const InsnRecord* record = block ? block->record_for(pc) : nullptr;
+    if (!record || !(record->fixup & kInterruptible) || pc != block->host_entry + record->host_offset) return;
+    stopped_block_insns_ = 0;
+    leave_guest_code(uc, *block, record, EXIT_STOP);
 }
 
 }  // namespace vx::dbt

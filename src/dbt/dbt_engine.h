@@ -1,5 +1,6 @@
 #pragma once
 #include <csignal>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -7,6 +8,7 @@
 
 #include "core/engine.h"
 #include "dbt/code_cache.h"
+#include "dbt/preemption.h"
 #include "dbt/translator.h"
 #include "x86/decoder.h"
 
@@ -26,8 +28,14 @@ public:
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
-    void prepare_fork() override { cache_.prepare_fork(); }
-    void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
+    void prepare_fork() override {
+        cache_.prepare_fork();
+        preemption_.prepare_fork();
+    }
+    void finish_fork(bool in_child) override {
+        cache_.finish_fork(in_child);
+        preemption_.finish_fork(in_child);
+    }
     std::vector<HostRegion> host_regions() const override;
     void interrupt() override;
     std::optional<uint64_t> fuel() const override;
@@ -40,6 +48,11 @@ public:
     // exit path. Returns false when `pc` is not guest code.
     bool on_guest_fault(int signo, const siginfo_t* info, void* uc);
     bool owns(uint64_t pc) const { return cache_.contains(pc); }
+    // Called by the preemption signal's handler on the thread running this
+    // engine's guest: a stop was requested, and a rep string instruction at
+    // the interrupted `pc` stops where it is (elsewhere the poll page stops
+    // the guest at its next block).
+    void on_preemption_signal(void* uc);
 
 private:
     struct HostFault {
@@ -51,6 +64,20 @@ private:
     void install_stubs();
     void flush();
     const Block* block_at(uint32_t eip);  // translates on demand
+    void remember(const Block& block);  // for faults, stats and the memory limit
+    // Where the host resumes a guest stopped in its code at `record` of
+    // `block` (none: at the block's start): the guest state taken from the
+    // signal's context, the fuel of the instructions that did not run given
+    // back, and the context sent to vx_dbt_exit.
+    void leave_guest_code(void* uc, const Block& block, const InsnRecord* record, uint32_t exit_code);
+    // The event for the requests taken (a time limit, an interrupt), if any.
+    std::optional<Event> stop_for_requests();
+    // After a stop at the start of a block of `insns` instructions: true when
+    // the fuel left does not cover them (then the next block to run is a
+    // shorter one, or the fuel is gone).
+    bool settle_fuel_at_block(uint32_t eip, uint8_t insns);
+    Event breach_event() const;
+    void update_peaks();
     uint64_t entry_if_translated(uint32_t eip) const;
     void remember_indirect_target(const Block& block);
     const Block* block_containing(uint64_t host_pc) const;
@@ -60,6 +87,7 @@ private:
     Event segment_load(Registers& regs);
 
     GuestMemory& memory_;
+    EngineLimits limits_;
     CodeCache cache_;
     RuntimeLinks links_;
     uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
@@ -74,8 +102,20 @@ private:
     uint64_t flushes_ = 0;
     bool lookup_used_ = false;
     std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
-    std::map<uint64_t, uint32_t> blocks_by_host_; // host entry -> guest eip
+    std::list<Block> short_blocks_;                // cut short to the fuel left; run once, never looked up
+    std::map<uint64_t, const Block*> blocks_by_host_; // by host entry, of both kinds
     std::optional<HostFault> host_fault_;
+
+    Preemption preemption_;
+    uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: in a rep)
+    const Block* next_block_ = nullptr; // to run instead of the one at eip (a short one)
+    uint64_t fuel_given_ = 0;           // in all
+    uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_MAX)
+    std::optional<LimitExceeded> breach_;
+    uint64_t translations_ = 0;
+    uint64_t records_ = 0;              // InsnRecords kept, for host_bytes
+    uint64_t code_cache_peak_ = 0;
+    uint64_t memory_peak_ = 0;
 };
 
 }  // namespace vx::dbt

@@ -23,11 +23,13 @@ struct alignas(64) RuntimeContext {
     uint32_t host_mxcsr;
     uint64_t miss_path;
     uint64_t guest_base;
-    uint8_t unused1[CTX_LOOKUP_KEYS - 96];
+    int64_t fuel;
+    uint8_t unused1[CTX_LOOKUP_KEYS - 104];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
     uint64_t lookup_targets[kLookupEntries];  // the block's host entry - miss_path
+    alignas(4096) uint8_t poll_page[4096];    // the last page: a guard page follows
 };
 
 static_assert(offsetof(RuntimeContext, gprs) == CTX_GPRS);
@@ -42,7 +44,10 @@ static_assert(offsetof(RuntimeContext, host_fcw) == CTX_HOST_FCW);
 static_assert(offsetof(RuntimeContext, host_mxcsr) == CTX_HOST_MXCSR);
 static_assert(offsetof(RuntimeContext, miss_path) == CTX_MISS_PATH);
 static_assert(offsetof(RuntimeContext, guest_base) == CTX_GUEST_BASE);
+static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
+static_assert(offsetof(RuntimeContext, poll_page) == CTX_POLL_PAGE);
+static_assert(sizeof(RuntimeContext) == CTX_POLL_PAGE + 4096);
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
 
 extern "C" void vx_dbt_enter(RuntimeContext* ctx);

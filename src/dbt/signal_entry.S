@@ -2,12 +2,17 @@
  * a guest that set AC would make the handler's own unaligned accesses fault
  * (SIGBUS inside SIGBUS kills the process). Clear AC before any C++ runs. */
         .text
-        .globl vx_dbt_signal_entry
-        .type vx_dbt_signal_entry, @function
-vx_dbt_signal_entry:
+        .macro entry name, handler
+        .globl \name
+        .type \name, @function
+\name:
         pushfq
         andq $~0x40000, (%rsp)
         popfq
-        jmp vx_dbt_on_fault_signal
-        .size vx_dbt_signal_entry, .-vx_dbt_signal_entry
+        jmp \handler
+        .size \name, .-\name
+        .endm
+
+        entry vx_dbt_signal_entry, vx_dbt_on_fault_signal
+        entry vx_dbt_preemption_entry, vx_dbt_on_preemption_signal
         .section .note.GNU-stack,"",@progbits

@@ -6,12 +6,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 
 #include "dbt/dbt_engine.h"
+#include "dbt/preemption.h"
 #include "vx/error.h"
 
 namespace vx::dbt {
@@ -44,6 +46,19 @@ void chain_to_previous(int signo, siginfo_t* info, void* uc) {
 }  // namespace
 
 extern "C" void vx_dbt_signal_entry(int signo, siginfo_t* info, void* uc);
+extern "C" void vx_dbt_preemption_entry(int signo, siginfo_t* info, void* uc);
+
+// A time limit's timer, or interrupt() from another thread. No SA_RESTART:
+// a blocking host call returns EINTR, and whoever made it sees the request.
+extern "C" void vx_dbt_on_preemption_signal(int, siginfo_t* info, void* uc) {
+    int saved_errno = errno;
+    if (info->si_code == SI_TIMER) {
+        int value = info->si_value.sival_int;
+        if (Preemption* preemption = preemption_in_slot(value / 8)) preemption->request(uint32_t(value % 8));
+    }
+    if (DbtEngine* engine = running_engine) engine->on_preemption_signal(uc);
+    errno = saved_errno;
+}
 
 extern "C" void vx_dbt_on_fault_signal(int signo, siginfo_t* info, void* uc) {
     auto* context = static_cast<ucontext_t*>(uc);
@@ -62,6 +77,8 @@ void install_handlers() {
     action.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (int signo : kFaultSignals) sigaction(signo, &action, &previous_actions[signo]);
+    action.sa_sigaction = vx_dbt_preemption_entry;
+    sigaction(preemption_signal(), &action, nullptr);
 }
 
 }  // namespace

@@ -24,7 +24,6 @@ const InsnRecord* Block::record_for(uint64_t pc) const {
 
 namespace {
 
-constexpr int kMaxInsnsPerBlock = 64;
 constexpr uint32_t kTrapAndNestedTask = (1u << 8) | (1u << 14);
 
 // Registers of the translated code that the guest can never name.
@@ -134,16 +133,22 @@ ZydisEncoderRequest mov_request(const ZydisEncoderOperand& to, const ZydisEncode
 class BlockWriter {
 public:
     BlockWriter(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links,
-                const SegmentBases& segments, const Translator::EntryFinder& find)
+                const SegmentBases& segments, const Translator::EntryFinder& find, bool count_fuel)
         : memory_(memory), cache_(cache), links_(links), segments_(segments), find_(find),
-          out_(cache.writable(cache.cursor()), cache.cursor()) {}
+          count_fuel_(count_fuel), out_(cache.writable(cache.cursor()), cache.cursor()) {}
 
-    Block write(uint32_t eip);
+    Block write(uint32_t eip, int max_insns);
 
 private:
     struct PendingExit {
         uint64_t site;    // address of a rel32 field
         uint32_t target;  // guest address it should reach
+    };
+    // What an exit from inside the block gives back of the fuel its start took.
+    enum class Refund { None, Incomplete, Completed };  // the current instruction ran: Completed
+    struct PendingRefund {
+        uint64_t site;    // address of the disp32 of a `lea r9, [r9 + disp32]`
+        int32_t ran;      // instructions of the block that ran
     };
 
     size_t fetchable_bytes(uint32_t eip) const;
@@ -151,10 +156,20 @@ private:
     enum class Outcome { Continue, End, Refused };
     Outcome translate_action(const Instruction& insn, x86::Decision decision, uint32_t eip, uint32_t next);
     void record(uint32_t eip, uint8_t fixup = kNoFixup) {
-        block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip, fixup});
+        block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip, fixup, index_});
     }
     bool inline_string(const Instruction& insn, uint32_t eip);
-    void exit_with(uint32_t code, uint32_t exit_eip) {
+    void stop_check();
+    uint64_t add_to_fuel() {  // lea r9, [r9 + disp32]; the disp32's address, to patch
+        static constexpr uint8_t kLeaR9[] = {0x4d, 0x8d, 0x89};
+        out_.bytes(kLeaR9, sizeof kLeaR9);
+        uint64_t site = out_.here();
+        out_.bytes(reinterpret_cast<const uint8_t*>("\0\0\0\0"), 4);
+        return site;
+    }
+    void exit_with(uint32_t code, uint32_t exit_eip, Refund refund = Refund::Incomplete) {
+        if (count_fuel_ && refund != Refund::None)
+            refunds_.push_back({add_to_fuel(), index_ + (refund == Refund::Completed ? 1 : 0)});
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_EIP, 4), imm(int32_t(exit_eip))});
         out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_EXIT_CODE, 4), imm(int32_t(code))});
         out_.jump(links_.exit_stub);
@@ -189,9 +204,13 @@ private:
     const RuntimeLinks& links_;
     const SegmentBases& segments_;
     const Translator::EntryFinder& find_;
+    const bool count_fuel_;
     Emitter out_;
     Block block_;
+    uint8_t index_ = 0;  // of the instruction being translated
+    uint64_t fuel_taken_site_ = 0;
     std::vector<PendingExit> pending_;
+    std::vector<PendingRefund> refunds_;
 };
 
 size_t BlockWriter::fetchable_bytes(uint32_t eip) const {
@@ -435,7 +454,8 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), mem(kCtx, CTX_GUEST_BASE, 8)});
     if (uses_edi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rdi), mem(rdi, 0, 8, r11, 1)});
     if (uses_esi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rsi), mem(rsi, 0, 8, r11, 1)});
-    record(eip, Fixup((uses_edi ? kHostEdi : 0) | (uses_esi ? kHostEsi : 0)));
+    const uint8_t host_pointers = uint8_t((uses_edi ? kHostEdi : 0) | (uses_esi ? kHostEsi : 0));
+    record(eip, uint8_t(host_pointers | (rep_prefix ? kInterruptible : 0)));
     if (element == 2) out_.byte(0x66);
     if (rep_prefix) out_.byte(rep_prefix);
     out_.byte(uint8_t(form->opcode + (element > 1 ? 1 : 0)));  // 64-bit addresses
@@ -640,7 +660,7 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
         jump_indirect();
         return kEnd;
     case Action::Syscall:
-        exit_with(EXIT_SYSCALL, next);
+        exit_with(EXIT_SYSCALL, next, Refund::Completed);
         return kEnd;
     case Action::Breakpoint:
         exit_with(EXIT_BREAKPOINT, eip);
@@ -657,29 +677,52 @@ void BlockWriter::finish_exits() {
         uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
         if (!target) {  // a stub that asks the host to translate and patch
             target = out_.here();
-            exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target);
+            exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target, Refund::None);
         }
         Emitter::patch_rel32(cache_.writable(exit.site), exit.site, target);
     }
 }
 
-Block BlockWriter::write(uint32_t eip) {
+// A load from the poll page, which faults when the host wants the guest to
+// stop; with fuel, first the block's instructions are taken from r9, and the
+// load moves to the guard page after the poll page when r9 went negative.
+// None of it touches the guest's flags.
+void BlockWriter::stop_check() {
+    const ZydisRegister r11 = ZYDIS_REGISTER_R11;
+    if (count_fuel_) {
+        fuel_taken_site_ = add_to_fuel();
+        out_.insn(ZYDIS_MNEMONIC_SHRX, {reg(r11), reg(ZYDIS_REGISTER_R9), reg(ZYDIS_REGISTER_R8)});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(kCtx, CTX_POLL_PAGE, 1, r11, 1)});
+    } else {
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(kCtx, CTX_POLL_PAGE, 1)});
+    }
+    block_.prologue_end = uint32_t(out_.here() - block_.host_entry);
+}
+
+Block BlockWriter::write(uint32_t eip, int max_insns) {
     block_.guest_eip = eip;
     block_.host_entry = out_.here();
+    stop_check();
     uint32_t pc = eip;
     bool open = true;
-    for (int n = 0; open && n < kMaxInsnsPerBlock; ++n) open = translate_one(pc);
+    for (; open && index_ < max_insns; ++index_) open = translate_one(pc);
     if (open) jump_to_guest(pc);
     block_.host_body_end = out_.here();
+    block_.insn_count = index_;
     finish_exits();
+    if (count_fuel_) {
+        auto patch = [&](uint64_t site, int32_t value) { std::memcpy(cache_.writable(site), &value, 4); };
+        patch(fuel_taken_site_, -int32_t(index_));
+        for (const PendingRefund& r : refunds_) patch(r.site, int32_t(index_) - r.ran);
+    }
     cache_.commit(out_.size());
     return block_;
 }
 
 }  // namespace
 
-Block Translator::translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find) {
-    return BlockWriter(memory_, cache_, links_, segments, find).write(eip);
+Block Translator::translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find, int max_insns) {
+    return BlockWriter(memory_, cache_, links_, segments, find, count_fuel_).write(eip, max_insns);
 }
 
 uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases) {

@@ -16,7 +16,11 @@ namespace vx::dbt {
 // instruction naming ah/bh/ch/dh with an esp-based address runs with esp
 // exchanged with another guest register (index in bits 4-6), since x86-64
 // cannot encode a high-byte register beside r12, where esp lives.
-enum Fixup : uint8_t { kNoFixup = 0, kHostEdi = 1, kHostEsi = 2, kFlagsInR13 = 4, kEspSwapped = 8 };
+// A rep string instruction may also be stopped where it is (kInterruptible):
+// the CPU keeps its progress in ecx, esi and edi, and it goes on from there.
+enum Fixup : uint8_t {
+    kNoFixup = 0, kHostEdi = 1, kHostEsi = 2, kFlagsInR13 = 4, kEspSwapped = 8, kInterruptible = 128
+};
 inline uint8_t esp_swapped_with(unsigned gpr_index) { return uint8_t(kEspSwapped | (gpr_index << 4)); }
 inline unsigned esp_swap_partner(uint8_t fixup) { return (fixup >> 4) & 7; }
 
@@ -24,12 +28,15 @@ struct InsnRecord {
     uint32_t host_offset;  // from the block's start
     uint32_t guest_eip;
     uint8_t fixup = kNoFixup;
+    uint8_t index = 0;     // of the guest instruction in its block: how many ran before it
 };
 
 struct Block {
     uint32_t guest_eip = 0;
     uint64_t host_entry = 0;
     uint64_t host_body_end = 0;  // exit stubs follow; they never fault
+    uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the stop check
+    uint8_t insn_count = 0;      // guest instructions translated (the last may be one that exits or faults)
     std::vector<InsnRecord> insns;
 
     // The guest instruction whose translation contains host address `pc`.
@@ -57,21 +64,28 @@ class Translator {
 public:
     using EntryFinder = std::function<uint64_t(uint32_t guest_eip)>;  // 0: not translated
 
-    // `links` is read at each translation: it may be filled in after construction.
-    Translator(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links)
-        : memory_(memory), cache_(cache), links_(links) {}
+    // `links` is read at each translation: it may be filled in after
+    // construction. With `count_fuel`, blocks keep the fuel in r9 exact.
+    Translator(const GuestMemory& memory, CodeCache& cache, const RuntimeLinks& links, bool count_fuel)
+        : memory_(memory), cache_(cache), links_(links), count_fuel_(count_fuel) {}
 
     static constexpr size_t kMaxBlockBytes = 16384;  // the cache must have this much free
+    static constexpr int kMaxInsnsPerBlock = 64;
 
-    // Translates the block at `eip`. Direct branches to blocks `find` knows are
-    // chained at once; the others exit to the host (EXIT_CODE_LIMIT + offset of
-    // the rel32 to patch) until patched.
-    Block translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find);
+    // Translates the block at `eip`, of at most `max_insns` instructions.
+    // Direct branches to blocks `find` knows are chained at once; the others
+    // exit to the host (EXIT_CODE_LIMIT + offset of the rel32 to patch) until
+    // patched. Every block starts with the stop check (see CTX_POLL_PAGE);
+    // with fuel counted, it takes the block's instructions from r9 first, and
+    // every exit from inside the block gives back those that did not run.
+    Block translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find,
+                    int max_insns = kMaxInsnsPerBlock);
 
 private:
     const GuestMemory& memory_;
     CodeCache& cache_;
     const RuntimeLinks& links_;
+    bool count_fuel_;
 };
 
 }  // namespace vx::dbt

@@ -20,7 +20,7 @@ struct HostInsn {
 
 class TranslatorTest : public ::testing::Test {
 protected:
-    TranslatorTest() : memory_(16u << 20), cache_(1u << 20), translator_(memory_, cache_, links_) {
+    TranslatorTest() : memory_(16u << 20), cache_(1u << 20), translator_(memory_, cache_, links_, false) {
         memory_.map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
         links_.exit_stub = cache_.cursor();
         links_.miss_path = cache_.cursor();
@@ -37,7 +37,7 @@ protected:
         ZydisDecoder decoder;
         ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
         std::vector<HostInsn> out;
-        for (uint64_t pc = block.host_entry; pc < end;) {
+        for (uint64_t pc = block.host_entry + block.prologue_end; pc < end;) {  // after the stop check
             HostInsn insn;
             EXPECT_TRUE(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, cache_.writable(pc), end - pc,
                                                             &insn.info, insn.ops)));

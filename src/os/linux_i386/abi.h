@@ -69,6 +69,7 @@ inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
 inline bool is_mirrored(int signo) {
     switch (signo) {
     case 4: case 5: case 7: case 8: case 9: case 11: case 19: case 31: case 32: case 33: return false;
+    case 64: return false;  // the engine's preemption signal (dbt/preemption.h)
     default: return signo >= 1 && signo < 65;
     }
 }

@@ -1,0 +1,76 @@
+#pragma once
+// Stopping a running guest from outside its code: interrupt() from any
+// thread, and the CPU and wall-time limits through POSIX timers. A request
+// makes the poll page inaccessible, so the guest stops at the start of its
+// next block (every block loads from that page first), and signals the
+// thread running it, which breaks a long rep string instruction or a
+// blocking host call. See docs/resource-limits.md.
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+
+#include "vx/limits.h"
+
+namespace vx::dbt {
+
+enum StopRequest : uint32_t { kStopInterrupt = 1, kStopCpuTime = 2, kStopWallTime = 4 };
+
+// The host signal timers and interrupt() use; guests cannot send it to each
+// other (the Linux personality does not mirror it).
+int preemption_signal();
+// The Preemption whose timer sent a signal (si_value / 8), if it still exists.
+class Preemption;
+Preemption* preemption_in_slot(int slot);
+
+class Preemption {
+public:
+    Preemption(uint8_t* poll_page, const EngineLimits& limits);
+    ~Preemption();
+    Preemption(const Preemption&) = delete;
+    Preemption& operator=(const Preemption&) = delete;
+
+    // Around each entry into guest code on the calling thread: the time
+    // limits' timers are (re)armed for it when it is another thread than last
+    // time, and interrupt() signals it while it runs guest code.
+    void enter_guest();
+    void leave_guest();
+
+    // Any thread, and async-signal-safe: asks the guest to stop.
+    void request(uint32_t what);
+    uint32_t pending() const { return requests_.load(std::memory_order_acquire); }
+    // The requests so far, cleared, and the poll page readable again.
+    uint32_t take();
+
+    // CPU time of the threads that ran the guest, and wall time, since it
+    // first ran.
+    uint64_t cpu_time_ns() const;
+    uint64_t wall_time_ns() const;
+
+    // Around a host fork: timers are not inherited, so the child arms its own
+    // (its CPU time starts where the parent's was; the wall deadline is kept).
+    void prepare_fork();
+    void finish_fork(bool in_child);
+
+private:
+    void arm_timers();
+    void delete_timers();
+    timer_t make_timer(clockid_t clock, uint32_t what);
+
+    uint8_t* poll_page_;
+    EngineLimits limits_;
+    int slot_ = -1;  // in the registry the timer signal finds us through
+    std::atomic<uint32_t> requests_{0};
+    std::atomic<pid_t> running_tid_{0};
+    uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
+    std::optional<timer_t> cpu_timer_, wall_timer_;
+    bool started_ = false;
+    uint64_t wall_start_ns_ = 0;
+    uint64_t cpu_before_ns_ = 0;     // on earlier threads
+    uint64_t thread_cpu_start_ns_ = 0;  // of the current thread when it took over
+    uint64_t cpu_at_fork_ns_ = 0;
+};
+
+}  // namespace vx::dbt
