@@ -49,8 +49,22 @@ public:
     // Bytes of guest pages mapped (with any permissions): what the host may
     // have to back with memory.
     uint64_t mapped_bytes() const { return uint64_t(mapped_pages_) * kPageSize; }
-    // True when every byte of [addr, addr+length) is in the guest and has `needed`.
+    // True when every byte of [addr, addr+length) is in the guest and has
+    // `needed`. Asking for kWrite is how the host prepares to write there
+    // itself: pages write-protected for translations become writable again
+    // (and exec_generation changes, so their translations go).
     bool accessible(uint32_t addr, uint64_t length, Perm needed) const;
+
+    // Translated code: the engine write-protects a page it translated code
+    // from (also when the guest makes it writable later), so that a guest
+    // write to it faults (and the translations go) instead of running stale
+    // code. release_code makes it writable again; false when it was not
+    // protected.
+    void protect_code(uint32_t addr);
+    bool release_code(uint32_t addr);
+    bool code_protected(uint32_t addr) const {
+        return addr < size_ && (perms_[addr / kPageSize] & kCodeProtected);
+    }
 
     // Host-side copies; false (and nothing copied) unless the whole range is
     // accessible with read (resp. write) permission.
@@ -68,12 +82,15 @@ private:
     void set_perms(uint32_t addr, uint32_t length, Perm perms);  // of newly mapped pages
 
     static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
+    static constexpr uint8_t kCodeProtected = 16;
+    void release_code_in(uint32_t addr, uint64_t length) const;
 
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
-    std::vector<uint8_t> perms_;  // one Perm (| kMapped) per page
+    // One Perm (| kMapped, | kCodeProtected) per page; mutable for accessible().
+    mutable std::vector<uint8_t> perms_;
     uint32_t mapped_pages_ = 0;
-    uint64_t exec_generation_ = 0;
+    mutable uint64_t exec_generation_ = 0;
 };
 
 }  // namespace vx

@@ -64,7 +64,11 @@ void GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
         throw Error(std::string("protect: ") + strerror(errno));
     for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
         if ((perms_[p] & kExec) && !(perms & kExec)) ++exec_generation_;
-        perms_[p] = (perms_[p] & kMapped) | perms;
+        // Code that stays executable stays translated, so a guest write to it
+        // must still fault.
+        const bool still_code = (perms_[p] & kCodeProtected) && (perms & kExec);
+        perms_[p] = uint8_t((perms_[p] & kMapped) | perms | (still_code ? kCodeProtected : 0));
+        if (still_code && (perms & kWrite)) mprotect(base_ + uint64_t(p) * kPageSize, kPageSize, PROT_READ);
     }
 }
 
@@ -84,6 +88,7 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     check_range(from, old_length, "move");
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
+    release_code_in(from, old_length);  // the host mapping moves with its protection
     const uint8_t perms = perms_[from / kPageSize];
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if (perms_[p] != perms) return false;
@@ -95,7 +100,7 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
 }
 
 Perm GuestMemory::perms_at(uint32_t addr) const {
-    return addr < size_ ? Perm(perms_[addr / kPageSize] & ~kMapped) : kNone;
+    return addr < size_ ? Perm(perms_[addr / kPageSize] & (kRead | kWrite | kExec)) : kNone;
 }
 
 bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const {
@@ -103,6 +108,35 @@ bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const 
     if (length == 0) return true;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
         if ((perms_[p] & needed) != needed) return false;
+    if (needed & kWrite) release_code_in(addr, length);
+    return true;
+}
+
+void GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
+    if (length == 0) return;
+    for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p) {
+        if (!(perms_[p] & kCodeProtected)) continue;
+        mprotect(base_ + p * kPageSize, kPageSize, host_prot(Perm(perms_[p] & (kRead | kWrite | kExec))));
+        perms_[p] &= uint8_t(~kCodeProtected);
+        ++exec_generation_;
+    }
+}
+
+void GuestMemory::protect_code(uint32_t addr) {
+    if (addr >= size_) return;
+    uint8_t& perms = perms_[addr / kPageSize];
+    if (perms & kCodeProtected) return;
+    // A page the guest cannot write is read-only for the host already; it is
+    // marked all the same, for the day the guest makes it writable.
+    if (!(perms & kWrite) || mprotect(base_ + (addr & ~(kPageSize - 1)), kPageSize, PROT_READ) == 0)
+        perms |= kCodeProtected;
+}
+
+bool GuestMemory::release_code(uint32_t addr) {
+    if (!code_protected(addr)) return false;
+    uint32_t page = addr / kPageSize;
+    mprotect(base_ + uint64_t(page) * kPageSize, kPageSize, host_prot(Perm(perms_[page] & (kRead | kWrite | kExec))));
+    perms_[page] &= uint8_t(~kCodeProtected);
     return true;
 }
 

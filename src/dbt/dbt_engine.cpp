@@ -199,8 +199,11 @@ const Block* DbtEngine::block_at(uint32_t eip) {
     return &kept;
 }
 
-void DbtEngine::remember(const Block& block) {
+void DbtEngine::remember(const Block& block, bool protect_pages) {
     blocks_by_host_[block.host_entry] = &block;
+    if (protect_pages && block.guest_end > block.guest_eip)
+        for (uint64_t page = block.guest_eip & ~(kPageSize - 1); page < block.guest_end; page += kPageSize)
+            memory_.protect_code(uint32_t(page));
     ++translations_;
     records_ += block.insns.size();
     update_peaks();
@@ -325,13 +328,17 @@ bool DbtEngine::settle_fuel_at_block(uint32_t eip, uint8_t insns) {
         return true;
     }
     // Exactly the instructions the fuel covers, then a stop at the next block.
+    next_block_ = short_block(eip, int(ctx_->fuel), true);
+    return true;
+}
+
+const Block* DbtEngine::short_block(uint32_t eip, int insns, bool protect_pages) {
     if (cache_.available() < Translator::kMaxBlockBytes) flush();
     short_blocks_.push_back(translator_.translate(eip, segments_, [this](uint32_t target) {
         return entry_if_translated(target);
-    }, int(ctx_->fuel)));
-    remember(short_blocks_.back());
-    next_block_ = &short_blocks_.back();
-    return true;
+    }, insns));
+    remember(short_blocks_.back(), protect_pages);
+    return &short_blocks_.back();
 }
 
 std::optional<uint64_t> DbtEngine::fuel() const {
@@ -370,6 +377,7 @@ void DbtEngine::add_usage(Usage& usage) const {
     usage.code_cache_peak = std::max<uint64_t>(code_cache_peak_, cache_.used());
     usage.memory = memory_.mapped_bytes() + host_bytes();
     usage.memory_peak = std::max(memory_peak_, usage.memory);
+    usage.code_writes = code_writes_;
 }
 
 Event DbtEngine::run(Registers& regs) {
@@ -381,6 +389,10 @@ Event DbtEngine::run(Registers& regs) {
     }
     update_peaks();
     for (;;) {
+        if (memory_.exec_generation() != seen_exec_generation_) {  // the host wrote to code
+            flush();
+            seen_exec_generation_ = memory_.exec_generation();
+        }
         if (breach_) return breach_event();
         if (preemption_.pending())
             if (auto stop = stop_for_requests()) return *stop;
@@ -421,6 +433,16 @@ Event DbtEngine::run(Registers& regs) {
             if (preemption_.pending()) continue;  // taken at the top
             if (stopped_block_insns_ && settle_fuel_at_block(target, stopped_block_insns_)) continue;
             preemption_.take();  // a request already taken closed the page again after it
+            continue;
+        case EXIT_CODE_WRITTEN:
+            // Nothing translated from the page may run again. The writing
+            // instruction runs alone, from a translation that leaves the page
+            // writable (it may be on it), and what follows is translated anew.
+            regs.eip = target;
+            memory_.release_code(written_code_);
+            ++code_writes_;
+            flush();
+            next_block_ = short_block(target, 1, false);
             continue;
         case EXIT_EMULATE:
             regs.eip = target;
@@ -501,6 +523,11 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
         uint64_t guest_address = host_address - base;
         fault.address = uint32_t(guest_address);
         if (guest_address >= memory_.size()) fault.kind = FaultKind::SegmentBounds;
+        if (signo == SIGSEGV && info->si_code == SEGV_ACCERR && memory_.code_protected(uint32_t(guest_address))) {
+            written_code_ = uint32_t(guest_address);
+            leave_guest_code(uc, *block, record, EXIT_CODE_WRITTEN);
+            return true;
+        }
     }
     host_fault_ = fault;
     leave_guest_code(uc, *block, record, EXIT_HOST_FAULT);

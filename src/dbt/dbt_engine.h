@@ -64,7 +64,10 @@ private:
     void install_stubs();
     void flush();
     const Block* block_at(uint32_t eip);  // translates on demand
-    void remember(const Block& block);  // for faults, stats and the memory limit
+    // For faults, stats and the memory limit; and its guest pages are
+    // write-protected (unless it is to run once, as it changes its own page).
+    void remember(const Block& block, bool protect_pages = true);
+    const Block* short_block(uint32_t eip, int insns, bool protect_pages);
     // Where the host resumes a guest stopped in its code at `record` of
     // `block` (none: at the block's start): the guest state taken from the
     // signal's context, the fuel of the instructions that did not run given
@@ -116,6 +119,8 @@ private:
     uint64_t records_ = 0;              // InsnRecords kept, for host_bytes
     uint64_t code_cache_peak_ = 0;
     uint64_t memory_peak_ = 0;
+    uint64_t code_writes_ = 0;
+    uint32_t written_code_ = 0;         // the guest address of an EXIT_CODE_WRITTEN
 };
 
 }  // namespace vx::dbt

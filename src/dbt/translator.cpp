@@ -707,6 +707,7 @@ Block BlockWriter::write(uint32_t eip, int max_insns) {
     bool open = true;
     for (; open && index_ < max_insns; ++index_) open = translate_one(pc);
     if (open) jump_to_guest(pc);
+    block_.guest_end = pc;
     block_.host_body_end = out_.here();
     block_.insn_count = index_;
     finish_exits();

@@ -33,6 +33,7 @@ struct InsnRecord {
 
 struct Block {
     uint32_t guest_eip = 0;
+    uint32_t guest_end = 0;      // past its last instruction's bytes
     uint64_t host_entry = 0;
     uint64_t host_body_end = 0;  // exit stubs follow; they never fault
     uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the stop check

@@ -1,10 +1,10 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code the JIT way: an anonymous RWX page gets a stub (jmp
  * *%edx, back to the caller), runs it, gets ljmp $0x33, ... over it, and runs
- * it again. Natively the new code escapes; vx runs its stale translation, and
- * the second pass through the old stub,
- * over the new bytes, exits 3. */
+ * it again. Natively the new code escapes; vx notices the write (a page it
+ * translated code from is write-protected), translates the new code and
+ * refuses its far transfer; a stale run would exit 3. */
 #include "escape.inc"
 _start:
         mov $192, %eax                  /* mmap2(0, 4096, rwx, private|anonymous) */

@@ -1,11 +1,10 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code: a stub runs once (a jump back), its page is made
  * writable with mprotect (RWX), the stub is overwritten with ljmp $0x33, and
- * it runs again. Natively the new code escapes to 64-bit mode; vx runs its
- * stale translation (writes to translated code are not detected), and the
- * second pass through the old stub,
- * over the new bytes, exits 3. */
+ * it runs again. Natively the new code escapes to 64-bit mode; vx notices the write (a page it
+ * translated code from is write-protected), translates the new code and
+ * refuses its far transfer; a stale run would exit 3. */
 #include "escape.inc"
 _start:
         MAKE_RWX stub

@@ -1,10 +1,10 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code through the kernel: a stub runs once, its page is made
  * RWX, and read() from a pipe holding `ljmp $0x33, ...` overwrites it; then
- * it runs again. Natively the new code escapes to 64-bit mode; vx runs its
- * stale translation, and the second pass through the old stub,
- * over the new bytes, exits 3. */
+ * it runs again. Natively the new code escapes to 64-bit mode; vx notices the write (a page it
+ * translated code from is write-protected), translates the new code and
+ * refuses its far transfer; a stale run would exit 3. */
 #include "escape.inc"
 _start:
         MAKE_RWX stub

@@ -1,11 +1,11 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code with a backwards string copy (std; rep movsb, memmove's
  * overlapping case, which vx runs inline on host addresses): a stub runs once,
  * its page is made RWX, the copy puts `ljmp $0x33, ...` over it, and it runs
- * again. Natively the new code escapes; vx runs its stale translation, and
- * the second pass through the old stub,
- * over the new bytes, exits 3. */
+ * again. Natively the new code escapes; vx notices the write (a page it
+ * translated code from is write-protected), translates the new code and
+ * refuses its far transfer; a stale run would exit 3. */
 #include "escape.inc"
 _start:
         MAKE_RWX stub

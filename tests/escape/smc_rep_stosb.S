@@ -1,10 +1,11 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code with a string store: a stub runs once (a jump back),
  * its page is made RWX, `rep stosb` fills it with 0xcb (lret), and it runs
  * again with a far pointer to the 64-bit code segment on the stack. Natively
- * the lret escapes; vx runs its stale translation, and the second pass
- * through the old stub, over the new bytes, exits 3. */
+ * the lret escapes; vx notices the write (a page it
+ * translated code from is write-protected), translates the new code and
+ * refuses its far transfer; a stale run would exit 3. */
 #include "escape.inc"
 _start:
         MAKE_RWX stub

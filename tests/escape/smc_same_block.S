@@ -1,10 +1,11 @@
-/* vx-expect: 3 */
+/* vx-expect: 139 privileged instruction */
 /* vx-native: escapes */
 /* Self-modifying code inside the very block that is running: straight-line
  * stores rewrite an instruction a few bytes ahead (`mov $3, %ebx` and two
  * nops) into ljmp $0x33, ... The CPU notices stores to code it is about to
- * run, so natively the new jump runs and escapes; vx translated the whole
- * block before it ran, and the old instruction exits 3. */
+ * run, so natively the new jump runs and escapes; vx notices the store (the page
+ * is write-protected while it holds translations), stops the block there,
+ * translates the new jump and refuses it; the old instruction would exit 3. */
 #include "escape.inc"
 _start:
         MAKE_RWX patch

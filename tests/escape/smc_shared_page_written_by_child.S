@@ -3,9 +3,11 @@
 /* Self-modifying code from another process: a shared RWX anonymous page
  * holds a stub (jmp *%edx, back), the parent runs it, a forked child writes
  * ljmp $0x33, ... over it and exits, and the parent runs it again. Natively
- * the child's code escapes; vx runs the parent's stale translation, and the
- * second pass through the old stub,
- * over the new bytes, exits 3. */
+ * the child's code escapes; vx runs the parent's stale translation: a
+ * write by another process to shared memory does not fault in this one (a
+ * known gap, docs/SECURITY.md). The stale code was checked when it was
+ * translated; the second pass through the old stub, over the new bytes,
+ * exits 3. */
 #include "escape.inc"
 _start:
         mov $192, %eax                  /* mmap2(0, 4096, rwx, shared|anonymous) */
