@@ -290,7 +290,11 @@ std::optional<Event> DbtEngine::emulate(Registers& regs) {
     size_t fetched = x86::fetch(memory_, regs.eip, bytes);
     if (x86::decode(bytes, fetched, insn) == x86::DecodeStatus::Ok && insn.mnemonic() == ZYDIS_MNEMONIC_FXSAVE)
         return emulate_fxsave(regs, insn);
-    StringOpResult result = run_string_op(memory_, regs);
+    auto stop_requested = [](const void* preemption) {
+        return static_cast<const Preemption*>(preemption)->pending() != 0;
+    };
+    StringOpResult result = run_string_op(memory_, regs, stop_requested, &preemption_);
+    if (result.stopped) return Event{EventKind::Interrupted};  // see run(): the request is taken there
     if (result.ok) return std::nullopt;
     return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};
 }
@@ -446,7 +450,10 @@ Event DbtEngine::run(Registers& regs) {
             continue;
         case EXIT_EMULATE:
             regs.eip = target;
-            if (auto fault = emulate(regs)) return *fault;
+            if (auto event = emulate(regs)) {
+                if (event->kind == EventKind::Interrupted) continue;  // part done: the stop is taken at the top
+                return *event;
+            }
             if (limits_.instructions) --ctx_->fuel;  // the block gave it back for the host to take
             continue;
         case EXIT_SYSCALL:

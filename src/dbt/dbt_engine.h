@@ -84,7 +84,8 @@ private:
     uint64_t entry_if_translated(uint32_t eip) const;
     void remember_indirect_target(const Block& block);
     const Block* block_containing(uint64_t host_pc) const;
-    // Carries out a string instruction at regs.eip; a fault event if it faults.
+    // Carries out a string instruction at regs.eip; a fault event if it
+    // faults, Interrupted when a stop request cut it short.
     std::optional<Event> emulate(Registers& regs);
     std::optional<Event> emulate_fxsave(Registers& regs, const x86::Instruction& insn);
     Event segment_load(Registers& regs);

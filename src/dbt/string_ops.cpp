@@ -2,6 +2,7 @@
 // in 64-bit mode that would be a host address. The host carries them out.
 #include "dbt/string_ops.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "x86/decoder.h"
@@ -59,10 +60,14 @@ void set_accumulator(Registers& regs, uint32_t value, unsigned size) {
     else regs.eax = (regs.eax & 0xffffff00u) | (value & 0xff);
 }
 
+// Elements of work between two looks at whether to stop.
+constexpr uint32_t kElementsBetweenStopChecks = 1u << 22;
+
 // Fast paths for the common forward rep movs / rep stos over accessible,
-// non-overlapping ranges; false when the element loop must do it.
-bool bulk(GuestMemory& memory, Registers& regs, Op op, unsigned size) {
-    uint64_t bytes = uint64_t(regs.ecx) * size;
+// non-overlapping ranges, `elements` at most; false when the element loop
+// must do it.
+bool bulk(GuestMemory& memory, Registers& regs, Op op, unsigned size, uint32_t elements) {
+    uint64_t bytes = uint64_t(elements) * size;
     if (regs.eflags & kDF || bytes == 0) return false;
     if (!memory.accessible(regs.edi, bytes, kWrite)) return false;
     uint8_t* base = memory.host_base();
@@ -79,13 +84,13 @@ bool bulk(GuestMemory& memory, Registers& regs, Op op, unsigned size) {
         }
     }
     regs.edi += uint32_t(bytes);
-    regs.ecx = 0;
+    regs.ecx -= elements;
     return true;
 }
 
 }  // namespace
 
-StringOpResult run_string_op(GuestMemory& memory, Registers& regs) {
+StringOpResult run_string_op(GuestMemory& memory, Registers& regs, bool (*stop)(const void*), const void* context) {
     x86::Instruction insn;
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     Op op;
@@ -99,11 +104,20 @@ StringOpResult run_string_op(GuestMemory& memory, Registers& regs) {
     const bool until_equal = attributes & ZYDIS_ATTRIB_HAS_REPNE;  // repne: stop when ZF=1
     const uint32_t step = regs.eflags & kDF ? uint32_t(-int32_t(size)) : size;
 
-    if (rep && (op == Op::Movs || op == Op::Stos) && bulk(memory, regs, op, size)) {
-        regs.eip += insn.length();
-        return {};
+    if (rep && (op == Op::Movs || op == Op::Stos)) {
+        while (regs.ecx && bulk(memory, regs, op, size, std::min(regs.ecx, kElementsBetweenStopChecks)))
+            if (regs.ecx && stop(context)) return {true, std::nullopt, true};
+        if (regs.ecx == 0) {
+            regs.eip += insn.length();
+            return {};
+        }
     }
+    uint32_t until_stop_check = kElementsBetweenStopChecks;
     while (!rep || regs.ecx != 0) {
+        if (rep && --until_stop_check == 0) {
+            until_stop_check = kElementsBetweenStopChecks;
+            if (stop(context)) return {true, std::nullopt, true};
+        }
         uint32_t a = 0, b = 0;
         switch (op) {
         case Op::Movs:

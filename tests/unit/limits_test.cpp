@@ -1,0 +1,225 @@
+// The engine's limits seen through the Sandbox API: fuel that stops a guest
+// at the same instruction every time, whether given at once or in slices and
+// through interruptions; interrupt() from another thread; CPU and wall time.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <thread>
+#include <vector>
+
+#include "vx/sandbox.h"
+
+namespace {
+
+std::vector<uint8_t> guest_program(const char* name) {
+    std::ifstream in(std::string(VX_GUEST_DIR) + "/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A guest's whole state where it stopped: registers and the XSAVE image.
+struct Snapshot {
+    vx::Registers regs;
+    std::vector<uint8_t> extended;
+    bool operator==(const Snapshot& o) const {
+        return std::memcmp(&regs, &o.regs, sizeof regs) == 0 && extended == o.extended;
+    }
+};
+
+Snapshot snapshot(vx::Sandbox& sandbox) { return {sandbox.registers(), sandbox.extended_state()}; }
+
+// Runs until an event other than a system call, serving the calls these
+// guests make the same way every time: write pretends all was written, exit
+// ends them, anything else fails with ENOSYS.
+vx::Event run_serving_calls(vx::Sandbox& sandbox) {
+    for (;;) {
+        vx::Event event = sandbox.run();
+        if (event.kind != vx::EventKind::Syscall) return event;
+        vx::Registers& r = sandbox.registers();
+        if (r.eax == 1 || r.eax == 252) sandbox.finish(int(r.ebx));
+        else r.eax = r.eax == 4 ? r.edx : uint32_t(-38);
+    }
+}
+
+vx::SandboxOptions with_fuel(uint64_t fuel) {
+    vx::SandboxOptions options{.memory_size = 256u << 20};  // programs load at 128 MiB
+    options.limits.instructions = fuel;
+    return options;
+}
+
+// Whole guest programs: recursion (calls and returns), strings (rep movs,
+// scas, ...), vector_sse (SSE state in the snapshot).
+class FuelTest : public ::testing::TestWithParam<const char*> {
+protected:
+    void load(vx::Sandbox& sandbox) {
+        const auto file = guest_program(GetParam());
+        ASSERT_FALSE(file.empty()) << "no guest " << GetParam();
+        sandbox.load_program(file, {GetParam()}, {});
+    }
+    // Instructions of the whole program.
+    uint64_t instructions_to_exit() {
+        vx::Sandbox sandbox(with_fuel(uint64_t(1) << 40));
+        load(sandbox);
+        EXPECT_EQ(run_serving_calls(sandbox).kind, vx::EventKind::Exit);
+        return *sandbox.usage().instructions;
+    }
+};
+
+TEST_P(FuelTest, StopsAtTheSameInstructionEveryTime) {
+    const uint64_t total = instructions_to_exit();
+    ASSERT_GT(total, 100u);
+    for (uint64_t n : {total / 3, total / 2 + 1, total - 1}) {
+        std::vector<Snapshot> runs;
+        for (int run = 0; run < 2; ++run) {
+            vx::Sandbox sandbox(with_fuel(n));
+            load(sandbox);
+            vx::Event event = run_serving_calls(sandbox);
+            ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+            EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::Instructions);
+            EXPECT_EQ(event.limit_exceeded.used, n);
+            EXPECT_EQ(*sandbox.fuel(), 0u);
+            EXPECT_EQ(*sandbox.usage().instructions, n);
+            // It stays stopped until given more.
+            EXPECT_EQ(sandbox.run().kind, vx::EventKind::LimitExceeded);
+            runs.push_back(snapshot(sandbox));
+        }
+        EXPECT_TRUE(runs[0] == runs[1]) << "two runs to " << n << " instructions differ";
+    }
+}
+
+TEST_P(FuelTest, SlicesAndInterruptionsStopWhereOneBudgetDoes) {
+    const uint64_t total = instructions_to_exit();
+    const uint64_t n = total / 2 + 7;
+    vx::Sandbox whole(with_fuel(n));
+    load(whole);
+    ASSERT_EQ(run_serving_calls(whole).kind, vx::EventKind::LimitExceeded);
+
+    // A slice at a time (997, or less for a small program), and interrupted
+    // from another thread all along.
+    const uint64_t slice = std::clamp<uint64_t>(n / 40, 7, 997);
+    uint64_t given = std::min(slice, n);
+    vx::Sandbox sliced(with_fuel(given));
+    load(sliced);
+    std::atomic<bool> done{false};
+    std::atomic<int> interruptions{0};
+    std::thread interrupter([&] {
+        while (!done) {
+            sliced.interrupt();
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    });
+    for (;;) {
+        vx::Event event = run_serving_calls(sliced);
+        if (event.kind == vx::EventKind::Interrupted) {
+            ++interruptions;
+            continue;
+        }
+        ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+        if (given == n) break;
+        uint64_t more = std::min(slice, n - given);
+        sliced.add_fuel(more);
+        given += more;
+    }
+    done = true;
+    interrupter.join();
+    EXPECT_EQ(*sliced.usage().instructions, n);
+    EXPECT_TRUE(snapshot(whole) == snapshot(sliced));
+    std::printf("%llu instructions in slices of %llu, interrupted %d times\n", (unsigned long long)n,
+                (unsigned long long)slice, interruptions.load());
+
+    // With more fuel, both go on to the same end.
+    whole.add_fuel(total);
+    sliced.add_fuel(total);
+    EXPECT_EQ(run_serving_calls(whole).kind, vx::EventKind::Exit);
+    EXPECT_EQ(run_serving_calls(sliced).kind, vx::EventKind::Exit);
+    EXPECT_EQ(*whole.usage().instructions, total);
+    EXPECT_TRUE(snapshot(whole) == snapshot(sliced));
+}
+
+INSTANTIATE_TEST_SUITE_P(Guests, FuelTest, ::testing::Values("recursion", "strings", "vector_sse"));
+
+// A guest that never calls its host: a loop with a long rep movsb inside.
+class SpinningGuest {
+public:
+    explicit SpinningGuest(const vx::SandboxOptions& options) : sandbox(options) {
+        auto& memory = sandbox.memory();
+        memory.map(kCode, 0x1000, vx::kRead | vx::kWrite);
+        memory.map(kData, 32u << 20, vx::kRead | vx::kWrite);
+        // again: mov esi, kData; mov edi, kData + 16M; mov ecx, 16M; rep movsb; jmp again
+        const uint8_t code[] = {0xbe, 0, 0, 0x10, 0, 0xbf, 0, 0, 0x10, 0x01, 0xb9, 0, 0, 0, 0x01,
+                                0xf3, 0xa4, 0xeb, 0xed};
+        memory.write(kCode, code, sizeof code);
+        memory.protect(kCode, 0x1000, vx::kRead | vx::kExec);
+        sandbox.registers().eip = kCode;
+    }
+    static constexpr uint32_t kCode = 0x10000, kData = 0x100000;
+    vx::Sandbox sandbox;
+};
+
+TEST(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
+    SpinningGuest guest(vx::SandboxOptions{.memory_size = 64u << 20});
+    std::atomic<std::chrono::steady_clock::time_point> asked{};
+    std::thread interrupter([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        asked = std::chrono::steady_clock::now();
+        guest.sandbox.interrupt();
+    });
+    vx::Event event = guest.sandbox.run();
+    auto stopped = std::chrono::steady_clock::now();
+    interrupter.join();
+    ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+    uint32_t eip = guest.sandbox.registers().eip;
+    EXPECT_TRUE(eip >= SpinningGuest::kCode && eip < SpinningGuest::kCode + 19) << std::hex << eip;
+    std::printf("interrupt latency: %.1f us\n",
+                std::chrono::duration<double, std::micro>(stopped - asked.load()).count());
+    // It goes on when run again, and an interrupt asked before run() stops it at once.
+    guest.sandbox.interrupt();
+    EXPECT_EQ(guest.sandbox.run().kind, vx::EventKind::Interrupted);
+}
+
+TEST(Preemption, TimeLimitsStopASpinningGuestAndStay) {
+    for (vx::Limit limit : {vx::Limit::CpuTime, vx::Limit::WallTime}) {
+        vx::SandboxOptions options{.memory_size = 64u << 20};
+        const uint64_t limit_ns = 100'000'000;
+        (limit == vx::Limit::CpuTime ? options.limits.cpu_time_ns : options.limits.wall_time_ns) = limit_ns;
+        SpinningGuest guest(options);
+        vx::Event event = guest.sandbox.run();
+        ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+        EXPECT_EQ(event.limit_exceeded.limit, limit);
+        EXPECT_EQ(event.limit_exceeded.maximum, limit_ns);
+        // Never early; and it did stop (a generous bound, not a measurement).
+        EXPECT_GE(event.limit_exceeded.used, limit_ns);
+        EXPECT_LT(event.limit_exceeded.used, 10 * limit_ns);
+        std::printf("%s: stopped at %.2f ms of %.0f ms\n", vx::to_string(limit),
+                    double(event.limit_exceeded.used) / 1e6, double(limit_ns) / 1e6);
+        EXPECT_EQ(guest.sandbox.run().kind, vx::EventKind::LimitExceeded);
+    }
+}
+
+TEST(Preemption, SandboxesOnTwoThreadsStopOnTheirOwnLimits) {
+    vx::SandboxOptions short_limit{.memory_size = 64u << 20}, long_limit{.memory_size = 64u << 20};
+    short_limit.limits.cpu_time_ns = 50'000'000;
+    long_limit.limits.cpu_time_ns = 250'000'000;
+    SpinningGuest a(short_limit), b(long_limit);
+    vx::Event event_b;
+    std::thread other([&] { event_b = b.sandbox.run(); });
+    vx::Event event_a = a.sandbox.run();
+    other.join();
+    ASSERT_EQ(event_a.kind, vx::EventKind::LimitExceeded);
+    ASSERT_EQ(event_b.kind, vx::EventKind::LimitExceeded);
+    EXPECT_GE(event_a.limit_exceeded.used, 50'000'000u);
+    EXPECT_GE(event_b.limit_exceeded.used, 250'000'000u);
+}
+
+TEST(Fuel, IsRefusedWhereNoneWasGiven) {
+    vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+    EXPECT_FALSE(sandbox.fuel().has_value());
+    EXPECT_THROW(sandbox.add_fuel(1), vx::Error);
+}
+
+}  // namespace
