@@ -106,7 +106,7 @@ int LinuxProcess::host_fd(uint32_t guest_fd) const {
 }
 
 int32_t LinuxProcess::install_fd(int host, uint32_t lowest, bool cloexec) {
-    for (uint32_t fd = lowest; fd < uint32_t(kMaxFds); ++fd) {
+    for (uint32_t fd = lowest; fd < fd_limit(); ++fd) {
         if (fd >= fds_.size()) {
             fds_.resize(fd + 1, -1);
             fd_paths_.resize(fd + 1);
@@ -186,12 +186,41 @@ int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
     return result_of(::read(host, memory_.host_base() + a.a[1], length));
 }
 
+int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset) {
+    if (count == 0) return 0;
+    if (options_.max_output && output_written_ + count > *options_.max_output) {
+        sandbox_.exceed({Limit::Output, output_written_ + count, *options_.max_output});
+        return fail(EIO);
+    }
+    if (!options_.max_file_size) return 0;
+    struct stat st;
+    if (::fstat(host, &st) != 0 || !S_ISREG(st.st_mode)) return 0;  // only files have a size to limit
+    // Where the write lands: at the end under O_APPEND (for pwrite too, as on
+    // Linux), else at the offset or the file position.
+    int mode = ::fcntl(host, F_GETFL);
+    int64_t at = mode >= 0 && (mode & O_APPEND) ? int64_t(st.st_size) : offset >= 0 ? offset : ::lseek(host, 0, SEEK_CUR);
+    if (at < 0) return 0;  // the write itself fails
+    return admit_file_size(uint64_t(at) + count);
+}
+
+int32_t LinuxProcess::admit_file_size(uint64_t size) {
+    if (!options_.max_file_size || size <= *options_.max_file_size) return 0;
+    sandbox_.exceed({Limit::FileSize, size, *options_.max_file_size});
+    return fail(EFBIG);
+}
+
+int32_t LinuxProcess::count_output(ssize_t written) {
+    if (written > 0) output_written_ += uint64_t(written);
+    return result_of(written);
+}
+
 int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
-    return result_of(::write(host, memory_.host_base() + a.a[1], length));
+    if (int32_t error = admit_write(host, length, -1)) return error;
+    return count_output(::write(host, memory_.host_base() + a.a[1], length));
 }
 
 // readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
@@ -223,7 +252,10 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
     if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kRead, iov)) return error;
-    return result_of(::writev(host, iov.data(), int(iov.size())));
+    uint64_t total = 0;
+    for (const iovec& v : iov) total += v.iov_len;
+    if (int32_t error = admit_write(host, total, -1)) return error;
+    return count_output(::writev(host, iov.data(), int(iov.size())));
 }
 
 int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
@@ -243,7 +275,8 @@ int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
     int64_t offset = join64(a.a[3], a.a[4]);
     if (offset < 0) return fail(EINVAL);
-    return result_of(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
+    if (int32_t error = admit_write(host, length, offset)) return error;
+    return count_output(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
 }
 
 int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
@@ -256,27 +289,55 @@ int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low
     if (host < 0) return fail(EBADF);
     int64_t length = join64(a.a[1], a.a[2]);
     if (length < 0) return fail(EINVAL);
+    if (int32_t error = admit_file_size(uint64_t(length))) return error;
     return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
 }
 
-int32_t LinuxProcess::sys_sendfile64(const SyscallArgs& a) {  // out fd, in fd, loff_t* offset, count
+// sendfile (a 32-bit offset) and sendfile64: out fd, in fd, offset*, count.
+int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
     int out = host_fd(a.a[0]), in = host_fd(a.a[1]);
     if (out < 0 || in < 0) return fail(EBADF);
     off_t offset = 0;
     if (a.a[2]) {
         int64_t guest_offset;
-        if (!memory_.read(a.a[2], &guest_offset, sizeof guest_offset)) return fail(EFAULT);
+        if (wide_offset) {
+            if (!memory_.read(a.a[2], &guest_offset, sizeof guest_offset)) return fail(EFAULT);
+        } else {
+            int32_t narrow;
+            if (!memory_.read(a.a[2], &narrow, sizeof narrow)) return fail(EFAULT);
+            guest_offset = narrow;
+        }
         if (guest_offset < 0) return fail(EINVAL);
         offset = guest_offset;
     }
-    ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, std::min(a.a[3], kMaxTransfer));
+    // What it would write, for the limits: no more than the input file has
+    // left, when the input is a file (from a pipe, the whole count).
+    uint32_t count = std::min(a.a[3], kMaxTransfer);
+    if (a.a[2] && !wide_offset) {  // as Linux: up to the largest 32-bit offset
+        if (offset >= INT32_MAX) return fail(EOVERFLOW);
+        count = uint32_t(std::min<int64_t>(count, INT32_MAX - offset));
+    }
+    uint64_t moving = count;
+    struct stat st;
+    if (::fstat(in, &st) == 0 && S_ISREG(st.st_mode)) {
+        int64_t from = a.a[2] ? int64_t(offset) : int64_t(::lseek(in, 0, SEEK_CUR));
+        if (from >= 0) moving = std::min<uint64_t>(count, uint64_t(std::max<int64_t>(st.st_size - from, 0)));
+    }
+    if (int32_t error = admit_write(out, moving, -1)) return error;
+    ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, count);
     if (n < 0) return fail(errno);
+    output_written_ += uint64_t(n);
     if (a.a[2]) {
         int64_t moved = offset;
-        if (!memory_.write(a.a[2], &moved, sizeof moved)) return fail(EFAULT);
+        int32_t narrow = int32_t(offset);
+        if (!memory_.write(a.a[2], wide_offset ? static_cast<const void*>(&moved) : &narrow, wide_offset ? 8 : 4))
+            return fail(EFAULT);
     }
     return int32_t(n);
 }
+
+int32_t LinuxProcess::sys_sendfile(const SyscallArgs& a) { return send_file(a, false); }
+int32_t LinuxProcess::sys_sendfile64(const SyscallArgs& a) { return send_file(a, true); }
 
 int32_t LinuxProcess::sys_fadvise64(const SyscallArgs& a) {  // advice only: nothing to do
     return host_fd(a.a[0]) < 0 ? fail(EBADF) : 0;
@@ -443,7 +504,7 @@ int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
 int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec) {
     int host = host_fd(guest_fd);
     if (host < 0) return fail(EBADF);
-    if (lowest >= uint32_t(kMaxFds)) return fail(EINVAL);
+    if (lowest >= fd_limit()) return fail(EINVAL);  // as F_DUPFD at RLIMIT_NOFILE
     int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // above the host's own 0-2
     if (copy < 0) return fail(errno);
     int32_t fd = install_fd(copy, lowest, cloexec);
@@ -454,14 +515,14 @@ int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloe
 int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0, false); }
 
 int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
+    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
     if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
     return sys_dup3({a.nr, {a.a[0], a.a[1], 0, 0, 0, 0}});
 }
 
 int32_t LinuxProcess::sys_dup3(const SyscallArgs& a) {
     if (a.a[2] & ~uint32_t(O_CLOEXEC)) return fail(EINVAL);
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= uint32_t(kMaxFds)) return fail(EBADF);
+    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
     if (a.a[0] == a.a[1]) return fail(EINVAL);
     if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
     return duplicate_fd(a.a[0], a.a[1], a.a[2] & O_CLOEXEC);

@@ -1,5 +1,6 @@
 // Processes: fork (a host fork of the whole host process, see process_tree.h),
 // execve of a program inside the granted namespace, wait, process groups.
+#include <elf.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -7,9 +8,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "os/linux_i386/process.h"
 #include "vx/error.h"
@@ -45,6 +49,29 @@ bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& inter
     arg = line.substr(end);
     while (!arg.empty() && blank(arg.back())) arg.pop_back();
     return true;
+}
+
+// The bytes of guest pages the PT_LOAD segments of `file` (a program
+// Sandbox::check_program accepted) take once loaded: segments may share a
+// page at their edges.
+uint64_t image_bytes(const std::vector<uint8_t>& file) {
+    Elf32_Ehdr eh;
+    std::memcpy(&eh, file.data(), sizeof eh);
+    std::vector<std::pair<uint64_t, uint64_t>> pages;  // [first, end) in pages
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+        Elf32_Phdr ph;
+        std::memcpy(&ph, file.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        pages.emplace_back(ph.p_vaddr / kPageSize, (uint64_t(ph.p_vaddr) + ph.p_memsz + kPageSize - 1) / kPageSize);
+    }
+    std::sort(pages.begin(), pages.end());
+    uint64_t total = 0, covered = 0;  // pages counted, and the end of what was counted
+    for (const auto& [first, end] : pages) {
+        uint64_t from = std::max(first, covered);
+        if (end > from) total += end - from;
+        covered = std::max(covered, end);
+    }
+    return total * kPageSize;
 }
 
 }  // namespace
@@ -174,6 +201,10 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     std::vector<uint8_t> file;
     std::string exe_path;
     if (int32_t error = find_executable(path, argv, file, exe_path, 0)) return error;
+    // The new image and stack take the place of every page mapped now: only
+    // what they need beyond those is new memory.
+    const uint64_t needed = image_bytes(file) + options_.stack_size, mapped = memory_.mapped_bytes();
+    if (needed > mapped && !sandbox_.admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.
     for (uint32_t fd = 0; fd < fds_.size(); ++fd)

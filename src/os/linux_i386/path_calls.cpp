@@ -293,6 +293,7 @@ int32_t LinuxProcess::sys_truncate64(const SyscallArgs& a) {  // path, length lo
     if (length < 0) return fail(EINVAL);
     int host = open_at(kAtFdcwd, path, O_WRONLY, 0);
     if (host < 0) return host;
+    if (int32_t error = admit_file_size(uint64_t(length))) return close_and_return(host, error);
     int r = ::ftruncate(host, length);
     return close_and_return(host, r == 0 ? 0 : fail(errno));
 }

@@ -106,7 +106,11 @@ bool LinuxProcess::load_segment(const SegmentLoad& load) {
 }
 
 std::string LinuxProcess::who() const {
-    return tree_->self() == 1 ? std::string() : " " + std::to_string(tree_->self());
+    // (Appended rather than " " + to_string(...), which GCC 12 at -O3 takes
+    // for an overlapping memcpy: -Wrestrict.)
+    std::string text;
+    if (tree_->self() != 1) text.append(" ").append(std::to_string(tree_->self()));
+    return text;
 }
 
 int LinuxProcess::finish_run(int status) {

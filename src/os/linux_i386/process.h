@@ -2,7 +2,9 @@
 // The Linux i386 personality: turns a sandbox's events into what Linux would
 // do for the process, within what the user granted. Engine-agnostic.
 #include <poll.h>
+#include <sys/types.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -159,6 +161,7 @@ public:
     int32_t sys_fchown(const SyscallArgs& a);
     int32_t sys_fchownat(const SyscallArgs& a);
     int32_t sys_fadvise64(const SyscallArgs& a);
+    int32_t sys_sendfile(const SyscallArgs& a);
     int32_t sys_sendfile64(const SyscallArgs& a);
     int32_t sys_utimensat(const SyscallArgs& a);
     int32_t sys_utimensat64(const SyscallArgs& a);
@@ -220,7 +223,10 @@ private:
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
     // Descriptors: guest fd -> host fd (-1: free). 0-2 are the host's own.
+    // Guest fds are below fd_limit() (ProcessOptions::max_open_files, as
+    // RLIMIT_NOFILE); kMaxFds bounds the table whatever the options say.
     static constexpr int kMaxFds = 1024;
+    uint32_t fd_limit() const { return std::min<uint32_t>(options_.max_open_files, uint32_t(kMaxFds)); }
     int host_fd(uint32_t guest_fd) const;
     int32_t install_fd(int host, uint32_t lowest, bool cloexec);  // the guest fd, or -EMFILE (host closed)
     int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec);
@@ -244,6 +250,20 @@ private:
     int32_t poll_guest_fds(std::vector<struct pollfd>& fds, int timeout_ms);
     int32_t poll_with(uint32_t address, uint32_t count, int timeout_ms);
     int32_t select_with(uint32_t nfds, uint32_t read_set, uint32_t write_set, uint32_t except_set, int timeout_ms);
+    // The output and file-size limits (ProcessOptions::max_output,
+    // max_file_size): 0 when writing `count` bytes to `host` at `offset` (-1:
+    // at its file position) keeps within them. Otherwise the sandbox is
+    // stopped (Sandbox::exceed; the guest never runs again) and the result is
+    // -errno: nothing must be written.
+    int32_t admit_write(int host, uint64_t count, int64_t offset);
+    // A write's result, its bytes counted as output.
+    int32_t count_output(ssize_t written);
+    int32_t send_file(const SyscallArgs& a, bool wide_offset);  // sendfile, sendfile64
+    // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
+    int32_t admit_file_size(uint64_t size);
+    // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
+    // that range adds to the memory the limit counts.
+    uint64_t unmapped_bytes(uint32_t addr, uint64_t length) const;
     // A file's bytes copied into freshly mapped guest pages (mmap of a file).
     int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
     int32_t futex(const SyscallArgs& a, bool time64);
@@ -266,6 +286,11 @@ private:
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t umask_ = 022;
+    // Bytes the guest wrote to descriptors (the output limit), kept across
+    // execve. Per process: a forked child goes on from its parent's count at
+    // the fork, so a tree of N processes may write up to N times the limit
+    // (N at most max_processes).
+    uint64_t output_written_ = 0;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
     uint32_t tls_base_[kTlsEntries] = {};

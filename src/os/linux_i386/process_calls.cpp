@@ -18,7 +18,9 @@ namespace {
 
 constexpr int32_t kUid = int32_t(kGuestUid);
 constexpr uint32_t kMaxRandomBytes = 1u << 20;
-constexpr uint32_t kRlimitStack = 3;
+// RLIMIT_* as i386 (and every Linux architecture but a few) numbers them.
+constexpr uint32_t kRlimitFsize = 1, kRlimitData = 2, kRlimitStack = 3, kRlimitNproc = 6, kRlimitNofile = 7,
+                   kRlimitAs = 9;
 
 struct Rlimit32 { uint32_t cur, max; };
 struct Rlimit64 { uint64_t cur, max; };
@@ -33,10 +35,23 @@ bool read_clock(uint32_t clock, timespec& now) {
     }
 }
 
-// The limit a guest sees for `resource`: the stack it was given, else none.
-Rlimit64 limit_of(uint32_t resource, uint64_t stack_size) {
-    if (resource == kRlimitStack) return {stack_size, stack_size};
-    return {RLIM64_INFINITY, RLIM64_INFINITY};
+// The limit a guest sees for `resource`: the stack it was given, and the
+// limits it runs under (soft and hard alike: it cannot raise them); else none.
+Rlimit64 limit_of(uint32_t resource, const ProcessOptions& options, const EngineLimits& engine,
+                  uint32_t open_files) {
+    auto both = [](uint64_t v) { return Rlimit64{v, v}; };
+    switch (resource) {
+    case kRlimitStack: return both(options.stack_size);
+    case kRlimitNofile: return both(open_files);
+    case kRlimitNproc: return both(options.max_processes);
+    case kRlimitFsize:
+        if (options.max_file_size) return both(*options.max_file_size);
+        break;
+    case kRlimitAs: case kRlimitData:
+        if (engine.memory) return both(*engine.memory);
+        break;
+    }
+    return both(RLIM64_INFINITY);
 }
 
 }  // namespace
@@ -207,7 +222,7 @@ int32_t LinuxProcess::sys_uname(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_ugetrlimit(const SyscallArgs& a) {
-    Rlimit64 l = limit_of(a.a[0], options_.stack_size);
+    Rlimit64 l = limit_of(a.a[0], options_, sandbox_.limits(), fd_limit());
     auto clamp = [](uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : uint32_t(v); };
     Rlimit32 out{clamp(l.cur), clamp(l.max)};
     return memory_.write(a.a[1], &out, sizeof out) ? 0 : fail(EFAULT);
@@ -217,7 +232,7 @@ int32_t LinuxProcess::sys_prlimit64(const SyscallArgs& a) {
     if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
     if (a.a[2] != 0) return fail(EPERM);  // limits are the host's to set
     if (a.a[3] == 0) return 0;
-    Rlimit64 l = limit_of(a.a[1], options_.stack_size);
+    Rlimit64 l = limit_of(a.a[1], options_, sandbox_.limits(), fd_limit());
     return memory_.write(a.a[3], &l, sizeof l) ? 0 : fail(EFAULT);
 }
 

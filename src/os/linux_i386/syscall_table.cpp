@@ -91,6 +91,7 @@ constexpr SyscallEntry kTable[] = {
     {181, "pwrite64", &P::sys_pwrite64, "fbuuu"},
     {183, "getcwd", &P::sys_getcwd, "xu"},
     {186, "sigaltstack", &P::sys_sigaltstack, "xx"},
+    {187, "sendfile", &P::sys_sendfile, "ffxu"},
     {190, "vfork", &P::sys_vfork},
     {191, "ugetrlimit", &P::sys_ugetrlimit, "dx"},
     {192, "mmap2", &P::sys_mmap2, "xuxxfx"},
