@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -103,8 +104,8 @@ int main(int argc, char** argv) {
     unsigned open_files = 1024, processes = 64;
     bool no_limits = false;
     app.add_option("--memory", memory,
-                   "memory the guest may cost the host: its address space, and at most this much of its pages, "
-                   "translations and tables together (e.g. 256M, 1G)")->capture_default_str();
+                   "memory the guest may cost the host: its pages, translations and tables together (e.g. 64M, "
+                   "1G; at most 3G); its address space is this, or 512M if that is more")->capture_default_str();
     std::vector<CLI::Option*> limit_options = {
         app.add_option("--cpu-time", cpu_time, "CPU time limit, in seconds (e.g. 10, 1.5, 250ms)"),
         app.add_option("--wall-time", wall_time, "wall-clock time limit, in seconds"),
@@ -161,8 +162,14 @@ int main(int argc, char** argv) {
     vx::os::linux_i386::ProcessOptions process;
     const char* parsing = "--memory";
     try {
-        options.memory_size = parse_size(memory);
-        if (!no_limits) options.limits.memory = options.memory_size;
+        // The limit is what the guest may cost; its address space is at least
+        // the usual 512 MiB (programs load at 128 MiB), so that a small
+        // limit is reached by what it maps rather than by where.
+        const uint64_t limit = parse_size(memory);
+        if (limit % vx::kPageSize || limit < (1u << 20) || limit > vx::kMaxGuestMemory)
+            throw std::invalid_argument("size");
+        options.memory_size = no_limits ? limit : std::min(vx::kMaxGuestMemory, std::max(limit, uint64_t(512) << 20));
+        if (!no_limits) options.limits.memory = limit;
         parsing = "--code-cache";
         options.limits.code_cache = parse_size(code_cache);
         parsing = "--cpu-time";

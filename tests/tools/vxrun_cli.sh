@@ -53,8 +53,15 @@ expect 126 "not an ELF file"                        -- "$scratch/text"
 expect 126 "truncated ELF header"                   -- "$scratch/truncated"
 expect 126 "not a regular file"                     -- "$scratch/dir"
 expect 126 "not a 32-bit ELF"                       -- /bin/true
-expect 126 "beyond guest memory"                    -- --memory 16M "$hello"
-expect 125 "guest memory size"                      -- --memory 5000M "$hello"
+expect 0   "Hello from inside"                      -- --memory 16M "$hello"  # the address space stays 512M
+expect 126 "beyond guest memory"                    -- --no-limits --memory 16M "$hello"
+expect 2   "bad --memory"                           -- --memory 5000M "$hello"
+expect 2   "bad --memory"                           -- --memory 1000 "$hello"
+expect 2   "bad --cpu-time"                         -- --cpu-time=-1 "$hello"
+expect 2   "bad --instructions"                     -- --instructions=many "$hello"
+expect 2   "excludes"                               -- --no-limits --cpu-time=1 "$hello"
+expect 2   "--stats takes"                          -- --stats=xml "$hello"
+expect 137 "instruction limit exceeded: used 10 of 10" -- --instructions=10 "$hello"
 
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]
