@@ -69,11 +69,6 @@ size_t checked_code_cache_size(uint64_t size) {
     return size_t(size);
 }
 
-bool has_bmi2() {
-    unsigned a, b, c, d;
-    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_BMI2);
-}
-
 }  // namespace
 
 DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
@@ -86,14 +81,15 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
       xsave_size_(xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
-      preemption_(context_memory_.data() + CTX_POLL_PAGE, limits) {
-    if (limits.instructions && !has_bmi2()) throw Error("counting fuel needs a CPU with BMI2");
+      fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
+      preemption_(context_memory_.data() + CTX_POLL_PAGE, fuel_window_.data(), fuel_window_.size(), limits) {
     // Default-initialized, not value-initialized: `{}` would write zeros over
     // the whole lookup table and touch every one of its pages.
     ctx_ = new (context_memory_.data()) RuntimeContext;
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
+    ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
     if (limits.instructions) add_fuel(*limits.instructions);
     install_stubs();
     first_block_mark_ = cache_.cursor();
@@ -106,8 +102,11 @@ std::vector<HostRegion> DbtEngine::host_regions() const {
     auto region = [](const char* what, const GuardedMapping& m) {
         return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size()};
     };
-    return {region("runtime context", context_memory_), region("extended state", xsave_memory_),
-            region("code cache", cache_.exec_view()), region("code cache (writable view)", cache_.write_view())};
+    std::vector<HostRegion> regions = {
+        region("runtime context", context_memory_), region("extended state", xsave_memory_),
+        region("code cache", cache_.exec_view()), region("code cache (writable view)", cache_.write_view())};
+    if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_));
+    return regions;
 }
 
 void DbtEngine::install_stubs() {
@@ -322,7 +321,7 @@ std::optional<Event> DbtEngine::stop_for_requests() {
 bool DbtEngine::settle_fuel_at_block(uint32_t eip, uint8_t insns) {
     if (!limits_.instructions || ctx_->fuel >= insns) return false;
     if (fuel_reserve_) {
-        uint64_t more = std::min<uint64_t>(fuel_reserve_, FUEL_MAX - uint64_t(ctx_->fuel));
+        uint64_t more = std::min<uint64_t>(fuel_reserve_, FUEL_WINDOW - uint64_t(ctx_->fuel));
         fuel_reserve_ -= more;
         ctx_->fuel += int64_t(more);
         if (ctx_->fuel >= insns) return false;
@@ -511,10 +510,13 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     const Block* block = block_containing(pc);
     if (!block || pc >= block->host_body_end) return false;
     if (pc < block->host_entry + block->prologue_end) {
-        // The stop check: the poll page closed, or the fuel ran out.
+        // The stop check: the poll page or fuel window closed, or the fuel ran out.
         auto address = reinterpret_cast<uint64_t>(info->si_addr);
         auto poll = reinterpret_cast<uint64_t>(ctx_->poll_page);
-        if (signo != SIGSEGV || address < poll || address >= poll + 2 * 4096) return false;
+        auto window = reinterpret_cast<uint64_t>(fuel_window_.data());
+        bool at_poll_page = address >= poll && address < poll + 4096;
+        bool in_fuel_window = window && address >= window - GuardedMapping::kGuard && address < window + fuel_window_.size();
+        if (signo != SIGSEGV || !(at_poll_page || in_fuel_window)) return false;
         stopped_block_insns_ = block->insn_count;
         leave_guest_code(uc, *block, nullptr, EXIT_STOP);
         return true;

@@ -101,6 +101,7 @@ private:
     size_t xsave_size_;
     GuardedMapping xsave_memory_;
     uint8_t* xsave_area_;  // in xsave_memory_
+    GuardedMapping fuel_window_;  // with fuel: read-only zero pages r9 points into (CTX_FUEL_BASE)
     SegmentBases segments_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
@@ -114,7 +115,7 @@ private:
     uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: in a rep)
     const Block* next_block_ = nullptr; // to run instead of the one at eip (a short one)
     uint64_t fuel_given_ = 0;           // in all
-    uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_MAX)
+    uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_WINDOW)
     std::optional<LimitExceeded> breach_;
     uint64_t translations_ = 0;
     uint64_t records_ = 0;              // InsnRecords kept, for host_bytes

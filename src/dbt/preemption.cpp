@@ -49,7 +49,8 @@ Preemption* preemption_in_slot(int slot) {
     return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;
 }
 
-Preemption::Preemption(uint8_t* poll_page, const EngineLimits& limits) : poll_page_(poll_page), limits_(limits) {
+Preemption::Preemption(uint8_t* poll_page, uint8_t* fuel_window, size_t fuel_window_size, const EngineLimits& limits)
+    : poll_page_(poll_page), fuel_window_(fuel_window), fuel_window_size_(fuel_window_size), limits_(limits) {
     if (!limits_.cpu_time_ns && !limits_.wall_time_ns) return;
     for (int i = 0; i < kSlots && slot_ < 0; ++i) {
         Preemption* empty = nullptr;
@@ -65,15 +66,20 @@ Preemption::~Preemption() {
 
 void Preemption::request(uint32_t what) {
     requests_.fetch_or(what, std::memory_order_acq_rel);
-    mprotect(poll_page_, 4096, PROT_NONE);
+    set_pages(PROT_NONE);
     pid_t tid = running_tid_.load(std::memory_order_acquire);
     if (tid && tid != this_thread_id) syscall(SYS_tgkill, getpid(), tid, preemption_signal());
 }
 
 uint32_t Preemption::take() {
     uint32_t taken = requests_.exchange(0, std::memory_order_acq_rel);
-    mprotect(poll_page_, 4096, PROT_READ);
+    set_pages(PROT_READ);
     return taken;
+}
+
+void Preemption::set_pages(int prot) {
+    mprotect(poll_page_, 4096, prot);
+    if (fuel_window_) mprotect(fuel_window_, fuel_window_size_, prot);
 }
 
 void Preemption::enter_guest() {

@@ -1,8 +1,8 @@
 #pragma once
 // Stopping a running guest from outside its code: interrupt() from any
 // thread, and the CPU and wall-time limits through POSIX timers. A request
-// makes the poll page inaccessible, so the guest stops at the start of its
-// next block (every block loads from that page first), and signals the
+// makes the poll page (and the fuel window) inaccessible, so the guest stops
+// at the start of its next block (every block loads from one first), and signals the
 // thread running it, which breaks a long rep string instruction or a
 // blocking host call. See docs/resource-limits.md.
 #include <signal.h>
@@ -27,7 +27,8 @@ Preemption* preemption_in_slot(int slot);
 
 class Preemption {
 public:
-    Preemption(uint8_t* poll_page, const EngineLimits& limits);
+    // The fuel window is closed and opened with the poll page (none: null).
+    Preemption(uint8_t* poll_page, uint8_t* fuel_window, size_t fuel_window_size, const EngineLimits& limits);
     ~Preemption();
     Preemption(const Preemption&) = delete;
     Preemption& operator=(const Preemption&) = delete;
@@ -41,7 +42,7 @@ public:
     // Any thread, and async-signal-safe: asks the guest to stop.
     void request(uint32_t what);
     uint32_t pending() const { return requests_.load(std::memory_order_acquire); }
-    // The requests so far, cleared, and the poll page readable again.
+    // The requests so far, cleared, and the pages readable again.
     uint32_t take();
 
     // CPU time of the threads that ran the guest, and wall time, since it
@@ -56,10 +57,13 @@ public:
 
 private:
     void arm_timers();
+    void set_pages(int prot);
     void delete_timers();
     timer_t make_timer(clockid_t clock, uint32_t what);
 
     uint8_t* poll_page_;
+    uint8_t* fuel_window_;
+    size_t fuel_window_size_;
     EngineLimits limits_;
     int slot_ = -1;  // in the registry the timer signal finds us through
     std::atomic<uint32_t> requests_{0};

@@ -2,8 +2,8 @@
  *
  * vx_dbt_enter(ctx) saves the host's callee-saved state, loads the guest's
  * extended state, flags and registers (guest esp in %r12d, ctx in %r15) and
- * jumps to translated code (%r14 = the lookup miss path, %r9 the fuel left,
- * %r8 FUEL_SHIFT). Translated code leaves by storing the guest state
+ * jumps to translated code (%r14 = the lookup miss path, %r9 the fuel left
+ * as an address in the fuel window). Translated code leaves by storing the guest state
  * and jumping to vx_dbt_exit; the fault handler resumes there too after
  * storing the state itself. Both return from vx_dbt_enter. The guest memory
  * base is in %gs, set by the caller. */
@@ -25,6 +25,8 @@ vx_dbt_enter:
         fnstcw CTX_HOST_FCW(%rdi)
         mov %rdi, %r15
         mov CTX_MISS_PATH(%r15), %r14
+        mov CTX_FUEL(%r15), %r9         /* before the guest's flags: add sets flags */
+        add CTX_FUEL_BASE(%r15), %r9
         mov CTX_XSAVE_AREA(%r15), %rsi
         mov $XSTATE_GUEST_COMPONENTS, %eax
         xor %edx, %edx
@@ -40,8 +42,6 @@ vx_dbt_enter:
         mov CTX_GPRS+20(%r15), %ebp
         mov CTX_GPRS+24(%r15), %esi
         mov CTX_GPRS+28(%r15), %edi
-        mov CTX_FUEL(%r15), %r9
-        mov $FUEL_SHIFT, %r8d
         jmp *CTX_ENTER_TARGET(%r15)
         .size vx_dbt_enter, .-vx_dbt_enter
 
@@ -49,6 +49,7 @@ vx_dbt_enter:
         .type vx_dbt_exit, @function
 vx_dbt_exit:
         mov CTX_HOST_RSP(%r15), %rsp
+        sub CTX_FUEL_BASE(%r15), %r9
         mov %r9, CTX_FUEL(%r15)
         mov CTX_XSAVE_AREA(%r15), %rsi
         mov $XSTATE_GUEST_COMPONENTS, %eax

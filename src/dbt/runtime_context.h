@@ -24,7 +24,8 @@ struct alignas(64) RuntimeContext {
     uint64_t miss_path;
     uint64_t guest_base;
     int64_t fuel;
-    uint8_t unused1[CTX_LOOKUP_KEYS - 104];
+    uint64_t fuel_base;
+    uint8_t unused1[CTX_LOOKUP_KEYS - 112];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -45,6 +46,7 @@ static_assert(offsetof(RuntimeContext, host_mxcsr) == CTX_HOST_MXCSR);
 static_assert(offsetof(RuntimeContext, miss_path) == CTX_MISS_PATH);
 static_assert(offsetof(RuntimeContext, guest_base) == CTX_GUEST_BASE);
 static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
+static_assert(offsetof(RuntimeContext, fuel_base) == CTX_FUEL_BASE);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 static_assert(offsetof(RuntimeContext, poll_page) == CTX_POLL_PAGE);
 static_assert(sizeof(RuntimeContext) == CTX_POLL_PAGE + 4096);

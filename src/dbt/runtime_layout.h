@@ -14,16 +14,17 @@
 #define CTX_HOST_MXCSR    76
 #define CTX_MISS_PATH     80   /* kept in %r14 by translated code */
 #define CTX_GUEST_BASE    88   /* host address of guest address 0 (the %gs base) */
-#define CTX_FUEL          96   /* instructions left, kept in %r9 by translated code */
+#define CTX_FUEL          96   /* instructions left; translated code keeps CTX_FUEL_BASE + them in %r9 */
+#define CTX_FUEL_BASE     104  /* the fuel window's address (0 without fuel) */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 /* The last page: every block starts with a load from it, which faults once
  * the host makes it inaccessible to stop the guest. With fuel counted, the
- * load is at poll page + (fuel >> FUEL_SHIFT): the page after it (a guard
- * page) once fuel is negative. */
+ * load is at %r9 instead, in the fuel window (read-only zero pages, FUEL_WINDOW
+ * bytes, a guard page below): below it once the fuel is negative, and closed
+ * like the poll page to stop the guest. */
 #define CTX_POLL_PAGE     (CTX_LOOKUP_TARGETS + 8 * 65536)
-#define FUEL_SHIFT        51   /* kept in %r8 */
-#define FUEL_MAX          (1ull << 50)  /* the most %r9 holds; the host keeps the rest */
+#define FUEL_WINDOW       (64u << 20)  /* the most fuel %r9 holds; the host keeps the rest */
 
 /* The XSAVE components a guest has: x87, SSE, AVX, and AVX-512's opmask,
  * ZMM_Hi256 and Hi16_ZMM. The host's others (PKRU above all, AMX) are never

@@ -685,14 +685,13 @@ void BlockWriter::finish_exits() {
 
 // A load from the poll page, which faults when the host wants the guest to
 // stop; with fuel, first the block's instructions are taken from r9, and the
-// load moves to the guard page after the poll page when r9 went negative.
-// None of it touches the guest's flags.
+// load is at r9 in the fuel window: below it (a guard page) when r9 went
+// negative, closed when the host wants a stop. None of it touches the
+// guest's flags.
 void BlockWriter::stop_check() {
-    const ZydisRegister r11 = ZYDIS_REGISTER_R11;
     if (count_fuel_) {
         fuel_taken_site_ = add_to_fuel();
-        out_.insn(ZYDIS_MNEMONIC_SHRX, {reg(r11), reg(ZYDIS_REGISTER_R9), reg(ZYDIS_REGISTER_R8)});
-        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(kCtx, CTX_POLL_PAGE, 1, r11, 1)});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(ZYDIS_REGISTER_R9, 0, 1)});
     } else {
         out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(kCtx, CTX_POLL_PAGE, 1)});
     }

@@ -55,6 +55,14 @@ TEST_F(SandboxTest, PushPopAndEspAreTheGuests) {
     EXPECT_EQ(regs().esp, kStackTop);
 }
 
+TEST_F(SandboxTest, FlagsSurviveAnExitToTheHost) {
+    // stc; int $0x80; mov eax, 0; adc eax, 0 (the CF set before the syscall)
+    auto event = run({0xf9, 0xcd, 0x80, 0xb8, 0, 0, 0, 0, 0x83, 0xd0, 0x00});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall);
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 1u);
+}
+
 TEST_F(SandboxTest, FlagsSurviveTranslation) {
     // stc; mov eax, 0; adc eax, 0 (CF into eax); cmp eax, 1 (ZF set)
     auto event = run({0xf9, 0xb8, 0, 0, 0, 0, 0x83, 0xd0, 0x00, 0x83, 0xf8, 0x01});
