@@ -78,14 +78,14 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
       translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
       context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
+      // Default-initialized, not value-initialized: `{}` would write zeros
+      // over the whole lookup table and touch every one of its pages.
+      ctx_(new (context_memory_.data()) RuntimeContext),
       xsave_size_(xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
-      preemption_(context_memory_.data() + CTX_POLL_PAGE, fuel_window_.data(), fuel_window_.size(), limits) {
-    // Default-initialized, not value-initialized: `{}` would write zeros over
-    // the whole lookup table and touch every one of its pages.
-    ctx_ = new (context_memory_.data()) RuntimeContext;
+      preemption_(ctx_->stop_requests, fuel_window_.data(), fuel_window_.size(), limits) {
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
@@ -306,6 +306,10 @@ Event DbtEngine::breach_event() const {
 
 std::optional<Event> DbtEngine::stop_for_requests() {
     uint32_t requests = preemption_.take();
+    if (unchained_for_stop_) {
+        flush();
+        unchained_for_stop_ = false;
+    }
     if (requests & (kStopCpuTime | kStopWallTime)) {
         if (!breach_) {
             breach_ = (requests & kStopCpuTime)
@@ -405,6 +409,8 @@ Event DbtEngine::run(Registers& regs) {
         std::memcpy(ctx_->gprs, &regs.eax, sizeof ctx_->gprs);
         ctx_->eflags = sanitize_eflags(regs.eflags);
         ctx_->enter_target = block->host_entry;
+        ctx_->exit_eip = regs.eip;  // where vx_dbt_enter_stopped leaves
+        stopped_block_insns_ = 0;
         host_fault_.reset();
         {
             RunningEngine running(this);
@@ -435,7 +441,7 @@ Event DbtEngine::run(Registers& regs) {
             regs.eip = target;
             if (preemption_.pending()) continue;  // taken at the top
             if (stopped_block_insns_ && settle_fuel_at_block(target, stopped_block_insns_)) continue;
-            preemption_.take();  // a request already taken closed the page again after it
+            stop_for_requests();  // a request already taken closed the window again after it
             continue;
         case EXIT_CODE_WRITTEN:
             // Nothing translated from the page may run again. The writing
@@ -510,13 +516,11 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     const Block* block = block_containing(pc);
     if (!block || pc >= block->host_body_end) return false;
     if (pc < block->host_entry + block->prologue_end) {
-        // The stop check: the poll page or fuel window closed, or the fuel ran out.
+        // The fuel check: the fuel ran out, or the window was closed for a stop.
         auto address = reinterpret_cast<uint64_t>(info->si_addr);
-        auto poll = reinterpret_cast<uint64_t>(ctx_->poll_page);
         auto window = reinterpret_cast<uint64_t>(fuel_window_.data());
-        bool at_poll_page = address >= poll && address < poll + 4096;
         bool in_fuel_window = window && address >= window - GuardedMapping::kGuard && address < window + fuel_window_.size();
-        if (signo != SIGSEGV || !(at_poll_page || in_fuel_window)) return false;
+        if (signo != SIGSEGV || !in_fuel_window) return false;
         stopped_block_insns_ = block->insn_count;
         leave_guest_code(uc, *block, nullptr, EXIT_STOP);
         return true;
@@ -546,13 +550,32 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
 void DbtEngine::on_preemption_signal(void* ucv) {
     if (!preemption_.pending()) return;
     auto* uc = static_cast<ucontext_t*>(ucv);
-    const uint64_t pc = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
-    if (!cache_.contains(pc)) return;
+    greg_t* g = uc->uc_mcontext.gregs;
+    const uint64_t pc = uint64_t(g[REG_RIP]);
+    if (pc >= uint64_t(vx_dbt_enter_looked) && pc < uint64_t(vx_dbt_enter_end)) {
+        // Past vx_dbt_enter's look at the requests, not yet in guest code.
+        g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_enter_stopped);
+        return;
+    }
+    if (!cache_.contains(pc)) return;  // in the host: run() looks before it enters
     const Block* block = block_containing(pc);
-    const InsnRecord* record = block ? block->record_for(pc) : nullptr;
-    if (!record || !(record->fixup & kInterruptible) || pc != block->host_entry + record->host_offset) return;
-    stopped_block_insns_ = 0;
-    leave_guest_code(uc, *block, record, EXIT_STOP);
+    if (!block) return;  // in the shared stubs: on the way out already
+    const InsnRecord* record = block->record_for(pc);
+    if (record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
+        stopped_block_insns_ = 0;
+        leave_guest_code(uc, *block, record, EXIT_STOP);
+        return;
+    }
+    if (limits_.instructions) return;  // the closed fuel window stops the next block
+    // The block leaves at its end: its direct branches go to their stubs, and
+    // an indirect one misses in the emptied lookup table. run() flushes
+    // everything once it has taken the request, which undoes this.
+    for (const Block::DirectExit& exit : block->exits) {
+        uint64_t site = block->host_entry + exit.site;
+        Emitter::patch_rel32(cache_.writable(site), site, block->host_entry + exit.stub);
+    }
+    std::memset(ctx_->lookup_keys, 0, sizeof ctx_->lookup_keys);
+    unchained_for_stop_ = true;
 }
 
 }  // namespace vx::dbt

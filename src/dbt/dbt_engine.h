@@ -49,9 +49,9 @@ public:
     bool on_guest_fault(int signo, const siginfo_t* info, void* uc);
     bool owns(uint64_t pc) const { return cache_.contains(pc); }
     // Called by the preemption signal's handler on the thread running this
-    // engine's guest: a stop was requested, and a rep string instruction at
-    // the interrupted `pc` stops where it is (elsewhere the poll page stops
-    // the guest at its next block).
+    // engine's guest, when a stop was requested: a rep string instruction
+    // at the interrupted pc stops where it is; any other block leaves at its
+    // end (with fuel, the closed fuel window stops the next block).
     void on_preemption_signal(void* uc);
 
 private:
@@ -112,7 +112,8 @@ private:
     std::optional<HostFault> host_fault_;
 
     Preemption preemption_;
-    uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: in a rep)
+    uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: elsewhere)
+    bool unchained_for_stop_ = false;   // a running block's exits were pointed at their stubs
     const Block* next_block_ = nullptr; // to run instead of the one at eip (a short one)
     uint64_t fuel_given_ = 0;           // in all
     uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_WINDOW)

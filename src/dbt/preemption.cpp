@@ -49,8 +49,10 @@ Preemption* preemption_in_slot(int slot) {
     return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;
 }
 
-Preemption::Preemption(uint8_t* poll_page, uint8_t* fuel_window, size_t fuel_window_size, const EngineLimits& limits)
-    : poll_page_(poll_page), fuel_window_(fuel_window), fuel_window_size_(fuel_window_size), limits_(limits) {
+Preemption::Preemption(std::atomic<uint32_t>& requests, uint8_t* fuel_window, size_t fuel_window_size,
+                       const EngineLimits& limits)
+    : requests_(requests), fuel_window_(fuel_window), fuel_window_size_(fuel_window_size), limits_(limits) {
+    requests_.store(0);
     if (!limits_.cpu_time_ns && !limits_.wall_time_ns) return;
     for (int i = 0; i < kSlots && slot_ < 0; ++i) {
         Preemption* empty = nullptr;
@@ -65,20 +67,19 @@ Preemption::~Preemption() {
 }
 
 void Preemption::request(uint32_t what) {
-    requests_.fetch_or(what, std::memory_order_acq_rel);
-    set_pages(PROT_NONE);
-    pid_t tid = running_tid_.load(std::memory_order_acquire);
+    requests_.fetch_or(what, std::memory_order_seq_cst);
+    set_fuel_window(PROT_NONE);
+    pid_t tid = running_tid_.load(std::memory_order_seq_cst);
     if (tid && tid != this_thread_id) syscall(SYS_tgkill, getpid(), tid, preemption_signal());
 }
 
 uint32_t Preemption::take() {
     uint32_t taken = requests_.exchange(0, std::memory_order_acq_rel);
-    set_pages(PROT_READ);
+    set_fuel_window(PROT_READ);
     return taken;
 }
 
-void Preemption::set_pages(int prot) {
-    mprotect(poll_page_, 4096, prot);
+void Preemption::set_fuel_window(int prot) {
     if (fuel_window_) mprotect(fuel_window_, fuel_window_size_, prot);
 }
 
@@ -98,7 +99,9 @@ void Preemption::enter_guest() {
         thread_serial_ = serial;
         arm_timers();
     }
-    running_tid_.store(this_thread_id, std::memory_order_release);
+    // Ordered before vx_dbt_enter's look at the requests: a request either
+    // is seen there or sees this thread and signals it.
+    running_tid_.store(this_thread_id, std::memory_order_seq_cst);
 }
 
 void Preemption::leave_guest() { running_tid_.store(0, std::memory_order_release); }

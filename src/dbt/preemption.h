@@ -1,9 +1,10 @@
 #pragma once
 // Stopping a running guest from outside its code: interrupt() from any
 // thread, and the CPU and wall-time limits through POSIX timers. A request
-// makes the poll page (and the fuel window) inaccessible, so the guest stops
-// at the start of its next block (every block loads from one first), and signals the
-// thread running it, which breaks a long rep string instruction or a
+// sets a bit the engine looks at before it enters guest code, closes the
+// fuel window (with fuel, every block loads from it first), and signals the
+// thread running the guest: its handler makes the running block leave at its
+// end, stops a long rep string instruction where it is, and breaks a
 // blocking host call. See docs/resource-limits.md.
 #include <signal.h>
 #include <time.h>
@@ -27,8 +28,10 @@ Preemption* preemption_in_slot(int slot);
 
 class Preemption {
 public:
-    // The fuel window is closed and opened with the poll page (none: null).
-    Preemption(uint8_t* poll_page, uint8_t* fuel_window, size_t fuel_window_size, const EngineLimits& limits);
+    // `requests` is where the bits are kept (in the runtime context, for
+    // vx_dbt_enter); the fuel window is closed while any is set (none: null).
+    Preemption(std::atomic<uint32_t>& requests, uint8_t* fuel_window, size_t fuel_window_size,
+               const EngineLimits& limits);
     ~Preemption();
     Preemption(const Preemption&) = delete;
     Preemption& operator=(const Preemption&) = delete;
@@ -42,7 +45,7 @@ public:
     // Any thread, and async-signal-safe: asks the guest to stop.
     void request(uint32_t what);
     uint32_t pending() const { return requests_.load(std::memory_order_acquire); }
-    // The requests so far, cleared, and the pages readable again.
+    // The requests so far, cleared, and the fuel window readable again.
     uint32_t take();
 
     // CPU time of the threads that ran the guest, and wall time, since it
@@ -57,16 +60,15 @@ public:
 
 private:
     void arm_timers();
-    void set_pages(int prot);
+    void set_fuel_window(int prot);
     void delete_timers();
     timer_t make_timer(clockid_t clock, uint32_t what);
 
-    uint8_t* poll_page_;
+    std::atomic<uint32_t>& requests_;
     uint8_t* fuel_window_;
     size_t fuel_window_size_;
     EngineLimits limits_;
     int slot_ = -1;  // in the registry the timer signal finds us through
-    std::atomic<uint32_t> requests_{0};
     std::atomic<pid_t> running_tid_{0};
     uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
     std::optional<timer_t> cpu_timer_, wall_timer_;

@@ -31,6 +31,10 @@ vx_dbt_enter:
         mov $XSTATE_GUEST_COMPONENTS, %eax
         xor %edx, %edx
         xrstor64 (%rsi)
+        cmpl $0, CTX_STOP_REQUESTS(%r15)   /* a stop asked for already: no guest code */
+        jne vx_dbt_enter_stopped
+        .globl vx_dbt_enter_looked
+vx_dbt_enter_looked:
         mov CTX_EFLAGS(%r15), %eax
         push %rax
         popfq
@@ -43,7 +47,18 @@ vx_dbt_enter:
         mov CTX_GPRS+24(%r15), %esi
         mov CTX_GPRS+28(%r15), %edi
         jmp *CTX_ENTER_TARGET(%r15)
+        .globl vx_dbt_enter_end
+vx_dbt_enter_end:
         .size vx_dbt_enter, .-vx_dbt_enter
+
+        /* The guest state is all in the context still: leave with EXIT_STOP
+         * at the eip the host was about to run (it set CTX_EXIT_EIP). */
+        .globl vx_dbt_enter_stopped
+        .type vx_dbt_enter_stopped, @function
+vx_dbt_enter_stopped:
+        movl $EXIT_STOP, CTX_EXIT_CODE(%r15)
+        jmp vx_dbt_exit
+        .size vx_dbt_enter_stopped, .-vx_dbt_enter_stopped
 
         .globl vx_dbt_exit
         .type vx_dbt_exit, @function

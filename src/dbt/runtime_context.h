@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -25,12 +26,12 @@ struct alignas(64) RuntimeContext {
     uint64_t guest_base;
     int64_t fuel;
     uint64_t fuel_base;
-    uint8_t unused1[CTX_LOOKUP_KEYS - 112];
+    std::atomic<uint32_t> stop_requests;  // StopRequest bits (preemption.h)
+    uint8_t unused1[CTX_LOOKUP_KEYS - 116];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
     uint64_t lookup_targets[kLookupEntries];  // the block's host entry - miss_path
-    alignas(4096) uint8_t poll_page[4096];    // the last page: a guard page follows
 };
 
 static_assert(offsetof(RuntimeContext, gprs) == CTX_GPRS);
@@ -47,12 +48,18 @@ static_assert(offsetof(RuntimeContext, miss_path) == CTX_MISS_PATH);
 static_assert(offsetof(RuntimeContext, guest_base) == CTX_GUEST_BASE);
 static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
 static_assert(offsetof(RuntimeContext, fuel_base) == CTX_FUEL_BASE);
+static_assert(offsetof(RuntimeContext, stop_requests) == CTX_STOP_REQUESTS);
+static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
-static_assert(offsetof(RuntimeContext, poll_page) == CTX_POLL_PAGE);
-static_assert(sizeof(RuntimeContext) == CTX_POLL_PAGE + 4096);
+
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
 
 extern "C" void vx_dbt_enter(RuntimeContext* ctx);
 extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
+// The stretch of vx_dbt_enter after its look at stop_requests: a stop asked
+// for there leaves through vx_dbt_enter_stopped (the guest state is still
+// all in the context).
+extern "C" char vx_dbt_enter_looked[], vx_dbt_enter_end[];
+extern "C" void vx_dbt_enter_stopped();
 
 }  // namespace vx::dbt

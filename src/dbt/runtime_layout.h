@@ -16,14 +16,12 @@
 #define CTX_GUEST_BASE    88   /* host address of guest address 0 (the %gs base) */
 #define CTX_FUEL          96   /* instructions left; translated code keeps CTX_FUEL_BASE + them in %r9 */
 #define CTX_FUEL_BASE     104  /* the fuel window's address (0 without fuel) */
+#define CTX_STOP_REQUESTS 112  /* u32, nonzero: the host wants the guest stopped (vx_dbt_enter looks) */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
-/* The last page: every block starts with a load from it, which faults once
- * the host makes it inaccessible to stop the guest. With fuel counted, the
- * load is at %r9 instead, in the fuel window (read-only zero pages, FUEL_WINDOW
- * bytes, a guard page below): below it once the fuel is negative, and closed
- * like the poll page to stop the guest. */
-#define CTX_POLL_PAGE     (CTX_LOOKUP_TARGETS + 8 * 65536)
+/* With fuel counted, every block starts with a load at %r9 in the fuel
+ * window (read-only zero pages, FUEL_WINDOW bytes, a guard page below): below
+ * it once the fuel is negative, and closed by the host to stop the guest. */
 #define FUEL_WINDOW       (64u << 20)  /* the most fuel %r9 holds; the host keeps the rest */
 
 /* The XSAVE components a guest has: x87, SSE, AVX, and AVX-512's opmask,

@@ -159,7 +159,7 @@ private:
         block_.insns.push_back({uint32_t(out_.here() - block_.host_entry), eip, fixup, index_});
     }
     bool inline_string(const Instruction& insn, uint32_t eip);
-    void stop_check();
+    void fuel_check();
     uint64_t add_to_fuel() {  // lea r9, [r9 + disp32]; the disp32's address, to patch
         static constexpr uint8_t kLeaR9[] = {0x4d, 0x8d, 0x89};
         out_.bytes(kLeaR9, sizeof kLeaR9);
@@ -674,26 +674,24 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
 
 void BlockWriter::finish_exits() {
     for (const PendingExit& exit : pending_) {
+        // The stub asks the host to translate the target and patch the rel32.
+        const uint64_t stub = out_.here();
+        exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target, Refund::None);
+        block_.exits.push_back({uint32_t(exit.site - block_.host_entry), uint32_t(stub - block_.host_entry)});
         uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
-        if (!target) {  // a stub that asks the host to translate and patch
-            target = out_.here();
-            exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target, Refund::None);
-        }
-        Emitter::patch_rel32(cache_.writable(exit.site), exit.site, target);
+        Emitter::patch_rel32(cache_.writable(exit.site), exit.site, target ? target : stub);
     }
 }
 
-// A load from the poll page, which faults when the host wants the guest to
-// stop; with fuel, first the block's instructions are taken from r9, and the
-// load is at r9 in the fuel window: below it (a guard page) when r9 went
-// negative, closed when the host wants a stop. None of it touches the
-// guest's flags.
-void BlockWriter::stop_check() {
+// With fuel: the block's instructions are taken from r9, then a load at r9
+// in the fuel window, which faults below it (a guard page) when r9 went
+// negative, and anywhere once the host closed it to stop the guest. Neither
+// touches the guest's flags. Without fuel, blocks start with their first
+// instruction (a stop request unchains the running one instead).
+void BlockWriter::fuel_check() {
     if (count_fuel_) {
         fuel_taken_site_ = add_to_fuel();
         out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(ZYDIS_REGISTER_R9, 0, 1)});
-    } else {
-        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_R11B), mem(kCtx, CTX_POLL_PAGE, 1)});
     }
     block_.prologue_end = uint32_t(out_.here() - block_.host_entry);
 }
@@ -701,7 +699,7 @@ void BlockWriter::stop_check() {
 Block BlockWriter::write(uint32_t eip, int max_insns) {
     block_.guest_eip = eip;
     block_.host_entry = out_.here();
-    stop_check();
+    fuel_check();
     uint32_t pc = eip;
     bool open = true;
     for (; open && index_ < max_insns; ++index_) open = translate_one(pc);

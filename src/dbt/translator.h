@@ -36,9 +36,15 @@ struct Block {
     uint32_t guest_end = 0;      // past its last instruction's bytes
     uint64_t host_entry = 0;
     uint64_t host_body_end = 0;  // exit stubs follow; they never fault
-    uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the stop check
+    uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the fuel check
     uint8_t insn_count = 0;      // guest instructions translated (the last may be one that exits or faults)
     std::vector<InsnRecord> insns;
+    // Each direct branch out of it: the rel32 (chained to the target's block,
+    // or to the stub) and its stub, which leaves to the host instead (host
+    // offsets from the block's start). A stop request points them all at
+    // their stubs.
+    struct DirectExit { uint32_t site, stub; };
+    std::vector<DirectExit> exits;
 
     // The guest instruction whose translation contains host address `pc`.
     const InsnRecord* record_for(uint64_t pc) const;
@@ -76,9 +82,10 @@ public:
     // Translates the block at `eip`, of at most `max_insns` instructions.
     // Direct branches to blocks `find` knows are chained at once; the others
     // exit to the host (EXIT_CODE_LIMIT + offset of the rel32 to patch) until
-    // patched. Every block starts with the stop check (see CTX_POLL_PAGE);
-    // with fuel counted, it takes the block's instructions from r9 first, and
-    // every exit from inside the block gives back those that did not run.
+    // patched (each has its stub all the same, see Block::exits). With fuel
+    // counted, every block starts by taking its instructions from r9 (see
+    // FUEL_WINDOW), and every exit from inside it gives back those that did
+    // not run.
     Block translate(uint32_t eip, const SegmentBases& segments, const EntryFinder& find,
                     int max_insns = kMaxInsnsPerBlock);
 

@@ -182,6 +182,39 @@ TEST(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
     EXPECT_EQ(guest.sandbox.run().kind, vx::EventKind::Interrupted);
 }
 
+// Loops with no string instruction: a block jumping to itself, a
+// conditional branch, an indirect jump, a return; each stopped twice (the
+// first stop flushed the translations it unchained).
+TEST(Preemption, InterruptStopsEveryKindOfLoop) {
+    const std::vector<std::vector<uint8_t>> loops = {
+        {0x40, 0xeb, 0xfd},                                // again: inc eax; jmp again
+        {0x40, 0x75, 0xfd},                                // again: inc eax; jnz again
+        {0xb9, 0x05, 0, 0x01, 0, 0x40, 0xff, 0xe1},        // mov ecx, again; again: inc eax; jmp ecx
+        {0x40, 0x68, 0x00, 0, 0x01, 0, 0xc3},              // again: inc eax; push again; ret
+    };
+    for (const auto& loop : loops) {
+        vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+        auto& memory = sandbox.memory();
+        memory.map(0x10000, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+        memory.map(0x20000, 0x1000, vx::kRead | vx::kWrite);
+        memory.write(0x10000, loop.data(), loop.size());
+        sandbox.registers().eip = 0x10000;
+        sandbox.registers().esp = 0x21000;
+        for (int stop = 0; stop < 2; ++stop) {
+            std::thread interrupter([&] {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                sandbox.interrupt();
+            });
+            vx::Event event = sandbox.run();
+            interrupter.join();
+            ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+            uint32_t eip = sandbox.registers().eip;
+            EXPECT_TRUE(eip >= 0x10000 && eip < 0x10000 + loop.size()) << std::hex << eip;
+        }
+        EXPECT_GT(sandbox.registers().eax, 0u);  // it ran
+    }
+}
+
 TEST(Preemption, TimeLimitsStopASpinningGuestAndStay) {
     for (vx::Limit limit : {vx::Limit::CpuTime, vx::Limit::WallTime}) {
         vx::SandboxOptions options{.memory_size = 64u << 20};
