@@ -81,6 +81,14 @@ static int flood(const char *call, int fd, long long bytes, int source) {
     return 0;
 }
 
+/* `processes` processes (this one and its children) flood stdout at once:
+ * the output limit holds for them together. */
+static int flood_tree(int processes) {
+    for (int i = 1; i < processes; ++i)
+        if (fork() == 0) break;
+    return flood("write", 1, 0, -1);
+}
+
 static int output_file(const char *call, const char *path, long long bytes) {
     int source = -1;
     if (!strcmp(call, "sendfile")) {  /* from a file of one CHUNK (its 4 KiB count as output too) */
@@ -221,6 +229,7 @@ int main(int argc, char **argv) {
     if (argc < 3) return 2;
     const char *mode = argv[1];
     if (!strcmp(mode, "output") && argc == 4) return flood(argv[2], 1, atoll(argv[3]), -1);
+    if (!strcmp(mode, "output-tree") && argc == 3) return flood_tree(atoi(argv[2]));
     if (!strcmp(mode, "output-file") && argc == 5) return output_file(argv[2], argv[3], atoll(argv[4]));
     if (!strcmp(mode, "grow") && argc == 5) return grow(argv[2], argv[3], atoll(argv[4]));
     if (!strcmp(mode, "fds")) return fds(atoi(argv[2]));

@@ -22,7 +22,7 @@ mkdir "$tmp/hosttmp" "$tmp/granted" "$tmp/sync"
 token="vx-limits-$$-$RANDOM"  # in the command line of every process of the tree
 tree="^$vxrun --env TOKEN=$token "  # (and of `timeout`, which this leaves out)
 
-opts=() args=() want=0 limit="" near=0 stdout="" output_limit="" file_limit=""
+opts=() args=() want=0 limit="" near=0 stdout="" output_limit="" file_limit="" lines=1
 case $case in
 # output: every byte written to a descriptor counts, and exactly the limit may be written
 output_flood) opts=(--output=1M); args=(output write 0); want=137 limit=output near=$MiB output_limit=$MiB ;;
@@ -33,6 +33,8 @@ output_flood_sendfile) opts=(--output=1M --tmp); args=(output-file sendfile /tmp
 output_across_exec) opts=(--output=1M); args=(output-exec 600000); want=137 limit=output near=$MiB output_limit=$MiB ;;
 output_one_byte_over) opts=(--output=1048575); args=(output write $MiB); want=137 limit=output near=$MiB output_limit=1048575 ;;
 output_just_under) opts=(--output=1M); args=(output write $MiB); want=0 output_limit=$MiB ;;
+# four processes flooding at once share the limit (each one stopped says so)
+output_flood_tree) opts=(--output=1M); args=(output-tree 4); want=137 limit=output near=$MiB output_limit=$MiB lines=any ;;
 # file size: writes and truncates beyond it stop the guest
 file_growth) opts=(--file-size=1M --mount "$tmp/granted:/tmp:rw"); args=(grow write /tmp/big 0); want=137 limit="file size" near=$MiB file_limit=$MiB ;;
 file_growth_pwrite) opts=(--file-size=1M --mount "$tmp/granted:/tmp:rw"); args=(grow pwrite /tmp/big 0); want=137 limit="file size" near=$MiB file_limit=$MiB ;;
@@ -67,8 +69,13 @@ wait "$vx"; got=$?
 problems=()
 [ "$got" -eq "$want" ] || problems+=("exit status $got, not $want")
 if [ -n "$limit" ]; then
-  lines=$(wc -l <"$tmp/err")
-  [ "$lines" -eq 1 ] || problems+=("$lines lines on stderr, not 1")
+  count=$(wc -l <"$tmp/err")
+  if [ "$lines" = any ]; then  # one line for each process stopped, all naming the limit
+    others=$(grep -cv -E "^vxrun: guest( [0-9]+)? stopped: $limit limit exceeded: " "$tmp/err")
+    [ "$others" -eq 0 ] || problems+=("$others other lines on stderr")
+  else
+    [ "$count" -eq 1 ] || problems+=("$count lines on stderr, not 1")
+  fi
   line=$(grep -m1 -E "^vxrun: guest stopped: $limit limit exceeded: used [0-9.]+ (bytes|KiB|MiB) of " "$tmp/err")
   if [ -z "$line" ]; then
     problems+=("no line naming the $limit limit")

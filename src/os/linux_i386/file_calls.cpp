@@ -188,19 +188,31 @@ int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
 
 int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset) {
     if (count == 0) return 0;
-    if (options_.max_output && output_written_ + count > *options_.max_output) {
-        sandbox_.exceed({Limit::Output, output_written_ + count, *options_.max_output});
-        return fail(EIO);
+    if (options_.max_file_size) {
+        struct stat st;
+        if (::fstat(host, &st) == 0 && S_ISREG(st.st_mode)) {  // only files have a size to limit
+            // Where the write lands: at the end under O_APPEND (for pwrite
+            // too, as on Linux), else at the offset or the file position.
+            int mode = ::fcntl(host, F_GETFL);
+            int64_t at = mode >= 0 && (mode & O_APPEND) ? int64_t(st.st_size)
+                         : offset >= 0                  ? offset
+                                                        : ::lseek(host, 0, SEEK_CUR);
+            if (at >= 0)  // else the write itself fails
+                if (int32_t error = admit_file_size(uint64_t(at) + count)) return error;
+        }
     }
-    if (!options_.max_file_size) return 0;
-    struct stat st;
-    if (::fstat(host, &st) != 0 || !S_ISREG(st.st_mode)) return 0;  // only files have a size to limit
-    // Where the write lands: at the end under O_APPEND (for pwrite too, as on
-    // Linux), else at the offset or the file position.
-    int mode = ::fcntl(host, F_GETFL);
-    int64_t at = mode >= 0 && (mode & O_APPEND) ? int64_t(st.st_size) : offset >= 0 ? offset : ::lseek(host, 0, SEEK_CUR);
-    if (at < 0) return 0;  // the write itself fails
-    return admit_file_size(uint64_t(at) + count);
+    if (options_.max_output) {
+        // Taken from the tree's count before the write, so that processes
+        // writing at once cannot together pass the limit.
+        std::atomic<uint64_t>& written = tree_->output_written();
+        uint64_t before = written.fetch_add(count);
+        if (before + count > *options_.max_output) {
+            written.fetch_sub(count);
+            sandbox_.exceed({Limit::Output, before + count, *options_.max_output});
+            return fail(EIO);
+        }
+    }
+    return 0;
 }
 
 int32_t LinuxProcess::admit_file_size(uint64_t size) {
@@ -209,8 +221,9 @@ int32_t LinuxProcess::admit_file_size(uint64_t size) {
     return fail(EFBIG);
 }
 
-int32_t LinuxProcess::count_output(ssize_t written) {
-    if (written > 0) output_written_ += uint64_t(written);
+int32_t LinuxProcess::count_output(ssize_t written, uint64_t admitted) {
+    uint64_t done = written > 0 ? uint64_t(written) : 0;
+    if (options_.max_output && admitted > done) tree_->output_written().fetch_sub(admitted - done);
     return result_of(written);
 }
 
@@ -220,7 +233,7 @@ int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
     if (int32_t error = admit_write(host, length, -1)) return error;
-    return count_output(::write(host, memory_.host_base() + a.a[1], length));
+    return count_output(::write(host, memory_.host_base() + a.a[1], length), length);
 }
 
 // readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
@@ -255,7 +268,7 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
     uint64_t total = 0;
     for (const iovec& v : iov) total += v.iov_len;
     if (int32_t error = admit_write(host, total, -1)) return error;
-    return count_output(::writev(host, iov.data(), int(iov.size())));
+    return count_output(::writev(host, iov.data(), int(iov.size())), total);
 }
 
 int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
@@ -276,7 +289,7 @@ int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
     int64_t offset = join64(a.a[3], a.a[4]);
     if (offset < 0) return fail(EINVAL);
     if (int32_t error = admit_write(host, length, offset)) return error;
-    return count_output(::pwrite(host, memory_.host_base() + a.a[1], length, offset));
+    return count_output(::pwrite(host, memory_.host_base() + a.a[1], length, offset), length);
 }
 
 int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
@@ -325,8 +338,8 @@ int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
     }
     if (int32_t error = admit_write(out, moving, -1)) return error;
     ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, count);
+    count_output(n, moving);
     if (n < 0) return fail(errno);
-    output_written_ += uint64_t(n);
     if (a.a[2]) {
         int64_t moved = offset;
         int32_t narrow = int32_t(offset);

@@ -256,8 +256,9 @@ private:
     // stopped (Sandbox::exceed; the guest never runs again) and the result is
     // -errno: nothing must be written.
     int32_t admit_write(int host, uint64_t count, int64_t offset);
-    // A write's result, its bytes counted as output.
-    int32_t count_output(ssize_t written);
+    // A write's result; of the `admitted` bytes admit_write counted as
+    // output, those not written are given back.
+    int32_t count_output(ssize_t written, uint64_t admitted);
     int32_t send_file(const SyscallArgs& a, bool wide_offset);  // sendfile, sendfile64
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
@@ -286,11 +287,6 @@ private:
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t umask_ = 022;
-    // Bytes the guest wrote to descriptors (the output limit), kept across
-    // execve. Per process: a forked child goes on from its parent's count at
-    // the fork, so a tree of N processes may write up to N times the limit
-    // (N at most max_processes).
-    uint64_t output_written_ = 0;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
     uint32_t tls_base_[kTlsEntries] = {};

@@ -68,6 +68,7 @@ ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     void* table = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
     next_pid_ = new (table) std::atomic<int32_t>(kFirstPid + 1);
+    output_written_ = new (static_cast<uint8_t*>(table) + 8) std::atomic<uint64_t>(0);  // in the 64-byte header
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + sizeof(std::atomic<int32_t>) * 16);
     for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}};
     slots_[0].parent = 0;

@@ -43,6 +43,10 @@ public:
     // setpgid: 0 or -errno (ESRCH for a pid outside the tree).
     int32_t set_group(int32_t pid, int32_t group);
 
+    // Bytes the whole tree has written to descriptors (the output limit
+    // holds for all its processes together, across execve).
+    std::atomic<uint64_t>& output_written() const { return *output_written_; }
+
     // Calls f(pid) for every started member.
     template <typename F>
     void for_each(F f) const {
@@ -66,6 +70,7 @@ private:
 
     Slot* slots_ = nullptr;
     std::atomic<int32_t>* next_pid_ = nullptr;
+    std::atomic<uint64_t>* output_written_ = nullptr;
     unsigned capacity_ = 0;
     size_t bytes_ = 0;
     int32_t self_ = 1;
