@@ -3,9 +3,10 @@
 //    of the bytes (so also from the middle of instructions): decoder, policy,
 //    encoder and the confinement check must never crash or throw anything
 //    but vx::Error.
-//  - In a forked child with a time limit: the bytes run in a fresh sandbox,
-//    and the child must end in a defined way (an event, a syscall budget
-//    spent, the time limit). A host crash there, a sanitizer report, or an
+//  - In a forked child with a time limit: the bytes run in a fresh sandbox
+//    (for half the inputs with fuel given 37 instructions at a time, and a
+//    wall-time limit), and the child must end in a defined way (an event, a
+//    budget of events spent, a limit, the time limit). A host crash there, a sanitizer report, or an
 //    unexpected signal aborts this process with the input.
 #include <errno.h>
 #include <signal.h>
@@ -30,14 +31,20 @@ constexpr uint32_t kCode = 0x10000, kData = 0x20000, kStackTop = 0x40000;
 constexpr size_t kMaxCode = 4096;
 
 // Exit statuses no sanitizer uses (they exit 1 after a report).
-enum ChildEnd { kBudgetSpent = 40, kSegmentLoad, kFault, kOther };
+enum ChildEnd { kBudgetSpent = 40, kSegmentLoad, kFault, kLimit, kOther };
 
 [[noreturn]] void run_in_child(const uint8_t* code, size_t size) {
     signal(SIGALRM, SIG_DFL);  // not libFuzzer's timeout handler: its default action
     itimerval limit{};
     limit.it_value.tv_usec = 20000;  // ends a guest that loops
     setitimer(ITIMER_REAL, &limit, nullptr);
-    vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+    vx::SandboxOptions options{.memory_size = 16u << 20};
+    constexpr uint64_t kFuelSlice = 37;  // stops often: short blocks, refunds
+    if (size % 2) {
+        options.limits.instructions = kFuelSlice;
+        options.limits.wall_time_ns = 10'000'000;
+    }
+    vx::Sandbox sandbox(options);
     auto& memory = sandbox.memory();
     memory.map(kCode, kMaxCode, vx::kRead | vx::kWrite | vx::kExec);
     memory.map(kData, 0x10000, vx::kRead | vx::kWrite);
@@ -47,12 +54,16 @@ enum ChildEnd { kBudgetSpent = 40, kSegmentLoad, kFault, kOther };
     regs.eip = kCode;
     regs.esp = kStackTop - 0x100;
     regs.ebx = regs.esi = regs.edi = regs.ebp = kData + 0x8000;
-    for (int events = 0; events < 256; ++events) {
+    for (int events = 0; events < 1024; ++events) {
         vx::Event event = sandbox.run();
         switch (event.kind) {
         case vx::EventKind::Syscall: regs.eax = uint32_t(-38); break;  // ENOSYS, and on
         case vx::EventKind::SegmentLoad: _exit(kSegmentLoad);
         case vx::EventKind::Fault: _exit(kFault);
+        case vx::EventKind::LimitExceeded:
+            if (event.limit_exceeded.limit != vx::Limit::Instructions) _exit(kLimit);
+            sandbox.add_fuel(kFuelSlice);
+            break;
         default: _exit(kOther);
         }
     }
@@ -63,7 +74,8 @@ void translate_everywhere(const uint8_t* code, size_t size) {
     static vx::GuestMemory memory(16u << 20);
     static vx::dbt::CodeCache cache(64u << 20);
     static vx::dbt::RuntimeLinks links;
-    static vx::dbt::Translator translator(memory, cache, links);
+    // Both kinds of block: without fuel, and counting it.
+    static vx::dbt::Translator plain(memory, cache, links, false), fueled(memory, cache, links, true);
     static uint64_t mark = [] {
         memory.map(kCode, kMaxCode, vx::kRead | vx::kWrite | vx::kExec);
         // Never run here: the links only need to be reachable by rel32.
@@ -76,11 +88,13 @@ void translate_everywhere(const uint8_t* code, size_t size) {
     memory.write(kCode, page.data(), page.size());
     const size_t stride = std::max<size_t>(1, size / 64);
     for (size_t offset = 0; offset < std::max<size_t>(size, 1); offset += stride) {
-        if (cache.available() < vx::dbt::Translator::kMaxBlockBytes) cache.rewind(mark);
-        try {
-            translator.translate(kCode + uint32_t(offset), {}, [](uint32_t) { return uint64_t(0); });
-        } catch (const vx::Error&) {
-            // a block the translator refuses to build: its own clean verdict
+        for (vx::dbt::Translator* translator : {&plain, &fueled}) {
+            if (cache.available() < vx::dbt::Translator::kMaxBlockBytes) cache.rewind(mark);
+            try {
+                translator->translate(kCode + uint32_t(offset), {}, [](uint32_t) { return uint64_t(0); });
+            } catch (const vx::Error&) {
+                // a block the translator refuses to build: its own clean verdict
+            }
         }
     }
     cache.rewind(mark);
@@ -93,10 +107,10 @@ unsigned long long outcomes[kOther + 2];  // by ChildEnd, and [kOther + 1]: the 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::atexit([] {
         std::fprintf(stderr,
-                     "guest_code_fuzzer: runs ending in a fault %llu, a segment load %llu, 256 syscalls %llu, "
-                     "the time limit %llu, other events %llu\n",
-                     outcomes[kFault], outcomes[kSegmentLoad], outcomes[kBudgetSpent], outcomes[kOther + 1],
-                     outcomes[kOther]);
+                     "guest_code_fuzzer: runs ending in a fault %llu, a segment load %llu, 1024 events %llu, "
+                     "a wall-time limit %llu, the time limit %llu, other events %llu\n",
+                     outcomes[kFault], outcomes[kSegmentLoad], outcomes[kBudgetSpent], outcomes[kLimit],
+                     outcomes[kOther + 1], outcomes[kOther]);
     });
     return 0;
 }
