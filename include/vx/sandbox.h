@@ -79,6 +79,8 @@ public:
     // they would not, the limit is reached (as exceed) and they must not be
     // mapped.
     bool admit_memory(uint64_t bytes);
+    // Bytes of host memory the guest costs now, as the memory limit counts them.
+    uint64_t memory_in_use() const;
     // The limit reached, if one was.
     std::optional<LimitExceeded> limit_exceeded() const;
     const EngineLimits& limits() const { return options_.limits; }

@@ -51,9 +51,11 @@ void Sandbox::exceed(const LimitExceeded& breach) {
     if (!host_breach_) host_breach_ = breach;
 }
 
+uint64_t Sandbox::memory_in_use() const { return memory_->mapped_bytes() + engine_->host_bytes(); }
+
 bool Sandbox::admit_memory(uint64_t bytes) {
     if (!options_.limits.memory) return true;
-    uint64_t total = memory_->mapped_bytes() + engine_->host_bytes() + bytes;
+    uint64_t total = memory_in_use() + bytes;
     if (total <= *options_.limits.memory) return true;
     exceed({Limit::Memory, total, *options_.limits.memory});
     return false;

@@ -204,6 +204,8 @@ static int fork_bomb(int limit, const char *dir) {
     return shared[0] == limit && shared[1] == limit && error == EAGAIN ? 0 : 1;
 }
 
+static int report_each_mib;  /* an "m" on stdout for every MiB allocated */
+
 static int memory_bomb(int use_mmap, long mib, long limit_mib) {
     const size_t step = 1u << 20;
     struct rlimit as, data;
@@ -220,7 +222,27 @@ static int memory_bomb(int use_mmap, long mib, long limit_mib) {
             if (p == (void *)-1) return 3;
         }
         for (size_t at = 0; at < step; at += 4096) p[at] = 1;
+        if (report_each_mib) write(1, "m", 1);
     }
+    return 0;
+}
+
+/* `children` children allocate `mib` MiB each at once and hold it for a
+ * second while this process waits for them: the memory limit holds for the
+ * tree together, so those it has no room for are stopped. */
+static int memory_tree(int children, long mib) {
+    report_each_mib = 1;
+    for (int i = 0; i < children; ++i)
+        if (fork() == 0) {
+            int status = memory_bomb(1, mib, 0);
+            sleep(1);
+            return status;
+        }
+    int status, killed = 0;
+    while (wait(&status) > 0) killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    char line[64];
+    snprintf(line, sizeof line, "\n%d children stopped by SIGKILL\n", killed);
+    say(line);
     return 0;
 }
 
@@ -230,6 +252,7 @@ int main(int argc, char **argv) {
     const char *mode = argv[1];
     if (!strcmp(mode, "output") && argc == 4) return flood(argv[2], 1, atoll(argv[3]), -1);
     if (!strcmp(mode, "output-tree") && argc == 3) return flood_tree(atoi(argv[2]));
+    if (!strcmp(mode, "memory-tree") && argc == 4) return memory_tree(atoi(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "output-file") && argc == 5) return output_file(argv[2], argv[3], atoll(argv[4]));
     if (!strcmp(mode, "grow") && argc == 5) return grow(argv[2], argv[3], atoll(argv[4]));
     if (!strcmp(mode, "fds")) return fds(atoi(argv[2]));

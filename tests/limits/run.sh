@@ -49,6 +49,9 @@ fork_bomb) opts=(--processes=8 --mount "$tmp/sync:/sync:rw"); args=(fork 8 /sync
 # memory: 1 MiB at a time, touched, until the limit; 48 MiB fit beside the 8 MiB stack
 brk_bomb) opts=(--memory=64M); args=(brk 0); want=137 limit=memory near=$((64 * MiB)) ;;
 mmap_bomb) opts=(--memory=64M); args=(mmap 0); want=137 limit=memory near=$((64 * MiB)) ;;
+# three children taking 20 MiB each at once share the limit: beside the four
+# images and stacks (about 10 MiB each) there is room for one, not three
+memory_bomb_tree) opts=(--memory=64M); args=(memory-tree 3 20); want=0 limit=memory near=$((64 * MiB)) lines=any ;;
 brk_just_under) opts=(--memory=64M); args=(brk 48 64); want=0 ;;
 mmap_just_under) opts=(--memory=64M); args=(mmap 48 64); want=0 ;;
 *) echo "unknown case $case"; exit 2 ;;
@@ -76,7 +79,7 @@ if [ -n "$limit" ]; then
   else
     [ "$count" -eq 1 ] || problems+=("$count lines on stderr, not 1")
   fi
-  line=$(grep -m1 -E "^vxrun: guest stopped: $limit limit exceeded: used [0-9.]+ (bytes|KiB|MiB) of " "$tmp/err")
+  line=$(grep -m1 -E "^vxrun: guest( [0-9]+)? stopped: $limit limit exceeded: used [0-9.]+ (bytes|KiB|MiB) of " "$tmp/err")
   if [ -z "$line" ]; then
     problems+=("no line naming the $limit limit")
   else
@@ -91,6 +94,15 @@ elif [ -s "$tmp/err" ]; then
 fi
 if [ -n "$stdout" ]; then
   grep -qxF -- "$stdout" "$tmp/out" || problems+=("stdout is not \"$stdout\" but \"$(head -c 300 "$tmp/out")\"")
+fi
+if [ "$case" = memory_bomb_tree ]; then
+  mib=$(tr -cd m <"$tmp/out" | wc -c)
+  stopped=$(grep -oE '[0-9]+ children stopped' "$tmp/out" | cut -d' ' -f1)
+  echo "$case: the 3 children allocated $mib MiB in all; ${stopped:-?} of them were stopped"
+  # (A stopped child's memory is free again, so the others may take more
+  # afterwards: what counts is that not all three got theirs.)
+  [ "$mib" -lt 60 ] || problems+=("the children got all of their $mib MiB")
+  [ "${stopped:-0}" -ge 2 ] || problems+=("${stopped:-no} children stopped, not at least 2")
 fi
 if [ "$case" = fork_bomb ]; then
   echo "$case: $alive processes alive at the peak; $(cat "$tmp/out")"

@@ -204,7 +204,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     // The new image and stack take the place of every page mapped now: only
     // what they need beyond those is new memory.
     const uint64_t needed = image_bytes(file) + options_.stack_size, mapped = memory_.mapped_bytes();
-    if (needed > mapped && !sandbox_.admit_memory(needed - mapped)) return fail(ENOMEM);
+    if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.
     for (uint32_t fd = 0; fd < fds_.size(); ++fd)

@@ -1,7 +1,7 @@
 // brk, mmap and friends, all inside guest memory (file mappings are copies). The process keeps its own
 // record of which pages are mapped (reserved_), since a PROT_NONE mapping
 // still owns its addresses. Every call that maps pages first asks the
-// sandbox to admit the pages it adds (Sandbox::admit_memory): beyond the
+// sandbox to admit the pages it adds (admit_memory, for the whole tree): beyond the
 // memory limit the sandbox stops, and the call maps nothing (ENOMEM). That
 // is asked before looking for room, so a bomb is stopped by the limit rather
 // than seeing an address space full.
@@ -43,6 +43,17 @@ uint64_t LinuxProcess::unmapped_bytes(uint32_t addr, uint64_t length) const {
     return bytes;
 }
 
+bool LinuxProcess::admit_memory(uint64_t bytes) {
+    const std::optional<uint64_t> limit = sandbox_.limits().memory;
+    if (!limit) return true;
+    const uint64_t total = tree_->memory_of_others() + sandbox_.memory_in_use() + bytes;
+    if (total > *limit) {
+        sandbox_.exceed({Limit::Memory, total, *limit});
+        return false;
+    }
+    return sandbox_.admit_memory(bytes);
+}
+
 uint32_t LinuxProcess::find_free_range(uint32_t length) const {
     uint32_t pages = length / kPageSize, run = 0;
     for (uint32_t p = mmap_top_ / kPageSize; p-- > page_ceil(brk_) / kPageSize;) {
@@ -58,7 +69,7 @@ int32_t LinuxProcess::sys_brk(const SyscallArgs& a) {
     uint32_t old_end = uint32_t(page_ceil(brk_)), new_end = uint32_t(page_ceil(wanted));
     if (new_end > old_end) {
         // All its pages are new: it fails over mapped ones.
-        if (!sandbox_.admit_memory(new_end - old_end)) return int32_t(brk_);
+        if (!admit_memory(new_end - old_end)) return int32_t(brk_);
         if (new_end > mmap_top_ || range_reserved(old_end, new_end - old_end, false)) return int32_t(brk_);
         memory_.map(old_end, new_end - old_end, kRead | kWrite);
         reserve(old_end, new_end - old_end, true);
@@ -98,9 +109,9 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         if (!fits) return fail(addr % kPageSize ? EINVAL : ENOMEM);
         if ((flags & MAP_FIXED_NOREPLACE) && range_reserved(addr, uint32_t(length), false)) return fail(EEXIST);
         // Over pages already mapped it adds nothing: they are replaced.
-        if (!sandbox_.admit_memory(unmapped_bytes(addr, length))) return fail(ENOMEM);
+        if (!admit_memory(unmapped_bytes(addr, length))) return fail(ENOMEM);
         at = addr;
-    } else if (!sandbox_.admit_memory(length)) {  // wherever it goes, the pages are new
+    } else if (!admit_memory(length)) {  // wherever it goes, the pages are new
         return fail(ENOMEM);
     } else if (fits && !range_reserved(addr, uint32_t(length), false)) {
         at = addr;  // the hint is free: take it, as Linux does
@@ -153,7 +164,7 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new 
     }
     const uint32_t grow = uint32_t(new_length - old_length);
     // Grown in place or moved (the old pages go), it adds `grow` bytes of pages.
-    if (!sandbox_.admit_memory(grow)) return fail(ENOMEM);
+    if (!admit_memory(grow)) return fail(ENOMEM);
     const uint32_t tail = old_addr + uint32_t(old_length);
     if (uint64_t(tail) + grow <= mmap_top_ && tail >= page_ceil(brk_) && !range_reserved(tail, grow, false)) {
         memory_.map(tail, grow, memory_.perms_at(tail - kPageSize));  // the last mapping grows

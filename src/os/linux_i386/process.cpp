@@ -71,6 +71,7 @@ void LinuxProcess::service_syscall() {
     ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
     if (options_.trace) trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
+    tree_->set_memory(sandbox_.finished() ? 0 : sandbox_.memory_in_use());  // for the others' memory limit
     if (sandbox_.finished()) return;
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be

@@ -265,6 +265,10 @@ private:
     // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
     // that range adds to the memory the limit counts.
     uint64_t unmapped_bytes(uint32_t addr, uint64_t length) const;
+    // Sandbox::admit_memory for the whole tree: `bytes` more, beside what
+    // this process and the tree's others cost, within the memory limit;
+    // otherwise the sandbox is stopped.
+    bool admit_memory(uint64_t bytes);
     // A file's bytes copied into freshly mapped guest pages (mmap of a file).
     int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
     int32_t futex(const SyscallArgs& a, bool time64);

@@ -70,7 +70,8 @@ ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     next_pid_ = new (table) std::atomic<int32_t>(kFirstPid + 1);
     output_written_ = new (static_cast<uint8_t*>(table) + 8) std::atomic<uint64_t>(0);  // in the 64-byte header
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + sizeof(std::atomic<int32_t>) * 16);
-    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}};
+    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}};
+    self_slot_ = &slots_[0];
     slots_[0].parent = 0;
     slots_[0].group = kFirstPid;
     slots_[0].start_time = start_time_of(getpid());
@@ -79,6 +80,18 @@ ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
 }
 
 ProcessTree::~ProcessTree() { munmap(next_pid_, bytes_); }
+
+void ProcessTree::set_memory(uint64_t bytes) {
+    if (self_slot_) self_slot_->memory.store(bytes, std::memory_order_relaxed);
+}
+
+uint64_t ProcessTree::memory_of_others() const {
+    uint64_t total = 0;
+    for (unsigned i = 0; i < capacity_; ++i)
+        if (&slots_[i] != self_slot_ && slots_[i].pid.load(std::memory_order_acquire) > 0)
+            total += slots_[i].memory.load(std::memory_order_relaxed);
+    return total;
+}
 
 ProcessTree::Slot* ProcessTree::find(int32_t pid) const {
     if (pid <= 0) return nullptr;
@@ -137,6 +150,7 @@ int32_t ProcessTree::reserve_child() {
             } while (pid >= kMaxPid || find(pid));
             slots_[i].host = 0;
             slots_[i].start_time = 0;
+            slots_[i].memory = 0;
             slots_[i].parent = self_;
             slots_[i].group = group_of(self_);
             slots_[i].pid.store(pid, std::memory_order_release);
@@ -149,7 +163,8 @@ int32_t ProcessTree::reserve_child() {
 
 void ProcessTree::become(int32_t pid) {
     self_ = pid;
-    if (Slot* s = find(pid)) {
+    self_slot_ = find(pid);
+    if (Slot* s = self_slot_) {
         s->start_time = start_time_of(getpid());
         s->host = getpid();
     }

@@ -46,6 +46,10 @@ public:
     // Bytes the whole tree has written to descriptors (the output limit
     // holds for all its processes together, across execve).
     std::atomic<uint64_t>& output_written() const { return *output_written_; }
+    // The memory each member costs the host, as it last said (the memory
+    // limit holds for the tree together): this process's, and the others'.
+    void set_memory(uint64_t bytes);
+    uint64_t memory_of_others() const;
 
     // Calls f(pid) for every started member.
     template <typename F>
@@ -63,6 +67,7 @@ private:
         std::atomic<int32_t> parent;
         std::atomic<int32_t> group;
         std::atomic<uint64_t> start_time;  // of the host process, in clock ticks since boot
+        std::atomic<uint64_t> memory;      // bytes, see set_memory
     };
     Slot* find(int32_t pid) const;
     void reclaim_dead();  // slots of members that died unreaped (their parent died first)
@@ -74,6 +79,7 @@ private:
     unsigned capacity_ = 0;
     size_t bytes_ = 0;
     int32_t self_ = 1;
+    Slot* self_slot_ = nullptr;
 };
 
 }  // namespace vx::os::linux_i386
