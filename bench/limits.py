@@ -11,7 +11,7 @@ must match the no-limits run's.
 Modes (limits far above what the benchmarks use, so none is reached):
   no limits     --no-limits
   defaults      memory accounting (--memory 512M), 1024 files, 64 processes
-  time limits   --cpu-time and --wall-time: the POSIX timers and the poll page
+  time limits   --cpu-time and --wall-time: the POSIX timers
   fuel          --instructions: every block counts its instructions
 """
 import argparse

@@ -84,6 +84,7 @@ private:
     static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
     static constexpr uint8_t kCodeProtected = 16;
     void release_code_in(uint32_t addr, uint64_t length) const;
+    bool unprotect_code_page(uint32_t page) const;  // false: it was not protected
 
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;

@@ -75,10 +75,11 @@ public:
     // A limit the host enforces (output, file sizes, ...) was reached: run()
     // stops with it from now on. The first one reported is the one kept.
     void exceed(const LimitExceeded& breach);
-    // Whether `bytes` more of guest memory stay within the memory limit. When
-    // they would not, the limit is reached (as exceed) and they must not be
-    // mapped.
-    bool admit_memory(uint64_t bytes);
+    // Whether `bytes` more of guest memory stay within the memory limit,
+    // beside what the sandbox costs and `elsewhere` (what others that share
+    // the limit cost, such as the guest's other processes). When they would
+    // not, the limit is reached (as exceed) and they must not be mapped.
+    bool admit_memory(uint64_t bytes, uint64_t elsewhere = 0);
     // Bytes of host memory the guest costs now, as the memory limit counts them.
     uint64_t memory_in_use() const;
     // The limit reached, if one was.

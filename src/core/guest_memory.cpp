@@ -114,12 +114,15 @@ bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const 
 
 void GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
     if (length == 0) return;
-    for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p) {
-        if (!(perms_[p] & kCodeProtected)) continue;
-        mprotect(base_ + p * kPageSize, kPageSize, host_prot(Perm(perms_[p] & (kRead | kWrite | kExec))));
-        perms_[p] &= uint8_t(~kCodeProtected);
-        ++exec_generation_;
-    }
+    for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
+        if (unprotect_code_page(uint32_t(p))) ++exec_generation_;
+}
+
+bool GuestMemory::unprotect_code_page(uint32_t page) const {
+    if (!(perms_[page] & kCodeProtected)) return false;
+    mprotect(base_ + uint64_t(page) * kPageSize, kPageSize, host_prot(Perm(perms_[page] & (kRead | kWrite | kExec))));
+    perms_[page] &= uint8_t(~kCodeProtected);
+    return true;
 }
 
 void GuestMemory::protect_code(uint32_t addr) {
@@ -133,11 +136,7 @@ void GuestMemory::protect_code(uint32_t addr) {
 }
 
 bool GuestMemory::release_code(uint32_t addr) {
-    if (!code_protected(addr)) return false;
-    uint32_t page = addr / kPageSize;
-    mprotect(base_ + uint64_t(page) * kPageSize, kPageSize, host_prot(Perm(perms_[page] & (kRead | kWrite | kExec))));
-    perms_[page] &= uint8_t(~kCodeProtected);
-    return true;
+    return addr < size_ && unprotect_code_page(addr / kPageSize);
 }
 
 bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {

@@ -53,9 +53,9 @@ void Sandbox::exceed(const LimitExceeded& breach) {
 
 uint64_t Sandbox::memory_in_use() const { return memory_->mapped_bytes() + engine_->host_bytes(); }
 
-bool Sandbox::admit_memory(uint64_t bytes) {
+bool Sandbox::admit_memory(uint64_t bytes, uint64_t elsewhere) {
     if (!options_.limits.memory) return true;
-    uint64_t total = memory_in_use() + bytes;
+    uint64_t total = elsewhere + memory_in_use() + bytes;
     if (total <= *options_.limits.memory) return true;
     exceed({Limit::Memory, total, *options_.limits.memory});
     return false;

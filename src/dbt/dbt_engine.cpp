@@ -390,13 +390,9 @@ void DbtEngine::add_usage(Usage& usage) const {
 Event DbtEngine::run(Registers& regs) {
     prepare_thread_for_guests();
     set_thread_gs_base(reinterpret_cast<uint64_t>(memory_.host_base()));
-    if (memory_.exec_generation() != seen_exec_generation_) {
-        flush();
-        seen_exec_generation_ = memory_.exec_generation();
-    }
     update_peaks();
     for (;;) {
-        if (memory_.exec_generation() != seen_exec_generation_) {  // the host wrote to code
+        if (memory_.exec_generation() != seen_exec_generation_) {  // code changed: by the host, or unmapped
             flush();
             seen_exec_generation_ = memory_.exec_generation();
         }
@@ -441,7 +437,9 @@ Event DbtEngine::run(Registers& regs) {
             regs.eip = target;
             if (preemption_.pending()) continue;  // taken at the top
             if (stopped_block_insns_ && settle_fuel_at_block(target, stopped_block_insns_)) continue;
-            stop_for_requests();  // a request already taken closed the window again after it
+            // A request already taken closed the window again after it; one
+            // that came since is taken (and answered) here.
+            if (auto stop = stop_for_requests()) return *stop;
             continue;
         case EXIT_CODE_WRITTEN:
             // Nothing translated from the page may run again. The writing

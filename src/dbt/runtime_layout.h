@@ -36,6 +36,6 @@
 #define EXIT_EMULATE      5    /* an instruction the host carries out (string ops) */
 #define EXIT_SEGMENT_LOAD 6    /* mov fs/gs, r16: the host decides */
 #define EXIT_CODE_WRITTEN 8    /* the guest wrote to a page it has translated code from */
-#define EXIT_STOP         7    /* at a block's start (poll page or fuel), or in a rep string instruction */
+#define EXIT_STOP         7    /* a stop request, or the fuel out at a block's start */
 #define EXIT_FAULT_BASE   16   /* + FaultKind: an instruction the policy refused */
 #define EXIT_CODE_LIMIT   4096 /* codes from here on: EXIT_CODE_LIMIT + patch site offset */

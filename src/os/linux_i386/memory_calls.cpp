@@ -44,14 +44,7 @@ uint64_t LinuxProcess::unmapped_bytes(uint32_t addr, uint64_t length) const {
 }
 
 bool LinuxProcess::admit_memory(uint64_t bytes) {
-    const std::optional<uint64_t> limit = sandbox_.limits().memory;
-    if (!limit) return true;
-    const uint64_t total = tree_->memory_of_others() + sandbox_.memory_in_use() + bytes;
-    if (total > *limit) {
-        sandbox_.exceed({Limit::Memory, total, *limit});
-        return false;
-    }
-    return sandbox_.admit_memory(bytes);
+    return !sandbox_.limits().memory || sandbox_.admit_memory(bytes, tree_->memory_of_others());
 }
 
 uint32_t LinuxProcess::find_free_range(uint32_t length) const {
