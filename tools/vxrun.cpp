@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <algorithm>
@@ -89,6 +90,23 @@ std::vector<std::string> guest_environment(bool clear, const std::vector<std::st
     return env;
 }
 
+// The guest's standard descriptors are copies of vxrun's, given only where
+// vxrun was started with them open. A closed one is held here by /dev/null,
+// so that nothing vxrun opens later takes its number, and stays closed for the
+// guest (EBADF). Anything else vxrun inherited is closed: no descriptor in
+// this process but the guest's own may lead anywhere.
+std::array<int, 3> take_standard_descriptors() {
+    std::array<int, 3> given = {0, 1, 2};
+    for (int fd = 0; fd < 3; ++fd) {
+        if (fcntl(fd, F_GETFD) >= 0) continue;
+        given[size_t(fd)] = -1;
+        int placeholder = open("/dev/null", O_RDWR);
+        if (placeholder != fd) _exit(kExitSetupFailed);  // the lowest free number is fd: cannot fail so
+    }
+    close_range(3, ~0u, 0);
+    return given;
+}
+
 }  // namespace
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -98,6 +116,7 @@ extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
 #endif
 
 int main(int argc, char** argv) {
+    const std::array<int, 3> standard_fds = take_standard_descriptors();
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
     // Limits: each stops the guest with one line naming it, and exit 137.
     std::string memory = "512M", cpu_time, wall_time, instructions, code_cache = "64M", output, file_size;
@@ -236,6 +255,7 @@ int main(int argc, char** argv) {
         process.mounts = mounts;
         process.trace = trace_out;
         process.program = std::move(file);
+        process.standard_fds = standard_fds;
         process.own_host_process = true;  // vxrun does nothing but run its guest
         process.private_tmp = private_tmp;
         process.host_filter = !no_host_filter;

@@ -13,17 +13,21 @@
 
 namespace vx::dbt {
 
+// The memfd is closed as soon as both views are mapped: a descriptor of the
+// cache, had anything in the process reached it, would write translated code
+// past every check (read, write, mmap through it).
 CodeCache::CodeCache(size_t capacity) : capacity_(capacity) {
-    fd_ = memfd_create("vx-code-cache", MFD_CLOEXEC);
-    if (fd_ < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
+    int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
+    if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
     try {
-        if (ftruncate(fd_, off_t(capacity)) != 0) throw Error(std::string("code cache: ") + strerror(errno));
-        exec_view_ = GuardedMapping(capacity, PROT_READ | PROT_EXEC, fd_);
-        write_view_ = GuardedMapping(capacity, PROT_READ | PROT_WRITE, fd_);
+        if (ftruncate(fd, off_t(capacity)) != 0) throw Error(std::string("code cache: ") + strerror(errno));
+        exec_view_ = GuardedMapping(capacity, PROT_READ | PROT_EXEC, fd);
+        write_view_ = GuardedMapping(capacity, PROT_READ | PROT_WRITE, fd);
     } catch (...) {
-        close(fd_);
+        close(fd);
         throw;
     }
+    close(fd);
     exec_base_ = reinterpret_cast<uint64_t>(exec_view_.data());
 }
 
@@ -48,10 +52,7 @@ void CodeCache::finish_fork(bool in_child) {
         std::fprintf(stderr, "vx: cannot give a forked sandbox its own code cache: %s\n", strerror(errno));
         _exit(125);
     }
-    close(fd_);
-    fd_ = fd;
+    close(fd);
 }
-
-CodeCache::~CodeCache() { close(fd_); }
 
 }  // namespace vx::dbt

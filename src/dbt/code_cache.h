@@ -7,12 +7,12 @@
 namespace vx::dbt {
 
 // Translated code, W^X: one memfd mapped twice, executable where it runs and
-// writable at another address where only the host writes. Neither mapping is
-// inside any guest's reservation, and each has a guard page on either side.
+// writable at another address where only the host writes, then closed: no
+// descriptor of it outlives the mapping. Neither mapping is inside any guest's
+// reservation, and each has a guard page on either side.
 class CodeCache {
 public:
     explicit CodeCache(size_t capacity);
-    ~CodeCache();
     CodeCache(const CodeCache&) = delete;
     CodeCache& operator=(const CodeCache&) = delete;
 
@@ -32,7 +32,8 @@ public:
     void commit(size_t bytes) { used_ += bytes; }
     // Around a fork: the child gets the same code at the same addresses in a
     // memfd of its own, a snapshot taken before the fork, so that neither
-    // process ever sees the other's later translations or patches.
+    // process ever sees the other's later translations or patches. The
+    // snapshot's descriptor lives only between the two calls.
     void prepare_fork();
     void finish_fork(bool in_child);
     // Forgets everything above `mark` (a cursor() value).
@@ -41,7 +42,6 @@ public:
 private:
     size_t capacity_;
     size_t used_ = 0;
-    int fd_ = -1;
     GuardedMapping exec_view_;
     GuardedMapping write_view_;
     uint64_t exec_base_ = 0;

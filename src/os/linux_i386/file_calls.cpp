@@ -170,7 +170,7 @@ int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
-    if (host > 2) ::close(host);
+    ::close(host);
     dir_cookies_.erase(host);
     fds_[a.a[0]] = -1;
     fd_paths_[a.a[0]].clear();
@@ -518,7 +518,7 @@ int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloe
     int host = host_fd(guest_fd);
     if (host < 0) return fail(EBADF);
     if (lowest >= fd_limit()) return fail(EINVAL);  // as F_DUPFD at RLIMIT_NOFILE
-    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // above the host's own 0-2
+    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // never in the host's own 0-2
     if (copy < 0) return fail(errno);
     int32_t fd = install_fd(copy, lowest, cloexec);
     if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[guest_fd];

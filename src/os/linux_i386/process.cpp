@@ -1,5 +1,6 @@
 #include "os/linux_i386/process.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,9 +27,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     for (const Mount& mount : options_.mounts) files_.add(mount);
     if (int error = files_.chdir(options_.cwd); error < 0)
         throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
-    fds_ = {0, 1, 2};
-    fd_paths_.resize(fds_.size());
-    fd_cloexec_.resize(fds_.size());
+    give_standard_fds();
     if (options_.own_host_process) {
         // As across exec on Linux, what the host process ignores the guest ignores.
         for (int signo = 1; signo < int(kSignals); ++signo) {
@@ -36,6 +35,22 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
             if (is_mirrored(signo) && sigaction(signo, nullptr, &host) == 0 && host.sa_handler == SIG_IGN)
                 signal_actions_[signo].handler = 1;  // SIG_IGN
         }
+    }
+}
+
+// Copies above 2, so that a guest's close(1) never closes the host's own
+// stdout, and a host descriptor that was closed stays closed for the guest.
+void LinuxProcess::give_standard_fds() {
+    fds_.assign(3, -1);
+    fd_paths_.resize(3);
+    fd_cloexec_.resize(3);
+    for (int guest = 0; guest < 3; ++guest) {
+        int host = options_.standard_fds[size_t(guest)];
+        if (host < 0) continue;
+        fds_[size_t(guest)] = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+        if (fds_[size_t(guest)] < 0 && errno != EBADF)
+            throw Error(std::string("cannot give the guest descriptor ") + std::to_string(guest) + ": " +
+                        strerror(errno));
     }
 }
 
@@ -53,7 +68,7 @@ void LinuxProcess::start_image(const ElfImage& image) {
 
 LinuxProcess::~LinuxProcess() {
     for (int host : fds_)
-        if (host > 2) ::close(host);  // 0-2 are the host's own
+        if (host >= 0) ::close(host);
     // The other processes of the tree end with this one (they would anyway,
     // with their parents); before the private /tmp goes, so that none is
     // still writing there.

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -24,6 +25,10 @@ struct ProcessOptions {
     std::vector<Mount> mounts;  // what the guest may see of the host's files
     std::string cwd = "/";
     std::string exe_path;      // what /proc/self/exe names for the guest
+    // The host descriptors the guest's 0, 1 and 2 stand for (-1: closed for the
+    // guest). The guest gets copies of its own; nothing else of the host's is
+    // ever in its descriptor table. The default gives it none.
+    std::array<int, 3> standard_fds = {-1, -1, -1};
     uint32_t stack_size = 8u << 20;  // what RLIMIT_STACK reports
     FILE* trace = nullptr;     // a line per syscall, when set
     // The program file the sandbox runs: what execve("/proc/self/exe") runs.
@@ -204,6 +209,7 @@ private:
     std::string who() const;     // " PID" in diagnostics, for processes other than the first
 
     // Takes up a freshly loaded program image: memory bookkeeping and TLS.
+    void give_standard_fds();
     void start_image(const ElfImage& image);
     // A guest fork: 0 in the child, the child's pid in the parent, or -errno.
     int32_t fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid);
@@ -222,7 +228,8 @@ private:
     void reserve(uint32_t addr, uint32_t length, bool reserved);
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
-    // Descriptors: guest fd -> host fd (-1: free). 0-2 are the host's own.
+    // Descriptors: guest fd -> host fd (-1: free). Every host fd here was made
+    // for the guest (the standard ones are copies), and is closed with it.
     // Guest fds are below fd_limit() (ProcessOptions::max_open_files, as
     // RLIMIT_NOFILE); kMaxFds bounds the table whatever the options say.
     static constexpr int kMaxFds = 1024;
