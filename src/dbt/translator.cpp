@@ -560,26 +560,26 @@ bool BlockWriter::store_x87_state(const Instruction& insn) {
 }
 
 // xsave, xsaveopt, xsavec run as they are (their components and formats are
-// the CPU's business), and then, when they wrote the x87 state (XSTATE_BV
-// bit 0 of the header they wrote), its pointers (bytes 8-23 of the legacy
-// region, at the start in every format) are cleared: for the few instructions
-// in between, a process sharing that memory could read them (docs/SECURITY.md).
+// the CPU's business), from an x87 state whose pointers were cleared first:
+// fnstenv into the runtime context, the pointers there zeroed, fldenv back
+// (which also undoes fnstenv's masking of the exceptions). The x87 state
+// then reads as in use (XSTATE_BV bit 0 set) even when it was in its
+// initial state.
 bool BlockWriter::copy_xsave(const Instruction& insn, uint32_t eip) {
     if (insn.info.address_width != 32) return false;
-    if (!copy(insn, eip)) return false;
-    const ZydisEncoderOperand area = to_host(insn.operands[0], segments_);
-    out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});  // the guest's flags, kept across the test
-    ZydisEncoderRequest test = mov_request(displaced(area, 512, 1), imm(1));
-    test.mnemonic = ZYDIS_MNEMONIC_TEST;
-    if (!emit_guest_request(test)) return false;
-    const uint64_t skip = out_.jump_if(0x4, 0);  // jz: no x87 state written
-    for (uint32_t offset : {8u, 16u}) {
-        ZydisEncoderRequest clear = mov_request(displaced(area, offset, 8), imm(0));
-        if (!emit_guest_request(clear)) return false;
-    }
-    Emitter::patch_rel32(cache_.writable(skip), skip, out_.here());
-    out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
-    return true;
+    auto environment = [&](ZydisMnemonic m) {
+        ZydisEncoderRequest r{};
+        r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+        r.mnemonic = m;
+        r.operand_count = 1;
+        r.operands[0] = mem(kCtx, CTX_X87_IMAGE, 28);
+        return out_.encode(r);
+    };
+    if (!environment(ZYDIS_MNEMONIC_FNSTENV)) return false;
+    for (const PointerField& field : kEnvironmentPointers)
+        out_.insn(ZYDIS_MNEMONIC_MOV, {mem(kCtx, CTX_X87_IMAGE + field.offset, field.keep_upper_half ? 2 : 4), imm(0)});
+    if (!environment(ZYDIS_MNEMONIC_FLDENV)) return false;
+    return copy(insn, eip);
 }
 
 // The selector values a Linux i386 program sees.
