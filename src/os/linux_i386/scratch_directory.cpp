@@ -131,15 +131,15 @@ bool remove_if_same(int parent, const char* name, int self) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
     prctl(PR_SET_NAME, "vx-tmp-watchdog");
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    // Moves the three to 3, 4 and 5 (above anything dup2 is about to
-    // overwrite), the standard ones to /dev/null, and closes all else.
-    int kept[3] = {fcntl(pipe, F_DUPFD_CLOEXEC, 100), fcntl(parent, F_DUPFD_CLOEXEC, 100),
-                   fcntl(self, F_DUPFD_CLOEXEC, 100)};
-    if (null < 0 || kept[0] < 0 || kept[1] < 0 || kept[2] < 0) _exit(1);
-    for (int fd = 0; fd < 3; ++fd) dup2(null, fd);
+    // The three move to 3, 4 and 5 (by way of copies above them), the
+    // standard ones to /dev/null (or stay closed), and all else is closed.
+    int kept[3] = {fcntl(pipe, F_DUPFD_CLOEXEC, 6), fcntl(parent, F_DUPFD_CLOEXEC, 6),
+                   fcntl(self, F_DUPFD_CLOEXEC, 6)};
+    if (kept[0] < 0 || kept[1] < 0 || kept[2] < 0) _exit(1);
     for (int i = 0; i < 3; ++i) dup3(kept[i], 3 + i, O_CLOEXEC);
     syscall(SYS_close_range, 6u, ~0u, 0u);
+    syscall(SYS_close_range, 0u, 2u, 0u);
+    if (open("/dev/null", O_RDWR | O_CLOEXEC) == 0) dup2(0, 1), dup2(0, 2);
     // Nothing writes to the pipe: only its end matters. Anything but the end
     // (which cannot happen) leaves the directory alone rather than take it
     // from a guest still running.
