@@ -198,8 +198,35 @@ static void check_fault_at_edge(int save) {
     munmap(page, 4096);
 }
 
+/* Addressed through esp (a register the translation renames) and with a
+ * 16-bit operand size (the 14/94-byte formats, refused: SIGILL). */
+static sigjmp_buf at_sigill;
+static void on_sigill(int signo) { (void)signo; siglongjmp(at_sigill, 1); }
+static void check_other_forms(void) {
+    uint8_t env[28];
+    memset(env, 0xa5, sizeof env);
+    touch_x87_pending();
+    __asm__ volatile("sub $32, %%esp\n\tfnstenv (%%esp)\n\t"
+                     "movl (%%esp), %%eax\n\tmovl %%eax, (%0)\n\tmovl 12(%%esp), %%eax\n\tmovl %%eax, 12(%0)\n\t"
+                     "movl 20(%%esp), %%eax\n\tmovl %%eax, 20(%0)\n\tadd $32, %%esp"
+                     : : "r"(env) : "eax", "memory");
+    clear_x87();
+    uint32_t fip, fdp;
+    uint16_t control;
+    memcpy(&control, env, 2), memcpy(&fip, env + 12, 4), memcpy(&fdp, env + 20, 4);
+    expect("fnstenv (%esp): the control word, and no host pointers", control == 0x37e && fip == 0 && fdp == 0);
+    signal(SIGILL, on_sigill);
+    volatile int refused = 0;
+    static uint8_t small[94];
+    if (sigsetjmp(at_sigill, 1) == 0) __asm__ volatile("data16 fnstenv %0" : "=m"(small));
+    else refused = 1;
+    signal(SIGILL, SIG_DFL);
+    expect("the 16-bit fnstenv is refused (SIGILL)", refused);
+}
+
 int main(void) {
     check_state_kept();
+    check_other_forms();
     check_fault_at_edge(0);
     check_fault_at_edge(1);
     operand_address = (uint32_t)&operand;
