@@ -1,6 +1,78 @@
 #!/usr/bin/env bash
 # Installs every Debian package the build, the tests and the benchmarks need.
 # Idempotent: safe to run again on a machine that already has them.
+
+deb_src_configured() {
+  grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list ||
+    grep -qsiE '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources
+}
+
+# deb_src_entries APT_DIR CODENAME: prints deb822 stanzas ("Types: deb-src")
+# mirroring each enabled binary entry of APT_DIR's sources.list,
+# sources.list.d/*.list (one-line) and sources.list.d/*.sources (deb822) for
+# the distribution's own suites (CODENAME, CODENAME-updates, -security, ...):
+# the same URIs, suites, components and Signed-By. Other archives (a
+# vendor's, for one program) are left out: most publish no sources.
+deb_src_entries() {
+  local apt_dir=$1 codename=$2 lists=() sources=() f
+  for f in "$apt_dir/sources.list" "$apt_dir"/sources.list.d/*.list; do [ -f "$f" ] && lists+=("$f"); done
+  for f in "$apt_dir"/sources.list.d/*.sources; do [ -f "$f" ] && sources+=("$f"); done
+  # One-line entries: deb [ options ] URI SUITE COMPONENT...
+  ((${#lists[@]})) && awk -v codename="$codename" '
+    function ours(suite) { return suite == codename || index(suite, codename "-") == 1 }
+    /^[ \t]*deb[ \t]/ {
+      sub(/#.*/, ""); signed = ""; n = split($0, w, /[ \t]+/); i = 1
+      while (w[i] == "") i++
+      i++                                   # "deb"
+      if (substr(w[i], 1, 1) == "[") {      # options, to the closing bracket
+        options = ""
+        for (; i <= n; i++) { options = options " " w[i]; if (w[i] ~ /\]$/) break }
+        i++
+        gsub(/[][]/, " ", options); m = split(options, o, /[ \t]+/)
+        for (j = 1; j <= m; j++) if (o[j] ~ /^signed-by=/) signed = substr(o[j], 11)
+      }
+      uri = w[i]; suite = w[i + 1]; components = ""
+      for (j = i + 2; j <= n; j++) if (w[j] != "") components = components " " w[j]
+      if (!ours(suite) || components == "") next
+      print "Types: deb-src"; print "URIs: " uri; print "Suites: " suite; print "Components:" components
+      if (signed != "") print "Signed-By: " signed
+      print ""
+    }' "${lists[@]}"
+  # deb822 stanzas: fields, continuation lines (an inline Signed-By key among them), comments.
+  ((${#sources[@]})) && awk -v codename="$codename" '
+    function ours(suite) { return suite == codename || index(suite, codename "-") == 1 }
+    function flush(   s, n, chosen, i) {
+      if (field["types"] ~ /(^|[ \t])deb([ \t]|$)/ && tolower(field["enabled"]) !~ /^[ \t]*no/ && field["uris"] != "") {
+        n = split(field["suites"], s, /[ \t]+/); chosen = ""
+        for (i = 1; i <= n; i++) if (s[i] != "" && ours(s[i])) chosen = chosen " " s[i]
+        if (chosen != "" && field["components"] ~ /[^ \t]/) {
+          print "Types: deb-src"; print "URIs: " field["uris"]; print "Suites:" chosen
+          print "Components: " field["components"]
+          if ("signed-by" in field) print "Signed-By:" (field["signed-by"] ~ /^\n/ ? "" : " ") field["signed-by"]
+          print ""
+        }
+      }
+      delete field; name = ""
+    }
+    FNR == 1 { flush() }
+    /^#/ { next }
+    /^[ \t]*$/ { flush(); next }
+    function trim(text) { gsub(/^[ \t]+|[ \t]+$/, "", text); return text }
+    /^[ \t]/ {                              # a continuation line
+      if (name == "signed-by") field[name] = field[name] "\n" $0
+      else field[name] = field[name] " " trim($0)
+      next
+    }
+    {
+      name = tolower(trim(substr($0, 1, index($0, ":") - 1)))
+      field[name] = trim(substr($0, index($0, ":") + 1))
+    }
+    END { flush() }' "${sources[@]}"
+  return 0
+}
+
+if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then return 0; fi  # sourced (tests/tools/setup_sources.sh): functions only
+
 set -euo pipefail
 
 packages=(
@@ -36,21 +108,20 @@ fi
 
 # tests/debian/build-sources.sh builds programs from Debian's source packages
 # (apt-get source), which needs deb-src entries; the stock image has only
-# binary ones. Added as a separate file for the same archive and suites, and
-# only when no deb-src is configured, so a machine's own choice is kept.
-deb_src_configured() {
-  grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list ||
-    grep -qsiE '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources
-}
+# binary ones. They are derived from the machine's own binary entries (the
+# archive or mirror it uses, its suites, components and keys; no address is
+# written here), added as a separate file, and only when no deb-src is
+# configured, so a machine's own choice is kept.
 if ! deb_src_configured; then
-  $sudo tee /etc/apt/sources.list.d/vx-deb-src.sources >/dev/null <<'SOURCES'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-  $sudo apt-get update || echo "setup.sh: apt-get update reported errors; going on (see above)"
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+  entries=$(deb_src_entries /etc/apt "$codename")
+  if [ -n "$entries" ]; then
+    printf '%s\n' "$entries" | $sudo tee /etc/apt/sources.list.d/vx-deb-src.sources >/dev/null
+    $sudo apt-get update || echo "setup.sh: apt-get update reported errors; going on (see above)"
+  else
+    echo "setup.sh: no binary entries for ${codename:-this distribution} to derive deb-src entries from;" \
+         "tests/debian will not find its sources"
+  fi
 fi
 
 if ((${#missing[@]})); then

@@ -111,9 +111,11 @@ def main():
                 cmd = [args.qemu, exe] + argv
             else:
                 cmd = [str(vxrun), "--mount", f"{work}:/work:rw", "--cwd", "/work", exe] + argv
+            # Every runner's program sees vxrun's default environment (PATH only).
+            env = {"PATH": "/usr/local/bin:/usr/bin:/bin"}
             with open(work / stdin if stdin else os.devnull, "rb") as inp:
                 start = time.perf_counter()
-                p = subprocess.run(cmd, cwd=work, stdin=inp, capture_output=True, timeout=args.timeout)
+                p = subprocess.run(cmd, cwd=work, stdin=inp, env=env, capture_output=True, timeout=args.timeout)
                 return (time.perf_counter() - start, p.returncode, p.stdout, p.stderr), cmd
 
         results, failures = {}, []

@@ -6,7 +6,9 @@
 # exit status all agree. vxrun's own diagnostics (lines "vxrun: ...") are not
 # the guest's stderr and are left out of the comparison. With VX_INPUT=DIR,
 # both working directories start as copies of DIR; VX_STDIN=FILE is both
-# runs' standard input (else /dev/null).
+# runs' standard input (else /dev/null). Both runs get the environment vxrun
+# gives by default (PATH only) and, with VX_ENV="K1 K2 ...", those host
+# variables (vxrun --env K).
 set -u
 vxrun=$1; shift
 guest=$1
@@ -23,13 +25,20 @@ if [ -z "${VX_REFERENCE:-}" ]; then
     if [ $rc -eq 126 ]; then VX_REFERENCE=qemu-i386; else VX_REFERENCE=native; fi
 fi
 shift
+guest_env=(PATH=/usr/local/bin:/usr/bin:/bin)  # vxrun's default
+env_options=()
+for name in ${VX_ENV:-}; do
+    [ -n "${!name+set}" ] && guest_env+=("$name=${!name}")
+    env_options+=(--env "$name")
+done
 # (The braces keep bash's own note of a child killed by a signal out of the output.)
 { (
     cd "$tmp/ref" || exit 1
-    if [ "$VX_REFERENCE" = native ]; then exec "$guest_path" "$@"; else exec qemu-i386 "$guest_path" "$@"; fi
+    if [ "$VX_REFERENCE" = native ]; then exec env -i "${guest_env[@]}" "$guest_path" "$@"
+    else exec env -i "${guest_env[@]}" "$(command -v qemu-i386)" "$guest_path" "$@"; fi
 ) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"; } 2>/dev/null
 want=$?
-"$vxrun" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" <"$stdin"
+"$vxrun" "${env_options[@]}" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" <"$stdin"
 got=$?
 grep -v '^vxrun: ' "$tmp/vx.all-err" >"$tmp/vx.err"
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -76,16 +77,30 @@ int read_program(const std::string& path, std::vector<uint8_t>& contents) {
     return 0;
 }
 
-// The host's environment (unless cleared), with K=V settings replacing or
-// adding entries.
-std::vector<std::string> guest_environment(bool clear, const std::vector<std::string>& settings) {
+// What a program needs to start, and nothing of the host's: environments carry
+// tokens and keys, so the guest gets only what it is given.
+constexpr const char* kGuestPath = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+enum class EnvironmentBase { Minimal, Empty, Host };
+
+// The base environment (PATH only, nothing, or the host's whole one), then
+// each --env setting in order: K=V sets K, a bare K copies the host's value of
+// K (and sets nothing when the host has none).
+std::vector<std::string> guest_environment(EnvironmentBase base, const std::vector<std::string>& settings) {
     std::vector<std::string> env;
-    if (!clear)
+    if (base == EnvironmentBase::Minimal) env.emplace_back(kGuestPath);
+    if (base == EnvironmentBase::Host)
         for (char** e = environ; *e; ++e) env.emplace_back(*e);
     for (const std::string& setting : settings) {
-        std::string key = setting.substr(0, setting.find('=') + 1);
+        std::string entry = setting;
+        if (setting.find('=') == std::string::npos) {
+            const char* host_value = getenv(setting.c_str());
+            if (!host_value) continue;
+            entry = setting + "=" + host_value;
+        }
+        std::string key = entry.substr(0, entry.find('=') + 1);
         std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
-        env.push_back(setting);
+        env.push_back(entry);
     }
     return env;
 }
@@ -155,10 +170,16 @@ int main(int argc, char** argv) {
     bool no_host_filter = false;
     app.add_flag("--no-host-filter", no_host_filter,
                  "do not put the seccomp filter on vxrun (for debugging vxrun itself: it weakens the defense in depth)");
-    bool clear_env = false;
+    bool clear_env = false, inherit_env = false;
     std::vector<std::string> env_settings;
-    app.add_flag("--clear-env", clear_env, "start the guest with an empty environment");
-    app.add_option("--env", env_settings, "set K=V in the guest's environment (repeatable)")
+    CLI::Option* clear_env_option =
+        app.add_flag("--clear-env", clear_env, "start the guest with no environment at all, not even PATH");
+    app.add_flag("--inherit-env", inherit_env,
+                 "give the guest the host's whole environment (its tokens and keys too); by default it gets only "
+                 "PATH and what --env gives")
+        ->excludes(clear_env_option);
+    app.add_option("--env", env_settings,
+                   "set K=V in the guest's environment, or copy the host's value of K (repeatable)")
         ->allow_extra_args(false);
     // Options come first; PROGRAM and everything after it belong to the guest.
     app.prefix_command();
@@ -223,11 +244,14 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     for (const std::string& setting : env_settings) {
-        if (setting.find('=') == std::string::npos || setting.front() == '=') {
-            std::fprintf(stderr, "vxrun: --env wants K=V, got: %s\n", setting.c_str());
+        if (setting.empty() || setting.front() == '=') {
+            std::fprintf(stderr, "vxrun: --env wants K=V or K, got: %s\n", setting.c_str());
             return kExitUsage;
         }
     }
+
+    const EnvironmentBase env_base =
+        clear_env ? EnvironmentBase::Empty : inherit_env ? EnvironmentBase::Host : EnvironmentBase::Minimal;
 
     std::vector<uint8_t> file;
     if (int status = read_program(program, file)) return status;
@@ -246,7 +270,7 @@ int main(int argc, char** argv) {
 
     try {
         vx::Sandbox sandbox(options);
-        vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(clear_env, env_settings));
+        vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(env_base, env_settings));
         // The guest sees no host paths: its program is /<name> (absolute, as
         // glibc expects of /proc/self/exe).
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);

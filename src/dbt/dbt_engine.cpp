@@ -150,8 +150,14 @@ void DbtEngine::flush() {
     ++flushes_;
 }
 
+// The guest's state as saved on its way out (xsaveopt64), with the x87
+// instruction and operand pointers cleared: in the 64-bit format they are
+// the host addresses of translated code and of guest memory, and a signal
+// frame hands this image to the guest.
 std::vector<uint8_t> DbtEngine::extended_state() const {
-    return std::vector<uint8_t>(xsave_area_, xsave_area_ + xsave_size_);
+    std::vector<uint8_t> image(xsave_area_, xsave_area_ + xsave_size_);
+    std::memset(image.data() + 8, 0, 16);  // FIP, FCS, FDP, FDS (or the 64-bit FIP and FDP)
+    return image;
 }
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {

@@ -27,7 +27,9 @@ struct alignas(64) RuntimeContext {
     int64_t fuel;
     uint64_t fuel_base;
     std::atomic<uint32_t> stop_requests;  // StopRequest bits (preemption.h)
-    uint8_t unused1[CTX_LOOKUP_KEYS - 116];
+    uint8_t unused1[CTX_X87_IMAGE - 116];
+    uint8_t x87_image[108];
+    uint8_t unused2[CTX_LOOKUP_KEYS - CTX_X87_IMAGE - 108];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -50,6 +52,7 @@ static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
 static_assert(offsetof(RuntimeContext, fuel_base) == CTX_FUEL_BASE);
 static_assert(offsetof(RuntimeContext, stop_requests) == CTX_STOP_REQUESTS);
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
+static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);

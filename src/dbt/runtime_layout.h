@@ -17,6 +17,7 @@
 #define CTX_FUEL          96   /* instructions left; translated code keeps CTX_FUEL_BASE + them in %r9 */
 #define CTX_FUEL_BASE     104  /* the fuel window's address (0 without fuel) */
 #define CTX_STOP_REQUESTS 112  /* u32, nonzero: the host wants the guest stopped (vx_dbt_enter looks) */
+#define CTX_X87_IMAGE     128  /* 108 bytes: where fnstenv/fnsave store before the guest gets a copy */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 /* With fuel counted, every block starts with a load at %r9 in the fuel

@@ -14,7 +14,8 @@
 # declared, and a bystander host process and a secret file outside the
 # guest's grants must come through untouched.
 #
-# What an attack may aim at, handed over in its environment:
+# What an attack may aim at, handed over in its environment (and nothing else
+# of the host's: vxrun --env passes exactly these):
 #   VX_HOST_PID  a host process that is not part of the guest's tree
 #   VX_SECRET    the absolute host path of a file outside every grant
 # It starts in a fresh working directory, granted to it read-only as /work (and
@@ -47,10 +48,12 @@ run_attack() {
   sleep 60 & bystander=$!
   export VX_HOST_PID=$bystander VX_SECRET=$tmp/secret
   if [ "$mode" = native ]; then
-    (cd "$tmp/work" && exec timeout 20 "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
+    (cd "$tmp/work" && exec timeout 20 env -i PATH=/usr/local/bin:/usr/bin:/bin VX_HOST_PID="$VX_HOST_PID" \
+       VX_SECRET="$VX_SECRET" "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
   else
     # shellcheck disable=SC2086 # vx-args is a list of options
-    (cd "$tmp/work" && exec timeout 20 "$vxrun" --mount "$tmp/work:/work" --cwd /work $vx_args "$guest") \
+    (cd "$tmp/work" && exec timeout 20 "$vxrun" --env VX_HOST_PID --env VX_SECRET \
+       --mount "$tmp/work:/work" --cwd /work $vx_args "$guest") \
       >"$tmp/out" 2>"$tmp/err" </dev/null
   fi
   got=$?

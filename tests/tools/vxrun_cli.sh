@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# vxrun_cli.sh VXRUN HELLO: vxrun's exit-status contract for every kind of bad
-# input, and the bundled example's output.
+# vxrun_cli.sh VXRUN HELLO SHOW_ENV PRINT_ENV: vxrun's exit-status contract for
+# every kind of bad input, the bundled example's output, and the environment
+# a guest is given.
 set -u
-vxrun=$1 hello=$2 show_env=$3
+vxrun=$1 hello=$2 show_env=$3 print_env=$4
 failures=0 checks=0
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 
@@ -32,7 +33,38 @@ expect 2   "bad --memory"                           -- --memory lots "$hello"
 expect 0   "Usage|usage"                            -- --help
 expect 1   "environment entries: none"              -- --clear-env "$show_env"
 expect 1   "environment entries: some"              -- --clear-env --env A=1 "$show_env"
-expect 2   "--env wants K=V"                        -- --env noequals "$hello"
+expect 2   "--env wants K=V or K"                   -- --env =1 "$hello"
+expect 2   "excludes|exclude"                       -- --clear-env --inherit-env "$hello"
+
+# expect_env WANT ARGS...: the guest's whole environment under vxrun ARGS is
+# exactly WANT (its entries, one a line). The host's environment holds a token
+# that must reach the guest only when asked for.
+expect_env() {
+    local want=$1; shift
+    local got
+    got=$(VX_HOST_TOKEN=host-token-123 HOSTONLY=x "$vxrun" "$@" "$print_env" 2>&1 </dev/null)
+    checks=$((checks + 1))
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: vxrun $* print_env: got [$got], want [$want]"
+        failures=$((failures + 1))
+    fi
+}
+path=PATH=/usr/local/bin:/usr/bin:/bin
+expect_env "$path"                                   # nothing of the host's by default
+expect_env ""                                        --clear-env
+expect_env "$path"$'\n'"A=1"                          --env A=1
+expect_env "A=1=2"                                   --clear-env --env A=1=2
+expect_env "PATH=/bin"                               --env PATH=/bin
+expect_env "$path"$'\n'"VX_HOST_TOKEN=host-token-123" --env VX_HOST_TOKEN
+expect_env "$path"                                   --env VX_NOT_IN_THE_HOST_ENVIRONMENT
+expect_env "$path"$'\n'"A=2"                          --env A=1 --env A=2
+checks=$((checks + 1))
+inherited=$(VX_HOST_TOKEN=host-token-123 "$vxrun" --inherit-env --env HOSTONLY=guest "$print_env" 2>&1 </dev/null)
+if ! grep -qx "VX_HOST_TOKEN=host-token-123" <<<"$inherited" || ! grep -qx "HOSTONLY=guest" <<<"$inherited" ||
+   [ "$(grep -c '^PATH=' <<<"$inherited")" -ne "$(env | grep -c '^PATH=')" ]; then
+    echo "FAIL: --inherit-env: the guest got: $(head -c 500 <<<"$inherited")"
+    failures=$((failures + 1))
+fi
 expect 2   "--mount wants HOST:GUEST"               -- --mount nocolon "$hello"
 expect 2   "--mount mode must be ro or rw"          -- --mount "$scratch:/x:rx" "$hello"
 expect 2   "guest path must be absolute"            -- --mount "$scratch:relative" "$hello"

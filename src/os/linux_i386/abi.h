@@ -62,6 +62,12 @@ struct __attribute__((packed)) SigFrame32 {
 
 inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
 
+// Signal 64 (SIGRTMAX) is the engine's preemption signal on the host
+// (dbt/preemption.h), so a guest cannot have it: sending it (kill, tkill,
+// tgkill, to any process, itself included) is EINVAL, as for a signal number
+// Linux does not know. sigaction accepts it, as Linux does; it never comes.
+inline constexpr int kUnsendableSignal = 64;
+
 // The signals guest processes send each other that the host carries: all but
 // those it cannot catch and those the engine reports as faults (SIGSEGV,
 // SIGBUS, SIGILL, SIGFPE, SIGTRAP; SIGSYS is kept for a seccomp filter) and
@@ -69,7 +75,7 @@ inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
 inline bool is_mirrored(int signo) {
     switch (signo) {
     case 4: case 5: case 7: case 8: case 9: case 11: case 19: case 31: case 32: case 33: return false;
-    case 64: return false;  // the engine's preemption signal (dbt/preemption.h)
+    case kUnsendableSignal: return false;
     default: return signo >= 1 && signo < 65;
     }
 }
