@@ -10,6 +10,10 @@
 #   vx-native: STATUS          the CPU or kernel refuses it natively too, with
 #                              this exit status (no marker)
 #   vx-args: ARGS...           optional vxrun options
+#   vx-expect-without FLAG: STATUS [TEXT]
+#                              replaces vx-expect on a machine whose
+#                              /proc/cpuinfo lacks FLAG (what vx refuses can
+#                              depend on what the CPU and kernel enable)
 # Under vxrun the marker must never appear, the status must be the one
 # declared, and a bystander host process and a secret file outside the
 # guest's grants must come through untouched.
@@ -28,6 +32,14 @@ field() { grep -m1 -o "$1:.*" "$source" | sed -e "s|^$1:[[:space:]]*||" -e "s|[[
 expect_line=$(field vx-expect); native_line=$(field vx-native); vx_args=$(field vx-args)
 [ -n "$expect_line" ] || { echo "no vx-expect line in $source"; exit 1; }
 [ -n "$native_line" ] || { echo "no vx-native line in $source"; exit 1; }
+conditional=$(grep -m1 -oE 'vx-expect-without [a-z0-9_]+:.*' "$source" | sed -e 's|[[:space:]]*\*/.*||' -e 's|[[:space:]]*$||')
+if [ -n "$conditional" ]; then
+  flag=$(sed -E 's/^vx-expect-without ([a-z0-9_]+):.*/\1/' <<<"$conditional")
+  if ! grep -m1 '^flags' /proc/cpuinfo | grep -qw -- "$flag"; then
+    expect_line=$(sed -E 's/^[^:]*:[[:space:]]*//' <<<"$conditional")
+    echo "this machine's /proc/cpuinfo lacks $flag: expecting $expect_line"
+  fi
+fi
 read -r want text <<<"$expect_line"
 
 tmp=$(mktemp -d); bystander=
