@@ -73,7 +73,9 @@ run_attack() {
     (cd "$tmp/work" && exec timeout 20 qemu-i386 "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
   else
     # shellcheck disable=SC2086 # vx-args is a list of options
-    (cd "$tmp/work" && exec timeout 20 "$vxrun" --mount "$tmp/work:/work" --cwd /work $vx_args "$guest") \
+    # The guest is handed what it aims at explicitly, not through vxrun's own environment.
+    (cd "$tmp/work" && exec timeout 20 "$vxrun" --mount "$tmp/work:/work" --cwd /work \
+        --env "VX_HOST_PID=$VX_HOST_PID" --env "VX_SECRET=$VX_SECRET" $vx_args "$guest") \
       >"$tmp/out" 2>"$tmp/err" </dev/null
   fi
   got=$?
