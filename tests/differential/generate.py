@@ -10,7 +10,9 @@ the register values it can (moves, lea, add/sub of immediates, the stack
 pointer exactly) and builds addresses from those; where no register fits it
 sets one up with an instruction of its own. Extensions (SSE4, AVX2, BMI...)
 are used where /proc/cpuinfo lists them: the runner runs natively on the
-same CPU.
+same CPU. VX_DIFF_FEATURES (flags separated by spaces) replaces
+/proc/cpuinfo, so that a recording made elsewhere is generated again
+exactly; OUTDIR/features lists the flags the cases could use.
 """
 import os
 import random
@@ -55,11 +57,15 @@ def cpu_flags():
     return set()
 
 
-FEATURES = cpu_flags()
+FEATURES = set(os.environ["VX_DIFF_FEATURES"].split()) if "VX_DIFF_FEATURES" in os.environ else cpu_flags()
+FEATURES_USED = set()
 
 
 def has(feature):
-    return feature in FEATURES
+    if feature in FEATURES:
+        FEATURES_USED.add(feature)
+        return True
+    return False
 
 
 def signed32(v):
@@ -1595,6 +1601,8 @@ def main():
                           (" (ends in a fault)\n" if c.faults else "\n"))
             listing.write("".join(f"    {line}\n" for line in c.lines))
             listing.write(f"  bytes {code.hex()}\n")
+    with open(os.path.join(outdir, "features"), "w") as f:
+        f.write(" ".join(sorted(FEATURES_USED)) + "\n")
     print(f"{count} cases, {total} instructions")
 
 

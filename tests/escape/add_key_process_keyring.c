@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement add_key (ENOSYS) */
 /* add_key("user", ...) into the process keyring, then keyctl(KEYCTL_READ) it
  * back: the kernel's key store, shared state outside vx's view (the process
  * keyring goes with the process). vx: ENOSYS. */

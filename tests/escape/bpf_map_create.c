@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement bpf (ENOSYS) */
 /* bpf(BPF_MAP_CREATE): the kernel's in-kernel virtual machine (a map is the
  * first step to loading programs into the kernel; it vanishes at exit).
  * vx: ENOSYS. */

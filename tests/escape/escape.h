@@ -1,6 +1,7 @@
 /* Shared by the C escape guests (expect.sh describes the suite). Each guest
  * tries one way out; when it gets there and has checked that it did, it
- * calls escaped(), which prints the marker. Otherwise it reports what it got
+ * calls escaped(), which prints the marker and exits 99, an escape's own
+ * status (expect.sh counts either as an escape). Otherwise it reports what it got
  * on stderr and ends with refused(): 0 when the call failed with exactly the
  * errno vx is meant to give, 1 for any other errno, 2 when a call succeeded
  * but gained nothing. */
@@ -20,7 +21,7 @@
 static inline void escaped(void) {
     fputs("ESCAPED\n", stdout);
     fflush(stdout);
-    _exit(0);
+    _exit(99);
 }
 
 /* Ends a guest whose attempt `what` failed with errno `got`: 0 when that is

@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement execveat (ENOSYS) */
 /* execveat(2), the descriptor-relative execve, on the host's /bin/sh: vx
  * offers only execve: ENOSYS. */
 #include "escape.h"

@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# expect.sh VXRUN GUEST SOURCE [PROBE]: one attack of the red-team suite.
+# expect.sh HALF VXRUN GUEST SOURCE [PROBE]: one attack of the red-team suite,
+# HALF "vx" (the attack under vxrun) or "native" (the proof that it works, or
+# is refused, without vx: the attack alone).
 #
 # SOURCE declares, each on its own line:
 #   vx-expect: STATUS [TEXT]   how vxrun must end it: the exit status, and TEXT
 #                              somewhere in vxrun's diagnosis
+#   vx-expect-without FLAG: STATUS [TEXT]
+#                              replaces vx-expect on a machine whose
+#                              /proc/cpuinfo lacks FLAG (what vx refuses can
+#                              depend on what the CPU and kernel enable)
 #   vx-native: escapes         run natively (unconfined) the attack works: it
-#                              prints the marker ESCAPED, so the test is not
-#                              vacuous
+#                              prints the marker ESCAPED and exits 99, so the
+#                              test is not vacuous
 #   vx-native: STATUS          the CPU or kernel refuses it natively too, with
 #                              this exit status (no marker)
+#   vx-qemu: no REASON         (C attacks) qemu-i386 cannot show it working
 #   vx-args: ARGS...           optional vxrun options
 # Under vxrun the marker must never appear, the status must be the one
-# declared, and a bystander host process and a secret file outside the
-# guest's grants must come through untouched.
+# declared (never 99, an escape's own status), and a bystander host process
+# and a secret file outside the guest's grants must come through untouched.
+#
+# The native half runs the attack natively where the host runs i386
+# programs (PROBE is any i386 program, to find out). Where it cannot, a C
+# attack (system calls through glibc) runs under qemu-i386, which passes the
+# guest's calls to the host kernel, unless it declares vx-qemu: no; anything
+# else is skipped (exit 77) with the reason.
 #
 # What an attack may aim at, handed over in its environment (and nothing else
 # of the host's: vxrun --env passes exactly these):
@@ -20,15 +33,23 @@
 #   VX_SECRET    the absolute host path of a file outside every grant
 # It starts in a fresh working directory, granted to it read-only as /work (and
 # its cwd), whose parent holds the secret; an attack that needs to write adds
-# `vx-args: --mount .:/work/w:rw`, the same directory granted writable. PROBE is any i386 program: when the
-# host cannot run it, the native half is skipped with a reason.
+# `vx-args: --mount .:/work/w:rw`, the same directory granted writable.
 set -u
-vxrun=$1 guest=$2 source=$3 probe=${4:-$2}
+half=$1 vxrun=$2 guest=$3 source=$4 probe=${5:-$3}
+case $half in vx|native) ;; *) echo "the first argument is vx or native, not $half"; exit 1 ;; esac
 
 field() { grep -m1 -o "$1:.*" "$source" | sed -e "s|^$1:[[:space:]]*||" -e "s|[[:space:]]*\*/.*||" -e 's|[[:space:]]*$||'; }
-expect_line=$(field vx-expect); native_line=$(field vx-native); vx_args=$(field vx-args)
+expect_line=$(field vx-expect); native_line=$(field vx-native); vx_args=$(field vx-args); qemu_line=$(field vx-qemu)
 [ -n "$expect_line" ] || { echo "no vx-expect line in $source"; exit 1; }
 [ -n "$native_line" ] || { echo "no vx-native line in $source"; exit 1; }
+conditional=$(grep -m1 -oE 'vx-expect-without [a-z0-9_]+:.*' "$source" | sed -e 's|[[:space:]]*\*/.*||' -e 's|[[:space:]]*$||')
+if [ -n "$conditional" ]; then
+  flag=$(sed -E 's/^vx-expect-without ([a-z0-9_]+):.*/\1/' <<<"$conditional")
+  if ! grep -m1 '^flags' /proc/cpuinfo | grep -qw -- "$flag"; then
+    expect_line=$(sed -E 's/^[^:]*:[[:space:]]*//' <<<"$conditional")
+    [ "$half" = vx ] && echo "this machine's /proc/cpuinfo lacks $flag: expecting $expect_line"
+  fi
+fi
 read -r want text <<<"$expect_line"
 
 tmp=$(mktemp -d); bystander=
@@ -38,9 +59,9 @@ cleanup() { [ "$BASHPID" = "$$" ] || return 0; [ -n "$bystander" ] && kill "$bys
 trap cleanup EXIT
 secret_text="the host's secret $$"
 
-# run_attack MODE: runs the guest once (MODE native or vx) in a fresh working
-# directory with a fresh bystander; sets got, and checks what the attack must
-# not have harmed when MODE is vx.
+# run_attack MODE: runs the guest once (MODE native, qemu-i386 or vx) in a
+# fresh working directory with a fresh bystander; sets got, and checks what
+# the attack must not have harmed when MODE is vx.
 run_attack() {
   local mode=$1
   rm -rf "$tmp/work" "$tmp/secret"; mkdir "$tmp/work"
@@ -50,10 +71,14 @@ run_attack() {
   if [ "$mode" = native ]; then
     (cd "$tmp/work" && exec timeout 20 env -i PATH=/usr/local/bin:/usr/bin:/bin VX_HOST_PID="$VX_HOST_PID" \
        VX_SECRET="$VX_SECRET" "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
+  elif [ "$mode" = qemu-i386 ]; then
+    (cd "$tmp/work" && exec timeout 20 env -i PATH=/usr/local/bin:/usr/bin:/bin VX_HOST_PID="$VX_HOST_PID" \
+       VX_SECRET="$VX_SECRET" "$(command -v qemu-i386)" "$guest") >"$tmp/out" 2>"$tmp/err" </dev/null
   else
     # shellcheck disable=SC2086 # vx-args is a list of options
-    (cd "$tmp/work" && exec timeout 20 "$vxrun" --env VX_HOST_PID --env VX_SECRET \
-       --mount "$tmp/work:/work" --cwd /work $vx_args "$guest") \
+    # The guest is handed what it aims at explicitly, not through vxrun's own environment.
+    (cd "$tmp/work" && exec timeout 20 "$vxrun" --mount "$tmp/work:/work" --cwd /work \
+        --env "VX_HOST_PID=$VX_HOST_PID" --env "VX_SECRET=$VX_SECRET" $vx_args "$guest") \
       >"$tmp/out" 2>"$tmp/err" </dev/null
   fi
   got=$?
@@ -69,25 +94,40 @@ run_attack() {
 show() { echo "--- stdout"; head -c 2000 "$tmp/out"; echo "--- stderr"; head -c 2000 "$tmp/err"; }
 status=0
 
-native_runs=yes
-{ (cd "$tmp" && exec "$probe") >/dev/null 2>&1 </dev/null; } 2>/dev/null
-[ $? -eq 126 ] && native_runs=no
-if [ $native_runs = no ]; then
-  echo "native half skipped: this host cannot run i386 programs"
-else
-  run_attack native
-  if [ "$native_line" = escapes ]; then
-    grep -q ESCAPED "$tmp/out" || { echo "natively the attack did not work (exit $got), so the test proves nothing"; show; status=1; }
-  elif [ "$got" -ne "$native_line" ] || grep -q ESCAPED "$tmp/out"; then
-    echo "natively: exit $got, expected $native_line without the marker"; show; status=1
+if [ "$half" = native ]; then
+  { (cd "$tmp" && exec "$probe") >/dev/null 2>&1 </dev/null; } 2>/dev/null
+  if [ $? -ne 126 ]; then
+    mode=native
+  elif [ "${source##*.}" != c ]; then
+    echo "SKIP: this host cannot run i386 programs, and qemu-i386 is no proof of what a CPU does"; exit 77
+  elif [ -n "$qemu_line" ]; then
+    echo "SKIP: this host cannot run i386 programs, and under qemu-i386: $qemu_line"; exit 77
+  elif ! command -v qemu-i386 >/dev/null; then
+    echo "SKIP: this host cannot run i386 programs, and has no qemu-i386"; exit 77
+  else
+    mode=qemu-i386
   fi
+  run_attack "$mode"
+  if [ "$native_line" = escapes ]; then
+    if grep -q ESCAPED "$tmp/out"; then
+      echo "$mode: the attack works: it printed its marker (exit $got)"
+    else
+      echo "$mode: the attack did not work (exit $got), so the vx half proves nothing"; show; status=1
+    fi
+  elif [ "$got" -ne "$native_line" ] || grep -q ESCAPED "$tmp/out"; then
+    echo "$mode: exit $got, expected $native_line without the marker"; show; status=1
+  else
+    echo "$mode: refused as declared: exit $got"
+  fi
+  exit $status
 fi
 
 run_attack vx
 if grep -q ESCAPED "$tmp/out"; then echo "under vxrun the guest printed its escape marker"; status=1; fi
+if [ "$got" -eq 99 ]; then echo "under vxrun the guest exited 99, an escape's status"; status=1; fi
 if [ "$got" -ne "$want" ]; then echo "under vxrun: exit status $got, expected $want"; status=1; fi
 if [ -n "$text" ] && ! grep -qF "$text" "$tmp/err"; then echo "vxrun's diagnosis lacks \"$text\""; status=1; fi
 [ -n "$harmed" ] && { echo "under vxrun:$harmed"; status=1; }
 [ $status -ne 0 ] && show
-[ $status -eq 0 ] && echo "natively: ${native_line}; under vxrun: exit $got as expected: $(head -c 200 "$tmp/err")"
+[ $status -eq 0 ] && echo "under vxrun: exit $got as expected: $(head -c 200 "$tmp/err")"
 exit $status

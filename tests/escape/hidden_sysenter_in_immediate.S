@@ -21,5 +21,5 @@ outer:  mov $0x9090340f, %esi
         jmp outer+1
 after:  cmp $8, %eax
         jne 1f
-        EXIT 0
+        EXIT 99
 1:      EXIT 3

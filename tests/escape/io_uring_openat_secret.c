@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement io_uring_setup (ENOSYS) */
 /* io_uring: a ring of requests the kernel carries out without any system
  * call of their own, so nothing that screens system calls sees them. Sets
  * up a ring and submits IORING_OP_OPENAT on the secret, then a read. vx has

@@ -22,7 +22,7 @@ code16: mov %cs, %ax
         movl $8, %edx
         int $0x80
         movl $1, %eax
-        xorl %ebx, %ebx
+        movl $99, %ebx
         int $0x80
 1:      movl $1, %eax
         movl $4, %ebx

@@ -33,7 +33,7 @@ code64: mov $1, %edi                    /* position-independent: absolute addres
         mov $1, %eax
         syscall
         mov $60, %eax
-        xor %edi, %edi
+        mov $99, %edi
         syscall
 code64_end:
         .code32

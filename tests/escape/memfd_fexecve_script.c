@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 
 int main(void) {
-    static const char script[] = "#!/bin/sh\ngrep -q \"the host's secret\" \"$VX_SECRET\" && echo ESCAPED\n";
+    static const char script[] = "#!/bin/sh\ngrep -q \"the host's secret\" \"$VX_SECRET\" && { echo ESCAPED; exit 99; }\n";
     int fd = memfd_create("payload", 0);
     if (fd < 0) return refused("memfd_create", errno, ENOSYS);
     if (write(fd, script, sizeof script - 1) != (ssize_t)(sizeof script - 1)) return refused("write", errno, 0);

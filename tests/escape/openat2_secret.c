@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement openat2 (ENOSYS) */
 /* Calls openat2(2) itself on the secret's absolute path, with no RESOLVE_
  * restriction of its own: vx uses openat2 to confine lookups, but offers the
  * guest no openat2: ENOSYS. */

@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement perf_event_open (ENOSYS) */
 /* perf_event_open() on VX_HOST_PID: counts the bystander's task clock, a
  * window into a process outside the tree (checked by reading the counter).
  * vx: ENOSYS. */

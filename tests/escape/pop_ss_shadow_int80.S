@@ -14,5 +14,5 @@ _start:
         int $0x80
         cmp $8, %eax
         jne 1f
-        EXIT 0
+        EXIT 99
 1:      EXIT 3

@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement process_vm_readv (ENOSYS) */
 /* Reads the bystander's memory with process_vm_readv: the start of its
  * first mapping (found in /proc/PID/maps natively; a guess where /proc is
  * absent), its ELF header; or, for a 64-bit bystander mapped beyond 4 GiB,

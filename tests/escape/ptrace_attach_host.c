@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement ptrace (ENOSYS) */
 /* ptrace(PTRACE_ATTACH, VX_HOST_PID): stops the bystander and takes control
  * of it (checked by waiting for its stop; then detached, so it carries on).
  * vx has no ptrace: ENOSYS. */

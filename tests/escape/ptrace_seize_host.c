@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement ptrace (ENOSYS) */
 /* ptrace(PTRACE_SEIZE, VX_HOST_PID), the attach that does not stop the
  * tracee, then PTRACE_INTERRUPT to stop it at will (checked by waiting for
  * the stop; then detached). vx has no ptrace: ENOSYS. */

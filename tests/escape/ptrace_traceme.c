@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement ptrace (ENOSYS) */
 /* ptrace(PTRACE_TRACEME): hands the guest to its parent to trace. Under vx
  * the parent is vxrun's: no ptrace at all, ENOSYS. */
 #include "escape.h"

@@ -1,5 +1,6 @@
 /* vx-expect: 0 */
 /* vx-native: escapes */
+/* vx-qemu: no, qemu-i386 does not implement userfaultfd (ENOSYS) */
 /* userfaultfd(): a descriptor that lets the process stall the kernel in
  * the middle of its own accesses to guest memory (a classic race widener;
  * checked with the UFFDIO_API handshake). vx: ENOSYS. */

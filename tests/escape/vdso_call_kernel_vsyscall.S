@@ -18,5 +18,5 @@ _start:
         call *%esi
         cmp $8, %eax
         jne 2f
-        EXIT 0
+        EXIT 99
 2:      EXIT 3

@@ -19,5 +19,5 @@ _start:
         jmp *%esi
 after:  cmp $8, %eax
         jne 2f
-        EXIT 0
+        EXIT 99
 2:      EXIT 3

@@ -20,5 +20,5 @@ _start:
         ret
 after:  cmp $8, %eax
         jne 2f
-        EXIT 0
+        EXIT 99
 2:      EXIT 3

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # engine.sh VXRUN GUEST CASE: one attack on a limit the engine enforces
 # (engine_attack.c), or a run that stays within one. For a stopped case:
-# exit status 137, one line on stderr naming the limit, and the amount used
-# within 10% above the limit (never below it), or exactly the limit for
-# fuel; for the code-cache cases also what --stats=json says of the cache
-# and of writes to code. Afterwards a bystander host process is still alive.
+# exit status 137, one line on stderr naming the limit, and the amount used:
+# exactly the limit for fuel; for memory within 10% above it; for time at
+# least the limit (how far past it a stop lands depends on the machine's
+# load, so only the mechanism's promise, never stopping early, is checked;
+# a limit that does not stop the guest at all ends in `timeout`'s 124). For
+# the code-cache cases also what --stats=json says of the cache and of
+# writes to code, with fuel as the limit so that how much is translated
+# does not depend on the machine's speed. Afterwards a bystander host
+# process is still alive.
 set -u
 vxrun=$1 guest=$2 case=$3
 
@@ -21,19 +26,22 @@ rep_movs_host_cpu) opts=(--cpu-time=0.5); args=(rep-movs-host); limit="cpu time"
 blocked_read_wall) opts=(--wall-time=1); args=(blocked-read); limit="wall time" near=1 ;;
 sleep_wall) opts=(--wall-time=1); args=(sleep); limit="wall time" near=1 ;;
 spin_fuel) opts=(--instructions=20000000); args=(spin); limit=instruction exact=20000000 ;;
-rewrite_fuel) opts=(--instructions=300000); args=(rewrite); limit=instruction exact=300000 ;;
+# Some 33000 instructions to start, then about nine a rewrite: some 5000 rewrites.
+rewrite_fuel) opts=(--instructions=80000 --stats=json); args=(rewrite); limit=instruction exact=80000
+  stats_check='d["code_writes"] >= 1000' ;;
 straight_line_memory) opts=(--memory=24M); args=(straight-line); limit=memory near=24 ;;
 branch_targets_memory) opts=(--memory=24M); args=(branch-targets); limit=memory near=24 ;;
 # The code cache fills, is flushed (the first flush comes with the guest's
-# TLS, so at least 2) and stays within its size; the CPU limit ends the
-# translating. The smallest cache and 2 s, so that a sanitizer build, which
-# translates slower, fills it too.
-straight_line_cache) opts=(--code-cache=1M --cpu-time=2 --stats=json); args=(straight-line); limit="cpu time" near=2
+# TLS, so at least 2) and stays within its size; fuel ends the translating:
+# 8 M instructions are the writing of 1 Mi distinct instructions (3 MiB of
+# code) and a pass and more through them; 2 Mi are four calls of each of
+# 256 Ki functions. (Here: some 10 flushes each.)
+straight_line_cache) opts=(--code-cache=1M --instructions=8000000 --stats=json); args=(straight-line); limit=instruction exact=8000000
   stats_check='d["code_cache_peak_bytes"] <= 1 << 20 and d["code_cache_flushes"] >= 2' ;;
-branch_targets_cache) opts=(--code-cache=1M --cpu-time=2 --stats=json); args=(branch-targets); limit="cpu time" near=2
+branch_targets_cache) opts=(--code-cache=1M --instructions=2097152 --stats=json); args=(branch-targets); limit=instruction exact=2097152
   stats_check='d["code_cache_peak_bytes"] <= 1 << 20 and d["code_cache_flushes"] >= 2' ;;
 rewrite_cpu) opts=(--cpu-time=0.5 --stats=json); args=(rewrite); limit="cpu time" near=0.5
-  stats_check='d["code_writes"] >= 1000' ;;
+  stats_check='d["code_writes"] >= 1' ;;
 # Fuel is exact both ways: a run given what it needs finishes, one short stops.
 count_fuel_exact) ;;
 *) echo "unknown case $case"; exit 2 ;;
@@ -62,9 +70,12 @@ else
     read -r amount <<<"$(sed -E 's/.* used ([0-9.]+).*/\1/' <<<"$line")"
     if [ -n "$exact" ]; then
       [ "$amount" = "$exact" ] || problems+=("used $amount instructions, not exactly $exact")
-    else
+    elif [ "$limit" = memory ]; then
       ok=$(awk -v a="$amount" -v n="$near" 'BEGIN { print (a >= n && a <= 1.1 * n) ? 1 : 0 }')
       [ "$ok" = 1 ] || problems+=("used $amount, not between $near and 10% over it")
+    else
+      ok=$(awk -v a="$amount" -v n="$near" 'BEGIN { print (a >= n) ? 1 : 0 }')
+      [ "$ok" = 1 ] || problems+=("used $amount, stopped before the limit $near")
     fi
   fi
   others=$(grep -v "^vxrun: guest stopped: " "$tmp/err" | grep -v '^{')

