@@ -1,0 +1,133 @@
+// Limits that hold for the whole process tree, not for each process: CPU
+// time and fuel shared out in slices, a breach anywhere ending every process
+// with one line from the first, and the file-size limit held by the kernel
+// (RLIMIT_FSIZE). See docs/resource-limits.md.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+
+#include "os/linux_i386/process.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+// The least a slice gives, so that a process does not come back for more
+// after every few instructions; beyond what the tree has left it gives
+// nothing, and the overshoot of a tree is at most a slice a process.
+constexpr uint64_t kMinCpuSliceNs = 1'000'000;
+constexpr uint64_t kMinFuelSlice = 1u << 14;
+// A process holding fuel it does not spend (blocked, not scheduled) keeps it
+// from the others: a slice is at most this share of the budget a process.
+constexpr uint64_t kFuelSliceShare = 32;
+
+}  // namespace
+
+void LinuxProcess::limit_host_file_size() {
+    if (!options_.own_host_process || !options_.max_file_size) return;
+    struct rlimit host;
+    if (!host_file_size_) {
+        if (getrlimit(RLIMIT_FSIZE, &host) != 0) return;
+        host_file_size_ = host;
+    }
+    host = *host_file_size_;
+    rlim_t limit = rlim_t(*options_.max_file_size);
+    if (host.rlim_max == RLIM_INFINITY || limit < host.rlim_max) host.rlim_cur = limit;
+    setrlimit(RLIMIT_FSIZE, &host);
+}
+
+void LinuxProcess::check_file_size_after(int host, ssize_t written, uint64_t requested) {
+    if (!host_file_size_) return;
+    if (written < 0) {
+        if (errno != EFBIG) return;
+        sandbox_.exceed({Limit::FileSize, *options_.max_file_size + requested, *options_.max_file_size});
+        return;
+    }
+    if (uint64_t(written) >= requested) return;
+    struct stat st;
+    if (::fstat(host, &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) >= *options_.max_file_size)
+        sandbox_.exceed({Limit::FileSize, uint64_t(st.st_size) + (requested - uint64_t(written)),
+                         *options_.max_file_size});
+}
+
+uint64_t LinuxProcess::own_cpu_time() {
+    uint64_t engine = sandbox_.usage().cpu_time_ns;
+    return engine > cpu_inherited_ ? engine - cpu_inherited_ : 0;
+}
+
+bool LinuxProcess::take_cpu_slice() {
+    if (!tree_cpu_budget_) return true;
+    const uint64_t engine = sandbox_.usage().cpu_time_ns;
+    tree_->set_cpu(engine > cpu_inherited_ ? engine - cpu_inherited_ : 0);
+    const uint64_t total = tree_->cpu_total();
+    const uint64_t left = total < *tree_cpu_budget_ ? *tree_cpu_budget_ - total : 0;
+    const unsigned live = tree_->live_count();
+    // Alone, the whole remainder (as for a process that never forks); else a
+    // share that leaves the others as much.
+    uint64_t slice = live <= 1 ? left : std::max(left / (2 * live), std::min(left, kMinCpuSliceNs));
+    sandbox_.set_cpu_time_limit(engine + slice);
+    return slice > 0;
+}
+
+bool LinuxProcess::draw_fuel() {
+    std::atomic<uint64_t>& pool = tree_->fuel_pool();
+    uint64_t available = pool.load();
+    while (available) {
+        const unsigned live = tree_->live_count();
+        uint64_t slice = available;
+        if (live > 1)
+            slice = std::max(std::min(available / (2 * live), *tree_fuel_budget_ / (kFuelSliceShare * live)),
+                             std::min(available, kMinFuelSlice));
+        if (pool.compare_exchange_weak(available, available - slice)) {
+            sandbox_.add_fuel(slice);
+            return true;
+        }
+    }
+    return false;
+}
+
+void LinuxProcess::settle_with_tree() {
+    if (tree_cpu_budget_) tree_->set_cpu(own_cpu_time());
+    if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
+}
+
+bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
+    if (limit.limit == Limit::CpuTime && tree_cpu_budget_) {
+        if (take_cpu_slice()) return true;
+        limit = {Limit::CpuTime, tree_->cpu_total(), *tree_cpu_budget_};
+        return false;
+    }
+    if (limit.limit == Limit::Instructions && tree_fuel_budget_) {
+        if (draw_fuel()) return true;
+        limit = {Limit::Instructions, *tree_fuel_budget_, *tree_fuel_budget_};
+        return false;
+    }
+    return false;
+}
+
+int LinuxProcess::stop_for_breach(FILE* diagnostics) {
+    settle_with_tree();
+    killed_by_ = SIGKILL;
+    if (forked_) {
+        // The first process reports it and ends the tree.
+        const InterruptSignal stop = Sandbox::interrupt_signal();
+        tree_->queue_signal(1, stop.signo, stop.value);
+        return finish_run(128 + SIGKILL);
+    }
+    tree_->for_each([&](int32_t member) {
+        if (member != tree_->self()) tree_->signal(member, SIGKILL);
+    });
+    if (host_file_size_) setrlimit(RLIMIT_FSIZE, &*host_file_size_);  // the line, and --stats, are vxrun's
+    std::optional<ProcessTree::Breach> breach = tree_->breach();
+    Event event{EventKind::LimitExceeded};
+    event.limit_exceeded = breach->limit;
+    std::string who;
+    if (breach->pid != 1) who.append(" ").append(std::to_string(breach->pid));
+    std::fprintf(diagnostics, "vxrun: guest%s stopped: %s\n", who.c_str(), describe(event).c_str());
+    return finish_run(128 + SIGKILL);
+}
+
+}  // namespace vx::os::linux_i386
