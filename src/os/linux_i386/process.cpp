@@ -148,6 +148,8 @@ int LinuxProcess::run(FILE* diagnostics) {
             [[fallthrough]];
         case EventKind::Fault: {
             if (deliver_fault(event.fault)) break;
+            if (tree_->breach()) return stop_for_breach(diagnostics);  // the tree's end came first
+            end_host_file_size_limit();
             int signo = linux_signal_for(event.fault.kind);
             std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
                          describe(event).c_str(), x86::disassemble(memory_, event.fault.eip).c_str());
@@ -155,6 +157,8 @@ int LinuxProcess::run(FILE* diagnostics) {
             return finish_run(128 + signo);
         }
         case EventKind::Exit:
+            if (tree_->breach()) return stop_for_breach(diagnostics);
+            end_host_file_size_limit();
             // A signal a process sent itself is the guest's own business, and
             // its parent's wait reports it; only the first process, whose end
             // is vxrun's, says so.

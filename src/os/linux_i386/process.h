@@ -222,6 +222,7 @@ private:
     // (the kernel checks where each write lands as it writes); vxrun's own
     // writes are let past it (FileSizeLimitLifted).
     void limit_host_file_size();
+    void end_host_file_size_limit();  // the guest writes no more: vxrun's own diagnostics follow
     friend class FileSizeLimitLifted;
     // A write to `host` that the kernel cut short or refused (EFBIG) at the
     // file-size limit is the file-size limit reached.

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <ctime>
 
 #include "os/linux_i386/process.h"
 
@@ -23,6 +24,10 @@ constexpr uint64_t kMinFuelSlice = 1u << 14;
 // A process holding fuel it does not spend (blocked, not scheduled) keeps it
 // from the others: a slice is at most this share of the budget a process.
 constexpr uint64_t kFuelSliceShare = 32;
+// How a process that reached a limit asks the first one to stop: every 10 ms
+// for up to 5 s, until the first process ends it.
+constexpr int kStopAttempts = 500;
+constexpr long kStopRetryNs = 10'000'000;
 
 }  // namespace
 
@@ -37,6 +42,11 @@ void LinuxProcess::limit_host_file_size() {
     rlim_t limit = rlim_t(*options_.max_file_size);
     if (host.rlim_max == RLIM_INFINITY || limit < host.rlim_max) host.rlim_cur = limit;
     setrlimit(RLIMIT_FSIZE, &host);
+}
+
+void LinuxProcess::end_host_file_size_limit() {
+    if (host_file_size_) setrlimit(RLIMIT_FSIZE, &*host_file_size_);
+    host_file_size_.reset();
 }
 
 void LinuxProcess::check_file_size_after(int host, ssize_t written, uint64_t requested) {
@@ -112,15 +122,21 @@ int LinuxProcess::stop_for_breach(FILE* diagnostics) {
     settle_with_tree();
     killed_by_ = SIGKILL;
     if (forked_) {
-        // The first process reports it and ends the tree.
+        // The first process reports it and ends the tree (this one too). It
+        // looks at the table each time it comes back to run its guest; the
+        // signal stops its guest code or breaks its blocking call, and is
+        // repeated in case it came just before one.
         const InterruptSignal stop = Sandbox::interrupt_signal();
-        tree_->queue_signal(1, stop.signo, stop.value);
+        for (int attempt = 0; attempt < kStopAttempts && tree_->queue_signal(1, stop.signo, stop.value) == 0; ++attempt) {
+            const struct timespec pause{0, kStopRetryNs};
+            nanosleep(&pause, nullptr);
+        }
         return finish_run(128 + SIGKILL);
     }
     tree_->for_each([&](int32_t member) {
         if (member != tree_->self()) tree_->signal(member, SIGKILL);
     });
-    if (host_file_size_) setrlimit(RLIMIT_FSIZE, &*host_file_size_);  // the line, and --stats, are vxrun's
+    end_host_file_size_limit();  // the line, and --stats, are vxrun's
     std::optional<ProcessTree::Breach> breach = tree_->breach();
     Event event{EventKind::LimitExceeded};
     event.limit_exceeded = breach->limit;
