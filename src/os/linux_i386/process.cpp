@@ -172,7 +172,7 @@ int LinuxProcess::run(FILE* diagnostics) {
         case EventKind::LimitExceeded:
             if (continue_within_tree(event.limit_exceeded)) break;  // a slice ran out; the tree had more
             tree_->record_breach(event.limit_exceeded);
-            return stop_for_breach(diagnostics);
+            return stop_for_breach(diagnostics, event.limit_exceeded);
         }
     }
 }

@@ -217,7 +217,8 @@ private:
     // A limit reached by this process or another ends the whole tree: the
     // first process says which, in one line, and ends the others; any other
     // process tells the first one and ends silently.
-    int stop_for_breach(FILE* diagnostics);
+    // `own`: the limit this process reached, if it did.
+    int stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own = std::nullopt);
     // RLIMIT_FSIZE on the host process holds writes to the file-size limit
     // (the kernel checks where each write lands as it writes); vxrun's own
     // writes are let past it (FileSizeLimitLifted).

@@ -1,6 +1,7 @@
 #include "os/linux_i386/process_tree.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -122,7 +123,13 @@ bool ProcessTree::record_breach(const LimitExceeded& limit) {
 }
 
 std::optional<ProcessTree::Breach> ProcessTree::breach() const {
-    if (header_->breach_state.load(std::memory_order_acquire) != 2) return std::nullopt;
+    uint32_t state = header_->breach_state.load(std::memory_order_acquire);
+    // Being written: a few stores away, unless its writer died on the way.
+    for (int spins = 0; state == 1 && spins < 1000; ++spins) {
+        sched_yield();
+        state = header_->breach_state.load(std::memory_order_acquire);
+    }
+    if (state != 2) return std::nullopt;
     return Breach{header_->breach_pid,
                   {Limit(header_->breach_limit), header_->breach_used, header_->breach_maximum}};
 }

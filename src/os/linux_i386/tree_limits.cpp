@@ -118,7 +118,7 @@ bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
     return false;
 }
 
-int LinuxProcess::stop_for_breach(FILE* diagnostics) {
+int LinuxProcess::stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own) {
     settle_with_tree();
     killed_by_ = SIGKILL;
     if (forked_) {
@@ -137,7 +137,10 @@ int LinuxProcess::stop_for_breach(FILE* diagnostics) {
         if (member != tree_->self()) tree_->signal(member, SIGKILL);
     });
     end_host_file_size_limit();  // the line, and --stats, are vxrun's
+    // (Another process may still be writing the first breach down, or have
+    // died doing so: then this process's own is the one said.)
     std::optional<ProcessTree::Breach> breach = tree_->breach();
+    if (!breach) breach = ProcessTree::Breach{tree_->self(), own.value_or(LimitExceeded{})};
     Event event{EventKind::LimitExceeded};
     event.limit_exceeded = breach->limit;
     std::string who;
