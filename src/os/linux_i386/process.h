@@ -213,7 +213,7 @@ private:
     // What this process leaves to the tree when it forks or ends: its CPU
     // time said, its unspent fuel given back.
     void settle_with_tree();
-    uint64_t own_cpu_time();
+    uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process says which, in one line, and ends the others; any other
     // process tells the first one and ends silently.

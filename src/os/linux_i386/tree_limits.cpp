@@ -63,23 +63,28 @@ void LinuxProcess::check_file_size_after(int host, ssize_t written, uint64_t req
                          *options_.max_file_size});
 }
 
-uint64_t LinuxProcess::own_cpu_time() {
-    uint64_t engine = sandbox_.usage().cpu_time_ns;
-    return engine > cpu_inherited_ ? engine - cpu_inherited_ : 0;
+// The sandbox counts from the first process's start: its CPU before the
+// fork was the parent's.
+uint64_t LinuxProcess::own_cpu_time(uint64_t sandbox_cpu) const {
+    return sandbox_cpu > cpu_inherited_ ? sandbox_cpu - cpu_inherited_ : 0;
 }
 
 bool LinuxProcess::take_cpu_slice() {
     if (!tree_cpu_budget_) return true;
-    const uint64_t engine = sandbox_.usage().cpu_time_ns;
-    tree_->set_cpu(engine > cpu_inherited_ ? engine - cpu_inherited_ : 0);
+    const uint64_t used = sandbox_.usage().cpu_time_ns;
+    tree_->set_cpu(own_cpu_time(used));
     const uint64_t total = tree_->cpu_total();
-    const uint64_t left = total < *tree_cpu_budget_ ? *tree_cpu_budget_ - total : 0;
+    if (total >= *tree_cpu_budget_) {
+        sandbox_.set_cpu_time_limit(used);  // none left: it stops at once (after a fork, too)
+        return false;
+    }
+    const uint64_t left = *tree_cpu_budget_ - total;
     const unsigned live = tree_->live_count();
     // Alone, the whole remainder (as for a process that never forks); else a
     // share that leaves the others as much.
-    uint64_t slice = live <= 1 ? left : std::max(left / (2 * live), std::min(left, kMinCpuSliceNs));
-    sandbox_.set_cpu_time_limit(engine + slice);
-    return slice > 0;
+    const uint64_t slice = live <= 1 ? left : std::max(left / (2 * live), std::min(left, kMinCpuSliceNs));
+    sandbox_.set_cpu_time_limit(used + slice);
+    return true;
 }
 
 bool LinuxProcess::draw_fuel() {
@@ -100,7 +105,7 @@ bool LinuxProcess::draw_fuel() {
 }
 
 void LinuxProcess::settle_with_tree() {
-    if (tree_cpu_budget_) tree_->set_cpu(own_cpu_time());
+    if (tree_cpu_budget_) tree_->set_cpu(own_cpu_time(sandbox_.usage().cpu_time_ns));
     if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
 }
 
