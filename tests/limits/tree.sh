@@ -25,6 +25,8 @@ cpu_concurrent) opts=(--cpu-time=0.2); args=(cpu-concurrent 8); limit="cpu time"
 # fuel: 4 children running chunks of 2*50000+1 instructions (a "d" after
 # each); what they ran in all is at most the budget, and most of it
 fuel_tree) opts=(--instructions=40000000); args=(fuel 4 50000); limit=instruction fuel_budget=40000000 fuel_chunk=100001 ;;
+# ... and 8 children one after another, each running a quarter of the budget
+fuel_sequential) opts=(--instructions=40000000); args=(fuel-sequential 8 100 50000); limit=instruction fuel_budget=40000000 fuel_chunk=100001 ;;
 # memory: a 40 MiB heap, then 12 children rewriting it (copy-on-write pages
 # cost the host when written): stopped at the first fork
 memory_cow) opts=(--memory=64M); args=(cow 12 40); limit=memory ;;

@@ -10,6 +10,8 @@
  *   fuel N K                 N children at once, each forever running chunks
  *                            of 2K+1 instructions (a counted loop) and
  *                            writing "d" after each
+ *   fuel-sequential N CHUNKS K   N children one after another, each running
+ *                            CHUNKS such chunks, then exiting
  *   cow N MIB                a MIB MiB heap, touched, then N children that
  *                            each rewrite all of it and hold it for a second
  *   file-seek PATH           one descriptor to PATH shared by 4 processes:
@@ -94,6 +96,23 @@ static int fuel(int n, unsigned k) {
                 write(1, "d", 1);
             }
     wait_all();
+    say("survived\n");
+    return 0;
+}
+
+static int fuel_sequential(int n, int chunks, unsigned k) {
+    for (int i = 0; i < n; ++i) {
+        pid_t child = fork();
+        if (child == 0) {
+            for (int c = 0; c < chunks; ++c) {
+                chunk(k);
+                write(1, "d", 1);
+            }
+            _exit(0);
+        }
+        int status;
+        waitpid(child, &status, 0);
+    }
     say("survived\n");
     return 0;
 }
@@ -187,6 +206,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "cpu-sequential") && argc == 4) return cpu_sequential(atoi(argv[2]), atof(argv[3]));
     if (!strcmp(mode, "cpu-concurrent") && argc == 3) return cpu_concurrent(atoi(argv[2]));
     if (!strcmp(mode, "fuel") && argc == 4) return fuel(atoi(argv[2]), (unsigned)atol(argv[3]));
+    if (!strcmp(mode, "fuel-sequential") && argc == 5)
+        return fuel_sequential(atoi(argv[2]), atoi(argv[3]), (unsigned)atol(argv[4]));
     if (!strcmp(mode, "cow") && argc == 4) return cow(atoi(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "file-seek") && argc == 3) return file_seek(argv[2]);
     if (!strcmp(mode, "file-append") && argc == 4) return file_append(atoi(argv[2]), argv[3]);
