@@ -126,7 +126,8 @@ static int cow(int n, long mib) {
         pid_t child = fork();
         if (child < 0) return 4;
         if (child == 0) {
-            memset(heap, 2 + i, bytes);
+            volatile char *page = heap;  /* every page written: a copy of each */
+            for (size_t at = 0; at < bytes; at += 4096) page[at] = (char)(2 + i);
             sleep(1);
             _exit(0);
         }
