@@ -24,6 +24,15 @@ struct HostRegion {
     uint64_t size;
 };
 
+// What another host process sends to interrupt every sandbox of this one:
+// signal `signo` carrying `value` (sigqueue, or pidfd_send_signal with a
+// siginfo of code SI_QUEUE). Each sandbox then stops as interrupt() makes it;
+// a blocking host call of the receiving process returns EINTR.
+struct InterruptSignal {
+    int signo;
+    int value;
+};
+
 struct SandboxOptions {
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     uint32_t stack_size = 8u << 20;       // for load_program
@@ -71,6 +80,17 @@ public:
     // next instruction. Giving more clears that, and the guest goes on.
     std::optional<uint64_t> fuel() const;
     void add_fuel(uint64_t instructions);
+    // Takes back the fuel not spent yet (the guest stops at its next block
+    // until more is given) and returns how much it was: to share one budget
+    // among several sandboxes.
+    uint64_t take_fuel();
+    // Moves the CPU-time limit (only for a sandbox whose limits gave one) to
+    // `ns` of CPU in all: a CpuTime limit reached below `ns` is cleared and
+    // the guest goes on; one already used up stops it at once. A budget
+    // shared among sandboxes is given to each in slices this way.
+    void set_cpu_time_limit(uint64_t ns);
+    // See InterruptSignal.
+    static InterruptSignal interrupt_signal();
 
     // A limit the host enforces (output, file sizes, ...) was reached: run()
     // stops with it from now on. The first one reported is the one kept.

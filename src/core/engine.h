@@ -40,6 +40,8 @@ public:
     virtual void interrupt() = 0;  // any thread
     virtual std::optional<uint64_t> fuel() const = 0;
     virtual void add_fuel(uint64_t instructions) = 0;
+    virtual uint64_t take_fuel() = 0;
+    virtual void set_cpu_time_limit(uint64_t ns) = 0;
     // Bytes of host memory the engine spends on the guest now (translations,
     // their bookkeeping, lookup tables), for the memory limit.
     virtual uint64_t host_bytes() const = 0;
@@ -47,5 +49,7 @@ public:
 };
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits);
+// Sandbox::interrupt_signal, as the engine's signal handler knows it.
+InterruptSignal dbt_interrupt_signal();
 
 }  // namespace vx

@@ -46,6 +46,14 @@ Event Sandbox::run() {
 void Sandbox::interrupt() { engine_->interrupt(); }
 std::optional<uint64_t> Sandbox::fuel() const { return engine_->fuel(); }
 void Sandbox::add_fuel(uint64_t instructions) { engine_->add_fuel(instructions); }
+uint64_t Sandbox::take_fuel() { return engine_->take_fuel(); }
+InterruptSignal Sandbox::interrupt_signal() { return dbt_interrupt_signal(); }
+
+void Sandbox::set_cpu_time_limit(uint64_t ns) {
+    if (!options_.limits.cpu_time_ns) throw Error("this sandbox has no CPU-time limit to move");
+    options_.limits.cpu_time_ns = ns;
+    engine_->set_cpu_time_limit(ns);
+}
 
 void Sandbox::exceed(const LimitExceeded& breach) {
     if (!host_breach_) host_breach_ = breach;

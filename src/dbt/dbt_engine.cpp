@@ -316,6 +316,8 @@ std::optional<Event> DbtEngine::stop_for_requests() {
         flush();
         unchained_for_stop_ = false;
     }
+    // A CPU timer's signal may come from a deadline since moved later.
+    if ((requests & kStopCpuTime) && preemption_.cpu_time_ns() < *limits_.cpu_time_ns) requests &= ~kStopCpuTime;
     if (requests & (kStopCpuTime | kStopWallTime)) {
         if (!breach_) {
             breach_ = (requests & kStopCpuTime)
@@ -364,6 +366,21 @@ void DbtEngine::add_fuel(uint64_t instructions) {
     fuel_given_ += instructions;
     fuel_reserve_ += instructions;
     if (breach_ && breach_->limit == Limit::Instructions) breach_.reset();
+}
+
+uint64_t DbtEngine::take_fuel() {
+    if (!limits_.instructions) throw Error("this sandbox counts no fuel: its limits gave none");
+    uint64_t left = uint64_t(ctx_->fuel) + fuel_reserve_;
+    ctx_->fuel = 0;
+    fuel_reserve_ = 0;
+    fuel_given_ -= left;
+    return left;
+}
+
+void DbtEngine::set_cpu_time_limit(uint64_t ns) {
+    limits_.cpu_time_ns = ns;
+    preemption_.set_cpu_time_limit(ns);
+    if (breach_ && breach_->limit == Limit::CpuTime && breach_->used < ns) breach_.reset();
 }
 
 void DbtEngine::interrupt() { preemption_.request(kStopInterrupt); }
@@ -588,4 +605,5 @@ namespace vx {
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits) {
     return std::make_unique<dbt::DbtEngine>(memory, limits);
 }
+InterruptSignal dbt_interrupt_signal() { return {dbt::preemption_signal(), dbt::kInterruptAllValue}; }
 }  // namespace vx

@@ -40,6 +40,8 @@ public:
     void interrupt() override;
     std::optional<uint64_t> fuel() const override;
     void add_fuel(uint64_t instructions) override;
+    uint64_t take_fuel() override;
+    void set_cpu_time_limit(uint64_t ns) override;
     uint64_t host_bytes() const override;
     void add_usage(Usage& usage) const override;
 

@@ -49,16 +49,20 @@ Preemption* preemption_in_slot(int slot) {
     return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;
 }
 
+void interrupt_all() {
+    for (int i = 0; i < kSlots; ++i)
+        if (Preemption* preemption = slots[i].load(std::memory_order_acquire)) preemption->request(kStopInterrupt);
+}
+
 Preemption::Preemption(std::atomic<uint32_t>& requests, uint8_t* fuel_window, size_t fuel_window_size,
                        const EngineLimits& limits)
     : requests_(requests), fuel_window_(fuel_window), fuel_window_size_(fuel_window_size), limits_(limits) {
     requests_.store(0);
-    if (!limits_.cpu_time_ns && !limits_.wall_time_ns) return;
     for (int i = 0; i < kSlots && slot_ < 0; ++i) {
         Preemption* empty = nullptr;
         if (slots[i].compare_exchange_strong(empty, this)) slot_ = i;
     }
-    if (slot_ < 0) throw Error("too many sandboxes with time limits at once");
+    if (slot_ < 0) throw Error("too many sandboxes at once");
 }
 
 Preemption::~Preemption() {
@@ -118,6 +122,24 @@ uint64_t Preemption::cpu_time_ns() const {
     return cpu_before_ns_ + (clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu_start_ns_);
 }
 
+void Preemption::set_cpu_time_limit(uint64_t ns) {
+    limits_.cpu_time_ns = ns;
+    // Before the first run, or on a thread it has not armed for yet (after
+    // a fork), enter_guest arms it.
+    if (!started_ || thread_serial_ != this_thread_serial || thread_serial_ == 0) return;
+    uint64_t used = cpu_time_ns();
+    if (cpu_timer_) timer_delete(*cpu_timer_);
+    cpu_timer_.reset();
+    if (used >= ns) {
+        request(kStopCpuTime);
+        return;
+    }
+    cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kStopCpuTime);
+    struct itimerspec when{};
+    when.it_value = as_timespec(ns - used);
+    timer_settime(*cpu_timer_, 0, &when, nullptr);
+}
+
 uint64_t Preemption::wall_time_ns() const { return started_ ? clock_ns(CLOCK_MONOTONIC) - wall_start_ns_ : 0; }
 
 timer_t Preemption::make_timer(clockid_t clock, uint32_t what) {
@@ -167,6 +189,7 @@ void Preemption::finish_fork(bool in_child) {
     if (!started_ || !in_child) return;
     // The child's only thread: no timers, a thread id of its own.
     cpu_before_ns_ = cpu_at_fork_ns_;
+    thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);  // the child's thread clock starts anew
     cpu_timer_.reset();
     wall_timer_.reset();
     this_thread_serial = 0;

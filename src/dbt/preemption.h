@@ -22,6 +22,11 @@ enum StopRequest : uint32_t { kStopInterrupt = 1, kStopCpuTime = 2, kStopWallTim
 // The host signal timers and interrupt() use; guests cannot send it to each
 // other (the Linux personality does not mirror it).
 int preemption_signal();
+// The value the preemption signal carries (SI_QUEUE) when another host
+// process asks every sandbox of this one to stop (Sandbox::interrupt_signal).
+constexpr int kInterruptAllValue = -1;
+// Requests an interrupt of every Preemption of this process; async-signal-safe.
+void interrupt_all();
 // The Preemption whose timer sent a signal (si_value / 8), if it still exists.
 class Preemption;
 Preemption* preemption_in_slot(int slot);
@@ -52,6 +57,9 @@ public:
     // first ran.
     uint64_t cpu_time_ns() const;
     uint64_t wall_time_ns() const;
+    // Moves the CPU-time limit: the timer is armed again for what is left
+    // of it (at once a request, when nothing is).
+    void set_cpu_time_limit(uint64_t ns);
 
     // Around a host fork: timers are not inherited, so the child arms its own
     // (its CPU time starts where the parent's was; the wall deadline is kept).
@@ -68,7 +76,7 @@ private:
     uint8_t* fuel_window_;
     size_t fuel_window_size_;
     EngineLimits limits_;
-    int slot_ = -1;  // in the registry the timer signal finds us through
+    int slot_ = -1;  // in the registry the timer signal and interrupt_all find us through
     std::atomic<pid_t> running_tid_{0};
     uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
     std::optional<timer_t> cpu_timer_, wall_timer_;

@@ -55,6 +55,8 @@ extern "C" void vx_dbt_on_preemption_signal(int, siginfo_t* info, void* uc) {
     if (info->si_code == SI_TIMER) {
         int value = info->si_value.sival_int;
         if (Preemption* preemption = preemption_in_slot(value / 8)) preemption->request(uint32_t(value % 8));
+    } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == kInterruptAllValue) {
+        interrupt_all();  // from another process (Sandbox::interrupt_signal)
     }
     if (DbtEngine* engine = running_engine) engine->on_preemption_signal(uc);
     errno = saved_errno;

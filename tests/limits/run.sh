@@ -33,8 +33,8 @@ output_flood_sendfile) opts=(--output=1M --tmp); args=(output-file sendfile /tmp
 output_across_exec) opts=(--output=1M); args=(output-exec 600000); want=137 limit=output near=$MiB output_limit=$MiB ;;
 output_one_byte_over) opts=(--output=1048575); args=(output write $MiB); want=137 limit=output near=$MiB output_limit=1048575 ;;
 output_just_under) opts=(--output=1M); args=(output write $MiB); want=0 output_limit=$MiB ;;
-# four processes flooding at once share the limit (each one stopped says so)
-output_flood_tree) opts=(--output=1M); args=(output-tree 4); want=137 limit=output near=$MiB output_limit=$MiB lines=any ;;
+# four processes flooding at once share the limit (the first to reach it ends them all, in one line)
+output_flood_tree) opts=(--output=1M); args=(output-tree 4); want=137 limit=output near=$MiB output_limit=$MiB ;;
 # file size: writes and truncates beyond it stop the guest
 file_growth) opts=(--file-size=1M --mount "$tmp/granted:/tmp:rw"); args=(grow write /tmp/big 0); want=137 limit="file size" near=$MiB file_limit=$MiB ;;
 file_growth_pwrite) opts=(--file-size=1M --mount "$tmp/granted:/tmp:rw"); args=(grow pwrite /tmp/big 0); want=137 limit="file size" near=$MiB file_limit=$MiB ;;
@@ -50,8 +50,9 @@ fork_bomb) opts=(--processes=8 --mount "$tmp/sync:/sync:rw"); args=(fork 8 /sync
 brk_bomb) opts=(--memory=64M); args=(brk 0); want=137 limit=memory near=$((64 * MiB)) ;;
 mmap_bomb) opts=(--memory=64M); args=(mmap 0); want=137 limit=memory near=$((64 * MiB)) ;;
 # three children taking 20 MiB each at once share the limit: beside the four
-# images and stacks (about 10 MiB each) there is room for one, not three
-memory_bomb_tree) opts=(--memory=64M); args=(memory-tree 3 20); want=0 limit=memory near=$((64 * MiB)) lines=any ;;
+# images and stacks (about 10 MiB each) there is room for one, not three; the
+# first child stopped ends the whole run
+memory_bomb_tree) opts=(--memory=64M); args=(memory-tree 3 20); want=137 limit=memory near=$((64 * MiB)) ;;
 brk_just_under) opts=(--memory=64M); args=(brk 48 64); want=0 ;;
 mmap_just_under) opts=(--memory=64M); args=(mmap 48 64); want=0 ;;
 *) echo "unknown case $case"; exit 2 ;;
@@ -97,12 +98,9 @@ if [ -n "$stdout" ]; then
 fi
 if [ "$case" = memory_bomb_tree ]; then
   mib=$(tr -cd m <"$tmp/out" | wc -c)
-  stopped=$(grep -oE '[0-9]+ children stopped' "$tmp/out" | cut -d' ' -f1)
-  echo "$case: the 3 children allocated $mib MiB in all; ${stopped:-?} of them were stopped"
-  # (A stopped child's memory is free again, so the others may take more
-  # afterwards: what counts is that not all three got theirs.)
+  echo "$case: the 3 children allocated $mib MiB in all"
   [ "$mib" -lt 60 ] || problems+=("the children got all of their $mib MiB")
-  [ "${stopped:-0}" -ge 2 ] || problems+=("${stopped:-no} children stopped, not at least 2")
+  grep -q 'children stopped' "$tmp/out" && problems+=("the parent went on after a child was stopped")
 fi
 if [ "$case" = fork_bomb ]; then
   echo "$case: $alive processes alive at the peak; $(cat "$tmp/out")"

@@ -14,7 +14,9 @@ chmod 755 "$dir/script" "$dir/not_a_program" "$dir/loop"
 chmod 644 "$dir/data.txt"
 sleep 60 & bystander=$!
 
-timeout 60 "$vxrun" --mount "$guest:/bin/prog" --mount "$dir:/scripts" "$guest" $$
+# The fork bomb must meet the process limit (64) first: each process is
+# charged some 10 MiB (its stack counts whole), so the memory limit is raised.
+timeout 60 "$vxrun" --memory=1G --mount "$guest:/bin/prog" --mount "$dir:/scripts" "$guest" $$
 status=$?
 [ "$status" -eq 0 ] || { echo "the guest saw $status wrong results (exit status $status)"; exit 1; }
 kill -0 "$bystander" 2>/dev/null || { echo "a host process beside vxrun was killed"; exit 1; }

@@ -2,6 +2,9 @@
 // at the same instruction every time, whether given at once or in slices and
 // through interruptions; interrupt() from another thread; CPU and wall time.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -263,6 +266,68 @@ TEST(Fuel, IsRefusedWhereNoneWasGiven) {
     vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
     EXPECT_FALSE(sandbox.fuel().has_value());
     EXPECT_THROW(sandbox.add_fuel(1), vx::Error);
+    EXPECT_THROW(sandbox.take_fuel(), vx::Error);
+    EXPECT_THROW(sandbox.set_cpu_time_limit(1), vx::Error);
+}
+
+// Fuel taken back is no longer the sandbox's: it stops at its next block
+// until more is given, and what it ran is counted once.
+TEST_P(FuelTest, TakenBackFuelIsGone) {
+    const uint64_t total = instructions_to_exit();
+    vx::Sandbox sandbox(with_fuel(total / 2));
+    load(sandbox);
+    vx::Event event = run_serving_calls(sandbox);
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    sandbox.add_fuel(total);
+    EXPECT_EQ(sandbox.take_fuel(), total);
+    EXPECT_EQ(*sandbox.fuel(), 0u);
+    event = run_serving_calls(sandbox);
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    EXPECT_EQ(*sandbox.usage().instructions, total / 2);
+    sandbox.add_fuel(total - total / 2);
+    EXPECT_EQ(run_serving_calls(sandbox).kind, vx::EventKind::Exit);
+    EXPECT_EQ(*sandbox.usage().instructions, total);
+}
+
+// A CPU limit moved further on clears the limit reached, and the guest goes
+// on to the new one; moved back below what was used, it stops at once.
+TEST(Preemption, CpuTimeLimitMovesInSlices) {
+    vx::SandboxOptions options{.memory_size = 64u << 20};
+    options.limits.cpu_time_ns = 20'000'000;
+    SpinningGuest guest(options);
+    for (uint64_t limit = 20'000'000; limit <= 60'000'000; limit += 20'000'000) {
+        if (limit > 20'000'000) guest.sandbox.set_cpu_time_limit(limit);
+        vx::Event event = guest.sandbox.run();
+        ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+        EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::CpuTime);
+        EXPECT_EQ(event.limit_exceeded.maximum, limit);
+        EXPECT_GE(event.limit_exceeded.used, limit);
+    }
+    guest.sandbox.set_cpu_time_limit(1);
+    vx::Event event = guest.sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded);
+    EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::CpuTime);
+}
+
+// Another process's request (Sandbox::interrupt_signal) stops a spinning
+// guest as interrupt() does.
+TEST(Preemption, InterruptSignalFromAnotherProcessStopsTheGuest) {
+    SpinningGuest guest(vx::SandboxOptions{.memory_size = 64u << 20});
+    const pid_t self = getpid();
+    const vx::InterruptSignal stop = vx::Sandbox::interrupt_signal();
+    pid_t child = fork();
+    if (child == 0) {
+        usleep(50'000);
+        union sigval value;
+        value.sival_int = stop.value;
+        _exit(sigqueue(self, stop.signo, value) == 0 ? 0 : 1);
+    }
+    ASSERT_GT(child, 0);
+    vx::Event event = guest.sandbox.run();
+    int status = 0;
+    waitpid(child, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    EXPECT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
 }
 
 }  // namespace

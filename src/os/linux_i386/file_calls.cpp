@@ -186,9 +186,9 @@ int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
     return result_of(::read(host, memory_.host_base() + a.a[1], length));
 }
 
-int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset) {
+int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset, bool check_file_size) {
     if (count == 0) return 0;
-    if (options_.max_file_size) {
+    if (options_.max_file_size && check_file_size) {
         struct stat st;
         if (::fstat(host, &st) == 0 && S_ISREG(st.st_mode)) {  // only files have a size to limit
             // Where the write lands: at the end under O_APPEND (for pwrite
@@ -221,7 +221,10 @@ int32_t LinuxProcess::admit_file_size(uint64_t size) {
     return fail(EFBIG);
 }
 
-int32_t LinuxProcess::count_output(ssize_t written, uint64_t admitted) {
+int32_t LinuxProcess::count_output(int host, ssize_t written, uint64_t admitted) {
+    const int error = errno;
+    check_file_size_after(host, written, admitted);
+    errno = error;
     uint64_t done = written > 0 ? uint64_t(written) : 0;
     if (options_.max_output && admitted > done) tree_->output_written().fetch_sub(admitted - done);
     return result_of(written);
@@ -233,7 +236,7 @@ int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
     if (int32_t error = admit_write(host, length, -1)) return error;
-    return count_output(::write(host, memory_.host_base() + a.a[1], length), length);
+    return count_output(host, ::write(host, memory_.host_base() + a.a[1], length), length);
 }
 
 // readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
@@ -268,7 +271,7 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
     uint64_t total = 0;
     for (const iovec& v : iov) total += v.iov_len;
     if (int32_t error = admit_write(host, total, -1)) return error;
-    return count_output(::writev(host, iov.data(), int(iov.size())), total);
+    return count_output(host, ::writev(host, iov.data(), int(iov.size())), total);
 }
 
 int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
@@ -289,7 +292,7 @@ int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
     int64_t offset = join64(a.a[3], a.a[4]);
     if (offset < 0) return fail(EINVAL);
     if (int32_t error = admit_write(host, length, offset)) return error;
-    return count_output(::pwrite(host, memory_.host_base() + a.a[1], length, offset), length);
+    return count_output(host, ::pwrite(host, memory_.host_base() + a.a[1], length, offset), length);
 }
 
 int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
@@ -323,22 +326,23 @@ int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
         if (guest_offset < 0) return fail(EINVAL);
         offset = guest_offset;
     }
-    // What it would write, for the limits: no more than the input file has
-    // left, when the input is a file (from a pipe, the whole count).
     uint32_t count = std::min(a.a[3], kMaxTransfer);
     if (a.a[2] && !wide_offset) {  // as Linux: up to the largest 32-bit offset
         if (offset >= INT32_MAX) return fail(EOVERFLOW);
         count = uint32_t(std::min<int64_t>(count, INT32_MAX - offset));
     }
-    uint64_t moving = count;
-    struct stat st;
-    if (::fstat(in, &st) == 0 && S_ISREG(st.st_mode)) {
-        int64_t from = a.a[2] ? int64_t(offset) : int64_t(::lseek(in, 0, SEEK_CUR));
-        if (from >= 0) moving = std::min<uint64_t>(count, uint64_t(std::max<int64_t>(st.st_size - from, 0)));
+    // Admitted by its count, never by what the input holds now (another
+    // process may grow it before the copy): no more than the tree may still
+    // write, so that a copy from a growing file cannot pass the limit.
+    if (options_.max_output) {
+        uint64_t written = tree_->output_written().load();
+        if (written < *options_.max_output) count = uint32_t(std::min<uint64_t>(count, *options_.max_output - written));
     }
-    if (int32_t error = admit_write(out, moving, -1)) return error;
+    // A count is often far more than the input holds: the file-size limit
+    // is left to the kernel (RLIMIT_FSIZE), which checks what is written.
+    if (int32_t error = admit_write(out, count, -1, !host_file_size_)) return error;
     ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, count);
-    count_output(n, moving);
+    count_output(out, n, count);
     if (n < 0) return fail(errno);
     if (a.a[2]) {
         int64_t moved = offset;

@@ -81,13 +81,23 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     if (flags & ~kCloneForkFlags) return fail(EINVAL);  // threads and namespaces: not for guests
     if ((flags & kCloneVm) && !(flags & kCloneVfork)) return fail(EINVAL);  // a thread
     if ((flags & kCloneParentSettid) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
-    int32_t child = tree_->reserve_child();
+    // The child costs what this process does as soon as either writes its
+    // copy-on-write pages: charged now (conservatively, all of it), so that
+    // children rewriting an inherited heap cannot pass the memory limit.
+    const uint64_t duplicated = sandbox_.memory_in_use();
+    if (!admit_memory(duplicated)) return fail(ENOMEM);
+    int32_t child = tree_->reserve_child(duplicated);
     if (child < 0) return child;
     if (flags & kCloneParentSettid) memory_.write(parent_tid, &child, sizeof child);
 
     std::fflush(nullptr);  // nothing buffered is written twice
+    settle_with_tree();    // no fuel is copied into the child: the parent's goes back to the tree first
     const pid_t parent_host = getpid();
-    pid_t host = sandbox_.fork_host_process();
+    pid_t host;
+    {
+        FileSizeLimitLifted lifted(*this);  // the engine copies its code cache to a new file
+        host = sandbox_.fork_host_process();
+    }
     if (host < 0) {
         int error = errno;
         tree_->release(child);
@@ -95,6 +105,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     }
     if (host > 0) {
         tree_->started(child, host);
+        take_cpu_slice();
         return child;
     }
     // The child: a guest process never outlives its parent, so none is left
@@ -105,6 +116,8 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     setrlimit(RLIMIT_CORE, &no_core_dumps);
     tree_->become(child);
     forked_ = true;
+    cpu_inherited_ = sandbox_.usage().cpu_time_ns;  // the parent's, until the fork
+    take_cpu_slice();
     forget_pending_signals();  // as on Linux, the child starts with none
     Registers& r = sandbox_.registers();
     if (child_stack) r.esp = child_stack;

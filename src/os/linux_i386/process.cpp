@@ -35,6 +35,13 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
             if (is_mirrored(signo) && sigaction(signo, nullptr, &host) == 0 && host.sa_handler == SIG_IGN)
                 signal_actions_[signo].handler = 1;  // SIG_IGN
         }
+        // CPU time and fuel hold for the tree the guest may fork.
+        tree_cpu_budget_ = sandbox_.limits().cpu_time_ns;
+        tree_fuel_budget_ = sandbox_.limits().instructions;
+        if (options_.max_file_size) {
+            limit_host_file_size();
+            mirror_disposition(SIGXFSZ);  // the kernel's SIGXFSZ must not end vxrun
+        }
     }
 }
 
@@ -85,9 +92,13 @@ void LinuxProcess::service_syscall() {
     const SyscallEntry* entry = find_syscall(args.nr);
     ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
-    if (options_.trace) trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
+    if (options_.trace) {
+        FileSizeLimitLifted lifted(*this);  // the trace file is vxrun's, not the guest's
+        trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
+    }
     tree_->set_memory(sandbox_.finished() ? 0 : sandbox_.memory_in_use());  // for the others' memory limit
-    if (sandbox_.finished()) return;
+    // A limit reached: the guest never runs again (nor do its handlers).
+    if (sandbox_.finished() || sandbox_.limit_exceeded()) return;
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be
     // -EINTR: that is no interrupted call of its own.
@@ -130,6 +141,7 @@ std::string LinuxProcess::who() const {
 }
 
 int LinuxProcess::finish_run(int status) {
+    settle_with_tree();
     if (forked_) end_host_process(status);
     return status;
 }
@@ -137,6 +149,9 @@ int LinuxProcess::finish_run(int status) {
 int LinuxProcess::run(FILE* diagnostics) {
     if (options_.host_filter) install_host_filter();
     for (;;) {
+        // Another process may have reached a limit: then this one stops too
+        // (the first process is interrupted to look here).
+        if (tree_->breach()) return stop_for_breach(diagnostics);
         Event event = sandbox_.run();
         switch (event.kind) {
         case EventKind::Syscall:
@@ -148,6 +163,8 @@ int LinuxProcess::run(FILE* diagnostics) {
             [[fallthrough]];
         case EventKind::Fault: {
             if (deliver_fault(event.fault)) break;
+            if (tree_->breach()) return stop_for_breach(diagnostics);  // the tree's end came first
+            end_host_file_size_limit();
             int signo = linux_signal_for(event.fault.kind);
             std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
                          describe(event).c_str(), x86::disassemble(memory_, event.fault.eip).c_str());
@@ -155,6 +172,8 @@ int LinuxProcess::run(FILE* diagnostics) {
             return finish_run(128 + signo);
         }
         case EventKind::Exit:
+            if (tree_->breach()) return stop_for_breach(diagnostics);
+            end_host_file_size_limit();
             // A signal a process sent itself is the guest's own business, and
             // its parent's wait reports it; only the first process, whose end
             // is vxrun's, says so.
@@ -166,9 +185,9 @@ int LinuxProcess::run(FILE* diagnostics) {
             deliver_pending_signals(-1);
             break;
         case EventKind::LimitExceeded:
-            std::fprintf(diagnostics, "vxrun: guest%s stopped: %s\n", who().c_str(), describe(event).c_str());
-            killed_by_ = SIGKILL;
-            return finish_run(128 + SIGKILL);
+            if (continue_within_tree(event.limit_exceeded)) break;  // a slice ran out; the tree had more
+            tree_->record_breach(event.limit_exceeded);
+            return stop_for_breach(diagnostics, event.limit_exceeded);
         }
     }
 }

@@ -2,6 +2,7 @@
 // The Linux i386 personality: turns a sandbox's events into what Linux would
 // do for the process, within what the user granted. Engine-agnostic.
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <algorithm>
@@ -206,6 +207,32 @@ private:
     // The host process ends as the guest did (see run()).
     [[noreturn]] void end_host_process(int status);
     int finish_run(int status);  // run()'s result, or the end of a forked host process
+
+    // Limits that hold for the whole tree (docs/resource-limits.md). CPU time
+    // and fuel are given to each process in slices of what the tree has left;
+    // when one runs out, continue_within_tree takes another (true) or makes
+    // `limit` the tree's breach (false).
+    bool continue_within_tree(LimitExceeded& limit);
+    bool take_cpu_slice();  // false when the tree has none left
+    bool draw_fuel();
+    // What this process leaves to the tree when it forks or ends: its CPU
+    // time said, its unspent fuel given back.
+    void settle_with_tree();
+    uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
+    // A limit reached by this process or another ends the whole tree: the
+    // first process says which, in one line, and ends the others; any other
+    // process tells the first one and ends silently.
+    // `own`: the limit this process reached, if it did.
+    int stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own = std::nullopt);
+    // RLIMIT_FSIZE on the host process holds writes to the file-size limit
+    // (the kernel checks where each write lands as it writes); vxrun's own
+    // writes are let past it (FileSizeLimitLifted).
+    void limit_host_file_size();
+    void end_host_file_size_limit();  // the guest writes no more: vxrun's own diagnostics follow
+    friend class FileSizeLimitLifted;
+    // A write to `host` that the kernel cut short or refused (EFBIG) at the
+    // file-size limit is the file-size limit reached.
+    void check_file_size_after(int host, ssize_t written, uint64_t requested);
     std::string who() const;     // " PID" in diagnostics, for processes other than the first
 
     // Takes up a freshly loaded program image: memory bookkeeping and TLS.
@@ -262,10 +289,12 @@ private:
     // at its file position) keeps within them. Otherwise the sandbox is
     // stopped (Sandbox::exceed; the guest never runs again) and the result is
     // -errno: nothing must be written.
-    int32_t admit_write(int host, uint64_t count, int64_t offset);
+    // (check_file_size false: the kernel holds the file size, see
+    // limit_host_file_size.)
+    int32_t admit_write(int host, uint64_t count, int64_t offset, bool check_file_size = true);
     // A write's result; of the `admitted` bytes admit_write counted as
-    // output, those not written are given back.
-    int32_t count_output(ssize_t written, uint64_t admitted);
+    // output, those not written are given back. (errno is kept.)
+    int32_t count_output(int host, ssize_t written, uint64_t admitted);
     int32_t send_file(const SyscallArgs& a, bool wide_offset);  // sendfile, sendfile64
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
@@ -305,6 +334,10 @@ private:
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
     std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork
+    std::optional<uint64_t> tree_cpu_budget_;   // ns, for the whole tree (the sandbox's limit is a slice)
+    std::optional<uint64_t> tree_fuel_budget_;  // instructions, for the whole tree
+    uint64_t cpu_inherited_ = 0;                // the sandbox's CPU count when this process was forked
+    std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as vxrun found it, while the limit is set
 
     // Signals: dispositions as the guest set them, its mask, and the signals
     // waiting for delivery (sent by itself, or by other guest processes and
@@ -350,6 +383,23 @@ private:
     bool deliver_fault(const Fault& fault);
     // Ends the process as Linux would for `signo` with the default action.
     int32_t die_of_signal(int signo);
+};
+
+// vxrun's own writes (the code cache's file at a fork, the --trace file) are
+// not the guest's: the host's RLIMIT_FSIZE is lifted around them.
+class FileSizeLimitLifted {
+public:
+    explicit FileSizeLimitLifted(LinuxProcess& process) : process_(process) {
+        if (process_.host_file_size_) setrlimit(RLIMIT_FSIZE, &*process_.host_file_size_);
+    }
+    ~FileSizeLimitLifted() {
+        if (process_.host_file_size_) process_.limit_host_file_size();
+    }
+    FileSizeLimitLifted(const FileSizeLimitLifted&) = delete;
+    FileSizeLimitLifted& operator=(const FileSizeLimitLifted&) = delete;
+
+private:
+    LinuxProcess& process_;
 };
 
 }  // namespace vx::os::linux_i386

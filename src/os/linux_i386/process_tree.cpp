@@ -1,6 +1,7 @@
 #include "os/linux_i386/process_tree.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -63,14 +64,14 @@ bool ProcessTree::is_alive(pid_t host, uint64_t start_time) const {
 
 ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     if (max_processes == 0) throw Error("a process tree needs room for at least one process");
-    bytes_ = sizeof(std::atomic<int32_t>) * 16 + sizeof(Slot) * capacity_;
+    constexpr size_t kHeaderBytes = (sizeof(Header) + 63) / 64 * 64;
+    bytes_ = kHeaderBytes + sizeof(Slot) * capacity_;
     // Shared, so that every process forked from here sees the same table.
     void* table = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
-    next_pid_ = new (table) std::atomic<int32_t>(kFirstPid + 1);
-    output_written_ = new (static_cast<uint8_t*>(table) + 8) std::atomic<uint64_t>(0);  // in the 64-byte header
-    slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + sizeof(std::atomic<int32_t>) * 16);
-    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}};
+    header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
+    slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + kHeaderBytes);
+    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}, {0}};
     self_slot_ = &slots_[0];
     slots_[0].parent = 0;
     slots_[0].group = kFirstPid;
@@ -79,7 +80,7 @@ ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     slots_[0].pid = kFirstPid;
 }
 
-ProcessTree::~ProcessTree() { munmap(next_pid_, bytes_); }
+ProcessTree::~ProcessTree() { munmap(header_, bytes_); }
 
 void ProcessTree::set_memory(uint64_t bytes) {
     if (self_slot_) self_slot_->memory.store(bytes, std::memory_order_relaxed);
@@ -91,6 +92,55 @@ uint64_t ProcessTree::memory_of_others() const {
         if (&slots_[i] != self_slot_ && slots_[i].pid.load(std::memory_order_acquire) > 0)
             total += slots_[i].memory.load(std::memory_order_relaxed);
     return total;
+}
+
+void ProcessTree::set_cpu(uint64_t ns) {
+    if (self_slot_) self_slot_->cpu.store(ns, std::memory_order_relaxed);
+}
+
+uint64_t ProcessTree::cpu_total() const {
+    uint64_t total = header_->cpu_of_departed.load();
+    for (unsigned i = 0; i < capacity_; ++i)
+        if (slots_[i].pid.load(std::memory_order_acquire) > 0) total += slots_[i].cpu.load(std::memory_order_relaxed);
+    return total;
+}
+
+unsigned ProcessTree::live_count() const {
+    unsigned live = 0;
+    for (unsigned i = 0; i < capacity_; ++i) live += slots_[i].pid.load(std::memory_order_acquire) != 0;
+    return live;
+}
+
+bool ProcessTree::record_breach(const LimitExceeded& limit) {
+    uint32_t none = 0;
+    if (!header_->breach_state.compare_exchange_strong(none, 1)) return false;
+    header_->breach_pid = self_;
+    header_->breach_limit = uint32_t(limit.limit);
+    header_->breach_used = limit.used;
+    header_->breach_maximum = limit.maximum;
+    header_->breach_state.store(2, std::memory_order_release);
+    return true;
+}
+
+std::optional<ProcessTree::Breach> ProcessTree::breach() const {
+    uint32_t state = header_->breach_state.load(std::memory_order_acquire);
+    // Being written: a few stores away, unless its writer died on the way.
+    for (int spins = 0; state == 1 && spins < 1000; ++spins) {
+        sched_yield();
+        state = header_->breach_state.load(std::memory_order_acquire);
+    }
+    if (state != 2) return std::nullopt;
+    return Breach{header_->breach_pid,
+                  {Limit(header_->breach_limit), header_->breach_used, header_->breach_maximum}};
+}
+
+void ProcessTree::forget(Slot& slot) {
+    // Counted in the departed before it leaves the slot: the total never
+    // misses it (for a moment it may count it twice).
+    header_->cpu_of_departed.fetch_add(slot.cpu.load());
+    slot.host = 0;
+    slot.cpu = 0;
+    slot.pid.store(0, std::memory_order_release);
 }
 
 ProcessTree::Slot* ProcessTree::find(int32_t pid) const {
@@ -126,14 +176,11 @@ void ProcessTree::reclaim_dead() {
     for (unsigned i = 0; i < capacity_; ++i) {
         pid_t host = slots_[i].host.load();
         // A zombie keeps its start time, so an unreaped child keeps its slot.
-        if (host > 0 && !is_alive(host, slots_[i].start_time.load())) {
-            slots_[i].host = 0;
-            slots_[i].pid = 0;
-        }
+        if (host > 0 && !is_alive(host, slots_[i].start_time.load())) forget(slots_[i]);
     }
 }
 
-int32_t ProcessTree::reserve_child() {
+int32_t ProcessTree::reserve_child(uint64_t memory) {
     for (int attempt = 0; attempt < 2; ++attempt) {
         for (unsigned i = 0; i < capacity_; ++i) {
             int32_t expected = 0;
@@ -141,16 +188,17 @@ int32_t ProcessTree::reserve_child() {
             if (!slots_[i].pid.compare_exchange_strong(expected, reserving)) continue;
             int32_t pid;
             do {
-                pid = next_pid_->fetch_add(1);
+                pid = header_->next_pid.fetch_add(1);
                 if (pid >= kMaxPid) {
                     int32_t wrapped = pid + 1;
-                    next_pid_->compare_exchange_strong(wrapped, kFirstPid + 1);
+                    header_->next_pid.compare_exchange_strong(wrapped, kFirstPid + 1);
                     continue;
                 }
             } while (pid >= kMaxPid || find(pid));
             slots_[i].host = 0;
             slots_[i].start_time = 0;
-            slots_[i].memory = 0;
+            slots_[i].memory = memory;
+            slots_[i].cpu = 0;
             slots_[i].parent = self_;
             slots_[i].group = group_of(self_);
             slots_[i].pid.store(pid, std::memory_order_release);
@@ -177,7 +225,20 @@ void ProcessTree::started(int32_t pid, pid_t host) {
     }
 }
 
-int32_t ProcessTree::signal(int32_t pid, int signo) const {
+int32_t ProcessTree::signal(int32_t pid, int signo) const { return send(pid, signo, nullptr); }
+
+int32_t ProcessTree::queue_signal(int32_t pid, int signo, int value) const {
+    siginfo_t info;
+    std::memset(&info, 0, sizeof info);
+    info.si_signo = signo;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_int = value;
+    return send(pid, signo, &info);
+}
+
+int32_t ProcessTree::send(int32_t pid, int signo, const siginfo_t* info) const {
     Slot* s = find(pid);
     if (!s) return -ESRCH;
     const pid_t host = s->host.load();
@@ -188,16 +249,13 @@ int32_t ProcessTree::signal(int32_t pid, int signo) const {
     if (pidfd < 0) return -ESRCH;
     int32_t result = -ESRCH;
     if (is_alive(host, started_at))
-        result = syscall(SYS_pidfd_send_signal, pidfd, signo, nullptr, 0) == 0 ? 0 : -errno;
+        result = syscall(SYS_pidfd_send_signal, pidfd, signo, info, 0) == 0 ? 0 : -errno;
     ::close(pidfd);
     return result;
 }
 
 void ProcessTree::release(int32_t pid) {
-    if (Slot* s = find(pid)) {
-        s->host = 0;
-        s->pid.store(0, std::memory_order_release);
-    }
+    if (Slot* s = find(pid)) forget(*s);
 }
 
 int32_t ProcessTree::set_group(int32_t pid, int32_t group) {

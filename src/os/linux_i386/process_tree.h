@@ -3,10 +3,14 @@
 // host process (a guest fork is a host fork), and this table, in memory that
 // every one of them shares, gives them the pids they see of each other. A
 // guest can name, signal and wait for the processes in its own tree only.
+#include <signal.h>
 #include <sys/types.h>
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
+
+#include "vx/limits.h"
 
 namespace vx::os::linux_i386 {
 
@@ -26,8 +30,9 @@ public:
     int32_t guest_pid(pid_t host) const;    // 0 when host is not a member
 
     // Before a fork: a pid for the child of the calling process, or -EAGAIN
-    // when the tree is full.
-    int32_t reserve_child();
+    // when the tree is full. The child is charged `memory` bytes (what the
+    // fork duplicates) until it says what it costs itself.
+    int32_t reserve_child(uint64_t memory = 0);
     // After it: in the child, adopt the reserved pid; in the parent, record the
     // child's host pid (or give the pid back if the fork failed).
     void become(int32_t pid);
@@ -39,17 +44,40 @@ public:
     // member's (its start time) through a pidfd, so a pid the host has reused
     // for a process outside the tree is never signalled.
     int32_t signal(int32_t pid, int signo) const;
+    // The same, as sigqueue sends it: with `value`, code SI_QUEUE.
+    int32_t queue_signal(int32_t pid, int signo, int value) const;
 
     // setpgid: 0 or -errno (ESRCH for a pid outside the tree).
     int32_t set_group(int32_t pid, int32_t group);
 
     // Bytes the whole tree has written to descriptors (the output limit
     // holds for all its processes together, across execve).
-    std::atomic<uint64_t>& output_written() const { return *output_written_; }
+    std::atomic<uint64_t>& output_written() const { return header_->output_written; }
     // The memory each member costs the host, as it last said (the memory
     // limit holds for the tree together): this process's, and the others'.
     void set_memory(uint64_t bytes);
     uint64_t memory_of_others() const;
+
+    // CPU time the tree has used: each member publishes its own (set_cpu);
+    // that of members reaped or gone is kept in the total.
+    void set_cpu(uint64_t ns);
+    uint64_t cpu_total() const;
+    // Members alive or reserved (those that may still run guest code).
+    unsigned live_count() const;
+
+    // Fuel (guest instructions) no member holds: a member gives back what it
+    // has not spent before it forks and when it ends, and draws from here
+    // when its own runs out.
+    std::atomic<uint64_t>& fuel_pool() const { return header_->fuel_pool; }
+
+    // The first limit any member reached (the whole tree stops for it), and
+    // which member reached it. record_breach is true for the first only.
+    struct Breach {
+        int32_t pid;
+        LimitExceeded limit;
+    };
+    bool record_breach(const LimitExceeded& limit);
+    std::optional<Breach> breach() const;
 
     // Calls f(pid) for every started member.
     template <typename F>
@@ -68,14 +96,27 @@ private:
         std::atomic<int32_t> group;
         std::atomic<uint64_t> start_time;  // of the host process, in clock ticks since boot
         std::atomic<uint64_t> memory;      // bytes, see set_memory
+        std::atomic<uint64_t> cpu;         // ns, see set_cpu
     };
+    // Before the slots, in the same shared mapping.
+    struct Header {
+        std::atomic<int32_t> next_pid;
+        std::atomic<uint64_t> output_written;
+        std::atomic<uint64_t> fuel_pool;
+        std::atomic<uint64_t> cpu_of_departed;  // ns: members released, and the CPU they used
+        std::atomic<uint32_t> breach_state;     // 0: none; 1: being written; 2: written
+        int32_t breach_pid;
+        uint32_t breach_limit;
+        uint64_t breach_used, breach_maximum;
+    };
+    void forget(Slot& slot);  // the slot is free again; its CPU stays in the total
     Slot* find(int32_t pid) const;
     void reclaim_dead();  // slots of members that died unreaped (their parent died first)
     bool is_alive(pid_t host, uint64_t start_time) const;
+    int32_t send(int32_t pid, int signo, const siginfo_t* info) const;
 
     Slot* slots_ = nullptr;
-    std::atomic<int32_t>* next_pid_ = nullptr;
-    std::atomic<uint64_t>* output_written_ = nullptr;
+    Header* header_ = nullptr;
     unsigned capacity_ = 0;
     size_t bytes_ = 0;
     int32_t self_ = 1;

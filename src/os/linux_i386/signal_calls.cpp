@@ -75,7 +75,11 @@ void LinuxProcess::mirror_disposition(int signo) {
     if (!options_.own_host_process || !is_mirrored(signo)) return;
     struct sigaction host{};
     uint32_t handler = signal_actions_[signo].handler;
-    if (handler == kSigDefault) host.sa_handler = SIG_DFL;
+    // With RLIMIT_FSIZE set for the file-size limit, the kernel sends
+    // SIGXFSZ at it: caught, not the default, so that it does not end vxrun
+    // before the limit is reported.
+    const bool kernel_sends_it = signo == SIGXFSZ && options_.max_file_size;
+    if (handler == kSigDefault && !kernel_sends_it) host.sa_handler = SIG_DFL;
     else if (handler == kSigIgnore) host.sa_handler = SIG_IGN;
     else {
         // No SA_RESTART: a blocking host call returns EINTR, and the

@@ -1,0 +1,157 @@
+// Limits that hold for the whole process tree, not for each process: CPU
+// time and fuel shared out in slices, a breach anywhere ending every process
+// with one line from the first, and the file-size limit held by the kernel
+// (RLIMIT_FSIZE). See docs/resource-limits.md.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+
+#include "os/linux_i386/process.h"
+
+namespace vx::os::linux_i386 {
+namespace {
+
+// The least a slice gives, so that a process does not come back for more
+// after every few instructions; beyond what the tree has left it gives
+// nothing, and the overshoot of a tree is at most a slice a process.
+constexpr uint64_t kMinCpuSliceNs = 1'000'000;
+constexpr uint64_t kMinFuelSlice = 1u << 14;
+// A process holding fuel it does not spend (blocked, not scheduled) keeps it
+// from the others: a slice is at most this share of the budget a process.
+constexpr uint64_t kFuelSliceShare = 32;
+// How a process that reached a limit asks the first one to stop: every 10 ms
+// for up to 5 s, until the first process ends it.
+constexpr int kStopAttempts = 500;
+constexpr long kStopRetryNs = 10'000'000;
+
+}  // namespace
+
+void LinuxProcess::limit_host_file_size() {
+    if (!options_.own_host_process || !options_.max_file_size) return;
+    struct rlimit host;
+    if (!host_file_size_) {
+        if (getrlimit(RLIMIT_FSIZE, &host) != 0) return;
+        host_file_size_ = host;
+    }
+    host = *host_file_size_;
+    rlim_t limit = rlim_t(*options_.max_file_size);
+    if (host.rlim_max == RLIM_INFINITY || limit < host.rlim_max) host.rlim_cur = limit;
+    setrlimit(RLIMIT_FSIZE, &host);
+}
+
+void LinuxProcess::end_host_file_size_limit() {
+    if (host_file_size_) setrlimit(RLIMIT_FSIZE, &*host_file_size_);
+    host_file_size_.reset();
+}
+
+void LinuxProcess::check_file_size_after(int host, ssize_t written, uint64_t requested) {
+    if (!host_file_size_) return;
+    if (written < 0) {
+        if (errno != EFBIG) return;
+        sandbox_.exceed({Limit::FileSize, *options_.max_file_size + requested, *options_.max_file_size});
+        return;
+    }
+    if (uint64_t(written) >= requested) return;
+    struct stat st;
+    if (::fstat(host, &st) == 0 && S_ISREG(st.st_mode) && uint64_t(st.st_size) >= *options_.max_file_size)
+        sandbox_.exceed({Limit::FileSize, uint64_t(st.st_size) + (requested - uint64_t(written)),
+                         *options_.max_file_size});
+}
+
+// The sandbox counts from the first process's start: its CPU before the
+// fork was the parent's.
+uint64_t LinuxProcess::own_cpu_time(uint64_t sandbox_cpu) const {
+    return sandbox_cpu > cpu_inherited_ ? sandbox_cpu - cpu_inherited_ : 0;
+}
+
+bool LinuxProcess::take_cpu_slice() {
+    if (!tree_cpu_budget_) return true;
+    const uint64_t used = sandbox_.usage().cpu_time_ns;
+    tree_->set_cpu(own_cpu_time(used));
+    const uint64_t total = tree_->cpu_total();
+    if (total >= *tree_cpu_budget_) {
+        sandbox_.set_cpu_time_limit(used);  // none left: it stops at once (after a fork, too)
+        return false;
+    }
+    const uint64_t left = *tree_cpu_budget_ - total;
+    const unsigned live = tree_->live_count();
+    // Alone, the whole remainder (as for a process that never forks); else a
+    // share that leaves the others as much.
+    const uint64_t slice = live <= 1 ? left : std::max(left / (2 * live), std::min(left, kMinCpuSliceNs));
+    sandbox_.set_cpu_time_limit(used + slice);
+    return true;
+}
+
+bool LinuxProcess::draw_fuel() {
+    std::atomic<uint64_t>& pool = tree_->fuel_pool();
+    uint64_t available = pool.load();
+    while (available) {
+        const unsigned live = tree_->live_count();
+        uint64_t slice = available;
+        if (live > 1)
+            slice = std::max(std::min(available / (2 * live), *tree_fuel_budget_ / (kFuelSliceShare * live)),
+                             std::min(available, kMinFuelSlice));
+        if (pool.compare_exchange_weak(available, available - slice)) {
+            sandbox_.add_fuel(slice);
+            return true;
+        }
+    }
+    return false;
+}
+
+void LinuxProcess::settle_with_tree() {
+    if (tree_cpu_budget_) tree_->set_cpu(own_cpu_time(sandbox_.usage().cpu_time_ns));
+    if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
+}
+
+bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
+    if (limit.limit == Limit::CpuTime && tree_cpu_budget_) {
+        if (take_cpu_slice()) return true;
+        limit = {Limit::CpuTime, tree_->cpu_total(), *tree_cpu_budget_};
+        return false;
+    }
+    if (limit.limit == Limit::Instructions && tree_fuel_budget_) {
+        if (draw_fuel()) return true;
+        limit = {Limit::Instructions, *tree_fuel_budget_, *tree_fuel_budget_};
+        return false;
+    }
+    return false;
+}
+
+int LinuxProcess::stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own) {
+    settle_with_tree();
+    killed_by_ = SIGKILL;
+    if (forked_) {
+        // The first process reports it and ends the tree (this one too). It
+        // looks at the table each time it comes back to run its guest; the
+        // signal stops its guest code or breaks its blocking call, and is
+        // repeated in case it came just before one.
+        const InterruptSignal stop = Sandbox::interrupt_signal();
+        for (int attempt = 0; attempt < kStopAttempts && tree_->queue_signal(1, stop.signo, stop.value) == 0; ++attempt) {
+            const struct timespec pause{0, kStopRetryNs};
+            nanosleep(&pause, nullptr);
+        }
+        return finish_run(128 + SIGKILL);
+    }
+    tree_->for_each([&](int32_t member) {
+        if (member != tree_->self()) tree_->signal(member, SIGKILL);
+    });
+    end_host_file_size_limit();  // the line, and --stats, are vxrun's
+    // (Another process may still be writing the first breach down, or have
+    // died doing so: then this process's own is the one said.)
+    std::optional<ProcessTree::Breach> breach = tree_->breach();
+    if (!breach) breach = ProcessTree::Breach{tree_->self(), own.value_or(LimitExceeded{})};
+    Event event{EventKind::LimitExceeded};
+    event.limit_exceeded = breach->limit;
+    std::string who;
+    if (breach->pid != 1) who.append(" ").append(std::to_string(breach->pid));
+    std::fprintf(diagnostics, "vxrun: guest%s stopped: %s\n", who.c_str(), describe(event).c_str());
+    return finish_run(128 + SIGKILL);
+}
+
+}  // namespace vx::os::linux_i386
