@@ -1,6 +1,7 @@
 #pragma once
 // The one interface both isolation engines implement. Everything above it
 // (Sandbox, personalities, tools) is engine-agnostic.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -38,6 +39,9 @@ public:
     // Limits (see Sandbox): the engine stops the guest itself for fuel, CPU
     // and wall time, and for memory its own data makes it exceed.
     virtual void interrupt() = 0;  // any thread
+    // Sandbox::stop_pending and blocking_host_call, for the engine's own stops.
+    virtual bool stop_pending() const = 0;
+    virtual long blocking_host_call(long number, const std::array<long, 6>& args) = 0;
     virtual std::optional<uint64_t> fuel() const = 0;
     virtual void add_fuel(uint64_t instructions) = 0;
     // Bytes of host memory the engine spends on the guest now (translations,

@@ -202,7 +202,8 @@ void DbtEngine::remember(const Block& block, bool protect_pages) {
     blocks_by_host_[block.host_entry] = &block;
     if (protect_pages && block.guest_end > block.guest_eip)
         for (uint64_t page = block.guest_eip & ~(kPageSize - 1); page < block.guest_end; page += kPageSize)
-            memory_.protect_code(uint32_t(page));
+            if (!memory_.protect_code(uint32_t(page)) && !breach_)
+                breach_ = memory_.host_mapping_breach();  // unprotected, it must not run
     ++translations_;
     records_ += block.insns.size();
     update_peaks();
@@ -446,7 +447,10 @@ Event DbtEngine::run(Registers& regs) {
             // instruction runs alone, from a translation that leaves the page
             // writable (it may be on it), and what follows is translated anew.
             regs.eip = target;
-            memory_.release_code(written_code_);
+            if (!memory_.release_code(written_code_)) {  // the write would only fault again
+                if (!breach_) breach_ = memory_.host_mapping_breach();
+                return breach_event();
+            }
             ++code_writes_;
             flush();
             next_block_ = short_block(target, 1, false);

@@ -5,6 +5,9 @@
 #include <sys/types.h>
 
 #include <algorithm>
+#include <array>
+#include <ctime>
+#include <type_traits>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -272,6 +275,22 @@ private:
     // A file's bytes copied into freshly mapped guest pages (mmap of a file).
     int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
     int32_t futex(const SyscallArgs& a, bool time64);
+    int32_t sleep_for(clockid_t clock, int flags, int64_t sec, int64_t nsec);
+    // A host system call that may block for long, made so that a stop of the
+    // sandbox (interrupt(), a time limit) ends it (Sandbox::blocking_host_call):
+    // as the libc call, -1 and errno. Ended by a stop, it says so in
+    // stopped_in_host_call_, and service_syscall has the guest make its call
+    // again once run() has reported the stop.
+    template <typename... Args>
+    long blocking(long number, Args... args) const {
+        auto as_long = [](auto v) {
+            if constexpr (std::is_pointer_v<decltype(v)>) return reinterpret_cast<long>(v);
+            else return long(v);
+        };
+        return blocking_call(number, {as_long(args)...});
+    }
+    long blocking_call(long number, std::array<long, 6> args) const;
+    mutable bool stopped_in_host_call_ = false;
     // fcntl's record locks on `host`, the guest's struct at `address`.
     int32_t record_lock(int host, uint32_t command, uint32_t address, bool wide);
     bool on_alternate_stack(uint32_t sp) const;

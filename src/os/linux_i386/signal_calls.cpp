@@ -4,6 +4,7 @@
 // signal frame on its own stack, floating-point and vector state included;
 // (rt_)sigreturn takes the frame back. Also sigaltstack and the timers.
 #include <sys/time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@ namespace vx::os::linux_i386 {
 namespace {
 
 constexpr uint32_t kSigDefault = 0, kSigIgnore = 1;
+constexpr long kSignalSetBytes = 8;  // the kernel's sigset_t, as rt_sigsuspend takes it
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
 bool default_is_stop(int signo) {
@@ -161,7 +163,16 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
     for (int signo = 1; signo < int(kSignals); ++signo)
         if (is_mirrored(signo)) sigaddset(&mirrored, signo);
     sigprocmask(SIG_BLOCK, &mirrored, nullptr);
-    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) sigsuspend(&wait_mask);
+    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) {
+        blocking(SYS_rt_sigsuspend, &wait_mask, kSignalSetBytes);
+        if (stopped_in_host_call_) {  // suspended again when made again: the mask is the guest's until then
+            sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
+            signal_mask_ = *mask_after_handler_;
+            mask_after_handler_.reset();
+            mirror_mask();
+            return fail(EINTR);
+        }
+    }
     sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
     return fail(EINTR);  // the handler runs with this mask; sigreturn restores the saved one
 }
