@@ -363,6 +363,11 @@ void DbtEngine::add_fuel(uint64_t instructions) {
 
 void DbtEngine::interrupt() { preemption_.request(kStopInterrupt); }
 
+long DbtEngine::blocking_host_call(long number, const std::array<long, 6>& args) {
+    prepare_thread_for_guests();  // the preemption signal's handler, before it is sent here
+    return preemption_.blocking_call(number, args.data());
+}
+
 uint64_t DbtEngine::host_bytes() const {
     constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
     uint64_t lookup = lookup_used_ ? sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets : 0;

@@ -39,9 +39,7 @@ public:
     std::vector<HostRegion> host_regions() const override;
     void interrupt() override;
     bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
-    long blocking_host_call(long number, const std::array<long, 6>& args) override {
-        return preemption_.blocking_call(number, args.data());
-    }
+    long blocking_host_call(long number, const std::array<long, 6>& args) override;
     std::optional<uint64_t> fuel() const override;
     void add_fuel(uint64_t instructions) override;
     uint64_t host_bytes() const override;
