@@ -31,7 +31,9 @@ public:
     virtual bool set_extended_state(std::span<const uint8_t> image) = 0;
     // Around a host fork(): whatever host state fork would leave shared
     // (it copies private memory only) is made the child's own.
-    virtual void prepare_fork() = 0;
+    // prepare_fork is false (errno says why) when the host refused what a
+    // child needs: then there is no fork.
+    virtual bool prepare_fork() = 0;
     virtual void finish_fork(bool in_child) = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;

@@ -87,7 +87,7 @@ std::vector<uint8_t> Sandbox::extended_state() const { return engine_->extended_
 bool Sandbox::set_extended_state(std::span<const uint8_t> image) { return engine_->set_extended_state(image); }
 
 pid_t Sandbox::fork_host_process() {
-    engine_->prepare_fork();
+    if (!engine_->prepare_fork()) return -1;  // (memfd_create's errno: EMFILE, ENOMEM...)
     pid_t pid = ::fork();
     engine_->finish_fork(pid == 0);
     return pid;

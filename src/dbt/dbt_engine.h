@@ -28,9 +28,10 @@ public:
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
-    void prepare_fork() override {
-        cache_.prepare_fork();
+    bool prepare_fork() override {
+        if (!cache_.prepare_fork()) return false;
         preemption_.prepare_fork();
+        return true;
     }
     void finish_fork(bool in_child) override {
         cache_.finish_fork(in_child);
