@@ -17,7 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 opts=(--wall-time=1 --cpu-time=1) want_status=137 want_line="^vxrun: guest stopped: wall time limit exceeded: used "
 want_out="" tty=0
 case $case in
-pause|sigsuspend|wait4|futex|poll|ppoll|select|pselect6|write_pipe|nanosleep|clock_nanosleep|exec_loop) ;;
+pause|sigsuspend|sigtimedwait|wait4|futex|poll|ppoll|select|pselect6|write_pipe|nanosleep|clock_nanosleep|exec_loop) ;;
 read_pipe) ;;
 read_tty) tty=1 ;;
 flock|ofd_lock) opts+=(--tmp) ;;

@@ -37,6 +37,12 @@ static int block(const char *mode, char **argv) {
         sigset_t none;
         sigemptyset(&none);
         sigsuspend(&none);
+    } else if (!strcmp(mode, "sigtimedwait")) {
+        sigset_t usr1;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &usr1, 0);
+        sigwaitinfo(&usr1, 0);
     } else if (!strcmp(mode, "wait4")) {
         pid_t child = fork();
         if (child == 0) {
@@ -205,7 +211,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "protect-code-at-limit")) return protect_code_at_limit();
     int r = block(mode, argv);
     if (r >= 0) return r;
-    fprintf(stderr, "usage: pressure_attack pause|sigsuspend|wait4|futex|poll|ppoll|select|pselect6|read-pipe|"
+    fprintf(stderr, "usage: pressure_attack pause|sigsuspend|sigtimedwait|wait4|futex|poll|ppoll|select|pselect6|read-pipe|"
                     "read-stdin|write-pipe|flock|ofd-lock|nanosleep|clock-nanosleep|exec-loop|"
                     "mprotect-splits|code-write-at-limit|protect-code-at-limit\n");
     return 2;

@@ -147,6 +147,8 @@ public:
     int32_t sys_rt_sigsuspend(const SyscallArgs& a);
     int32_t sys_pause(const SyscallArgs& a);
     int32_t sys_rt_sigpending(const SyscallArgs& a);
+    int32_t sys_rt_sigtimedwait(const SyscallArgs& a);
+    int32_t sys_rt_sigtimedwait64(const SyscallArgs& a);
     int32_t sys_faccessat(const SyscallArgs& a);
     int32_t sys_fchdir(const SyscallArgs& a);
     int32_t sys_mkdirat(const SyscallArgs& a);
@@ -341,6 +343,10 @@ private:
     void deliver_pending_signals(int32_t interrupted_nr);
     // sigsuspend: waits with mask `during` for a signal the guest handles; -EINTR.
     int32_t suspend_until_signal(uint64_t during);
+    // rt_sigtimedwait: a signal of the set taken without its handler.
+    int32_t wait_for_signal(const SyscallArgs& a, bool time64);
+    // What the host caught for the guest, made pending.
+    void take_caught_signals();
     // The host's disposition and mask of the signals guests send each other
     // follow the guest's (own_host_process only).
     void mirror_disposition(int signo);
