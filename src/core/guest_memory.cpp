@@ -116,7 +116,10 @@ bool GuestMemory::protect_host(uint64_t first, const std::vector<uint8_t>& next)
     // Linux may have changed part of the failed run too: all of it goes back.
     uint64_t failed_end = done + 1;
     while (failed_end < next.size() && host_prot_of(next[failed_end]) == host_prot_of(next[done])) ++failed_end;
-    if (apply(0, failed_end, false) != failed_end) host_state_lost_ = true;
+    if (apply(0, failed_end, false) != failed_end) {
+        host_state_lost_ = true;  // neither new nor old: the guest must not go on
+        exceed(host_mappings_);
+    }
     return false;
 }
 
