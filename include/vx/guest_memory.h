@@ -79,9 +79,10 @@ public:
 
     // Host mappings the guest's pages make now: one for each run of pages
     // with the same host protection and kind, and one more for each edge the
-    // host does not merge (shared mappings, moved ones). Linux may need a few
-    // more (it keeps apart what it accounts differently); whatever it refuses
-    // beyond is handled as a refusal of the limit.
+    // host may not merge (shared mappings, moved ones, a mapping between two
+    // others, pages that stopped being writable). Close to Linux's count,
+    // not equal; whatever the host refuses beyond is handled as a refusal
+    // of the limit.
     uint32_t host_mappings() const { return host_mappings_; }
     uint32_t host_mappings_peak() const { return host_mappings_peak_; }
     uint32_t max_host_mappings() const { return max_host_mappings_; }
@@ -107,6 +108,7 @@ private:
     static constexpr uint8_t kCodeProtected = 16;
     static constexpr uint8_t kShared = 32;
     static constexpr uint8_t kMappingStart = 64;  // a host mapping starts here, whatever its neighbour
+    static constexpr uint8_t kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
     // Beyond the guest's own limit, for what the engine and the host need
     // (protecting translated code, writing into it): they fail later than
     // the guest's requests do.

@@ -66,7 +66,13 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<uint8_t>& 
         uint64_t n = 0;
         for (uint64_t p = std::max<uint64_t>(first, 1); p <= std::min(end, pages); ++p) {
             uint8_t here = flags_at(p);
-            if (host_key(here) != host_key(flags_at(p - 1)) || (here & kMappingStart)) ++n;
+            const uint8_t before = flags_at(p - 1);
+            // Between two writable private pages Linux accounts both: no edge.
+            const bool accounted_alike = (host_prot_of(here) & PROT_WRITE) && (host_prot_of(before) & PROT_WRITE) &&
+                                         !((here | before) & kShared);
+            if (host_key(here) != host_key(before) || (here & kMappingStart) ||
+                ((here & kAccountingEdge) && !accounted_alike))
+                ++n;
         }
         return n;
     };
@@ -154,10 +160,13 @@ bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     // Fresh zero pages, as Linux gives a new mapping. A shared one is a host
     // file of its own: the host never merges it with its neighbours.
     std::vector<uint8_t> next(end - first, uint8_t(perms | kMapped | (shared ? kShared : 0)));
-    if (shared && !next.empty()) {
-        next.front() |= kMappingStart;
-        if (end < perms_.size() && (perms_[end] & kMapped)) next.push_back(perms_[end] | kMappingStart);
-    }
+    // A new private mapping merges with the one before it, but with the one
+    // after it as well only when Linux finds the two alike in what it does
+    // not show (their anonymous memory's origin): counted apart.
+    const bool mapped_after = end < perms_.size() && (perms_[end] & kMapped);
+    const bool mapped_before = first > 0 && (perms_[first - 1] & kMapped);
+    if (shared && !next.empty()) next.front() |= kMappingStart;
+    if (!next.empty() && mapped_after && (shared || mapped_before)) next.push_back(perms_[end] | kMappingStart);
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
     if (!replace_host(addr, length, host_prot(perms), shared ? MAP_SHARED : MAP_PRIVATE)) return false;
@@ -169,6 +178,7 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
     check_range(addr, length, "protect");
     const uint64_t first = addr / kPageSize;
     std::vector<uint8_t> next(length / kPageSize);
+    bool loses_write = false;
     for (uint64_t i = 0; i < next.size(); ++i) {
         const uint8_t old = perms_[first + i];
         if (!(old & kMapped)) {
@@ -178,7 +188,20 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
         // Code that stays executable stays translated, so a guest write to it
         // must still fault.
         const bool still_code = (old & kCodeProtected) && (perms & kExec);
-        next[i] = uint8_t((old & (kMapped | kShared | kMappingStart)) | perms | (still_code ? kCodeProtected : 0));
+        // Private pages made writable are all accounted by Linux again.
+        const uint8_t kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
+        next[i] = uint8_t((old & (kMapped | kShared | kMappingStart | kAccountingEdge) & ~kept) | perms |
+                          (still_code ? kCodeProtected : 0));
+        loses_write |= (old & kWrite) && !(perms & kWrite);
+    }
+    // Pages that stop being writable keep (or, never written, lose) Linux's
+    // accounting of them, which it does not merge across: counted apart from
+    // their neighbours. (Marks, not counts: protecting the same range again
+    // adds nothing.)
+    if (loses_write) {
+        next.front() |= kAccountingEdge;
+        const uint64_t end = first + next.size();
+        if (end < perms_.size() && (perms_[end] & kMapped)) next.push_back(perms_[end] | kAccountingEdge);
     }
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;

@@ -44,6 +44,29 @@ TEST(HostMappings, GuestChangesPastTheLimitAreRefusedAndChangeNothing) {
     EXPECT_EQ(memory.host_mappings_peak() >= 63u, true);
 }
 
+// What Linux may keep apart is counted apart: a mapping filling the gap
+// between two others (their memory may have different origins), a moved
+// one, pages that stopped being writable; what it surely merges is not.
+TEST(HostMappings, TheCountKeepsApartWhatLinuxMayNotMerge) {
+    vx::GuestMemory memory(16u << 20);
+    const uint32_t a = 0x100000;
+    const uint32_t empty = memory.host_mappings();
+    ASSERT_TRUE(memory.map(a, 4 * kPage, vx::kRead | vx::kWrite));
+    ASSERT_TRUE(memory.map(a + 4 * kPage, 4 * kPage, vx::kRead | vx::kWrite));  // grows it, as brk does
+    EXPECT_EQ(memory.host_mappings(), empty + 2);
+    ASSERT_TRUE(memory.map(a + 9 * kPage, kPage, vx::kRead | vx::kWrite));
+    EXPECT_EQ(memory.host_mappings(), empty + 4);
+    ASSERT_TRUE(memory.map(a + 8 * kPage, kPage, vx::kRead | vx::kWrite));  // the gap between two
+    EXPECT_EQ(memory.host_mappings(), empty + 3);
+    ASSERT_TRUE(memory.protect(a + 2 * kPage, kPage, vx::kRead));
+    ASSERT_TRUE(memory.protect(a + 2 * kPage, kPage, vx::kRead | vx::kWrite));
+    EXPECT_EQ(memory.host_mappings(), empty + 3);  // writable again: merged again
+    ASSERT_TRUE(memory.protect(a, 10 * kPage, vx::kRead));
+    EXPECT_GE(memory.host_mappings(), empty + 3);  // (more, where it cannot know)
+    ASSERT_TRUE(memory.unmap(a, 10 * kPage));
+    EXPECT_EQ(memory.host_mappings(), empty);
+}
+
 TEST(HostMappings, CodeProtectionPastTheLimitStopsTheGuest) {
     vx::GuestMemory memory(16u << 20, 64);
     const uint32_t base = 0x100000;
