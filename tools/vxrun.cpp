@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
     // Limits: each stops the guest with one line naming it, and exit 137.
     std::string memory = "512M", cpu_time, wall_time, instructions, code_cache = "64M", output, file_size;
-    unsigned open_files = 1024, processes = 64;
+    unsigned open_files = 1024, processes = 64, host_mappings = vx::EngineLimits{}.host_mappings;
     bool no_limits = false;
     app.add_option("--memory", memory,
                    "memory the guest may cost the host: its pages, translations and tables together (e.g. 64M, "
@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
     };
     app.add_option("--code-cache", code_cache, "translated code kept at once (flushed when full)")->capture_default_str();
     app.add_option("--open-files", open_files, "descriptors open at once (EMFILE beyond)")->capture_default_str();
+    app.add_option("--host-mappings", host_mappings,
+                   "host mappings (VMAs) its memory may make (mmap, mprotect, munmap get ENOMEM beyond)")
+        ->capture_default_str();
     app.add_option("--processes", processes, "guest processes alive at once (fork gets EAGAIN beyond)")
         ->capture_default_str();
     CLI::Option* no_limits_option = app.add_flag(
@@ -226,8 +229,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "vxrun: bad %s value\n", parsing);
         return kExitUsage;
     }
-    if (open_files < 3 || open_files > 1024 || processes < 1 || processes > 4096) {
-        std::fprintf(stderr, "vxrun: --open-files must be 3..1024 and --processes 1..4096\n");
+    options.limits.host_mappings = host_mappings;
+    if (open_files < 3 || open_files > 1024 || processes < 1 || processes > 4096 || host_mappings < 64 ||
+        host_mappings > 32768) {
+        std::fprintf(stderr, "vxrun: --open-files must be 3..1024, --processes 1..4096 and --host-mappings 64..32768\n");
         return kExitUsage;
     }
     if (stats != "" && stats != "text" && stats != "json") {

@@ -1,9 +1,11 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "vx/error.h"
+#include "vx/limits.h"
 
 namespace vx {
 
@@ -22,7 +24,9 @@ inline constexpr uint64_t kReservation = (1ull << 32) + (64u << 10);
 // pointer ever becomes a host access outside the region.
 class GuestMemory {
 public:
-    explicit GuestMemory(uint64_t size);
+    // `max_host_mappings` bounds the host mappings (VMAs) the guest's pages
+    // make (see host_mappings()).
+    explicit GuestMemory(uint64_t size, uint32_t max_host_mappings = EngineLimits{}.host_mappings);
     ~GuestMemory();
     GuestMemory(const GuestMemory&) = delete;
     GuestMemory& operator=(const GuestMemory&) = delete;
@@ -33,14 +37,17 @@ public:
     // Page-aligned ranges inside the guest; throw vx::Error otherwise.
     // `shared` pages stay shared with the copies of this memory that a host
     // fork makes (Sandbox::fork_host_process), as MAP_SHARED memory is.
-    void map(uint32_t addr, uint32_t length, Perm perms, bool shared = false);
-    void protect(uint32_t addr, uint32_t length, Perm perms);
-    void unmap(uint32_t addr, uint32_t length);
+    // False, and nothing changed, when the change would take the guest past
+    // its host mappings, or the host refused it (ENOMEM for the guest, as
+    // Linux says at its map count).
+    bool map(uint32_t addr, uint32_t length, Perm perms, bool shared = false);
+    bool protect(uint32_t addr, uint32_t length, Perm perms);
+    bool unmap(uint32_t addr, uint32_t length);
     // Moves the pages of [from, from+old_length) to `to`, contents and
     // permissions kept, growing the range to new_length with zero pages of
     // the same permissions (as mremap); the old range ends unmapped. False,
-    // and nothing changed, when the old range is not one uniform mapping or
-    // the two ranges overlap.
+    // and nothing changed, when the old range is not one uniform mapping,
+    // the two ranges overlap, or as map.
     bool move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length);
 
     Perm perms_at(uint32_t addr) const;
@@ -52,19 +59,36 @@ public:
     // True when every byte of [addr, addr+length) is in the guest and has
     // `needed`. Asking for kWrite is how the host prepares to write there
     // itself: pages write-protected for translations become writable again
-    // (and exec_generation changes, so their translations go).
+    // (and exec_generation changes, so their translations go); false when
+    // one could not be (see host_mapping_breach).
     bool accessible(uint32_t addr, uint64_t length, Perm needed) const;
 
     // Translated code: the engine write-protects a page it translated code
     // from (also when the guest makes it writable later), so that a guest
     // write to it faults (and the translations go) instead of running stale
-    // code. release_code makes it writable again; false when it was not
-    // protected.
-    void protect_code(uint32_t addr);
+    // code. release_code makes it writable again (with the protected pages
+    // next to it, which share its host mapping: no mapping is split). Both
+    // are false when the host mappings would not allow it or the host
+    // refused; host_mapping_breach() then says so, and the guest must not run
+    // on (stale code could run, or its write fault again).
+    bool protect_code(uint32_t addr);
     bool release_code(uint32_t addr);
     bool code_protected(uint32_t addr) const {
         return addr < size_ && (perms_[addr / kPageSize] & kCodeProtected);
     }
+
+    // Host mappings the guest's pages make now: one for each run of pages
+    // with the same host protection and kind, and one more for each edge the
+    // host may not merge (shared mappings, moved ones, a mapping between two
+    // others, pages that stopped being writable). Close to Linux's count,
+    // not equal; whatever the host refuses beyond is handled as a refusal
+    // of the limit.
+    uint32_t host_mappings() const { return host_mappings_; }
+    uint32_t host_mappings_peak() const { return host_mappings_peak_; }
+    uint32_t max_host_mappings() const { return max_host_mappings_; }
+    // Set once a change the engine or the host needed could not be made:
+    // the host mappings limit, reached. The guest must stop.
+    const std::optional<LimitExceeded>& host_mapping_breach() const { return breach_; }
 
     // Host-side copies; false (and nothing copied) unless the whole range is
     // accessible with read (resp. write) permission.
@@ -79,19 +103,44 @@ public:
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
     bool touches_exec(uint32_t addr, size_t length) const;
-    void set_perms(uint32_t addr, uint32_t length, Perm perms);  // of newly mapped pages
 
     static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
     static constexpr uint8_t kCodeProtected = 16;
-    void release_code_in(uint32_t addr, uint64_t length) const;
-    bool unprotect_code_page(uint32_t page) const;  // false: it was not protected
+    static constexpr uint8_t kShared = 32;
+    static constexpr uint8_t kMappingStart = 64;  // a host mapping starts here, whatever its neighbour
+    static constexpr uint8_t kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
+    // Beyond the guest's own limit, for what the engine and the host need
+    // (protecting translated code, writing into it): they fail later than
+    // the guest's requests do.
+    static constexpr uint32_t kHostReserve = 64;
+    static int host_prot_of(uint8_t flags);
+    static uint8_t host_key(uint8_t flags);
+    // The host mappings there would be with pages [first, first+next.size())
+    // flagged `next`.
+    uint64_t mappings_with(uint64_t first, const std::vector<uint8_t>& next) const;
+    // Applies `next` to the host, run by run of host protection; undone (as
+    // far as the host allows) when it refuses.
+    bool protect_host(uint64_t first, const std::vector<uint8_t>& next) const;
+    void commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings, bool contents_replaced) const;
+    bool replace_host(uint32_t addr, uint32_t length, int prot, int flags) const;
+    void refill_holes(uint32_t addr, uint32_t length) const;
+    void exceed(uint64_t wanted) const;
+    bool release_code_in(uint32_t addr, uint64_t length) const;
+    bool release_code_run(uint32_t page) const;
 
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
-    // One Perm (| kMapped, | kCodeProtected) per page; mutable for accessible().
+    // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
     mutable std::vector<uint8_t> perms_;
-    uint32_t mapped_pages_ = 0;
+    mutable uint32_t mapped_pages_ = 0;
     mutable uint64_t exec_generation_ = 0;
+    uint32_t max_host_mappings_;
+    mutable uint32_t host_mappings_ = 1;  // the reservation
+    mutable uint32_t host_mappings_peak_ = 1;
+    mutable std::optional<LimitExceeded> breach_;
+    // The host's protections may no longer be what perms_ says (it refused
+    // to undo a change it half made): no host access to guest memory then.
+    mutable bool host_state_lost_ = false;
 };
 
 }  // namespace vx

@@ -16,6 +16,7 @@ enum class Limit {
     FileSize,      // bytes: the largest a write may make a file
     OpenFiles,     // descriptors open at once (reported as EMFILE, as Linux does)
     Processes,     // guest processes alive at once (reported as EAGAIN)
+    HostMappings,  // host mappings (VMAs) the guest's pages make (beyond it, ENOMEM, as Linux's map count)
 };
 const char* to_string(Limit limit);
 // The amount in the limit's own unit, for people: "1.50 s", "64.0 MiB", "1000000".
@@ -28,6 +29,9 @@ struct EngineLimits {
     std::optional<uint64_t> wall_time_ns;
     std::optional<uint64_t> instructions;  // the fuel the sandbox starts with
     uint64_t code_cache = 64u << 20;       // bytes of translated code kept; when full, it is flushed
+    // Host mappings the guest's pages may make: a quarter of Linux's default
+    // vm.max_map_count (65530), which the host process shares with its own.
+    uint32_t host_mappings = 16384;
 };
 
 // A limit reached: which, how much was used when it stopped (at least `maximum`,
@@ -50,6 +54,8 @@ struct Usage {
     uint64_t memory = 0;             // bytes, as the memory limit counts them
     uint64_t memory_peak = 0;
     uint64_t code_writes = 0;        // guest writes to pages holding translated code
+    uint64_t host_mappings = 0;      // host mappings the guest's pages make now (as the limit counts them)
+    uint64_t host_mappings_peak = 0;
 };
 
 }  // namespace vx

@@ -74,6 +74,17 @@ public:
     // not running, at its next run().
     void interrupt();
 
+    // Whether run() would stop now rather than run the guest: interrupt()
+    // was called, a time limit or another limit was reached.
+    bool stop_pending() const;
+    // A host system call that may block for long (a read of a pipe, a wait
+    // for a child, a sleep, ...), made so that what stops run() also ends it,
+    // from any thread: -EINTR, without making it, when a stop is pending, or
+    // when one comes while it blocks (then stop_pending() says so). Else what
+    // the call returns, or -errno.
+    long blocking_host_call(long number, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0,
+                            long a5 = 0);
+
     // Fuel: guest instructions left to run (only when the limits gave some).
     // Each completed instruction costs one, a rep-prefixed string instruction
     // one whatever its count; at 0 run() stops with LimitExceeded before the

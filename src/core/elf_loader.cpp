@@ -129,11 +129,13 @@ ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {
         else
             runs.push_back({page, kPageSize, perms});
     }
-    for (const Run& run : runs) memory.map(run.start, run.length, kRead | kWrite);
+    for (const Run& run : runs)
+        if (!memory.map(run.start, run.length, kRead | kWrite)) throw Error("the program's image needs more host mappings than allowed");
     for (const auto& ph : phdrs)
         if (ph.p_type == PT_LOAD && ph.p_filesz)
             memory.write(ph.p_vaddr, file.data() + ph.p_offset, ph.p_filesz);
-    for (const Run& run : runs) memory.protect(run.start, run.length, run.perms);
+    for (const Run& run : runs)
+        if (!memory.protect(run.start, run.length, run.perms)) throw Error("the program's image needs more host mappings than allowed");
 
     ElfImage image;
     image.entry = eh.e_entry;

@@ -1,6 +1,7 @@
 #pragma once
 // The one interface both isolation engines implement. Everything above it
 // (Sandbox, personalities, tools) is engine-agnostic.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,7 +31,9 @@ public:
     virtual bool set_extended_state(std::span<const uint8_t> image) = 0;
     // Around a host fork(): whatever host state fork would leave shared
     // (it copies private memory only) is made the child's own.
-    virtual void prepare_fork() = 0;
+    // prepare_fork is false (errno says why) when the host refused what a
+    // child needs: then there is no fork.
+    virtual bool prepare_fork() = 0;
     virtual void finish_fork(bool in_child) = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;
@@ -38,6 +41,9 @@ public:
     // Limits (see Sandbox): the engine stops the guest itself for fuel, CPU
     // and wall time, and for memory its own data makes it exceed.
     virtual void interrupt() = 0;  // any thread
+    // Sandbox::stop_pending and blocking_host_call, for the engine's own stops.
+    virtual bool stop_pending() const = 0;
+    virtual long blocking_host_call(long number, const std::array<long, 6>& args) = 0;
     virtual std::optional<uint64_t> fuel() const = 0;
     virtual void add_fuel(uint64_t instructions) = 0;
     virtual uint64_t take_fuel() = 0;

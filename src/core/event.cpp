@@ -41,6 +41,7 @@ const char* to_string(Limit limit) {
     case Limit::FileSize: return "file size";
     case Limit::OpenFiles: return "open files";
     case Limit::Processes: return "processes";
+    case Limit::HostMappings: return "host mappings";
     }
     return "resource";
 }

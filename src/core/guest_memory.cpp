@@ -2,6 +2,8 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -20,9 +22,22 @@ int host_prot(Perm perms) {
 
 }  // namespace
 
-GuestMemory::GuestMemory(uint64_t size) {
+int GuestMemory::host_prot_of(uint8_t flags) {
+    if (!(flags & kMapped)) return PROT_NONE;
+    if ((flags & kCodeProtected) && (flags & kWrite)) return PROT_READ;
+    return host_prot(Perm(flags & (kRead | kWrite | kExec)));
+}
+
+// Pages the host keeps in one mapping when they are next to each other.
+uint8_t GuestMemory::host_key(uint8_t flags) {
+    if (!(flags & kMapped)) return 0;
+    return uint8_t(1 | host_prot_of(flags) << 1 | (flags & kShared));
+}
+
+GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_mappings_(max_host_mappings) {
     if (size < 16 * kPageSize || size > kMaxGuestMemory || size % kPageSize)
         throw Error("guest memory size must be a multiple of 4 KiB between 64 KiB and 3 GiB");
+    if (max_host_mappings < 16) throw Error("the host mappings limit must be at least 16");
     size_ = uint32_t(size);
     // Always the whole 4 GiB a 32-bit address can reach, plus a guard for wide
     // accesses that start near the top: no guest address leads outside it.
@@ -41,61 +56,209 @@ void GuestMemory::check_range(uint32_t addr, uint32_t length, const char* what) 
                     std::to_string(length) + " is not page-aligned inside guest memory");
 }
 
-void GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
-    check_range(addr, length, "map");
-    // Fresh zero pages, as Linux gives a new mapping.
-    if (mmap(base_ + addr, length, host_prot(perms), (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_FIXED,
-             -1, 0) == MAP_FAILED)
-        throw Error(std::string("map: ") + strerror(errno));
-    set_perms(addr, length, perms);
+uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<uint8_t>& next) const {
+    const uint64_t end = first + next.size(), pages = perms_.size();
+    auto old_at = [&](uint64_t p) -> uint8_t { return p < pages ? perms_[p] : 0; };  // above: the reservation
+    auto new_at = [&](uint64_t p) { return p >= first && p < end ? next[p - first] : old_at(p); };
+    // A mapping starts at page p when it differs from page p-1: only the
+    // edges from `first` to `end` can change.
+    auto starts = [&](auto flags_at) {
+        uint64_t n = 0;
+        for (uint64_t p = std::max<uint64_t>(first, 1); p <= std::min(end, pages); ++p) {
+            uint8_t here = flags_at(p);
+            const uint8_t before = flags_at(p - 1);
+            // Between two writable private pages Linux accounts both: no edge.
+            const bool accounted_alike = (host_prot_of(here) & PROT_WRITE) && (host_prot_of(before) & PROT_WRITE) &&
+                                         !((here | before) & kShared);
+            if (host_key(here) != host_key(before) || (here & kMappingStart) ||
+                ((here & kAccountingEdge) && !accounted_alike))
+                ++n;
+        }
+        return n;
+    };
+    return host_mappings_ - starts(old_at) + starts(new_at);
 }
 
-void GuestMemory::set_perms(uint32_t addr, uint32_t length, Perm perms) {
-    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
-        if (perms_[p] & kExec) ++exec_generation_;
-        if (!(perms_[p] & kMapped)) ++mapped_pages_;
-        perms_[p] = perms | kMapped;
+void GuestMemory::commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings,
+                         bool contents_replaced) const {
+    for (uint64_t i = 0; i < next.size(); ++i) {
+        uint8_t& flags = perms_[first + i];
+        if ((flags & kExec) && (contents_replaced || !(next[i] & kExec))) ++exec_generation_;
+        if ((flags & kMapped) != (next[i] & kMapped))
+            mapped_pages_ += (next[i] & kMapped) ? 1 : -1;
+        flags = next[i];
     }
+    host_mappings_ = mappings;
+    host_mappings_peak_ = std::max(host_mappings_peak_, mappings);
 }
 
-void GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
+void GuestMemory::exceed(uint64_t wanted) const {
+    if (!breach_) breach_ = LimitExceeded{Limit::HostMappings, std::max<uint64_t>(wanted, max_host_mappings_),
+                                          max_host_mappings_};
+}
+
+bool GuestMemory::protect_host(uint64_t first, const std::vector<uint8_t>& next) const {
+    // Only pages whose host protection changes, a run of the same new one at
+    // a time; on a refusal the runs done so far get their old one back.
+    auto apply = [&](uint64_t from, uint64_t to, bool forward) {
+        for (uint64_t p = from; p < to;) {
+            const uint8_t old = perms_[first + p];
+            if (host_prot_of(next[p]) == host_prot_of(old)) {
+                ++p;
+                continue;
+            }
+            const int prot = forward ? host_prot_of(next[p]) : host_prot_of(old);
+            uint64_t q = p + 1;
+            while (q < to && host_prot_of(next[q]) != host_prot_of(perms_[first + q]) &&
+                   (forward ? host_prot_of(next[q]) : host_prot_of(perms_[first + q])) == prot)
+                ++q;
+            if (mprotect(base_ + (first + p) * kPageSize, (q - p) * kPageSize, prot) != 0) return p;
+            p = q;
+        }
+        return to;
+    };
+    const uint64_t done = apply(0, next.size(), true);
+    if (done == next.size()) return true;
+    // Linux may have changed part of the failed run too: all of it goes back.
+    uint64_t failed_end = done + 1;
+    while (failed_end < next.size() && host_prot_of(next[failed_end]) == host_prot_of(next[done])) ++failed_end;
+    if (apply(0, failed_end, false) != failed_end) {
+        host_state_lost_ = true;  // neither new nor old: the guest must not go on
+        exceed(host_mappings_);
+    }
+    return false;
+}
+
+bool GuestMemory::replace_host(uint32_t addr, uint32_t length, int prot, int flags) const {
+    if (length == 0) return true;
+    if (mmap(base_ + addr, length, prot, flags | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) return true;
+    refill_holes(addr, length);
+    return false;
+}
+
+// After a refused MAP_FIXED mmap or mremap: Linux may have unmapped part of
+// the range before it gave up. A hole in the reservation would let host
+// mappings land where guest code can reach, so each is covered again; pages
+// the guest had mapped there lost their contents, and the host's state is no
+// longer what perms_ says.
+void GuestMemory::refill_holes(uint32_t addr, uint32_t length) const {
+    for (uint64_t at = addr; at < uint64_t(addr) + length; at += kPageSize) {
+        void* page = base_ + at;
+        void* got = mmap(page, kPageSize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+                         -1, 0);
+        if (got == MAP_FAILED && errno == EEXIST) continue;  // still mapped
+        if (got != page) host_state_lost_ = true;             // a hole that stays (or a kernel that ignores the flag)
+        if (got != MAP_FAILED && got != page) munmap(got, kPageSize);
+        if (got == page && (perms_[at / kPageSize] & kMapped)) host_state_lost_ = true;
+    }
+    if (host_state_lost_) exceed(host_mappings_);
+}
+
+bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
+    check_range(addr, length, "map");
+    const uint64_t first = addr / kPageSize, end = first + length / kPageSize;
+    // Fresh zero pages, as Linux gives a new mapping. A shared one is a host
+    // file of its own: the host never merges it with its neighbours.
+    std::vector<uint8_t> next(end - first, uint8_t(perms | kMapped | (shared ? kShared : 0)));
+    // A new private mapping merges with the one before it, but with the one
+    // after it as well only when Linux finds the two alike in what it does
+    // not show (their anonymous memory's origin): counted apart.
+    const bool mapped_after = end < perms_.size() && (perms_[end] & kMapped);
+    const bool mapped_before = first > 0 && (perms_[first - 1] & kMapped);
+    if (shared && !next.empty()) next.front() |= kMappingStart;
+    if (!next.empty() && mapped_after && (shared || mapped_before)) next.push_back(perms_[end] | kMappingStart);
+    const uint64_t mappings = mappings_with(first, next);
+    if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
+    if (!replace_host(addr, length, host_prot(perms), shared ? MAP_SHARED : MAP_PRIVATE)) return false;
+    commit(first, next, uint32_t(mappings), true);
+    return true;
+}
+
+bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
     check_range(addr, length, "protect");
-    if (mprotect(base_ + addr, length, host_prot(perms)) != 0)
-        throw Error(std::string("protect: ") + strerror(errno));
-    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
-        if ((perms_[p] & kExec) && !(perms & kExec)) ++exec_generation_;
+    const uint64_t first = addr / kPageSize;
+    std::vector<uint8_t> next(length / kPageSize);
+    bool loses_write = false;
+    for (uint64_t i = 0; i < next.size(); ++i) {
+        const uint8_t old = perms_[first + i];
+        if (!(old & kMapped)) {
+            next[i] = old;  // nothing there to protect
+            continue;
+        }
         // Code that stays executable stays translated, so a guest write to it
         // must still fault.
-        const bool still_code = (perms_[p] & kCodeProtected) && (perms & kExec);
-        perms_[p] = uint8_t((perms_[p] & kMapped) | perms | (still_code ? kCodeProtected : 0));
-        if (still_code && (perms & kWrite)) mprotect(base_ + uint64_t(p) * kPageSize, kPageSize, PROT_READ);
+        const bool still_code = (old & kCodeProtected) && (perms & kExec);
+        // Private pages made writable are all accounted by Linux again.
+        const uint8_t kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
+        next[i] = uint8_t((old & (kMapped | kShared | kMappingStart | kAccountingEdge) & ~kept) | perms |
+                          (still_code ? kCodeProtected : 0));
+        loses_write |= (old & kWrite) && !(perms & kWrite);
     }
+    // Pages that stop being writable keep (or, never written, lose) Linux's
+    // accounting of them, which it does not merge across: counted apart from
+    // their neighbours. (Marks, not counts: protecting the same range again
+    // adds nothing.)
+    if (loses_write) {
+        next.front() |= kAccountingEdge;
+        const uint64_t end = first + next.size();
+        if (end < perms_.size() && (perms_[end] & kMapped)) next.push_back(perms_[end] | kAccountingEdge);
+    }
+    const uint64_t mappings = mappings_with(first, next);
+    if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
+    if (!protect_host(first, next)) return false;
+    commit(first, next, uint32_t(mappings), false);
+    return true;
 }
 
-void GuestMemory::unmap(uint32_t addr, uint32_t length) {
+bool GuestMemory::unmap(uint32_t addr, uint32_t length) {
     check_range(addr, length, "unmap");
-    if (mmap(base_ + addr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-             MAP_NORESERVE, -1, 0) == MAP_FAILED)
-        throw Error(std::string("unmap: ") + strerror(errno));
-    for (uint32_t p = addr / kPageSize; p < (addr + length) / kPageSize; ++p) {
-        if (perms_[p] & kExec) ++exec_generation_;
-        if (perms_[p] & kMapped) --mapped_pages_;
-        perms_[p] = kNone;
-    }
+    const uint64_t first = addr / kPageSize;
+    std::vector<uint8_t> next(length / kPageSize, kNone);
+    const uint64_t mappings = mappings_with(first, next);
+    if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
+    if (!replace_host(addr, length, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE)) return false;
+    commit(first, next, uint32_t(mappings), true);
+    return true;
 }
 
 bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t new_length) {
     check_range(from, old_length, "move");
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
-    release_code_in(from, old_length);  // the host mapping moves with its protection
-    const uint8_t perms = perms_[from / kPageSize];
+    if (old_length == 0 || new_length == 0) return false;
+    const uint8_t kKind = uint8_t(kRead) | uint8_t(kWrite) | uint8_t(kExec) | kMapped | kShared;
+    const uint8_t kind = perms_[from / kPageSize] & kKind;
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
-        if (perms_[p] != perms) return false;
-    if (mremap(base_ + from, old_length, new_length, MREMAP_MAYMOVE | MREMAP_FIXED, base_ + to) == MAP_FAILED)
+        if ((perms_[p] & kKind) != kind) return false;
+    if (!release_code_in(from, old_length)) return false;  // the host mapping moves with its protection
+    // The moved mapping keeps what Linux tells mappings apart by: it merges
+    // with no neighbour there.
+    const uint64_t from_page = from / kPageSize, to_page = to / kPageSize, to_end = to_page + new_length / kPageSize;
+    const std::vector<uint8_t> vacated(old_length / kPageSize, kNone);
+    // Counted as if vacated first (perms_ and the count put back after).
+    const uint32_t before = host_mappings_;
+    const std::vector<uint8_t> saved(perms_.begin() + from_page, perms_.begin() + from_page + vacated.size());
+    const uint32_t after_vacating = uint32_t(mappings_with(from_page, vacated));
+    host_mappings_ = after_vacating;
+    std::copy(vacated.begin(), vacated.end(), perms_.begin() + from_page);
+    std::vector<uint8_t> moved(new_length / kPageSize, kind);
+    moved.front() |= kMappingStart;
+    if (to_end < perms_.size() && (perms_[to_end] & kMapped)) moved.push_back(perms_[to_end] | kMappingStart);
+    const uint64_t mappings = mappings_with(to_page, moved);
+    std::copy(saved.begin(), saved.end(), perms_.begin() + from_page);
+    host_mappings_ = before;
+    if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
+    if (mremap(base_ + from, old_length, new_length, MREMAP_MAYMOVE | MREMAP_FIXED, base_ + to) == MAP_FAILED) {
+        refill_holes(to, new_length);  // Linux unmaps the target first
         return false;
-    unmap(from, old_length);  // the host left a hole there: the reservation covers it again
-    set_perms(to, new_length, Perm(perms & ~kMapped));
+    }
+    commit(from_page, vacated, after_vacating, true);
+    commit(to_page, moved, uint32_t(mappings), true);
+    // The host left a hole there: the reservation covers it again.
+    if (!replace_host(from, old_length, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE)) {
+        host_state_lost_ = true;
+        exceed(mappings);
+    }
     return true;
 }
 
@@ -104,39 +267,78 @@ Perm GuestMemory::perms_at(uint32_t addr) const {
 }
 
 bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const {
+    if (host_state_lost_) return false;
     if (addr > size_ || length > size_ - addr) return false;  // no sum that could wrap
     if (length == 0) return true;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
         if ((perms_[p] & needed) != needed) return false;
-    if (needed & kWrite) release_code_in(addr, length);
+    if (needed & kWrite) return release_code_in(addr, length);
     return true;
 }
 
-void GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
-    if (length == 0) return;
+bool GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
+    if (length == 0) return true;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
-        if (unprotect_code_page(uint32_t(p))) ++exec_generation_;
-}
-
-bool GuestMemory::unprotect_code_page(uint32_t page) const {
-    if (!(perms_[page] & kCodeProtected)) return false;
-    mprotect(base_ + uint64_t(page) * kPageSize, kPageSize, host_prot(Perm(perms_[page] & (kRead | kWrite | kExec))));
-    perms_[page] &= uint8_t(~kCodeProtected);
+        if (perms_[p] & kCodeProtected) {
+            if (!release_code_run(uint32_t(p))) return false;
+            ++exec_generation_;  // the host writes there: what was translated from it goes
+        }
     return true;
 }
 
-void GuestMemory::protect_code(uint32_t addr) {
-    if (addr >= size_) return;
-    uint8_t& perms = perms_[addr / kPageSize];
-    if (perms & kCodeProtected) return;
+// The page, and the protected writable pages next to it: the host keeps them
+// in one read-only mapping, which becomes writable whole (no split, so the
+// host has no reason to refuse). Their translations all go anyway.
+bool GuestMemory::release_code_run(uint32_t page) const {
+    if (!(perms_[page] & kCodeProtected)) return true;
+    if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
+        perms_[page] &= uint8_t(~kCodeProtected);
+        return true;
+    }
+    auto in_run = [&](uint64_t p) {
+        return (perms_[p] & kCodeProtected) && (perms_[p] & kWrite) &&
+               (perms_[p] & kShared) == (perms_[page] & kShared);
+    };
+    uint64_t first = page, end = uint64_t(page) + 1;
+    while (first > 0 && in_run(first - 1) && !(perms_[first] & kMappingStart)) --first;
+    while (end < perms_.size() && in_run(end) && !(perms_[end] & kMappingStart)) ++end;
+    std::vector<uint8_t> next(perms_.begin() + first, perms_.begin() + end);
+    for (uint8_t& flags : next) flags &= uint8_t(~kCodeProtected);
+    const uint64_t mappings = mappings_with(first, next);
+    if (mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) {
+        exceed(mappings);
+        return false;
+    }
+    if (!protect_host(first, next)) {
+        exceed(mappings);
+        return false;
+    }
+    commit(first, next, uint32_t(mappings), false);
+    return true;
+}
+
+bool GuestMemory::protect_code(uint32_t addr) {
+    if (addr >= size_) return true;
+    const uint64_t page = addr / kPageSize;
+    if (perms_[page] & kCodeProtected) return true;
     // A page the guest cannot write is read-only for the host already; it is
     // marked all the same, for the day the guest makes it writable.
-    if (!(perms & kWrite) || mprotect(base_ + (addr & ~(kPageSize - 1)), kPageSize, PROT_READ) == 0)
-        perms |= kCodeProtected;
+    const std::vector<uint8_t> next{uint8_t(perms_[page] | kCodeProtected)};
+    const uint64_t mappings = mappings_with(page, next);
+    if (mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) {
+        exceed(mappings);
+        return false;
+    }
+    if (!protect_host(page, next)) {
+        exceed(mappings);
+        return false;
+    }
+    commit(page, next, uint32_t(mappings), false);
+    return true;
 }
 
 bool GuestMemory::release_code(uint32_t addr) {
-    return addr < size_ && unprotect_code_page(addr / kPageSize);
+    return addr >= size_ || release_code_run(addr / kPageSize);
 }
 
 bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {

@@ -46,7 +46,7 @@ uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
         throw Error("stack layout does not fit guest memory");
     uint32_t bottom = layout.top - layout.size;
     if (bottom < image.image_end) throw Error("stack would overlap the program image");
-    memory.map(bottom, layout.size, kRead | kWrite);
+    if (!memory.map(bottom, layout.size, kRead | kWrite)) throw Error("the stack needs more host mappings than allowed");
 
     StackWriter stack(memory, layout.top, bottom);
     stack.push_bytes("\0\0\0\0", 4);  // an end marker above everything, as Linux leaves

@@ -4,11 +4,13 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace vx {
 
 Sandbox::Sandbox(const SandboxOptions& options)
     : options_(options),
-      memory_(std::make_unique<GuestMemory>(options.memory_size)),
+      memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
       engine_(make_dbt_engine(*memory_, options.limits)) {}
 
 Sandbox::~Sandbox() = default;
@@ -16,7 +18,7 @@ Sandbox::~Sandbox() = default;
 ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
                                const std::vector<std::string>& envp) {
     check_program(file);
-    memory_->unmap(0, memory_->size());
+    if (!memory_->unmap(0, memory_->size())) throw Error("cannot unmap the guest's memory");
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
@@ -35,12 +37,19 @@ void Sandbox::check_program(std::span<const uint8_t> file) const {
 
 Event Sandbox::run() {
     if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
-    if (host_breach_) {
+    if (auto breach = limit_exceeded()) {
         Event event{EventKind::LimitExceeded};
-        event.limit_exceeded = *host_breach_;
+        event.limit_exceeded = *breach;
         return event;
     }
     return engine_->run(registers_);
+}
+
+bool Sandbox::stop_pending() const { return limit_exceeded() || engine_->stop_pending(); }
+
+long Sandbox::blocking_host_call(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
+    if (limit_exceeded()) return -EINTR;
+    return engine_->blocking_host_call(number, {a0, a1, a2, a3, a4, a5});
 }
 
 void Sandbox::interrupt() { engine_->interrupt(); }
@@ -69,11 +78,16 @@ bool Sandbox::admit_memory(uint64_t bytes, uint64_t elsewhere) {
     return false;
 }
 
-std::optional<LimitExceeded> Sandbox::limit_exceeded() const { return host_breach_; }
+std::optional<LimitExceeded> Sandbox::limit_exceeded() const {
+    if (host_breach_) return host_breach_;
+    return memory_->host_mapping_breach();
+}
 
 Usage Sandbox::usage() const {
     Usage usage;
     engine_->add_usage(usage);
+    usage.host_mappings = memory_->host_mappings();
+    usage.host_mappings_peak = memory_->host_mappings_peak();
     return usage;
 }
 
@@ -81,7 +95,7 @@ std::vector<uint8_t> Sandbox::extended_state() const { return engine_->extended_
 bool Sandbox::set_extended_state(std::span<const uint8_t> image) { return engine_->set_extended_state(image); }
 
 pid_t Sandbox::fork_host_process() {
-    engine_->prepare_fork();
+    if (!engine_->prepare_fork()) return -1;  // (memfd_create's errno: EMFILE, ENOMEM...)
     pid_t pid = ::fork();
     engine_->finish_fork(pid == 0);
     return pid;

@@ -31,13 +31,16 @@ CodeCache::CodeCache(size_t capacity) : capacity_(capacity) {
     exec_base_ = reinterpret_cast<uint64_t>(exec_view_.data());
 }
 
-void CodeCache::prepare_fork() {
+bool CodeCache::prepare_fork() {
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
     if (fd >= 0 && (ftruncate(fd, off_t(capacity_)) != 0 || pwrite(fd, write_view_.data(), used_, 0) != ssize_t(used_))) {
+        int error = errno;
         close(fd);
         fd = -1;
+        errno = error;
     }
-    child_fd_ = fd;  // -1: the child will report it and end
+    child_fd_ = fd;
+    return fd >= 0;
 }
 
 void CodeCache::finish_fork(bool in_child) {

@@ -34,7 +34,7 @@ public:
     // memfd of its own, a snapshot taken before the fork, so that neither
     // process ever sees the other's later translations or patches. The
     // snapshot's descriptor lives only between the two calls.
-    void prepare_fork();
+    bool prepare_fork();  // false (errno says why): there must be no fork
     void finish_fork(bool in_child);
     // Forgets everything above `mark` (a cursor() value).
     void rewind(uint64_t mark) { used_ = mark - exec_base_; }

@@ -208,7 +208,8 @@ void DbtEngine::remember(const Block& block, bool protect_pages) {
     blocks_by_host_[block.host_entry] = &block;
     if (protect_pages && block.guest_end > block.guest_eip)
         for (uint64_t page = block.guest_eip & ~(kPageSize - 1); page < block.guest_end; page += kPageSize)
-            memory_.protect_code(uint32_t(page));
+            if (!memory_.protect_code(uint32_t(page)) && !breach_)
+                breach_ = memory_.host_mapping_breach();  // unprotected, it must not run
     ++translations_;
     records_ += block.insns.size();
     update_peaks();
@@ -385,6 +386,11 @@ void DbtEngine::set_cpu_time_limit(uint64_t ns) {
 
 void DbtEngine::interrupt() { preemption_.request(kStopInterrupt); }
 
+long DbtEngine::blocking_host_call(long number, const std::array<long, 6>& args) {
+    prepare_thread_for_guests();  // the preemption signal's handler, before it is sent here
+    return preemption_.blocking_call(number, args.data());
+}
+
 uint64_t DbtEngine::host_bytes() const {
     constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
     uint64_t lookup = lookup_used_ ? sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets : 0;
@@ -469,7 +475,10 @@ Event DbtEngine::run(Registers& regs) {
             // instruction runs alone, from a translation that leaves the page
             // writable (it may be on it), and what follows is translated anew.
             regs.eip = target;
-            memory_.release_code(written_code_);
+            if (!memory_.release_code(written_code_)) {  // the write would only fault again
+                if (!breach_) breach_ = memory_.host_mapping_breach();
+                return breach_event();
+            }
             ++code_writes_;
             flush();
             next_block_ = short_block(target, 1, false);

@@ -28,9 +28,10 @@ public:
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
-    void prepare_fork() override {
-        cache_.prepare_fork();
+    bool prepare_fork() override {
+        if (!cache_.prepare_fork()) return false;
         preemption_.prepare_fork();
+        return true;
     }
     void finish_fork(bool in_child) override {
         cache_.finish_fork(in_child);
@@ -38,6 +39,8 @@ public:
     }
     std::vector<HostRegion> host_regions() const override;
     void interrupt() override;
+    bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
+    long blocking_host_call(long number, const std::array<long, 6>& args) override;
     std::optional<uint64_t> fuel() const override;
     void add_fuel(uint64_t instructions) override;
     uint64_t take_fuel() override;

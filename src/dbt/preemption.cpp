@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "dbt/runtime_context.h"
 #include "vx/error.h"
 
 namespace vx::dbt {
@@ -106,6 +107,17 @@ void Preemption::enter_guest() {
     // Ordered before vx_dbt_enter's look at the requests: a request either
     // is seen there or sees this thread and signals it.
     running_tid_.store(this_thread_id, std::memory_order_seq_cst);
+}
+
+long Preemption::blocking_call(long number, const long* args) {
+    current_thread_serial();
+    // As enter_guest: either the look in vx_dbt_blocking_syscall sees a
+    // request, or the request sees this thread and signals it.
+    running_tid_.store(this_thread_id, std::memory_order_seq_cst);
+    static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t));
+    long result = vx_dbt_blocking_syscall(reinterpret_cast<const uint32_t*>(&requests_), number, args);
+    running_tid_.store(0, std::memory_order_release);
+    return result;
 }
 
 void Preemption::leave_guest() { running_tid_.store(0, std::memory_order_release); }

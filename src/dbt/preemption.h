@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -50,6 +51,10 @@ public:
     // Any thread, and async-signal-safe: asks the guest to stop.
     void request(uint32_t what);
     uint32_t pending() const { return requests_.load(std::memory_order_acquire); }
+    // A host system call that may block: -EINTR when a request is pending
+    // before it or comes while it blocks (request() signals this thread for
+    // that, as while it runs guest code).
+    long blocking_call(long number, const long* args);
     // The requests so far, cleared, and the fuel window readable again.
     uint32_t take();
 

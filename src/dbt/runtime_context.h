@@ -64,5 +64,12 @@ extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
 // all in the context).
 extern "C" char vx_dbt_enter_looked[], vx_dbt_enter_end[];
 extern "C" void vx_dbt_enter_stopped();
+// A blocking host call that a stop request ends (Preemption::blocking_call).
+extern "C" long vx_dbt_blocking_syscall(const uint32_t* stop_requests, long number, const long* args);
+// From the look at the requests to the syscall instruction itself (not yet
+// made): a stop asked for there leaves through vx_dbt_blocking_stopped
+// (-EINTR); %rbx holds the requests' address.
+extern "C" char vx_dbt_blocking_look[], vx_dbt_blocking_syscall_insn[];
+extern "C" void vx_dbt_blocking_stopped();
 
 }  // namespace vx::dbt

@@ -14,6 +14,7 @@
 
 #include "dbt/dbt_engine.h"
 #include "dbt/preemption.h"
+#include "dbt/runtime_context.h"
 #include "vx/error.h"
 
 namespace vx::dbt {
@@ -58,7 +59,14 @@ extern "C" void vx_dbt_on_preemption_signal(int, siginfo_t* info, void* uc) {
     } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == kInterruptAllValue) {
         interrupt_all();  // from another process (Sandbox::interrupt_signal)
     }
-    if (DbtEngine* engine = running_engine) engine->on_preemption_signal(uc);
+    greg_t* g = static_cast<ucontext_t*>(uc)->uc_mcontext.gregs;
+    const auto pc = uint64_t(g[REG_RIP]);
+    if (pc >= uint64_t(vx_dbt_blocking_look) && pc <= uint64_t(vx_dbt_blocking_syscall_insn) &&
+        *reinterpret_cast<const volatile uint32_t*>(g[REG_RBX]) != 0) {
+        g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_blocking_stopped);  // about to block: it does not
+    } else if (DbtEngine* engine = running_engine) {
+        engine->on_preemption_signal(uc);
+    }
     errno = saved_errno;
 }
 

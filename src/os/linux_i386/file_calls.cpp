@@ -183,7 +183,7 @@ int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    return result_of(::read(host, memory_.host_base() + a.a[1], length));
+    return result_of(blocking(SYS_read, host, memory_.host_base() + a.a[1], length));
 }
 
 int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset, bool check_file_size) {
@@ -236,7 +236,7 @@ int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
     if (int32_t error = admit_write(host, length, -1)) return error;
-    return count_output(host, ::write(host, memory_.host_base() + a.a[1], length), length);
+    return count_output(host, blocking(SYS_write, host, memory_.host_base() + a.a[1], length), length);
 }
 
 // readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
@@ -260,7 +260,7 @@ int32_t LinuxProcess::sys_readv(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
     if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kWrite, iov)) return error;
-    return result_of(::readv(host, iov.data(), int(iov.size())));
+    return result_of(blocking(SYS_readv, host, iov.data(), iov.size()));
 }
 
 int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
@@ -271,7 +271,7 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
     uint64_t total = 0;
     for (const iovec& v : iov) total += v.iov_len;
     if (int32_t error = admit_write(host, total, -1)) return error;
-    return count_output(host, ::writev(host, iov.data(), int(iov.size())), total);
+    return count_output(host, blocking(SYS_writev, host, iov.data(), iov.size()), total);
 }
 
 int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
@@ -341,7 +341,7 @@ int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
     // A count is often far more than the input holds: the file-size limit
     // is left to the kernel (RLIMIT_FSIZE), which checks what is written.
     if (int32_t error = admit_write(out, count, -1, !host_file_size_)) return error;
-    ssize_t n = ::sendfile(out, in, a.a[2] ? &offset : nullptr, count);
+    ssize_t n = blocking(SYS_sendfile, out, in, a.a[2] ? &offset : nullptr, count);
     count_output(out, n, count);
     if (n < 0) return fail(errno);
     if (a.a[2]) {
@@ -583,7 +583,7 @@ int32_t LinuxProcess::record_lock(int host, uint32_t command, uint32_t address, 
     int host_command = command == kGetLk || command == kGetLk64 ? F_GETLK
                      : command == kSetLk || command == kSetLk64 ? F_SETLK
                      : command == kSetLkw || command == kSetLkw64 ? F_SETLKW : int(command);  // OFD: the same numbers
-    if (::fcntl(host, host_command, &lock) != 0) return fail(errno);
+    if (blocking(SYS_fcntl, host, host_command, &lock) != 0) return fail(errno);  // F_SETLKW waits
     if (host_command != F_GETLK && host_command != F_OFD_GETLK) return 0;
     // The holder's pid as the guest knows it; a holder outside the tree is no pid it may see.
     int32_t holder = lock.l_type == F_UNLCK ? 0 : tree_->guest_pid(lock.l_pid);
@@ -600,7 +600,7 @@ int32_t LinuxProcess::sys_flock(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
     if (a.a[1] & ~uint32_t(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) return fail(EINVAL);
-    return ::flock(host, int(a.a[1])) == 0 ? 0 : fail(errno);
+    return blocking(SYS_flock, host, a.a[1]) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) { return sys_pipe2({a.nr, {a.a[0], 0, 0, 0, 0, 0}}); }

@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,8 +171,14 @@ int32_t LinuxProcess::find_executable(const std::string& path, std::vector<std::
     if (result == 0) {
         file.resize(size_t(st.st_size));
         size_t done = 0;
+        constexpr size_t kChunk = 1u << 20;  // a stop is looked for between chunks
         while (done < file.size()) {
-            ssize_t n = pread(host, file.data() + done, file.size() - done, off_t(done));
+            if (sandbox_.stop_pending()) {
+                stopped_in_host_call_ = true;
+                result = fail(EINTR);
+                break;
+            }
+            ssize_t n = pread(host, file.data() + done, std::min(kChunk, file.size() - done), off_t(done));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
                 result = fail(n < 0 ? errno : EIO);
@@ -252,7 +259,7 @@ int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {  // pid, status*, option
     }
     int status = 0;
     struct rusage usage{};
-    pid_t done = ::wait4(host, &status, int(options & (WNOHANG | WUNTRACED | WCONTINUED)), &usage);
+    pid_t done = pid_t(blocking(SYS_wait4, host, &status, options & (WNOHANG | WUNTRACED | WCONTINUED), &usage));
     if (done < 0) return fail(errno);
     if (done == 0) return 0;  // WNOHANG, nothing yet
     int32_t child = tree_->guest_pid(done);

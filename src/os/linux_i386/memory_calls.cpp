@@ -4,7 +4,9 @@
 // sandbox to admit the pages it adds (admit_memory, for the whole tree): beyond the
 // memory limit the sandbox stops, and the call maps nothing (ENOMEM). That
 // is asked before looking for room, so a bomb is stopped by the limit rather
-// than seeing an address space full.
+// than seeing an address space full. A change that would take the guest
+// past its host mappings (GuestMemory::host_mappings) is refused with ENOMEM,
+// as Linux refuses one past vm.max_map_count, and the guest goes on.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -64,10 +66,10 @@ int32_t LinuxProcess::sys_brk(const SyscallArgs& a) {
         // All its pages are new: it fails over mapped ones.
         if (!admit_memory(new_end - old_end)) return int32_t(brk_);
         if (new_end > mmap_top_ || range_reserved(old_end, new_end - old_end, false)) return int32_t(brk_);
-        memory_.map(old_end, new_end - old_end, kRead | kWrite);
+        if (!memory_.map(old_end, new_end - old_end, kRead | kWrite)) return int32_t(brk_);
         reserve(old_end, new_end - old_end, true);
     } else if (new_end < old_end) {
-        memory_.unmap(new_end, old_end - new_end);
+        if (!memory_.unmap(new_end, old_end - new_end)) return int32_t(brk_);
         reserve(new_end, old_end - new_end, false);
     }
     brk_ = wanted;
@@ -111,16 +113,19 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
     } else if (!(at = find_free_range(uint32_t(length)))) {
         return fail(ENOMEM);
     }
+    // Past the host mappings limit (or when the host refuses), ENOMEM, as
+    // Linux says at its map count; a mapping it replaced is gone then, as on
+    // Linux when a MAP_FIXED mmap fails.
     if (anonymous) {
-        memory_.map(at, uint32_t(length), perms_of(prot), shared);
+        if (!memory_.map(at, uint32_t(length), perms_of(prot), shared)) return fail(ENOMEM);
     } else {
-        memory_.map(at, uint32_t(length), kRead | kWrite);
-        if (int32_t error = read_file_into(file, uint64_t(a.a[5]) * kPageSize, at, uint32_t(length))) {
-            memory_.unmap(at, uint32_t(length));
-            reserve(at, uint32_t(length), false);
+        if (!memory_.map(at, uint32_t(length), kRead | kWrite)) return fail(ENOMEM);
+        int32_t error = read_file_into(file, uint64_t(a.a[5]) * kPageSize, at, uint32_t(length));
+        if (!error && !memory_.protect(at, uint32_t(length), perms_of(prot))) error = fail(ENOMEM);
+        if (error) {
+            if (memory_.unmap(at, uint32_t(length))) reserve(at, uint32_t(length), false);
             return error;
         }
-        memory_.protect(at, uint32_t(length), perms_of(prot));
     }
     reserve(at, uint32_t(length), true);
     return int32_t(at);
@@ -150,7 +155,8 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new 
     if (new_length > memory_.size()) return fail(ENOMEM);
     if (new_length <= old_length) {
         if (new_length < old_length) {
-            memory_.unmap(old_addr + uint32_t(new_length), uint32_t(old_length - new_length));
+            if (!memory_.unmap(old_addr + uint32_t(new_length), uint32_t(old_length - new_length)))
+                return fail(ENOMEM);
             reserve(old_addr + uint32_t(new_length), uint32_t(old_length - new_length), false);
         }
         return int32_t(old_addr);
@@ -160,14 +166,16 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new 
     if (!admit_memory(grow)) return fail(ENOMEM);
     const uint32_t tail = old_addr + uint32_t(old_length);
     if (uint64_t(tail) + grow <= mmap_top_ && tail >= page_ceil(brk_) && !range_reserved(tail, grow, false)) {
-        memory_.map(tail, grow, memory_.perms_at(tail - kPageSize));  // the last mapping grows
+        if (!memory_.map(tail, grow, memory_.perms_at(tail - kPageSize))) return fail(ENOMEM);  // the last mapping grows
         reserve(tail, grow, true);
         return int32_t(old_addr);
     }
     if (!(flags & kMayMove)) return fail(ENOMEM);
     uint32_t to = find_free_range(uint32_t(new_length));
     if (!to) return fail(ENOMEM);
-    if (!memory_.move(old_addr, uint32_t(old_length), to, uint32_t(new_length))) return fail(EFAULT);
+    for (uint32_t page = old_addr; page < old_addr + old_length; page += kPageSize)
+        if (memory_.perms_at(page) != memory_.perms_at(old_addr)) return fail(EFAULT);  // not one mapping
+    if (!memory_.move(old_addr, uint32_t(old_length), to, uint32_t(new_length))) return fail(ENOMEM);
     reserve(old_addr, uint32_t(old_length), false);
     reserve(to, uint32_t(new_length), true);
     return int32_t(to);
@@ -185,7 +193,7 @@ int32_t LinuxProcess::sys_munmap(const SyscallArgs& a) {
     const uint32_t addr = a.a[0];
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || length == 0 || addr + length > memory_.size()) return fail(EINVAL);
-    memory_.unmap(addr, uint32_t(length));
+    if (!memory_.unmap(addr, uint32_t(length))) return fail(ENOMEM);  // as Linux when a split passes its map count
     reserve(addr, uint32_t(length), false);
     return 0;
 }
@@ -195,7 +203,7 @@ int32_t LinuxProcess::sys_mprotect(const SyscallArgs& a) {
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || addr + length > memory_.size()) return fail(EINVAL);
     if (!range_reserved(addr, uint32_t(length), true)) return fail(ENOMEM);
-    if (length) memory_.protect(addr, uint32_t(length), perms_of(a.a[2]));
+    if (length && !memory_.protect(addr, uint32_t(length), perms_of(a.a[2]))) return fail(ENOMEM);
     return 0;
 }
 

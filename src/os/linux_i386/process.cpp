@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <csignal>
 #include <cstring>
@@ -90,6 +92,7 @@ void LinuxProcess::service_syscall() {
     Registers& r = sandbox_.registers();
     SyscallArgs args{r.eax, {r.ebx, r.ecx, r.edx, r.esi, r.edi, r.ebp}};
     const SyscallEntry* entry = find_syscall(args.nr);
+    stopped_in_host_call_ = false;
     ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
     if (options_.trace) {
@@ -99,11 +102,26 @@ void LinuxProcess::service_syscall() {
     tree_->set_memory(sandbox_.finished() ? 0 : sandbox_.memory_in_use());  // for the others' memory limit
     // A limit reached: the guest never runs again (nor do its handlers).
     if (sandbox_.finished() || sandbox_.limit_exceeded()) return;
+    if (stopped_in_host_call_) {  // made again, after run() has reported the stop (as Linux restarts calls)
+        r.eax = args.nr;
+        r.eip -= 2;  // back to the int $0x80
+        return;
+    }
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be
     // -EINTR: that is no interrupted call of its own.
     bool sigreturn = args.nr == 119 || args.nr == 173;
     deliver_pending_signals(result == -EINTR && !sigreturn ? int32_t(args.nr) : -1);
+}
+
+long LinuxProcess::blocking_call(long number, std::array<long, 6> a) const {
+    long result = sandbox_.blocking_host_call(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (result == -EINTR && sandbox_.stop_pending()) stopped_in_host_call_ = true;
+    if (result < 0 && result > -4096) {
+        errno = int(-result);
+        return -1;
+    }
+    return result;
 }
 
 void LinuxProcess::end_host_process(int status) {

@@ -8,10 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "os/linux_i386/abi.h"
@@ -150,6 +152,8 @@ public:
     int32_t sys_rt_sigsuspend(const SyscallArgs& a);
     int32_t sys_pause(const SyscallArgs& a);
     int32_t sys_rt_sigpending(const SyscallArgs& a);
+    int32_t sys_rt_sigtimedwait(const SyscallArgs& a);
+    int32_t sys_rt_sigtimedwait64(const SyscallArgs& a);
     int32_t sys_faccessat(const SyscallArgs& a);
     int32_t sys_fchdir(const SyscallArgs& a);
     int32_t sys_mkdirat(const SyscallArgs& a);
@@ -308,6 +312,22 @@ private:
     // A file's bytes copied into freshly mapped guest pages (mmap of a file).
     int32_t read_file_into(int file, uint64_t offset, uint32_t at, uint32_t length);
     int32_t futex(const SyscallArgs& a, bool time64);
+    int32_t sleep_for(clockid_t clock, int flags, int64_t sec, int64_t nsec);
+    // A host system call that may block for long, made so that a stop of the
+    // sandbox (interrupt(), a time limit) ends it (Sandbox::blocking_host_call):
+    // as the libc call, -1 and errno. Ended by a stop, it says so in
+    // stopped_in_host_call_, and service_syscall has the guest make its call
+    // again once run() has reported the stop.
+    template <typename... Args>
+    long blocking(long number, Args... args) const {
+        auto as_long = [](auto v) {
+            if constexpr (std::is_pointer_v<decltype(v)>) return reinterpret_cast<long>(v);
+            else return long(v);
+        };
+        return blocking_call(number, {as_long(args)...});
+    }
+    long blocking_call(long number, std::array<long, 6> args) const;
+    mutable bool stopped_in_host_call_ = false;
     // fcntl's record locks on `host`, the guest's struct at `address`.
     int32_t record_lock(int host, uint32_t command, uint32_t address, bool wide);
     bool on_alternate_stack(uint32_t sp) const;
@@ -362,6 +382,10 @@ private:
     void deliver_pending_signals(int32_t interrupted_nr);
     // sigsuspend: waits with mask `during` for a signal the guest handles; -EINTR.
     int32_t suspend_until_signal(uint64_t during);
+    // rt_sigtimedwait: a signal of the set taken without its handler.
+    int32_t wait_for_signal(const SyscallArgs& a, bool time64);
+    // What the host caught for the guest, made pending.
+    void take_caught_signals();
     // The host's disposition and mask of the signals guests send each other
     // follow the guest's (own_host_process only).
     void mirror_disposition(int signo);

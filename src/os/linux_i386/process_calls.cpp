@@ -204,8 +204,8 @@ int32_t LinuxProcess::futex(const SyscallArgs& a, bool time64) {  // uaddr, op, 
         fourth = reinterpret_cast<uintptr_t>(timeout_ptr);
     }
     uint8_t* base = memory_.host_base();
-    long r = syscall(SYS_futex, base + a.a[0], int(op), a.a[2], waits ? fourth : uintptr_t(a.a[3]),
-                     two_words ? base + a.a[4] : nullptr, a.a[5]);
+    long r = blocking(SYS_futex, base + a.a[0], int(op), a.a[2], waits ? fourth : uintptr_t(a.a[3]),
+                      two_words ? base + a.a[4] : nullptr, a.a[5]);
     return r < 0 ? fail(errno) : int32_t(r);
 }
 
@@ -268,11 +268,10 @@ int32_t LinuxProcess::sys_gettimeofday(const SyscallArgs& a) {
 // Sleeps of at most this long, so a guest cannot park the host for days.
 constexpr int64_t kMaxSleepSeconds = 3600;
 
-static int32_t sleep_for(clockid_t clock, int flags, int64_t sec, int64_t nsec) {
+int32_t LinuxProcess::sleep_for(clockid_t clock, int flags, int64_t sec, int64_t nsec) {
     if (sec < 0 || nsec < 0 || nsec >= 1000000000) return fail(EINVAL);
     timespec t{time_t(std::min(sec, kMaxSleepSeconds)), long(nsec)};
-    int r = clock_nanosleep(clock, flags & TIMER_ABSTIME, &t, nullptr);
-    return r == 0 ? 0 : fail(r);
+    return blocking(SYS_clock_nanosleep, clock, flags & TIMER_ABSTIME, &t, nullptr) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_nanosleep(const SyscallArgs& a) {

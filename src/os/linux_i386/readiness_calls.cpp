@@ -2,6 +2,7 @@
 // served by the host's poll on the host descriptors behind the guest's.
 #include <poll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 
 #include <algorithm>
 #include <climits>
@@ -33,7 +34,7 @@ int32_t LinuxProcess::poll_guest_fds(std::vector<pollfd>& fds, int timeout) {
         if (fds[i].fd >= 0) fds[i].fd = host_fd(uint32_t(fds[i].fd));  // an unknown fd: -1, then POLLNVAL below
         invalid |= guest_fds[i] >= 0 && fds[i].fd < 0;
     }
-    int n = ::poll(fds.data(), nfds_t(fds.size()), invalid ? 0 : timeout);
+    long n = blocking(SYS_poll, fds.data(), fds.size(), invalid ? 0 : timeout);
     if (n < 0) return fail(errno);
     for (size_t i = 0; i < fds.size(); ++i) {
         if (guest_fds[i] >= 0 && fds[i].fd < 0) {
@@ -42,7 +43,7 @@ int32_t LinuxProcess::poll_guest_fds(std::vector<pollfd>& fds, int timeout) {
         }
         fds[i].fd = guest_fds[i];
     }
-    return n;
+    return int32_t(n);
 }
 
 int32_t LinuxProcess::poll_with(uint32_t address, uint32_t count, int timeout) {

@@ -4,6 +4,7 @@
 // signal frame on its own stack, floating-point and vector state included;
 // (rt_)sigreturn takes the frame back. Also sigaltstack and the timers.
 #include <sys/time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@ namespace vx::os::linux_i386 {
 namespace {
 
 constexpr uint32_t kSigDefault = 0, kSigIgnore = 1;
+constexpr long kSignalSetBytes = 8;  // the kernel's sigset_t, as rt_sigsuspend takes it
 constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
 bool default_is_stop(int signo) {
@@ -165,9 +167,70 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
     for (int signo = 1; signo < int(kSignals); ++signo)
         if (is_mirrored(signo)) sigaddset(&mirrored, signo);
     sigprocmask(SIG_BLOCK, &mirrored, nullptr);
-    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) sigsuspend(&wait_mask);
+    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) {
+        blocking(SYS_rt_sigsuspend, &wait_mask, kSignalSetBytes);
+        if (stopped_in_host_call_) {  // suspended again when made again: the mask is the guest's until then
+            sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
+            signal_mask_ = *mask_after_handler_;
+            mask_after_handler_.reset();
+            mirror_mask();
+            return fail(EINTR);
+        }
+    }
     sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
     return fail(EINTR);  // the handler runs with this mask; sigreturn restores the saved one
+}
+
+int32_t LinuxProcess::sys_rt_sigtimedwait(const SyscallArgs& a) { return wait_for_signal(a, false); }
+int32_t LinuxProcess::sys_rt_sigtimedwait64(const SyscallArgs& a) { return wait_for_signal(a, true); }
+
+int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // set*, info*, timeout*, size
+    if (a.a[3] != 8) return fail(EINVAL);
+    uint64_t set;
+    if (!memory_.read(a.a[0], &set, sizeof set)) return fail(EFAULT);
+    set &= ~kUnblockable;
+    struct timespec timeout, *timeout_ptr = nullptr;
+    if (a.a[2]) {
+        int64_t sec, nsec;
+        if (time64) {
+            Timespec64 t;
+            if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+            sec = t.sec, nsec = t.nsec;
+        } else {
+            Timespec32 t;
+            if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+            sec = t.sec, nsec = t.nsec;
+        }
+        if (sec < 0 || nsec < 0 || nsec >= 1000000000) return fail(EINVAL);
+        timeout = {time_t(sec), long(nsec)};
+        timeout_ptr = &timeout;
+    }
+    auto taken = [&](int signo, int code, int32_t sender) -> int32_t {
+        if (a.a[1]) {
+            uint8_t info[128] = {};  // the i386 siginfo: signo, errno, code, pid, uid
+            const int32_t head[5] = {signo, 0, code, sender, sender ? int32_t(kGuestUid) : 0};
+            std::memcpy(info, head, sizeof head);
+            if (!memory_.write(a.a[1], info, sizeof info)) return fail(EFAULT);
+        }
+        return signo;
+    };
+    take_caught_signals();
+    if (uint64_t ready = pending_ & set) {
+        int signo = __builtin_ctzll(ready) + 1;
+        pending_ &= ~bit(signo);
+        return taken(signo, pending_code_[signo], pending_sender_[signo]);
+    }
+    if (!options_.own_host_process) return fail(EAGAIN);  // nothing can arrive: do not wait forever
+    // The set's signals the host sees for the guest, taken there as they come.
+    sigset_t host_set;
+    sigemptyset(&host_set);
+    for (int signo = 1; signo < int(kSignals); ++signo)
+        if ((set & bit(signo)) && is_mirrored(signo)) sigaddset(&host_set, signo);
+    siginfo_t info{};
+    long signo = blocking(SYS_rt_sigtimedwait, &host_set, &info, timeout_ptr, kSignalSetBytes);
+    if (signo < 0) return fail(errno);  // EAGAIN at the timeout; EINTR for a handled signal or a stop
+    const bool from_a_process = info.si_code <= 0 || signo == SIGCHLD;
+    return taken(int(signo), info.si_code, from_a_process ? tree_->guest_pid(info.si_pid) : 0);
 }
 
 int32_t LinuxProcess::sys_pause(const SyscallArgs&) {
@@ -257,12 +320,16 @@ void LinuxProcess::post_signal(int signo, int code, int32_t sender) {
     pending_sender_[signo] = sender;
 }
 
-void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
+void LinuxProcess::take_caught_signals() {
     if (uint64_t caught = caught_by_host.exchange(0, std::memory_order_acquire)) {
         for (int signo = 1; signo < int(kSignals); ++signo)
             if (caught & bit(signo))
                 post_signal(signo, caught_code[signo].load(), tree_->guest_pid(caught_sender[signo].load()));
     }
+}
+
+void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
+    take_caught_signals();
     bool restarted = false;
     while (uint64_t ready = pending_ & ~signal_mask_) {
         int signo = __builtin_ctzll(ready) + 1;

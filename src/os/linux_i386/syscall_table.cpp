@@ -86,6 +86,7 @@ constexpr SyscallEntry kTable[] = {
     {174, "rt_sigaction", &P::sys_rt_sigaction, "dxxu"},
     {175, "rt_sigprocmask", &P::sys_rt_sigprocmask, "dxxu"},
     {176, "rt_sigpending", &P::sys_rt_sigpending},
+    {177, "rt_sigtimedwait", &P::sys_rt_sigtimedwait, "xxxu"},
     {179, "rt_sigsuspend", &P::sys_rt_sigsuspend},
     {180, "pread64", &P::sys_pread64, "fbuuu"},
     {181, "pwrite64", &P::sys_pwrite64, "fbuuu"},
@@ -159,6 +160,7 @@ constexpr SyscallEntry kTable[] = {
     {412, "utimensat_time64", &P::sys_utimensat64, "fsxx"},
     {413, "pselect6_time64", &P::sys_pselect6_64},
     {414, "ppoll_time64", &P::sys_ppoll64},
+    {421, "rt_sigtimedwait_time64", &P::sys_rt_sigtimedwait64, "xxxu"},
     {422, "futex_time64", &P::sys_futex64, "xxdxxd"},
     {439, "faccessat2", &P::sys_faccessat, "fsxx"},
 };

@@ -33,10 +33,11 @@ void report_usage(FILE* out, const Sandbox& sandbox, const LinuxProcess& process
         std::fprintf(out,
                      ", \"cpu_time_s\": %.6f, \"wall_time_s\": %.6f, \"translations\": %llu, "
                      "\"code_cache_flushes\": %llu, \"code_cache_bytes\": %llu, \"code_cache_peak_bytes\": %llu, "
-                     "\"memory_bytes\": %llu, \"memory_peak_bytes\": %llu, \"code_writes\": %llu, \"syscalls\": {",
+                     "\"memory_bytes\": %llu, \"memory_peak_bytes\": %llu, \"code_writes\": %llu, "
+                     "\"host_mappings\": %llu, \"host_mappings_peak\": %llu, \"syscalls\": {",
                      double(u.cpu_time_ns) / 1e9, double(u.wall_time_ns) / 1e9, ull(u.translations),
                      ull(u.code_cache_flushes), ull(u.code_cache_used), ull(u.code_cache_peak), ull(u.memory),
-                     ull(u.memory_peak), ull(u.code_writes));
+                     ull(u.memory_peak), ull(u.code_writes), ull(u.host_mappings), ull(u.host_mappings_peak));
         for (size_t i = 0; i < calls.size(); ++i)
             std::fprintf(out, "%s\"%s\": %llu", i ? ", " : "", calls[i].first.c_str(), ull(calls[i].second));
         std::fprintf(out, "}}\n");
@@ -51,6 +52,7 @@ void report_usage(FILE* out, const Sandbox& sandbox, const LinuxProcess& process
     std::fprintf(out, "  code cache          %llu bytes (peak %llu)\n", ull(u.code_cache_used), ull(u.code_cache_peak));
     std::fprintf(out, "  memory              %llu bytes (peak %llu)\n", ull(u.memory), ull(u.memory_peak));
     std::fprintf(out, "  writes to code      %llu\n", ull(u.code_writes));
+    std::fprintf(out, "  host mappings       %llu (peak %llu)\n", ull(u.host_mappings), ull(u.host_mappings_peak));
     std::fprintf(out, "  system calls\n");
     for (const auto& [name, count] : calls) std::fprintf(out, "    %-18s %llu\n", name.c_str(), ull(count));
 }
