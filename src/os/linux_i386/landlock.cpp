@@ -68,8 +68,9 @@ uint64_t fs_rights_of(int abi) {
 
 uint64_t rights_for(HostAccess access) {
     switch (access) {
-    case HostAccess::ReadOnly: return kReadRights | LANDLOCK_ACCESS_FS_IOCTL_DEV;  // as for ReadWrite
-    case HostAccess::ReadWrite: return kWriteRights | LANDLOCK_ACCESS_FS_IOCTL_DEV;  // devices: the filter limits the requests
+    // Device ioctls (IOCTL_DEV) in either mode: which requests pass is the filter's business.
+    case HostAccess::ReadOnly: return kReadRights | LANDLOCK_ACCESS_FS_IOCTL_DEV;
+    case HostAccess::ReadWrite: return kWriteRights | LANDLOCK_ACCESS_FS_IOCTL_DEV;
     case HostAccess::ReadFilesOnly: return LANDLOCK_ACCESS_FS_READ_FILE;
     case HostAccess::RemoveDirsOnly: return LANDLOCK_ACCESS_FS_REMOVE_DIR;
     }
