@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -120,9 +121,9 @@ void add_rule(int ruleset, const HostRule& rule, uint64_t handled) {
 
 }  // namespace
 
-LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules) {
+LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules, int abi_limit) {
     LandlockOutcome outcome;
-    outcome.abi = landlock_abi();
+    outcome.abi = std::min(landlock_abi(), abi_limit);
     if (outcome.abi == 0) {
         outcome.missing = {"files outside the grants", "other processes' memory", "signals to other processes"};
         return outcome;

@@ -5,6 +5,7 @@
 // modes), signal only the processes of its own sandbox, read or write no other
 // process's memory (Landlock's ptrace rule, which /proc/PID/mem obeys), and
 // neither bind nor connect TCP sockets nor reach abstract UNIX sockets outside.
+#include <climits>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ struct HostRule {
 constexpr int kLandlockAbiWanted = 6;
 
 struct LandlockOutcome {
-    int abi = 0;                       // the kernel's Landlock ABI version; 0: none
+    int abi = 0;                       // the Landlock ABI version used (the kernel's); 0: none
     bool entered = false;              // the process is in a domain now
     std::vector<std::string> missing;  // what this kernel's ABI could not hold, one phrase each
 };
@@ -37,8 +38,9 @@ struct LandlockOutcome {
 // to the domain (forked processes inherit it). Applies what the kernel's ABI
 // offers and lists the rest in `missing`. Sets no_new_privs. Throws vx::Error
 // when a rule's path cannot be opened or the kernel refuses a domain it
-// claims to support.
-LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules);
+// claims to support. `abi_limit` uses no more than that version, as on an
+// older kernel (for tests of the degraded domain).
+LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules, int abi_limit = INT_MAX);
 
 // "Landlock ABI 7" or "no Landlock", with what is missing: for --stats.
 std::string describe(const LandlockOutcome& outcome);
