@@ -79,7 +79,8 @@ TEST_F(LandlockTest, HoldsFilesToTheRulesAtEveryAbi) {
                       if (outcome.abi != limit || !outcome.entered) return 1;
                       if (!opens("/in/f", O_RDWR) || !opens("/in/new", O_WRONLY | O_CREAT)) return 2;
                       if (!opens("/ro/f", O_RDONLY) || opens("/ro/f", O_WRONLY)) return 3;
-                      if (opens("/out/f", O_RDONLY) || opens("/out/f", O_WRONLY) || opens("/out/new", O_CREAT)) return 4;
+                      if (opens("/out/f", O_RDONLY) || opens("/out/f", O_WRONLY) || opens("/out/new", O_CREAT))
+                          return 4;
                       if (unlink((root_ + "/out/f").c_str()) == 0 || errno != EACCES) return 5;
                       if (opens("", O_RDONLY | O_DIRECTORY)) return 6;  // listing what holds the grants
                       return 0;
