@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -227,6 +228,10 @@ int confined(const std::string& guest, const std::string& root, pid_t bystander,
              }},
             {"open /proc/self/mem read-write", Expect::LandlockRefuses, 1,
              [&] { return result_fd(open("/proc/self/mem", O_RDWR)); }},
+            // The network: no socket at all (Landlock denies TCP bind and
+            // connect, and scopes abstract UNIX sockets, behind that).
+            {"open a TCP socket", Expect::SeccompKills, 0, [&] { return result_fd(socket(AF_INET, SOCK_STREAM, 0)); }},
+            {"open a UNIX socket", Expect::SeccompKills, 0, [&] { return result_fd(socket(AF_UNIX, SOCK_STREAM, 0)); }},
             // Executable memory.
             {"mmap anonymous RWX", Expect::SeccompKills, 0,
              [&] {
