@@ -33,13 +33,14 @@ struct LandlockOutcome {
     std::vector<std::string> missing;  // what this kernel's ABI could not hold, one phrase each
 };
 
-// Enters a Landlock domain for good: file access as `rules` say, nothing
-// else; TCP bind and connect denied; signals and abstract UNIX sockets scoped
-// to the domain (forked processes inherit it). Applies what the kernel's ABI
-// offers and lists the rest in `missing`. Sets no_new_privs. Throws vx::Error
-// when a rule's path cannot be opened or the kernel refuses a domain it
-// claims to support. `abi_limit` uses no more than that version, as on an
-// older kernel (for tests of the degraded domain).
+// Enters a Landlock domain for good (the calling thread and what it forks
+// from then on: vxrun has no other thread, and the filter forbids making one):
+// file access as `rules` say, nothing else; TCP bind and connect denied;
+// signals and abstract UNIX sockets scoped to the domain. Applies what the
+// kernel's ABI offers and lists the rest in `missing`. Sets no_new_privs.
+// Throws vx::Error when a rule's path cannot be opened or the kernel refuses
+// a domain it claims to support. `abi_limit` uses no more than that version,
+// as on an older kernel (for tests of the degraded domain).
 LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules, int abi_limit = INT_MAX);
 
 // "Landlock ABI 7" or "no Landlock", with what is missing: for --stats.
