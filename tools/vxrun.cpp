@@ -172,7 +172,7 @@ int main(int argc, char** argv) {
     app.add_flag("--tmp", private_tmp, "give the guest a private, empty, writable /tmp (removed at the end)");
     bool no_host_filter = false;
     app.add_flag("--no-host-filter", no_host_filter,
-                 "do not put the seccomp filter on vxrun (for debugging vxrun itself: it weakens the defense in depth)");
+                 "do not confine vxrun (no seccomp filter, no Landlock domain: for debugging vxrun itself; it weakens the defense in depth)");
     bool clear_env = false, inherit_env = false;
     std::vector<std::string> env_settings;
     CLI::Option* clear_env_option =

@@ -22,6 +22,9 @@ struct HostRegion {
     const char* what;
     uint64_t begin;
     uint64_t size;
+    // Host-executable (PROT_READ | PROT_EXEC), mapped from a file so that a
+    // forked child may map it again at the same place (fork_host_process).
+    bool executable = false;
 };
 
 // What another host process sends to interrupt every sandbox of this one:

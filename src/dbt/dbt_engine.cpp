@@ -99,12 +99,12 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
 DbtEngine::~DbtEngine() = default;
 
 std::vector<HostRegion> DbtEngine::host_regions() const {
-    auto region = [](const char* what, const GuardedMapping& m) {
-        return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size()};
+    auto region = [](const char* what, const GuardedMapping& m, bool executable = false) {
+        return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size(), executable};
     };
     std::vector<HostRegion> regions = {
         region("runtime context", context_memory_), region("extended state", xsave_memory_),
-        region("code cache", cache_.exec_view()), region("code cache (writable view)", cache_.write_view())};
+        region("code cache", cache_.exec_view(), true), region("code cache (writable view)", cache_.write_view())};
     if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_));
     return regions;
 }

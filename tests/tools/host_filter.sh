@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # host_filter.sh VXRUN GUEST: vxrun runs its guest under its seccomp filter
-# (mode 2 in /proc/PID/status) unless --no-host-filter says otherwise. GUEST
-# reads one byte from stdin and exits 0; the test looks while vxrun serves
-# that read (a host read of its copy of stdin in /proc/PID/syscall: past its
-# setup).
+# (mode 2 in /proc/PID/status) and in its Landlock domain (named by --stats)
+# unless --no-host-filter says otherwise. GUEST reads one byte from stdin and
+# exits 0; the test looks while vxrun serves that read (a host read of its
+# copy of stdin in /proc/PID/syscall: past its setup).
 set -u
 vxrun=$1 guest=$2
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
@@ -38,5 +38,26 @@ check_seccomp_mode() {
 
 check_seccomp_mode 2
 check_seccomp_mode 0 --no-host-filter
+
+# confinement_of ARGS...: the "host confinement" line of --stats, and whether
+# vxrun said its confinement was weaker than it should be.
+confinement_of() {
+    local err
+    err=$(printf x | "$vxrun" --stats "$@" "$guest" 2>&1 >/dev/null)
+    printf '%s\n' "$err" | sed -n 's/^  host confinement *//p'
+    printf '%s\n' "$err" | grep -q '^vxrun: host confinement weaker' && echo weaker
+}
+confinement=$(confinement_of)
+echo "by default: $confinement"
+case "$confinement" in
+"seccomp filter, Landlock ABI "[6-9]*|"seccomp filter, Landlock ABI "[1-9][0-9]*)
+    [ "$(printf '%s\n' "$confinement" | sed -n 2p)" = "" ] ||
+        { echo "FAIL: a full Landlock ABI, yet vxrun said its confinement was weaker"; failures=$((failures + 1)); } ;;
+"seccomp filter, "*weaker) echo "(this kernel's Landlock is missing or older than ABI 6: said so, as it should)" ;;
+*) echo "FAIL: --stats does not name the confinement, or a weaker one went unsaid"; failures=$((failures + 1)) ;;
+esac
+confinement=$(confinement_of --no-host-filter)
+echo "with --no-host-filter: $confinement"
+[ "$confinement" = none ] || { echo "FAIL: --no-host-filter still confined"; failures=$((failures + 1)); }
 echo "$failures failures"
 [ $failures -eq 0 ]

@@ -5,7 +5,10 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +17,7 @@
 
 #include <cstdio>
 #include <functional>
+#include <vector>
 
 #include "os/linux_i386/host_filter.h"
 
@@ -21,10 +25,11 @@ namespace {
 
 // Runs `call` in a filtered child; returns the child's wait status. The child
 // exits 0 when the call returned, so a status of 0 means "allowed".
-int status_of_filtered(const std::function<void()>& call) {
+int status_of_filtered(const std::function<void()>& call,
+                       const std::vector<vx::os::linux_i386::ExecutableRegion>& executable = {}) {
     pid_t pid = fork();
     if (pid == 0) {
-        vx::os::linux_i386::install_host_filter();
+        vx::os::linux_i386::install_host_filter(executable);
         call();
         _exit(0);
     }
@@ -116,6 +121,56 @@ TEST(HostFilter, KillsTerminalInjection) {
     EXPECT_EQ(0, status_of_filtered([] {
         struct termios t;
         tcgetattr(0, &t);  // isatty's request is allowed, whatever it answers
+    }));
+}
+
+TEST(HostFilter, KillsRequestsForExecutableMemory) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) _exit(1);
+        mprotect(p, 4096, PROT_READ | PROT_EXEC);
+    })));
+    EXPECT_EQ(0, status_of_filtered([] {
+        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED || mprotect(p, 4096, PROT_READ) != 0) _exit(1);
+    }));
+}
+
+TEST(HostFilter, AllowsOnlyTheEnginesExecutableRemap) {
+    // As the code cache after a fork: the same place, size and protection, a new memfd.
+    const size_t size = 8192;
+    void* view = mmap(nullptr, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(view, MAP_FAILED);
+    const std::vector<vx::os::linux_i386::ExecutableRegion> executable = {{uint64_t(uintptr_t(view)), size}};
+    auto remap = [view, size](int prot, size_t length) {
+        int fd = memfd_create("test", MFD_CLOEXEC);
+        if (fd < 0 || ftruncate(fd, off_t(size)) != 0) _exit(1);
+        if (mmap(view, length, prot, MAP_SHARED | MAP_FIXED, fd, 0) != view) _exit(2);
+    };
+    EXPECT_EQ(0, status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, size); }, executable));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([&] { remap(PROT_READ | PROT_WRITE | PROT_EXEC, size); },
+                                                    executable)));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, 4096); }, executable)));
+    munmap(view, size);
+}
+
+TEST(HostFilter, KillsCallsThatNameAnotherProcessOrAPath) {
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { kill(getppid(), 0); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { kill(-1, 0); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        struct rlimit limit;
+        prlimit(getppid(), RLIMIT_NOFILE, nullptr, &limit);
+    })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { chmod("/nonexistent", 04777); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { chown("/nonexistent", 0, 0); })));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] { utimensat(AT_FDCWD, "/nonexistent", nullptr, 0); })));
+    EXPECT_EQ(0, status_of_filtered([] {
+        struct rlimit limit;
+        if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || setrlimit(RLIMIT_NOFILE, &limit) != 0) _exit(1);
+        if (futimens(1, nullptr) != 0 && errno == ENOSYS) _exit(2);  // whatever stdout is, the call is made
     }));
 }
 

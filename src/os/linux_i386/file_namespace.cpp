@@ -91,6 +91,12 @@ void FileNamespace::add(const Mount& mount) {
     grants_.push_back(std::move(g));
 }
 
+std::vector<Mount> FileNamespace::mounts() const {
+    std::vector<Mount> all;
+    for (const Grant& g : grants_) all.push_back(g.mount);
+    return all;
+}
+
 const FileNamespace::Grant* FileNamespace::find(const std::string& guest, std::string& below) const {
     const Grant* best = nullptr;
     for (const Grant& g : grants_) {

@@ -44,6 +44,9 @@ public:
     int check_changeable(const std::string& path) const;
 
     const std::string& cwd() const { return cwd_; }
+    // Every grant, the built-in devices included: what the host process must
+    // still reach once confined.
+    std::vector<Mount> mounts() const;
     // Changes the cwd to a directory inside a grant; 0 or -errno.
     int chdir(const std::string& path);
 

@@ -4,6 +4,7 @@
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <termios.h>
 
@@ -19,7 +20,12 @@ namespace {
 // What the personality, the engine and the C++ runtime call on the host while
 // a guest runs. Not here, among others: execve (guest execs are done inside
 // the sandbox), ptrace, sockets, mounts and namespaces, module loading, bpf,
-// perf, userfaultfd, io_uring, keys, modify_ldt, iopl, personality, set*id.
+// perf, userfaultfd, io_uring, keys, modify_ldt, iopl, personality, set*id;
+// chmod and chown by path, truncate by path (the personality changes only
+// what it opened: fchmod, ftruncate, futimens), kill and tkill (it signals
+// through pidfds, the engine and the C library with tgkill). Which files,
+// processes and signals these reach is the Landlock domain's business
+// (landlock.h): a path cannot be checked here.
 constexpr int kAllowed[] = {
     // descriptors and files
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
@@ -30,8 +36,7 @@ constexpr int kAllowed[] = {
     SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat),
     SCMP_SYS(rmdir), SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename), SCMP_SYS(renameat),
     SCMP_SYS(renameat2), SCMP_SYS(link), SCMP_SYS(linkat), SCMP_SYS(symlink), SCMP_SYS(symlinkat),
-    SCMP_SYS(chmod), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(chown), SCMP_SYS(fchown), SCMP_SYS(lchown),
-    SCMP_SYS(fchownat), SCMP_SYS(utimensat), SCMP_SYS(truncate), SCMP_SYS(ftruncate), SCMP_SYS(fsync),
+    SCMP_SYS(fchmod), SCMP_SYS(ftruncate), SCMP_SYS(fsync),
     SCMP_SYS(fdatasync), SCMP_SYS(fadvise64), SCMP_SYS(sendfile), SCMP_SYS(pipe), SCMP_SYS(pipe2),
     SCMP_SYS(getcwd), SCMP_SYS(chdir), SCMP_SYS(fchdir), SCMP_SYS(umask), SCMP_SYS(memfd_create),
     // readiness and time
@@ -40,18 +45,18 @@ constexpr int kAllowed[] = {
     SCMP_SYS(time), SCMP_SYS(times), SCMP_SYS(alarm), SCMP_SYS(setitimer), SCMP_SYS(getitimer),
     SCMP_SYS(timer_create), SCMP_SYS(timer_settime), SCMP_SYS(timer_gettime), SCMP_SYS(timer_delete),  // time limits
     // memory
-    SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk),
+    SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk),
     SCMP_SYS(msync), SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(get_robust_list), SCMP_SYS(rseq),
     SCMP_SYS(arch_prctl),  // the engine sets %gs to the guest's memory
     // signals and processes (within the guest's tree: see process_tree.h)
     SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigsuspend),
     SCMP_SYS(rt_sigpending), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
-    SCMP_SYS(kill), SCMP_SYS(tgkill), SCMP_SYS(tkill), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal),
+    SCMP_SYS(tgkill), SCMP_SYS(pidfd_open), SCMP_SYS(pidfd_send_signal),
     SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(set_tid_address),
     SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(gettid), SCMP_SYS(getpgid), SCMP_SYS(getpgrp),
     SCMP_SYS(getsid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
     SCMP_SYS(getresuid), SCMP_SYS(getresgid), SCMP_SYS(getgroups), SCMP_SYS(getrusage), SCMP_SYS(sysinfo),
-    SCMP_SYS(uname), SCMP_SYS(getrandom), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(setrlimit),
+    SCMP_SYS(uname), SCMP_SYS(getrandom), SCMP_SYS(getrlimit), SCMP_SYS(setrlimit),
     SCMP_SYS(sched_getaffinity), SCMP_SYS(sched_yield), SCMP_SYS(getcpu),
 };
 
@@ -74,6 +79,8 @@ scmp_arg_cmp masked_equal(unsigned arg, uint64_t mask, uint64_t value) {
     return scmp_arg_cmp{.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask, .datum_b = value};
 }
 
+scmp_arg_cmp equal(unsigned arg, uint64_t value) { return masked_equal(arg, ~uint64_t(0), value); }
+
 struct FilterDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
@@ -84,7 +91,7 @@ void check(int rc, const char* what) {
 
 }  // namespace
 
-void install_host_filter() {
+void install_host_filter(const std::vector<ExecutableRegion>& executable) {
     std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
     if (!ctx) throw Error("host filter: seccomp_init failed");
     // Calls through the i386 or x32 ABI: the host, a 64-bit program, never
@@ -101,6 +108,22 @@ void install_host_filter() {
     check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
                            masked_equal(0, kForbiddenCloneFlags, 0)),
           "allow clone");
+    // No executable memory is made after start-up: neither mmap nor mprotect
+    // may ask for PROT_EXEC, except the one remap a forked child makes of each
+    // region the engine already executes (the code cache gets a memfd of its
+    // own), at exactly its address, size and protection.
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, masked_equal(2, PROT_EXEC, 0)), "allow mmap");
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1, masked_equal(2, PROT_EXEC, 0)),
+          "allow mprotect");
+    for (const ExecutableRegion& region : executable)
+        check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(mmap), 4, equal(0, region.begin),
+                               equal(1, region.size), equal(2, PROT_READ | PROT_EXEC),
+                               equal(3, MAP_SHARED | MAP_FIXED)),
+              "allow the executable remap");
+    // Limits of this process only (what getrlimit and setrlimit make of prlimit64).
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, equal(0, 0)), "allow prlimit64");
+    // futimens, never a path.
+    check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(utimensat), 1, equal(1, 0)), "allow utimensat");
     check(seccomp_load(ctx.get()), "load");
 }
 

@@ -13,6 +13,7 @@
 #include "vx/error.h"
 
 #include "os/linux_i386/host_filter.h"
+#include "os/linux_i386/landlock.h"
 #include "os/linux_i386/syscall_table.h"
 #include "x86/disassemble.h"
 
@@ -164,8 +165,28 @@ int LinuxProcess::finish_run(int status) {
     return status;
 }
 
+void LinuxProcess::confine_host(FILE* diagnostics) {
+    if (!host_confinement_.empty()) return;
+    std::vector<HostRule> rules;
+    for (const Mount& mount : files_.mounts())
+        rules.push_back({mount.host_path, mount.writable ? HostAccess::ReadWrite : HostAccess::ReadOnly});
+    rules.push_back({"/proc", HostAccess::ReadFilesOnly});  // /proc/PID/stat of the tree's processes
+    if (private_tmp_) {
+        const std::string& tmp = private_tmp_->host_path();
+        rules.push_back({tmp.substr(0, std::max<size_t>(tmp.find_last_of('/'), 1)), HostAccess::RemoveDirsOnly});
+    }
+    const LandlockOutcome landlock = enter_landlock_domain(rules);
+    std::vector<ExecutableRegion> executable;
+    for (const HostRegion& region : sandbox_.host_regions())
+        if (region.executable) executable.push_back({region.begin, region.size});
+    install_host_filter(executable);
+    host_confinement_ = "seccomp filter, " + describe(landlock);
+    if (!landlock.missing.empty())
+        std::fprintf(diagnostics, "vxrun: host confinement weaker than it should be: %s\n", describe(landlock).c_str());
+}
+
 int LinuxProcess::run(FILE* diagnostics) {
-    if (options_.host_filter) install_host_filter();
+    if (options_.host_filter) confine_host(diagnostics);
     for (;;) {
         // Another process may have reached a limit: then this one stops too
         // (the first process is interrupted to look here).

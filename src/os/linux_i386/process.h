@@ -69,6 +69,15 @@ public:
     // status, or the signal it died of), so that the parent's wait sees that.
     int run(FILE* diagnostics);
 
+    // Confines the host process for good, as run() does first when
+    // options.host_filter is set: the Landlock domain (landlock.h: the grants
+    // with their modes, the private /tmp's removal, /proc's files for the
+    // process table) and then the host filter (host_filter.h). What the
+    // kernel's Landlock cannot hold is said once on `diagnostics`.
+    void confine_host(FILE* diagnostics);
+    // What confine_host applied, for --stats ("" when it was not called).
+    const std::string& host_confinement() const { return host_confinement_; }
+
     // How often the guest made each system call, by number (at most kSyscalls).
     static constexpr uint32_t kSyscalls = 512;
     const std::vector<uint64_t>& syscall_counts() const { return syscall_counts_; }
@@ -358,6 +367,7 @@ private:
     std::optional<uint64_t> tree_fuel_budget_;  // instructions, for the whole tree
     uint64_t cpu_inherited_ = 0;                // the sandbox's CPU count when this process was forked
     std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as vxrun found it, while the limit is set
+    std::string host_confinement_;       // see confine_host
 
     // Signals: dispositions as the guest set them, its mask, and the signals
     // waiting for delivery (sent by itself, or by other guest processes and

@@ -25,6 +25,8 @@ std::vector<std::pair<std::string, uint64_t>> calls_by_name(const LinuxProcess& 
 void report_usage(FILE* out, const Sandbox& sandbox, const LinuxProcess& process, bool json) {
     const Usage u = sandbox.usage();
     const auto calls = calls_by_name(process);
+    // Plain words, no quotes or backslashes: safe inside a JSON string.
+    const std::string confinement = process.host_confinement().empty() ? "none" : process.host_confinement();
     const auto ull = [](uint64_t v) { return static_cast<unsigned long long>(v); };
     if (json) {
         std::fprintf(out, "{\"instructions\": ");
@@ -34,10 +36,11 @@ void report_usage(FILE* out, const Sandbox& sandbox, const LinuxProcess& process
                      ", \"cpu_time_s\": %.6f, \"wall_time_s\": %.6f, \"translations\": %llu, "
                      "\"code_cache_flushes\": %llu, \"code_cache_bytes\": %llu, \"code_cache_peak_bytes\": %llu, "
                      "\"memory_bytes\": %llu, \"memory_peak_bytes\": %llu, \"code_writes\": %llu, "
-                     "\"host_mappings\": %llu, \"host_mappings_peak\": %llu, \"syscalls\": {",
+                     "\"host_mappings\": %llu, \"host_mappings_peak\": %llu, \"host_confinement\": \"%s\", \"syscalls\": {",
                      double(u.cpu_time_ns) / 1e9, double(u.wall_time_ns) / 1e9, ull(u.translations),
                      ull(u.code_cache_flushes), ull(u.code_cache_used), ull(u.code_cache_peak), ull(u.memory),
-                     ull(u.memory_peak), ull(u.code_writes), ull(u.host_mappings), ull(u.host_mappings_peak));
+                     ull(u.memory_peak), ull(u.code_writes), ull(u.host_mappings), ull(u.host_mappings_peak),
+                     confinement.c_str());
         for (size_t i = 0; i < calls.size(); ++i)
             std::fprintf(out, "%s\"%s\": %llu", i ? ", " : "", calls[i].first.c_str(), ull(calls[i].second));
         std::fprintf(out, "}}\n");
@@ -53,6 +56,7 @@ void report_usage(FILE* out, const Sandbox& sandbox, const LinuxProcess& process
     std::fprintf(out, "  memory              %llu bytes (peak %llu)\n", ull(u.memory), ull(u.memory_peak));
     std::fprintf(out, "  writes to code      %llu\n", ull(u.code_writes));
     std::fprintf(out, "  host mappings       %llu (peak %llu)\n", ull(u.host_mappings), ull(u.host_mappings_peak));
+    std::fprintf(out, "  host confinement    %s\n", confinement.c_str());
     std::fprintf(out, "  system calls\n");
     for (const auto& [name, count] : calls) std::fprintf(out, "    %-18s %llu\n", name.c_str(), ull(count));
 }
