@@ -24,10 +24,10 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
     }
     for (const Mount& mount : options_.mounts) files_.add(mount);
-    if (int error = files_.chdir(options_.cwd); error < 0)
+    if (int error = files_.chdir(files_.cwd(), options_.cwd); error < 0)
         throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
     fds_ = {0, 1, 2};
-    fd_paths_.resize(fds_.size());
+    fd_places_.resize(fds_.size());
     fd_cloexec_.resize(fds_.size());
     if (options_.own_host_process) {
         // As across exec on Linux, what the host process ignores the guest ignores.
