@@ -453,8 +453,8 @@ int FileNamespace::open(At at, const std::string& path, int flags, int mode, Pla
     Entry found;
     if (int error = resolve(at, path, {flags, mode, !(flags & O_NOFOLLOW) && !exclusive}, found)) return error;
     int fd = found.host;
-    if (found.place.synthetic()) {
-        fd = fcntl(empty_dir_, F_DUPFD_CLOEXEC, 3);
+    if (found.place.synthetic()) {  // its own open file, for its own offset in the listing
+        fd = ::openat(empty_dir_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0) return -errno;
     } else if (!found.owned) {
         fd = fcntl(found.host, F_DUPFD_CLOEXEC, 3);
