@@ -368,7 +368,7 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
     }
     if (current.place.synthetic()) {
         if (leads_to_grant(child)) return open_current(Entry(Place{std::move(child), Place::kSynthetic}, -1, false), request, out);
-        return creates ? -EROFS : -ENOENT;
+        return -ENOENT;  // nothing else is there, nor can be
     }
 
     const int grant = current.place.grant;
@@ -497,7 +497,7 @@ int FileNamespace::check_entry_change(const Entry& parent, const std::string& na
     if (name == "." || name == "..") return -EBUSY;
     std::string child = child_path(parent.place.path, name);
     if (mount_point(child)) return -EBUSY;
-    if (parent.place.synthetic()) return leads_to_grant(child) ? -EBUSY : -EROFS;
+    if (parent.place.synthetic()) return leads_to_grant(child) ? -EBUSY : -ENOENT;
     struct stat st;
     const int grant = parent.place.grant;
     const bool present = (leads_to_grant(child) || needs_identity_check(grant)) &&

@@ -91,7 +91,8 @@ public:
 
     // 0 when `name` may be made, removed or renamed in `parent`: -EBUSY for a
     // mount point, a synthetic directory, or what is a grant's root or
-    // granted file; -EROFS in a read-only grant or a synthetic directory.
+    // granted file; -EROFS in a read-only grant; -ENOENT for anything else in
+    // a synthetic directory (which holds nothing but the way to grants).
     int check_entry_change(const Entry& parent, const std::string& name) const;
 
     // The grant `name` in `parent` lies in (not followed): a mount point's,
