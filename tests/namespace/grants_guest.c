@@ -1,8 +1,8 @@
 /* Runs inside vxrun with one host directory D granted several times (see
  * grants.sh): D read-write at /data, D/sub read-only at /data/sub (nested),
  * D/a/b/nested read-only at /data/a/b/nested, D again read-only at
- * /ro_again, and E read-only at /only/deep/grant (so / , /only and
- * /only/deep are synthetic). Every attack tries to write a read-only grant's
+ * /ro_again, the file D/ro_file read-only at /ro_file, and E read-only at
+ * /only/deep/grant (so /, /only and /only/deep are synthetic). Every attack tries to write a read-only grant's
  * file by another path; each is paired with a control that does the same
  * where it is allowed, so that a refusal cannot come from the mechanism
  * not working at all. Exits with the number of wrong results. */
@@ -190,6 +190,15 @@ int main(void) {
     expect("rename /data/target -> /ro_again/x", rename("/data/target", "/ro_again/x"), EXDEV);
     expect("control: write /data/target again", write_file("/data/target", "via link"), 0);
 
+    /* A file of the read-write grant granted by itself, read-only. */
+    expect("read /data/ro_file", reads("/data/ro_file", "file grant"), 0);
+    expect("write /data/ro_file", try_open("/data/ro_file", O_WRONLY), EROFS);
+    expect("write /ro_file", try_open("/ro_file", O_WRONLY), EROFS);
+    expect("link /data/ro_file -> /data/ro_copy", link("/data/ro_file", "/data/ro_copy"), EXDEV);
+    expect("rename /data/ro_file", rename("/data/ro_file", "/data/ro_moved"), EBUSY);
+    expect("unlink /data/ro_file", unlink("/data/ro_file"), EBUSY);
+    expect("control: unlink /data/target.link", unlink("/data/target.link"), 0);
+
     /* The synthetic directories. */
     struct stat root1, root2, data, only, up;
     expect("stat /", stat("/", &root1), 0);
@@ -205,7 +214,7 @@ int main(void) {
     expect("fstat of / as a descriptor: the same", ok_if(fstat(root_fd, &root2) == 0 && root2.st_ino == root1.st_ino &&
                                                            root2.st_dev == root1.st_dev), 0);
     expect("openat(/, data/sub/victim, O_WRONLY)", openat(root_fd, "data/sub/victim", O_WRONLY), EROFS);
-    expect("ls /", lists("/", "data dev only ro_again"), 0);
+    expect("ls /", lists("/", "data dev only ro_again ro_file"), 0);
     expect("ls /only", lists("/only", "deep"), 0);
     expect("ls /only/deep/grant", lists("/only/deep/grant", "e.txt"), 0);
     expect("mkdir /only (exists)", mkdir("/only", 0755), EEXIST);

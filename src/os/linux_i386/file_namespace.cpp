@@ -448,6 +448,7 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
 }
 
 int FileNamespace::open(At at, const std::string& path, int flags, int mode, Place& opened) const {
+    if (flags & O_PATH) flags &= kPathFlags;  // as open(2): O_PATH ignores the rest
     if ((flags & O_CREAT) && path.ends_with("/")) return -EISDIR;
     const bool exclusive = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
     Entry found;
