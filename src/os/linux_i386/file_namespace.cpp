@@ -375,8 +375,8 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
     const bool grant_writable = grants_[size_t(grant)].mount.writable;
     const bool checked = needs_identity_check(grant);
     const int nofollow = request.follow ? 0 : O_NOFOLLOW;
-    if (!checked && (grant_writable || !(writes || creates))) {
-        // Nothing to find out first: the grant decides, the kernel opens.
+    if ((!checked && grant_writable) || !(writes || creates)) {
+        // Nothing to find out before opening: it changes nothing.
         int fd = open_below(current.host, name, request.flags | nofollow, request.mode);
         if (fd == -ELOOP && request.follow) {
             int error = follow_link(stack, name, pending, links);
@@ -385,7 +385,17 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
         if ((fd == -ENOENT || fd == -ENOTDIR) && leads_to_grant(child))
             return open_current(Entry(Place{std::move(child), Place::kSynthetic}, -1, false), request, out);
         if (fd < 0) return fd;
-        out = Entry(Place{std::move(child), grant}, fd, true);
+        int owner = grant;
+        if (checked) {
+            struct stat st;
+            if (fstat(fd, &st) != 0) {
+                int error = errno;
+                close(fd);
+                return -error;
+            }
+            owner = grant_of(st, grant);
+        }
+        out = Entry(Place{std::move(child), owner}, fd, true);
         return 0;
     }
 
