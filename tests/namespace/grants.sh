@@ -6,7 +6,8 @@ set -u
 vxrun=$1 guest=$2
 tree=$(mktemp -d); trap 'rm -rf "$tree"' EXIT
 D=$tree/D E=$tree/E
-mkdir -p "$D/sub/dir" "$D/a/b/nested" "$E"
+mkdir -p "$D/sub/dir" "$D/a/b/nested" "$D/rwsub" "$E"
+echo f >"$D/rwsub/f"
 echo original >"$D/sub/victim"
 echo deep >"$D/sub/dir/deep"
 echo nested >"$D/a/b/nested/file"
@@ -16,7 +17,8 @@ snapshot() { (cd "$tree" && find D/sub D/a/b/nested E -printf '%p %s %m %T@\n' |
 before=$(snapshot)
 
 "$vxrun" --mount "$D:/data:rw" --mount "$D/sub:/data/sub:ro" --mount "$D/a/b/nested:/data/a/b/nested:ro" \
-  --mount "$D:/ro_again:ro" --mount "$D/ro_file:/ro_file:ro" --mount "$E:/only/deep/grant:ro" "$guest"
+  --mount "$D:/ro_again:ro" --mount "$D/ro_file:/ro_file:ro" \
+  --mount "$D/rwsub:/rw_inner:rw" --mount "$E:/only/deep/grant:ro" "$guest"
 status=$?
 [ "$status" -eq 0 ] || { echo "the guest saw $status wrong results"; exit 1; }
 # The guest renamed D/a to D/a2: the nested grant's files are there now.

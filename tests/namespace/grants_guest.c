@@ -1,7 +1,8 @@
 /* Runs inside vxrun with one host directory D granted several times (see
  * grants.sh): D read-write at /data, D/sub read-only at /data/sub (nested),
  * D/a/b/nested read-only at /data/a/b/nested, D again read-only at
- * /ro_again, the file D/ro_file read-only at /ro_file, and E read-only at
+ * /ro_again, the file D/ro_file read-only at /ro_file, D/rwsub read-write
+ * at /rw_inner, and E read-only at
  * /only/deep/grant (so /, /only and /only/deep are synthetic). Every attack tries to write a read-only grant's
  * file by another path; each is paired with a control that does the same
  * where it is allowed, so that a refusal cannot come from the mechanism
@@ -199,6 +200,13 @@ int main(void) {
     expect("unlink /data/ro_file", unlink("/data/ro_file"), EBUSY);
     expect("control: unlink /data/target.link", unlink("/data/target.link"), 0);
 
+    /* D/rwsub is granted read-write by itself too, at /rw_inner: through
+     * /data it is /data's, as a bind mount's subdirectory would be. */
+    expect("control: rename /data/rwsub/f -> /data/rwsub_f", rename("/data/rwsub/f", "/data/rwsub_f"), 0);
+    expect("control: write /rw_inner/x", write_file("/rw_inner/x", "inner"), 0);
+    expect("read it as /data/rwsub/x", reads("/data/rwsub/x", "inner"), 0);
+    expect("rename /rw_inner/x -> /data/x (another grant)", rename("/rw_inner/x", "/data/x"), EXDEV);
+
     /* The synthetic directories. */
     struct stat root1, root2, data, only, up;
     expect("stat /", stat("/", &root1), 0);
@@ -214,7 +222,7 @@ int main(void) {
     expect("fstat of / as a descriptor: the same", ok_if(fstat(root_fd, &root2) == 0 && root2.st_ino == root1.st_ino &&
                                                            root2.st_dev == root1.st_dev), 0);
     expect("openat(/, data/sub/victim, O_WRONLY)", openat(root_fd, "data/sub/victim", O_WRONLY), EROFS);
-    expect("ls /", lists("/", "data dev only ro_again ro_file"), 0);
+    expect("ls /", lists("/", "data dev only ro_again ro_file rw_inner"), 0);
     expect("ls /only", lists("/only", "deep"), 0);
     expect("ls /only/deep/grant", lists("/only/deep/grant", "e.txt"), 0);
     expect("mkdir /only (exists)", mkdir("/only", 0755), EEXIST);

@@ -198,15 +198,14 @@ Entry FileNamespace::root_entry() const {
 }
 
 int FileNamespace::grant_of(const struct stat& st, int grant) const {
-    int found = grant;
+    // Only a read-only grant is entered so: what matters is that its files
+    // stay read-only whatever path reaches them. Within writable grants,
+    // renames and links work as in the grant the path went through.
     for (size_t i = 0; i < grants_.size(); ++i) {
         const Grant& other = grants_[i];
-        if (int(i) == grant || other.dev != st.st_dev || other.ino != st.st_ino) continue;
-        // Never wider than the grant that led here; of several, a read-only one.
-        if (other.mount.writable && !grants_[size_t(grant)].mount.writable) continue;
-        if (found == grant || !other.mount.writable) found = int(i);
+        if (int(i) != grant && !other.mount.writable && other.dev == st.st_dev && other.ino == st.st_ino) return int(i);
     }
-    return found;
+    return grant;
 }
 
 bool FileNamespace::writable(const Place& place) const {

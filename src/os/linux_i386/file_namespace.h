@@ -6,7 +6,7 @@
 // the current host directory (openat2, no symlinks, no `..`, no mounts), a
 // symlink's text is resolved again from the guest's root or the link's
 // directory, `..` goes up the canonical guest path, and reaching a mount
-// point, or a directory that is another grant's root, enters that grant.
+// point, or a directory that is a read-only grant's root, enters that grant.
 // What a call may do (write, create, remove) is decided by the grant where
 // the resolution ended, never by the path the guest wrote.
 #include <sys/stat.h>
@@ -90,8 +90,8 @@ public:
     int lookup_parent(At at, const std::string& path, Entry& parent, std::string& name, bool& dir_only) const;
 
     // 0 when `name` may be made, removed or renamed in `parent`: -EBUSY for a
-    // mount point, a synthetic directory, or what is a grant's root or
-    // granted file; -EROFS in a read-only grant; -ENOENT for anything else in
+    // mount point, a synthetic directory, or what is a read-only grant's root
+    // or granted file; -EROFS in a read-only grant; -ENOENT for anything else in
     // a synthetic directory (which holds nothing but the way to grants).
     int check_entry_change(const Entry& parent, const std::string& name) const;
 
@@ -147,8 +147,8 @@ private:
     const Grant* mount_point(const std::string& guest, int* index = nullptr) const;
     bool leads_to_grant(const std::string& guest) const;
     Entry root_entry() const;
-    // The grant a host object with `st` belongs to: another grant's, when it
-    // is that one's root or file (a read-only one first), else `grant`.
+    // The grant a host object with `st` belongs to: a read-only grant's, when
+    // it is that one's root or file, else `grant`.
     int grant_of(const struct stat& st, int grant) const;
     bool needs_identity_check(int grant) const { return grant >= 0 && grants_[size_t(grant)].shares_mount; }
 
