@@ -490,10 +490,9 @@ int FileNamespace::lookup_parent(At at, const std::string& path, Entry& parent, 
     else stack.emplace_back(*at.place, at.host, false);
     std::vector<std::string> pending;
     push_components(pending, end == std::string::npos ? "" : path.substr(0, end + 1));
-    if (pending.empty()) pending.push_back(".");  // "/"
     int links = 0;
     if (int error = walk(stack, pending, 1, links)) return error;
-    name = pending.back();
+    name = pending.empty() ? "/" : pending.back();
     Entry& last = stack.back();
     if (last.owned) {
         parent = std::move(last);
@@ -504,7 +503,7 @@ int FileNamespace::lookup_parent(At at, const std::string& path, Entry& parent, 
 }
 
 int FileNamespace::check_entry_change(const Entry& parent, const std::string& name) const {
-    if (name == "." || name == "..") return -EBUSY;
+    if (name == "." || name == ".." || name == "/") return -EBUSY;
     std::string child = child_path(parent.place.path, name);
     if (mount_point(child)) return -EBUSY;
     if (parent.place.synthetic()) return leads_to_grant(child) ? -EBUSY : -ENOENT;

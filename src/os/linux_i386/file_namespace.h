@@ -85,7 +85,7 @@ public:
 
     // The directory that holds the last component of `path` (not followed),
     // for making, removing or renaming it: `parent`, and the component in
-    // `name` ("." or ".." as written; "." for "/"), `dir_only` when `path`
+    // `name` ("." or ".." as written; "/" for the root), `dir_only` when `path`
     // ended in a slash. 0 or -errno.
     int lookup_parent(At at, const std::string& path, Entry& parent, std::string& name, bool& dir_only) const;
 

@@ -85,7 +85,7 @@ int32_t LinuxProcess::sys_mkdirat(const SyscallArgs& a) {
     std::string name;
     bool dir_only;
     if (int32_t error = lookup_parent_at(a.a[0], a.a[1], parent, name, dir_only)) return error;
-    if (name == "." || name == "..") return fail(EEXIST);
+    if (name == "." || name == ".." || name == "/") return fail(EEXIST);
     // Whatever exists already is EEXIST, mount points, synthetic directories
     // and names in read-only grants included (mkdir -p relies on it).
     if (int error = files_.check_entry_change(parent, name)) {
@@ -114,7 +114,8 @@ int32_t LinuxProcess::sys_unlinkat(const SyscallArgs& a) {
     std::string name;
     bool dir_only;
     if (int32_t error = lookup_parent_at(a.a[0], a.a[1], parent, name, dir_only)) return error;
-    if (name == "." || name == "..") return fail(!directory ? EISDIR : name == "." ? EINVAL : ENOTEMPTY);
+    if (name == "." || name == ".." || name == "/")
+        return fail(!directory ? EISDIR : name == "." ? EINVAL : name == ".." ? ENOTEMPTY : EBUSY);
     if (int error = files_.check_entry_change(parent, name)) return error;
     int r = ::unlinkat(parent.host, (dir_only ? name + "/" : name).c_str(), int(a.a[2]));
     return r == 0 ? 0 : fail(errno);
@@ -136,7 +137,8 @@ int32_t LinuxProcess::sys_renameat2(const SyscallArgs& a) {  // olddirfd, old, n
     bool from_dir, to_dir;
     if (int32_t error = lookup_parent_at(a.a[0], a.a[1], from, from_name, from_dir)) return error;
     if (int32_t error = lookup_parent_at(a.a[2], a.a[3], to, to_name, to_dir)) return error;
-    if (from_name == "." || from_name == ".." || to_name == "." || to_name == "..") return fail(EBUSY);
+    for (const std::string* name : {&from_name, &to_name})
+        if (*name == "." || *name == ".." || *name == "/") return fail(EBUSY);
     // Grants are mount points: nothing moves from one to another, and a
     // directory renamed within one stays that grant's.
     if (!from.place.synthetic() && !to.place.synthetic() && from.place.grant != to.place.grant) return fail(EXDEV);
@@ -174,7 +176,7 @@ int32_t LinuxProcess::sys_linkat(const SyscallArgs& a) {  // olddirfd, old, newd
             old_path = target.place.path;
         }
         if (int32_t error = lookup_parent_at(a.a[0], old_path, source_parent, source_name, dir_only)) return error;
-        if (source_name == "." || source_name == ".." || dir_only) return fail(EPERM);
+        if (source_name == "." || source_name == ".." || source_name == "/" || dir_only) return fail(EPERM);
         source_grant = files_.entry_grant(source_parent, source_name);
     }
     if (source_grant == Place::kSynthetic) return fail(EPERM);  // a directory
@@ -182,7 +184,7 @@ int32_t LinuxProcess::sys_linkat(const SyscallArgs& a) {  // olddirfd, old, newd
     std::string to_name;
     bool to_dir;
     if (int32_t error = lookup_parent_at(a.a[2], a.a[3], to, to_name, to_dir)) return error;
-    if (to_name == "." || to_name == ".." || to_dir) return fail(EEXIST);
+    if (to_name == "." || to_name == ".." || to_name == "/" || to_dir) return fail(EEXIST);
     // As across mount points: a file of one grant never gets a name in another.
     if (!to.place.synthetic() && to.place.grant != source_grant) return fail(EXDEV);
     if (int error = files_.check_entry_change(to, to_name)) return error == -EBUSY ? fail(EEXIST) : error;
@@ -198,7 +200,7 @@ int32_t LinuxProcess::sys_symlinkat(const SyscallArgs& a) {  // target, newdirfd
     Entry parent;
     bool dir_only;
     if (int32_t error = lookup_parent_at(a.a[1], a.a[2], parent, name, dir_only)) return error;
-    if (name == "." || name == "..") return fail(EEXIST);
+    if (name == "." || name == ".." || name == "/") return fail(EEXIST);
     if (int error = files_.check_entry_change(parent, name)) return error == -EBUSY ? fail(EEXIST) : error;
     // The link's text is the guest's; it is only ever resolved in the guest's namespace.
     int r = ::symlinkat(target.c_str(), parent.host, name.c_str());
