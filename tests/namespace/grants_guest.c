@@ -142,6 +142,18 @@ int main(void) {
     expect("chdir ../../.. to /", ok_if(chdir("../../..") == 0 && getcwd(cwd, sizeof cwd) && strcmp(cwd, "/") == 0), 0);
     expect("chdir .. at / stays at /", ok_if(chdir("..") == 0 && getcwd(cwd, sizeof cwd) && strcmp(cwd, "/") == 0), 0);
 
+    /* Deeper than a resolution keeps directories open for, and back. */
+    char deep[512] = "/data", climb[1024];
+    int made = 0;
+    for (int i = 0; i < 40; ++i) made += (strcat(deep, "/n"), mkdir(deep, 0755) == 0);
+    expect("control: mkdir 40 nested directories", ok_if(made == 40), 0);
+    strcpy(climb, deep);
+    for (int i = 0; i < 40; ++i) strcat(climb, "/..");
+    strcat(climb, "/target");
+    expect("read 40 levels down and 40 .. up", reads(climb, "via link"), 0);
+    strcpy(strstr(climb, "/target"), "/sub/victim");
+    expect("write 40 levels down, 40 .. up, into sub", try_open(climb, O_WRONLY), EROFS);
+
     /* Hard links and renames between the grants. */
     expect("control: link within the rw grant", link("/data/target", "/data/target.link"), 0);
     expect("link ro victim -> /data/stolen", link("/data/sub/victim", "/data/stolen"), EXDEV);

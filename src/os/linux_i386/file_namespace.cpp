@@ -21,6 +21,9 @@ namespace vx::os::linux_i386 {
 namespace {
 
 constexpr int kMaxLinks = 40;  // symlinks in one resolution, as Linux (ELOOP beyond)
+// The directories a resolution keeps open for `..`: a deeper one walks again
+// from the root when `..` climbs past them (host descriptors are few).
+constexpr size_t kHeldDirectories = 32;
 constexpr int kWriteFlags = O_WRONLY | O_RDWR | O_TRUNC | O_APPEND;
 constexpr int kPathFlags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;  // all O_PATH keeps
 const dev_t kSyntheticDevice = makedev(0, 0x7f);
@@ -284,22 +287,25 @@ int FileNamespace::step(std::vector<Entry>& stack, const std::string& name, std:
         grant = grant_of(st, grant);
     }
     stack.emplace_back(Place{std::move(child), grant}, fd, true);
+    if (stack.size() > kHeldDirectories) stack.erase(stack.begin());
     return 0;
 }
 
 int FileNamespace::up(std::vector<Entry>& stack) const {
     const std::string& path = stack.back().place.path;
     if (path == "/") return 0;
-    if (stack.size() > 1) {
+    const std::string parent = parent_path(path);
+    if (stack.size() > 1 && stack[stack.size() - 2].place.path == parent) {
         stack.pop_back();
         return 0;
     }
-    // Above where the resolution started: the parent's canonical path, walked
-    // again from the root (so never above /, nor out of the namespace).
+    // Above where the resolution started (or what it still holds): the
+    // parent's canonical path, walked again from the root (so never above /,
+    // nor out of the namespace).
     std::vector<Entry> fresh;
     fresh.push_back(root_entry());
     std::vector<std::string> pending;
-    push_components(pending, parent_path(path));
+    push_components(pending, parent);
     int links = 0;
     if (int error = walk(fresh, pending, 0, links)) return error;
     stack = std::move(fresh);
