@@ -166,11 +166,14 @@ void FileNamespace::add(const Mount& mount) {
         g.mount_id = sx.stx_mnt_id;
     grants_.push_back(std::move(g));
 
-    // A mount id unknown (0) may be any: such a grant is always checked.
+    // The same file system seen through another mount (a bind mount) has the
+    // same device; one mount may hold several devices (btrfs subvolumes). A
+    // mount id unknown (0) may be any: such a grant is always checked.
     for (Grant& a : grants_) {
         a.shares_mount = false;
         for (const Grant& b : grants_)
-            if (&a != &b && (a.mount_id == 0 || b.mount_id == 0 || a.mount_id == b.mount_id)) a.shares_mount = true;
+            if (&a != &b && (a.dev == b.dev || a.mount_id == 0 || b.mount_id == 0 || a.mount_id == b.mount_id))
+                a.shares_mount = true;
     }
     for (std::string at = grants_.back().mount.guest_path; at != "/";) {
         at = parent_path(at);

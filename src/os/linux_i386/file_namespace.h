@@ -137,9 +137,10 @@ private:
         ino_t ino = 0;
         mode_t type = 0;          // S_IFDIR, S_IFREG, S_IFCHR...
         uint64_t mount_id = 0;    // the host mount it lies on
-        // Another grant lies on the same host mount, so a directory or file
-        // reached in this one may be that one's (renames and links stay on a
-        // mount): each step compares identities.
+        // Another grant lies on the same host mount or device, so a directory
+        // or file reached in this one may be that one's (renames and links
+        // stay on a mount; bind mounts show one device twice): each step
+        // compares identities.
         bool shares_mount = false;
     };
     struct Request;  // what the last component of a resolution is for
