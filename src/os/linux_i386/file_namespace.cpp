@@ -74,6 +74,9 @@ void push_components(std::vector<std::string>& pending, const std::string& path)
     pending.insert(pending.end(), parts.rbegin(), parts.rend());
 }
 
+// A synthetic directory's entry: it has no host descriptor.
+Entry synthetic_entry(std::string path) { return Entry(Place{std::move(path), Place::kSynthetic}, -1, false); }
+
 std::string lexical_normal(const std::string& full) {
     std::vector<std::string> parts;
     size_t start = 0;
@@ -269,14 +272,14 @@ int FileNamespace::step(std::vector<Entry>& stack, const std::string& name, std:
     }
     if (current.synthetic()) {
         if (!leads_to_grant(child)) return -ENOENT;
-        stack.emplace_back(Place{std::move(child), Place::kSynthetic}, -1, false);
+        stack.push_back(synthetic_entry(std::move(child)));
         return 0;
     }
     int grant = current.grant;
     int fd = open_below(stack.back().host, name, O_PATH | O_DIRECTORY, 0);
     if (fd == -ELOOP) return follow_link(stack, name, pending, links);
     if ((fd == -ENOENT || fd == -ENOTDIR) && leads_to_grant(child)) {
-        stack.emplace_back(Place{std::move(child), Place::kSynthetic}, -1, false);
+        stack.push_back(synthetic_entry(std::move(child)));
         return 0;
     }
     if (fd < 0) return fd;
@@ -375,8 +378,8 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
         return 0;
     }
     if (current.place.synthetic()) {
-        if (leads_to_grant(child)) return open_current(Entry(Place{std::move(child), Place::kSynthetic}, -1, false), request, out);
-        return -ENOENT;  // nothing else is there, nor can be
+        if (!leads_to_grant(child)) return -ENOENT;  // nothing else is there, nor can be
+        return open_current(synthetic_entry(std::move(child)), request, out);
     }
 
     const int grant = current.place.grant;
@@ -391,7 +394,7 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
             return error ? error : 1;
         }
         if ((fd == -ENOENT || fd == -ENOTDIR) && leads_to_grant(child))
-            return open_current(Entry(Place{std::move(child), Place::kSynthetic}, -1, false), request, out);
+            return open_current(synthetic_entry(std::move(child)), request, out);
         if (fd < 0) return fd;
         int owner = grant;
         if (checked) {
@@ -415,7 +418,7 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
     }
     if (probe == -ENOENT) {
         if (leads_to_grant(child))
-            return open_current(Entry(Place{std::move(child), Place::kSynthetic}, -1, false), request, out);
+            return open_current(synthetic_entry(std::move(child)), request, out);
         if (!creates) return -ENOENT;
         if (!grant_writable) return -EROFS;
         // Something new is this grant's, whatever the other grants hold.
@@ -580,13 +583,17 @@ std::vector<FileNamespace::DirEntry> FileNamespace::synthetic_entries(const Plac
         const Grant* g = mount_point(guest);
         return g ? uint64_t(g->ino) : synthetic_inode(guest);
     };
-    std::vector<DirEntry> out{{".", inode_of(place.path), DT_DIR}, {"..", inode_of(parent_path(place.path)), DT_DIR}};
+    std::vector<DirEntry> out{{".", inode_of(place.path), DT_DIR},
+                              {"..", inode_of(parent_path(place.path)), DT_DIR}};
     std::map<std::string, DirEntry> children;
     auto consider = [&](const std::string& guest) {
         if (guest == "/" || parent_path(guest) != place.path) return;
         std::string name = guest.substr(guest.find_last_of('/') + 1);
         const Grant* g = mount_point(guest);
-        unsigned char type = !g || g->type == S_IFDIR ? DT_DIR : g->type == S_IFCHR ? DT_CHR : g->type == S_IFREG ? DT_REG : DT_UNKNOWN;
+        unsigned char type = !g || g->type == S_IFDIR ? DT_DIR
+                             : g->type == S_IFCHR        ? DT_CHR
+                             : g->type == S_IFREG        ? DT_REG
+                                                         : DT_UNKNOWN;
         children[name] = {name, inode_of(guest), type};
     };
     for (const std::string& s : synthetic_) consider(s);
