@@ -134,6 +134,9 @@ int main(void) {
     expect("openat(sub/dir, deep, O_WRONLY)", openat(sub, "deep", O_WRONLY), EROFS);
     expect("openat(sub/dir, ../victim, O_WRONLY)", openat(sub, "../victim", O_WRONLY), EROFS);
     expect("openat(sub/dir, ../../sub/victim, O_WRONLY)", openat(sub, "../../sub/victim", O_WRONLY), EROFS);
+    int file_fd = open("/data/sub/victim", O_RDONLY);
+    expect("openat(a file's descriptor, ..)", openat(file_fd, "..", O_RDONLY), ENOTDIR);
+    expect("openat(a file's descriptor, ../victim)", openat(file_fd, "../victim", O_WRONLY), ENOTDIR);
     expect("chdir /data/sub/dir", chdir("/data/sub/dir"), 0);
     expect("control: create ../../up3 (relative to the cwd)", try_open("../../up3", O_WRONLY | O_CREAT), 0);
     expect("write ../victim (relative to the cwd)", try_open("../victim", O_WRONLY), EROFS);

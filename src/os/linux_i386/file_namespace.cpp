@@ -307,7 +307,9 @@ int FileNamespace::up(std::vector<Entry>& stack) const {
     }
     // Above where the resolution started (or what it still holds): the
     // parent's canonical path, walked again from the root (so never above /,
-    // nor out of the namespace).
+    // nor out of the namespace). A file's descriptor has no `..`.
+    struct stat st;
+    if (stack.back().host >= 0 && (fstat(stack.back().host, &st) != 0 || !S_ISDIR(st.st_mode))) return -ENOTDIR;
     std::vector<Entry> fresh;
     fresh.push_back(root_entry());
     std::vector<std::string> pending;
