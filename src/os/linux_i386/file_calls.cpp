@@ -9,10 +9,12 @@
 #include <termios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <climits>
 #include <string>
@@ -54,7 +56,8 @@ struct __attribute__((packed)) Flock64 {
 static_assert(sizeof(Flock64) == 24);
 // open(2) flags with the same meaning for i386 and x86-64 that a guest may use.
 constexpr uint32_t kAllowedOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |
-                                       O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | 0100000 /* O_LARGEFILE */;
+                                       O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_PATH |
+                                       0100000 /* O_LARGEFILE */;
 
 int32_t result_of(ssize_t n) { return n < 0 ? fail(errno) : int32_t(n); }
 
@@ -77,14 +80,15 @@ struct __attribute__((packed)) Stat64 {
 };
 static_assert(sizeof(Stat64) == 96);
 
-Stat64 to_stat64(const struct stat& st) {
+// `synthetic`: a directory the namespace makes up, whose owner is already the guest's view.
+Stat64 to_stat64(const struct stat& st, bool synthetic = false) {
     Stat64 s{};
     s.dev = st.st_dev;
     s.short_ino = uint32_t(st.st_ino);
     s.mode = st.st_mode;
     s.nlink = uint32_t(st.st_nlink);
-    s.uid = guest_owner_uid(st.st_uid);
-    s.gid = guest_owner_gid(st.st_gid);
+    s.uid = synthetic ? st.st_uid : guest_owner_uid(st.st_uid);
+    s.gid = synthetic ? st.st_gid : guest_owner_gid(st.st_gid);
     s.rdev = st.st_rdev;
     s.size = st.st_size;
     s.blksize = uint32_t(st.st_blksize);
@@ -109,7 +113,7 @@ int32_t LinuxProcess::install_fd(int host, uint32_t lowest, bool cloexec) {
     for (uint32_t fd = lowest; fd < fd_limit(); ++fd) {
         if (fd >= fds_.size()) {
             fds_.resize(fd + 1, -1);
-            fd_paths_.resize(fd + 1);
+            fd_places_.resize(fd + 1);
             fd_cloexec_.resize(fd + 1);
         }
         if (fds_[fd] < 0) {
@@ -133,21 +137,32 @@ int32_t LinuxProcess::read_path(uint32_t address, std::string& out) const {
     return fail(ENAMETOOLONG);
 }
 
-int32_t LinuxProcess::guest_path_at(uint32_t dirfd, const std::string& path, std::string& guest) const {
+int32_t LinuxProcess::origin(uint32_t dirfd, const std::string& path, At& at) const {
     if (path.starts_with("/") || int32_t(dirfd) == AT_FDCWD) {
-        guest = files_.normalize(path);
+        at = files_.cwd();
         return 0;
     }
     if (host_fd(dirfd) < 0) return fail(EBADF);
-    if (fd_paths_[dirfd].empty()) return fail(ENOTDIR);
-    guest = files_.normalize(fd_paths_[dirfd] + "/" + path);
+    if (!fd_places_[dirfd].in_namespace()) return fail(ENOTDIR);
+    at = {&fd_places_[dirfd], fds_[dirfd]};
     return 0;
 }
 
-int32_t LinuxProcess::open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const {
-    std::string guest;
-    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
-    return path.empty() ? fail(ENOENT) : files_.open(guest, flags, mode);
+int32_t LinuxProcess::open_at(uint32_t dirfd, const std::string& path, int flags, int mode, Place* opened) const {
+    At at;
+    if (int32_t error = origin(dirfd, path, at)) return error;
+    if (path.empty()) return fail(ENOENT);
+    Place place;
+    int host = files_.open(at, path, flags, mode, place);
+    if (opened) *opened = std::move(place);
+    return host;
+}
+
+int32_t LinuxProcess::lookup_at(uint32_t dirfd, const std::string& path, bool follow, Entry& found) const {
+    At at;
+    if (int32_t error = origin(dirfd, path, at)) return error;
+    if (path.empty()) return fail(ENOENT);
+    return files_.lookup(at, path, follow, found);
 }
 
 int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
@@ -157,13 +172,11 @@ int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
     std::string path;
     if (int32_t error = read_path(a.a[1], path)) return error;
-    std::string guest;
-    if (int32_t error = guest_path_at(a.a[0], path, guest)) return error;
-    if (path.empty()) return fail(ENOENT);
-    int host = files_.open(guest, int(a.a[2] & kAllowedOpenFlags), int(a.a[3] & ~umask_));
+    Place opened;
+    int host = open_at(a.a[0], path, int(a.a[2] & kAllowedOpenFlags), int(a.a[3] & ~umask_), &opened);
     if (host < 0) return host;
     int32_t fd = install_fd(host, 0, a.a[2] & O_CLOEXEC);
-    if (fd >= 0) fd_paths_[uint32_t(fd)] = guest;
+    if (fd >= 0) fd_places_[uint32_t(fd)] = std::move(opened);
     return fd;
 }
 
@@ -173,7 +186,7 @@ int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
     ::close(host);
     dir_cookies_.erase(host);
     fds_[a.a[0]] = -1;
-    fd_paths_[a.a[0]].clear();
+    fd_places_[a.a[0]] = Place{};
     fd_cloexec_[a.a[0]] = false;
     return 0;
 }
@@ -428,22 +441,23 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_fstat64(const SyscallArgs& a) {
     int host = host_fd(a.a[0]);
     if (host < 0) return fail(EBADF);
+    const Place& place = fd_places_[a.a[0]];
     struct stat st;
-    if (::fstat(host, &st) != 0) return fail(errno);
-    Stat64 s = to_stat64(st);
+    if (place.synthetic()) st = files_.synthetic_stat(place);
+    else if (::fstat(host, &st) != 0) return fail(errno);
+    Stat64 s = to_stat64(st, place.synthetic());
     return memory_.write(a.a[1], &s, sizeof s) ? 0 : fail(EFAULT);
 }
 
 int32_t LinuxProcess::stat_path(uint32_t dirfd, uint32_t path_address, uint32_t out, bool follow) {
     std::string path;
     if (int32_t error = read_path(path_address, path)) return error;
-    int host = open_at(dirfd, path, O_PATH | (follow ? 0 : O_NOFOLLOW), 0);
-    if (host < 0) return host;
+    Entry found;
+    if (int32_t error = lookup_at(dirfd, path, follow, found)) return error;
     struct stat st;
-    int r = ::fstat(host, &st);
-    ::close(host);
-    if (r != 0) return fail(errno);
-    Stat64 s = to_stat64(st);
+    if (found.place.synthetic()) st = files_.synthetic_stat(found.place);
+    else if (::fstat(found.host, &st) != 0) return fail(errno);
+    Stat64 s = to_stat64(st, found.place.synthetic());
     return memory_.write(out, &s, sizeof s) ? 0 : fail(EFAULT);
 }
 
@@ -458,28 +472,32 @@ int32_t LinuxProcess::sys_fstatat64(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     std::string path;
     if (int32_t error = read_path(a.a[1], path)) return error;
-    int host;
-    bool opened = false;
+    Entry found;
     if (path.empty() && (a.a[2] & AT_EMPTY_PATH)) {
-        host = host_fd(a.a[0]);
-        if (host < 0) return fail(EBADF);
-    } else {
-        host = open_at(a.a[0], path, O_PATH | ((a.a[2] & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0), 0);
-        if (host < 0) return host;
-        opened = true;
+        if (host_fd(a.a[0]) < 0) return fail(EBADF);
+        found = Entry(fd_places_[a.a[0]], fds_[a.a[0]], false);
+    } else if (int32_t error = lookup_at(a.a[0], path, !(a.a[2] & AT_SYMLINK_NOFOLLOW), found)) {
+        return error;
     }
-    uint8_t buffer[kStatxSize];  // struct statx is the same for every architecture
-    long r = syscall(SYS_statx, host, "", AT_EMPTY_PATH, a.a[3], buffer);
-    int error = errno;
-    if (opened) ::close(host);
-    if (r != 0) return fail(error);
-    constexpr size_t kStatxOwner = 20;  // stx_uid, then stx_gid
-    uint32_t owner[2];
-    std::memcpy(owner, buffer + kStatxOwner, sizeof owner);
-    owner[0] = guest_owner_uid(owner[0]);
-    owner[1] = guest_owner_gid(owner[1]);
-    std::memcpy(buffer + kStatxOwner, owner, sizeof owner);
-    return memory_.write(a.a[4], buffer, sizeof buffer) ? 0 : fail(EFAULT);
+    static_assert(sizeof(struct statx) == kStatxSize);  // the same for every architecture
+    struct statx sx{};
+    if (found.place.synthetic()) {
+        struct stat st = files_.synthetic_stat(found.place);
+        sx.stx_mask = STATX_BASIC_STATS;
+        sx.stx_blksize = uint32_t(st.st_blksize);
+        sx.stx_nlink = uint32_t(st.st_nlink);
+        sx.stx_mode = uint16_t(st.st_mode);
+        sx.stx_ino = st.st_ino;
+        sx.stx_size = uint64_t(st.st_size);
+        sx.stx_atime.tv_sec = sx.stx_btime.tv_sec = sx.stx_ctime.tv_sec = sx.stx_mtime.tv_sec = st.st_mtim.tv_sec;
+        sx.stx_dev_major = major(st.st_dev);
+        sx.stx_dev_minor = minor(st.st_dev);
+    } else {
+        if (syscall(SYS_statx, found.host, "", AT_EMPTY_PATH, a.a[3], &sx) != 0) return fail(errno);
+        sx.stx_uid = guest_owner_uid(sx.stx_uid);
+        sx.stx_gid = guest_owner_gid(sx.stx_gid);
+    }
+    return memory_.write(a.a[4], &sx, sizeof sx) ? 0 : fail(EFAULT);
 }
 
 // struct linux_dirent64 is the same for every architecture, but a 64-bit
@@ -490,6 +508,7 @@ int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
+    if (fd_places_[a.a[0]].synthetic()) return synthetic_dents(host, fd_places_[a.a[0]], a.a[1], length);
     // Read into host memory and rewrite there: the guest's buffer may be
     // memory another guest process shares and changes meanwhile, and it need
     // not be aligned for dirent64.
@@ -505,6 +524,33 @@ int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
     }
     memory_.write(a.a[1], entries.data(), size_t(n));
     return int32_t(n);
+}
+
+// A synthetic directory's entries, from the one its host descriptor's offset
+// (an empty directory's: any number lseek sets) counts; d_off is the next's.
+int32_t LinuxProcess::synthetic_dents(int host, const Place& place, uint32_t address, uint32_t length) {
+    off_t next = ::lseek(host, 0, SEEK_CUR);
+    if (next < 0) return fail(errno);
+    const std::vector<FileNamespace::DirEntry> entries = files_.synthetic_entries(place);
+    std::vector<uint8_t> out;
+    for (; size_t(next) < entries.size(); ++next) {
+        const FileNamespace::DirEntry& e = entries[size_t(next)];
+        const size_t reclen = (offsetof(dirent64, d_name) + e.name.size() + 1 + 7) & ~size_t(7);
+        if (out.size() + reclen > length) break;
+        dirent64 header{};
+        header.d_ino = e.inode;
+        header.d_off = next + 1;
+        header.d_reclen = uint16_t(reclen);
+        header.d_type = e.type;
+        size_t at = out.size();
+        out.resize(at + reclen);
+        std::memcpy(out.data() + at, &header, offsetof(dirent64, d_name));
+        std::memcpy(out.data() + at + offsetof(dirent64, d_name), e.name.c_str(), e.name.size() + 1);
+    }
+    if (out.empty() && size_t(next) < entries.size()) return fail(EINVAL);  // the buffer holds not one
+    if (::lseek(host, next, SEEK_SET) < 0) return fail(errno);
+    memory_.write(address, out.data(), out.size());
+    return int32_t(out.size());
 }
 
 int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
@@ -525,7 +571,7 @@ int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloe
     int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // never in the host's own 0-2
     if (copy < 0) return fail(errno);
     int32_t fd = install_fd(copy, lowest, cloexec);
-    if (fd >= 0) fd_paths_[uint32_t(fd)] = fd_paths_[guest_fd];
+    if (fd >= 0) fd_places_[uint32_t(fd)] = fd_places_[guest_fd];
     return fd;
 }
 

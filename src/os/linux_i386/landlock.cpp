@@ -102,7 +102,7 @@ private:
 };
 
 void add_rule(int ruleset, const HostRule& rule, uint64_t handled) {
-    Fd target(open(rule.path.c_str(), O_PATH | O_CLOEXEC));
+    Fd target(rule.fd >= 0 ? fcntl(rule.fd, F_DUPFD_CLOEXEC, 3) : open(rule.path.c_str(), O_PATH | O_CLOEXEC));
     if (target.get() < 0) {
         if (errno == ENOENT) return;  // nothing there to reach: no rule is the narrower one
         fail(rule.path, errno);

@@ -21,6 +21,7 @@ enum class HostAccess {
 struct HostRule {
     std::string path;  // a host directory (the rule holds beneath it) or file
     HostAccess access;
+    int fd = -1;       // instead of `path`: the directory this names (a deleted one has no path)
 };
 
 // The Landlock ABI version the domain asks for in full (6: signal and

@@ -23,20 +23,20 @@ int32_t close_and_return(int fd, int32_t result) {
     return result;
 }
 
-
 }  // namespace
 
-int32_t LinuxProcess::open_parent_at(uint32_t dirfd, uint32_t path_address, std::string& name) const {
+int32_t LinuxProcess::lookup_parent_at(uint32_t dirfd, uint32_t path_address, Entry& parent, std::string& name,
+                                       bool& dir_only) const {
     std::string path;
     if (int32_t error = read_path(path_address, path)) return error;
-    return open_parent_at(dirfd, path, name);
+    return lookup_parent_at(dirfd, path, parent, name, dir_only);
 }
 
-int32_t LinuxProcess::open_parent_at(uint32_t dirfd, const std::string& path, std::string& name) const {
-    std::string guest;
-    if (path.empty()) return fail(ENOENT);
-    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
-    return files_.open_parent(guest, name);
+int32_t LinuxProcess::lookup_parent_at(uint32_t dirfd, const std::string& path, Entry& parent, std::string& name,
+                                       bool& dir_only) const {
+    At at;
+    if (int32_t error = origin(dirfd, path, at)) return error;
+    return files_.lookup_parent(at, path, parent, name, dir_only);
 }
 
 int32_t LinuxProcess::sys_access(const SyscallArgs& a) {
@@ -47,23 +47,18 @@ int32_t LinuxProcess::sys_faccessat(const SyscallArgs& a) {  // and faccessat2: 
     std::string path;
     if (int32_t error = read_path(a.a[1], path)) return error;
     if (a.a[2] & ~uint32_t(R_OK | W_OK | X_OK)) return fail(EINVAL);
-    const int nofollow = (a.a[3] & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0;
-    int host = open_at(a.a[0], path, O_PATH | nofollow, 0);
-    if (host < 0) return host;
-    long r = syscall(SYS_faccessat2, host, "", int(a.a[2]), AT_EMPTY_PATH | (a.a[3] & AT_EACCESS));
-    int error = errno;
-    ::close(host);
-    if (r != 0) return fail(error);
-    if (a.a[2] & W_OK) {  // a read-only grant is a read-only file system
-        int writable = open_at(a.a[0], path, O_WRONLY | nofollow, 0);
-        if (writable == -EROFS) return fail(EROFS);
-        if (writable >= 0) ::close(writable);
-    }
+    Entry found;
+    if (int32_t error = lookup_at(a.a[0], path, !(a.a[3] & AT_SYMLINK_NOFOLLOW), found)) return error;
+    if (!found.place.synthetic() &&
+        syscall(SYS_faccessat2, found.host, "", int(a.a[2]), AT_EMPTY_PATH | (a.a[3] & AT_EACCESS)) != 0)
+        return fail(errno);
+    // A read-only grant is a read-only file system; a synthetic directory too.
+    if ((a.a[2] & W_OK) && !files_.writable(found.place)) return fail(EROFS);
     return 0;
 }
 
 int32_t LinuxProcess::sys_getcwd(const SyscallArgs& a) {
-    const std::string& cwd = files_.cwd();
+    const std::string& cwd = files_.cwd_path();
     if (a.a[1] < cwd.size() + 1) return fail(ERANGE);
     return memory_.write(a.a[0], cwd.c_str(), cwd.size() + 1) ? int32_t(cwd.size() + 1) : fail(EFAULT);
 }
@@ -71,13 +66,14 @@ int32_t LinuxProcess::sys_getcwd(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
     std::string path;
     if (int32_t error = read_path(a.a[0], path)) return error;
-    return files_.chdir(path);
+    if (path.empty()) return fail(ENOENT);
+    return files_.chdir(files_.cwd(), path);
 }
 
 int32_t LinuxProcess::sys_fchdir(const SyscallArgs& a) {
     if (host_fd(a.a[0]) < 0) return fail(EBADF);
-    if (fd_paths_[a.a[0]].empty()) return fail(ENOTDIR);
-    return files_.chdir(fd_paths_[a.a[0]]);
+    if (!fd_places_[a.a[0]].in_namespace()) return fail(ENOTDIR);
+    return files_.chdir({&fd_places_[a.a[0]], fds_[a.a[0]]}, "");
 }
 
 int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
@@ -85,19 +81,22 @@ int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_mkdirat(const SyscallArgs& a) {
-    // Whatever exists already is EEXIST, mount points and / included (mkdir -p
-    // relies on it), before any question of where a new one could go.
-    std::string path;
-    if (int32_t error = read_path(a.a[1], path)) return error;
-    if (int existing = open_at(a.a[0], path, O_PATH | O_NOFOLLOW, 0); existing >= 0) {
-        ::close(existing);
-        return fail(EEXIST);
-    }
+    Entry parent;
     std::string name;
-    int parent = open_parent_at(a.a[0], path, name);
-    if (parent < 0) return parent;
-    int r = ::mkdirat(parent, name.c_str(), mode_t(a.a[2] & 07777 & ~umask_));
-    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+    bool dir_only;
+    if (int32_t error = lookup_parent_at(a.a[0], a.a[1], parent, name, dir_only)) return error;
+    if (name == "." || name == ".." || name == "/") return fail(EEXIST);
+    // Whatever exists already is EEXIST, mount points, synthetic directories
+    // and names in read-only grants included (mkdir -p relies on it).
+    if (int error = files_.check_entry_change(parent, name)) {
+        struct stat st;
+        if (error == -EBUSY || (error == -EROFS && !parent.place.synthetic() &&
+                                fstatat(parent.host, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0))
+            return fail(EEXIST);
+        return error;
+    }
+    int r = ::mkdirat(parent.host, name.c_str(), mode_t(a.a[2] & 07777 & ~umask_));
+    return r == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_rmdir(const SyscallArgs& a) {
@@ -110,11 +109,16 @@ int32_t LinuxProcess::sys_unlink(const SyscallArgs& a) {
 
 int32_t LinuxProcess::sys_unlinkat(const SyscallArgs& a) {
     if (a.a[2] & ~uint32_t(AT_REMOVEDIR)) return fail(EINVAL);
+    const bool directory = a.a[2] & AT_REMOVEDIR;
+    Entry parent;
     std::string name;
-    int parent = open_parent_at(a.a[0], a.a[1], name);
-    if (parent < 0) return parent;
-    int r = ::unlinkat(parent, name.c_str(), int(a.a[2]));
-    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+    bool dir_only;
+    if (int32_t error = lookup_parent_at(a.a[0], a.a[1], parent, name, dir_only)) return error;
+    if (name == "." || name == ".." || name == "/")
+        return fail(!directory ? EISDIR : name == "." ? EINVAL : name == ".." ? ENOTEMPTY : EBUSY);
+    if (int error = files_.check_entry_change(parent, name)) return error;
+    int r = ::unlinkat(parent.host, (dir_only ? name + "/" : name).c_str(), int(a.a[2]));
+    return r == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_rename(const SyscallArgs& a) {
@@ -128,25 +132,79 @@ int32_t LinuxProcess::sys_renameat(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_renameat2(const SyscallArgs& a) {  // olddirfd, old, newdirfd, new, flags
     constexpr uint32_t kRenameFlags = 1 /* NOREPLACE */ | 2 /* EXCHANGE */;
     if (a.a[4] & ~kRenameFlags) return fail(EINVAL);
+    Entry from, to;
     std::string from_name, to_name;
-    int from_parent = open_parent_at(a.a[0], a.a[1], from_name);
-    if (from_parent < 0) return from_parent;
-    int to_parent = open_parent_at(a.a[2], a.a[3], to_name);
-    if (to_parent < 0) return close_and_return(from_parent, to_parent);
-    long r = syscall(SYS_renameat2, from_parent, from_name.c_str(), to_parent, to_name.c_str(), a.a[4]);
-    int32_t result = r == 0 ? 0 : fail(errno);
-    ::close(to_parent);
-    return close_and_return(from_parent, result);
+    bool from_dir, to_dir;
+    if (int32_t error = lookup_parent_at(a.a[0], a.a[1], from, from_name, from_dir)) return error;
+    if (int32_t error = lookup_parent_at(a.a[2], a.a[3], to, to_name, to_dir)) return error;
+    for (const std::string* name : {&from_name, &to_name})
+        if (*name == "." || *name == ".." || *name == "/") return fail(EBUSY);
+    // Grants are mount points: nothing moves from one to another, and a
+    // directory renamed within one stays that grant's.
+    if (!from.place.synthetic() && !to.place.synthetic() && from.place.grant != to.place.grant) return fail(EXDEV);
+    if (int error = files_.check_entry_change(from, from_name)) return error;
+    if (int error = files_.check_entry_change(to, to_name)) return error;
+    long r = syscall(SYS_renameat2, from.host, (from_dir ? from_name + "/" : from_name).c_str(), to.host,
+                     (to_dir ? to_name + "/" : to_name).c_str(), a.a[4]);
+    return r == 0 ? 0 : fail(errno);
+}
+
+int32_t LinuxProcess::sys_link(const SyscallArgs& a) {
+    return sys_linkat({a.nr, {kAtFdcwd, a.a[0], kAtFdcwd, a.a[1], 0, 0}});
+}
+
+int32_t LinuxProcess::sys_linkat(const SyscallArgs& a) {  // olddirfd, old, newdirfd, new, flags
+    if (a.a[4] & ~uint32_t(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return fail(EINVAL);
+    std::string old_path;
+    if (int32_t error = read_path(a.a[1], old_path)) return error;
+    Entry source;         // the file itself (AT_EMPTY_PATH), or
+    Entry source_parent;  // the directory that holds it, as `source_name`
+    std::string source_name;
+    int source_grant;
+    if (old_path.empty() && (a.a[4] & AT_EMPTY_PATH)) {
+        if (host_fd(a.a[0]) < 0) return fail(EBADF);
+        const Place& place = fd_places_[a.a[0]];
+        if (!place.in_namespace()) return fail(ENOENT);
+        source = Entry(place, fds_[a.a[0]], false);
+        source_grant = place.grant;
+    } else {
+        bool dir_only;
+        if (a.a[4] & AT_SYMLINK_FOLLOW) {  // what the link leads to, by its canonical path
+            Entry target;
+            if (int32_t error = lookup_at(a.a[0], old_path, true, target)) return error;
+            if (target.place.synthetic()) return fail(EPERM);
+            old_path = target.place.path;
+        }
+        if (int32_t error = lookup_parent_at(a.a[0], old_path, source_parent, source_name, dir_only)) return error;
+        if (source_name == "." || source_name == ".." || source_name == "/" || dir_only) return fail(EPERM);
+        source_grant = files_.entry_grant(source_parent, source_name);
+    }
+    if (source_grant == Place::kSynthetic) return fail(EPERM);  // a directory
+    Entry to;
+    std::string to_name;
+    bool to_dir;
+    if (int32_t error = lookup_parent_at(a.a[2], a.a[3], to, to_name, to_dir)) return error;
+    if (to_name == "." || to_name == ".." || to_name == "/" || to_dir) return fail(EEXIST);
+    // As across mount points: a file of one grant never gets a name in another.
+    if (!to.place.synthetic() && to.place.grant != source_grant) return fail(EXDEV);
+    if (int error = files_.check_entry_change(to, to_name)) return error == -EBUSY ? fail(EEXIST) : error;
+    int r = source.host >= 0 ? ::linkat(source.host, "", to.host, to_name.c_str(), AT_EMPTY_PATH)
+                             : ::linkat(source_parent.host, source_name.c_str(), to.host, to_name.c_str(), 0);
+    return r == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_symlinkat(const SyscallArgs& a) {  // target, newdirfd, linkpath
     std::string target, name;
     if (int32_t error = read_path(a.a[0], target)) return error;
-    int parent = open_parent_at(a.a[1], a.a[2], name);
-    if (parent < 0) return parent;
-    // The link's text is the guest's; the kernel resolves it only beneath a grant.
-    int r = ::symlinkat(target.c_str(), parent, name.c_str());
-    return close_and_return(parent, r == 0 ? 0 : fail(errno));
+    if (target.empty()) return fail(ENOENT);
+    Entry parent;
+    bool dir_only;
+    if (int32_t error = lookup_parent_at(a.a[1], a.a[2], parent, name, dir_only)) return error;
+    if (name == "." || name == ".." || name == "/") return fail(EEXIST);
+    if (int error = files_.check_entry_change(parent, name)) return error == -EBUSY ? fail(EEXIST) : error;
+    // The link's text is the guest's; it is only ever resolved in the guest's namespace.
+    int r = ::symlinkat(target.c_str(), parent.host, name.c_str());
+    return r == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_symlink(const SyscallArgs& a) {
@@ -165,13 +223,12 @@ int32_t LinuxProcess::sys_readlinkat(const SyscallArgs& a) {  // dirfd, path, bu
     if (path == "/proc/self/exe") {
         target = options_.exe_path;
     } else {
-        int host = open_at(a.a[0], path, O_PATH | O_NOFOLLOW, 0);
-        if (host < 0) return host;
+        Entry found;
+        if (int32_t error = lookup_at(a.a[0], path, false, found)) return error;
+        if (found.place.synthetic()) return fail(EINVAL);
         char buffer[PATH_MAX];
-        ssize_t n = ::readlinkat(host, "", buffer, sizeof buffer);
-        int error = errno;
-        ::close(host);
-        if (n < 0) return fail(error == ENOENT ? EINVAL : error);  // "" names no link: not one
+        ssize_t n = ::readlinkat(found.host, "", buffer, sizeof buffer);
+        if (n < 0) return fail(errno == ENOENT ? EINVAL : errno);  // "" names no link: not one
         target.assign(buffer, size_t(n));
     }
     uint32_t length = std::min<uint32_t>(a.a[3], uint32_t(target.size()));
@@ -183,12 +240,20 @@ int32_t LinuxProcess::sys_chmod(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::open_to_change(uint32_t dirfd, const std::string& path, bool follow) const {
-    std::string guest;
-    if (int32_t error = guest_path_at(dirfd, path, guest)) return error;
-    if (path.empty()) return fail(ENOENT);
-    if (int error = files_.check_changeable(guest)) return error;
     // Read-only, and non-blocking for a FIFO: only to name the file to change.
-    return files_.open(guest, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0);
+    Place place;
+    int host = open_at(dirfd, path, O_RDONLY | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW), 0, &place);
+    if (host < 0) return host;
+    if (int32_t error = check_changeable(place)) return close_and_return(host, error);
+    return host;
+}
+
+// 0 when the guest may change the mode, times or owner of what lies at
+// `place`: it is in a writable grant and is not one of the built-in devices,
+// which belong to the host (-EPERM, as Linux tells a user about root's files).
+int32_t LinuxProcess::check_changeable(const Place& place) const {
+    if (!place.in_namespace() || files_.device(place)) return fail(EPERM);
+    return files_.writable(place) ? 0 : fail(EROFS);
 }
 
 int32_t LinuxProcess::sys_fchmodat(const SyscallArgs& a) {
@@ -200,13 +265,11 @@ int32_t LinuxProcess::sys_fchmodat(const SyscallArgs& a) {
     return close_and_return(host, r == 0 ? 0 : fail(errno));
 }
 
-// 0 when the guest may change the mode, times or owner of what guest fd `fd`
-// names: a file it opened in a writable grant. Descriptors that came from the
-// host (stdin, stdout, stderr) and pipes name nothing the guest owns.
+// check_changeable for guest fd `fd`. Descriptors that came from the host
+// (stdin, stdout, stderr) and pipes name nothing the guest owns.
 int32_t LinuxProcess::check_changeable_fd(uint32_t fd) const {
     if (host_fd(fd) < 0) return fail(EBADF);
-    if (fd_paths_[fd].empty()) return fail(EPERM);
-    return files_.check_changeable(fd_paths_[fd]);
+    return check_changeable(fd_places_[fd]);
 }
 
 int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {

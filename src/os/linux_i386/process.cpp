@@ -28,7 +28,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
     }
     for (const Mount& mount : options_.mounts) files_.add(mount);
-    if (int error = files_.chdir(options_.cwd); error < 0)
+    if (int error = files_.chdir(files_.cwd(), options_.cwd); error < 0)
         throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
     give_standard_fds();
     if (options_.own_host_process) {
@@ -52,7 +52,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
 // stdout, and a host descriptor that was closed stays closed for the guest.
 void LinuxProcess::give_standard_fds() {
     fds_.assign(3, -1);
-    fd_paths_.resize(3);
+    fd_places_.resize(3);
     fd_cloexec_.resize(3);
     for (int guest = 0; guest < 3; ++guest) {
         int host = options_.standard_fds[size_t(guest)];
@@ -170,6 +170,7 @@ void LinuxProcess::confine_host(FILE* diagnostics) {
     std::vector<HostRule> rules;
     for (const Mount& mount : files_.mounts())
         rules.push_back({mount.host_path, mount.writable ? HostAccess::ReadWrite : HostAccess::ReadOnly});
+    rules.push_back({"the synthetic directories", HostAccess::ReadOnly, files_.synthetic_directory()});
     rules.push_back({"/proc", HostAccess::ReadFilesOnly});  // /proc/PID/stat of the tree's processes
     if (private_tmp_) {
         const std::string& tmp = private_tmp_->host_path();

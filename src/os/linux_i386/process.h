@@ -170,6 +170,8 @@ public:
     int32_t sys_renameat(const SyscallArgs& a);
     int32_t sys_renameat2(const SyscallArgs& a);
     int32_t sys_symlink(const SyscallArgs& a);
+    int32_t sys_link(const SyscallArgs& a);
+    int32_t sys_linkat(const SyscallArgs& a);
     int32_t sys_symlinkat(const SyscallArgs& a);
     int32_t sys_readlinkat(const SyscallArgs& a);
     int32_t sys_chmod(const SyscallArgs& a);
@@ -279,18 +281,25 @@ private:
     int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
-    // Guest `path` relative to guest dirfd (AT_FDCWD or one from openat), made
-    // absolute and normalized; 0 or -errno.
-    int32_t guest_path_at(uint32_t dirfd, const std::string& path, std::string& guest) const;
-    // Opens guest `path` relative to guest dirfd (AT_FDCWD or one from openat).
-    int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode) const;
+    // Where guest `path` starts from: the cwd, or guest directory descriptor
+    // dirfd (one the namespace opened); 0 or -errno.
+    int32_t origin(uint32_t dirfd, const std::string& path, At& at) const;
+    // Opens guest `path` relative to guest dirfd: a host fd (and its place in
+    // `opened`), or -errno.
+    int32_t open_at(uint32_t dirfd, const std::string& path, int flags, int mode, Place* opened = nullptr) const;
+    // Looks guest `path` up relative to guest dirfd (FileNamespace::lookup).
+    int32_t lookup_at(uint32_t dirfd, const std::string& path, bool follow, Entry& found) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
-    // The directory that holds guest `path` (at dirfd), to create or remove
-    // `name` in: a host O_PATH fd, or -errno (-EROFS in a read-only grant).
-    int32_t open_parent_at(uint32_t dirfd, uint32_t path, std::string& name) const;
-    int32_t open_parent_at(uint32_t dirfd, const std::string& path, std::string& name) const;
+    // getdents64 on a synthetic directory (FileNamespace::synthetic_entries).
+    int32_t synthetic_dents(int host, const Place& place, uint32_t address, uint32_t length);
+    // The directory that holds guest `path` (at dirfd), to make, remove or
+    // rename `name` in: 0 or -errno (FileNamespace::lookup_parent).
+    int32_t lookup_parent_at(uint32_t dirfd, uint32_t path, Entry& parent, std::string& name, bool& dir_only) const;
+    int32_t lookup_parent_at(uint32_t dirfd, const std::string& path, Entry& parent, std::string& name,
+                             bool& dir_only) const;
     // A file to change the mode or times of: -EROFS in a read-only grant.
     int32_t open_to_change(uint32_t dirfd, const std::string& path, bool follow) const;
+    int32_t check_changeable(const Place& place) const;
     int32_t check_changeable_fd(uint32_t fd) const;
     int32_t set_times(uint32_t dirfd, uint32_t path, const struct timespec* times, uint32_t flags);
     // poll on guest descriptors (their numbers are kept in `fds`); n or -errno.
@@ -350,7 +359,7 @@ private:
     std::vector<bool> reserved_;
     FileNamespace files_;
     std::vector<int> fds_;
-    std::vector<std::string> fd_paths_;  // guest path an fd was opened as, for openat
+    std::vector<Place> fd_places_;       // where an fd lies in the namespace, for *at calls
     std::vector<bool> fd_cloexec_;       // closed by a successful execve
     std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
     uint32_t brk_start_ = 0, brk_ = 0;
