@@ -122,6 +122,7 @@ private:
     // far as the host allows) when it refuses.
     bool protect_host(uint64_t first, const std::vector<uint8_t>& next) const;
     void commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings, bool contents_replaced) const;
+    bool change_for_engine(uint64_t first, const std::vector<uint8_t>& next) const;
     bool replace_host(uint32_t addr, uint32_t length, int prot, int flags) const;
     void refill_holes(uint32_t addr, uint32_t length) const;
     void exceed(uint64_t wanted) const;

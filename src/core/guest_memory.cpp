@@ -304,17 +304,7 @@ bool GuestMemory::release_code_run(uint32_t page) const {
     while (end < perms_.size() && in_run(end) && !(perms_[end] & kMappingStart)) ++end;
     std::vector<uint8_t> next(perms_.begin() + first, perms_.begin() + end);
     for (uint8_t& flags : next) flags &= uint8_t(~kCodeProtected);
-    const uint64_t mappings = mappings_with(first, next);
-    if (mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) {
-        exceed(mappings);
-        return false;
-    }
-    if (!protect_host(first, next)) {
-        exceed(mappings);
-        return false;
-    }
-    commit(first, next, uint32_t(mappings), false);
-    return true;
+    return change_for_engine(first, next);
 }
 
 bool GuestMemory::protect_code(uint32_t addr) {
@@ -323,17 +313,18 @@ bool GuestMemory::protect_code(uint32_t addr) {
     if (perms_[page] & kCodeProtected) return true;
     // A page the guest cannot write is read-only for the host already; it is
     // marked all the same, for the day the guest makes it writable.
-    const std::vector<uint8_t> next{uint8_t(perms_[page] | kCodeProtected)};
-    const uint64_t mappings = mappings_with(page, next);
-    if (mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) {
+    return change_for_engine(page, {uint8_t(perms_[page] | kCodeProtected)});
+}
+
+// A change the engine needs (it may use the reserve beyond the guest's limit):
+// when the host mappings or the host refuse it, the run stops with the limit.
+bool GuestMemory::change_for_engine(uint64_t first, const std::vector<uint8_t>& next) const {
+    const uint64_t mappings = mappings_with(first, next);
+    if ((mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) || !protect_host(first, next)) {
         exceed(mappings);
         return false;
     }
-    if (!protect_host(page, next)) {
-        exceed(mappings);
-        return false;
-    }
-    commit(page, next, uint32_t(mappings), false);
+    commit(first, next, uint32_t(mappings), false);
     return true;
 }
 

@@ -54,6 +54,10 @@ case_ "xz -d of a file (replaces it)"                 -- "$bin/xz" -d -f text.xz
 case_ "xz -l"                                         -- "$bin/xz" -l text.xz
 case_ "xz -dc on stdin"             "$inputs/text.xz" -- "$bin/xz" -dc
 case_ "xz -t of a file that is not xz"                -- "$bin/xz" -t garbage.xz
+# sqlite3 looks for ~/.sqliterc: both runs get the same HOME, one that holds
+# none (without HOME it would ask the password database, which the reference
+# reads from the host and vx does not grant).
+export HOME=/nonexistent VX_ENV=HOME
 case_ "sqlite3: a file database"    "$data/test.sql"  -- "$bin/sqlite3" test.db
 case_ "sqlite3: in memory, -json"                     -- "$bin/sqlite3" -json :memory: "select 1 as a, 'x' as b"
 case_ "sqlite3: a syntax error"                       -- "$bin/sqlite3" :memory: "selec 1"
