@@ -10,7 +10,15 @@
 # gives by default (PATH only) and, with VX_ENV="K1 K2 ...", those host
 # variables (vxrun --env K).
 #
-# qemu-i386 is a reference only where native i386 cannot run, and its known
+# Where native i386 cannot run, a recording of the native run is the
+# reference when VX_RECORDING=PREFIX names one (PREFIX.out, .err, .files and
+# .status, written by tests/conformance/record.sh: see that script) and it
+# fits this run: the same arguments, its source unchanged since (the
+# source's sha256 in PREFIX.status), no VX_INPUT, VX_STDIN or VX_ENV. The
+# files then compared are list-files.sh's listing (types, sizes, contents'
+# sha256, link targets). VX_REFERENCE=native, recorded or qemu-i386 chooses.
+#
+# qemu-i386 is a reference only where neither can be had, and its known
 # faults are named below and filtered narrowly; the output says when one
 # applied:
 # - it prints "qemu: uncaught target signal N (...) - core dumped" on its own
@@ -31,10 +39,36 @@ trap 'rm -rf "$tmp" ${ref_tmp:+"$ref_tmp"}' EXIT
 mkdir "$tmp/vx" "$tmp/probe"
 stdin=${VX_STDIN:-/dev/null}
 guest_path=$(realpath "$guest")
+here=$(dirname "$(realpath "$0")")
+recording=${VX_RECORDING:-}
+# recording_unfit GUEST_ARGS...: why the recording cannot be this run's
+# reference (nothing printed, status 0, when it can).
+recording_unfit() {
+    local field value
+    for field in out err files status; do
+        [ -f "$recording.$field" ] || { echo "there is no $recording.$field"; return; }
+    done
+    [ -z "${VX_INPUT:-}${VX_STDIN:-}${VX_ENV:-}" ] || { echo "it was made with no VX_INPUT, VX_STDIN or VX_ENV"; return; }
+    value=$(sed -n 's/^arguments://p' "$recording.status")
+    [ "$value" = "$(printf ' %q' "${@:2}")" ] || { echo "it was made with other arguments:$value"; return; }
+    read -r field value < <(sed -n 's/^source: //p' "$recording.status")
+    [ -n "$field" ] && [ -f "$here/../$field" ] && [ "$(sha256sum <"$here/../$field")" = "$value  -" ] ||
+        echo "$field changed since it was recorded (re-record: tests/conformance/record.sh BUILD_DIR)"
+}
+notes=()
 if [ -z "${VX_REFERENCE:-}" ]; then
     # A host that cannot exec i386 answers 126 (Exec format error) for any program.
     { (cd "$tmp/probe" && exec "$guest_path") >/dev/null 2>&1 </dev/null; } 2>/dev/null; rc=$?
-    if [ $rc -eq 126 ]; then VX_REFERENCE=qemu-i386; else VX_REFERENCE=native; fi
+    if [ $rc -ne 126 ]; then VX_REFERENCE=native
+    elif [ -z "$recording" ]; then VX_REFERENCE=qemu-i386
+    elif unfit=$(recording_unfit "$@") && [ -z "$unfit" ]; then VX_REFERENCE=recorded
+    else VX_REFERENCE=qemu-i386; notes+=("the recording $recording is not used: $unfit"); fi
+fi
+reference=$VX_REFERENCE
+if [ "$VX_REFERENCE" = recorded ]; then
+    unfit=$(recording_unfit "$@")
+    [ -z "$unfit" ] || { echo "VX_REFERENCE=recorded, but the recording ${recording:-(no VX_RECORDING)} cannot be used: $unfit"; exit 1; }
+    reference="recorded reference ($(sed -n 's/^recorded: //p' "$recording.status"))"
 fi
 quirks=()
 ref_dir=$tmp/ref
@@ -50,13 +84,18 @@ for name in ${VX_ENV:-}; do
     [ -n "${!name+set}" ] && guest_env+=("$name=${!name}")
     env_options+=(--env "$name")
 done
-# (The braces keep bash's own note of a child killed by a signal out of the output.)
-{ (
-    cd "$ref_dir" || exit 1
-    if [ "$VX_REFERENCE" = native ]; then exec env -i "${guest_env[@]}" "$guest_path" "$@"
-    else exec env -i "${guest_env[@]}" "$(command -v qemu-i386)" "$guest_path" "$@"; fi
-) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"; } 2>/dev/null
-want=$?
+if [ "$VX_REFERENCE" = recorded ]; then
+    cp "$recording.out" "$tmp/ref.out" && cp "$recording.err" "$tmp/ref.err" || exit 1
+    want=$(sed -n 's/^status: //p' "$recording.status")
+else
+    # (The braces keep bash's own note of a child killed by a signal out of the output.)
+    { (
+        cd "$ref_dir" || exit 1
+        if [ "$VX_REFERENCE" = native ]; then exec env -i "${guest_env[@]}" "$guest_path" "$@"
+        else exec env -i "${guest_env[@]}" "$(command -v qemu-i386)" "$guest_path" "$@"; fi
+    ) >"$tmp/ref.out" 2>"$tmp/ref.err" <"$stdin"; } 2>/dev/null
+    want=$?
+fi
 "$vxrun" "${env_options[@]}" --mount "$tmp/vx:/work:rw" --cwd /work "$guest_path" "$@" >"$tmp/vx.out" 2>"$tmp/vx.all-err" <"$stdin"
 got=$?
 grep -v '^vxrun: ' "$tmp/vx.all-err" >"$tmp/vx.err"
@@ -77,21 +116,23 @@ fi
 
 status=0
 if ! cmp -s "$tmp/ref.out" "$tmp/vx.out"; then
-    echo "stdout differs from the $VX_REFERENCE run:"; diff "$tmp/ref.out" "$tmp/vx.out" | head -40
+    echo "stdout differs from the $reference run:"; diff "$tmp/ref.out" "$tmp/vx.out" | head -40
     status=1
 fi
 if ! cmp -s "$tmp/ref.err" "$tmp/vx.err"; then
-    echo "stderr differs from the $VX_REFERENCE run:"; diff "$tmp/ref.err" "$tmp/vx.err" | head -20
+    echo "stderr differs from the $reference run:"; diff "$tmp/ref.err" "$tmp/vx.err" | head -20
     status=1
 fi
-if ! diff -r "$ref_dir" "$tmp/vx" >"$tmp/files.diff"; then
-    echo "the files written differ from the $VX_REFERENCE run:"; head -20 "$tmp/files.diff"
+if [ "$VX_REFERENCE" = recorded ]; then
+    "$here/conformance/list-files.sh" "$tmp/vx" >"$tmp/vx.files" && diff "$recording.files" "$tmp/vx.files" >"$tmp/files.diff"
+else
+    diff -r "$ref_dir" "$tmp/vx" >"$tmp/files.diff"
+fi || { echo "the files written differ from the $reference run:"; head -20 "$tmp/files.diff"; status=1; }
+if [ "$want" != "$got" ]; then
+    echo "exit status: $reference $want, vxrun $got"; cat "$tmp/vx.all-err"
     status=1
 fi
-if [ $want -ne $got ]; then
-    echo "exit status: $VX_REFERENCE $want, vxrun $got"; cat "$tmp/vx.all-err"
-    status=1
-fi
+for note in ${notes[@]+"${notes[@]}"}; do echo "$note"; done
 for quirk in ${quirks[@]+"${quirks[@]}"}; do echo "qemu-i386 was the reference; its quirk $quirk"; done
-[ $status -eq 0 ] && echo "same output, files and exit status ($got) as $VX_REFERENCE: $(wc -l <"$tmp/vx.out") lines, $(find "$tmp/vx" -type f | wc -l) files"
+[ $status -eq 0 ] && echo "same output, files and exit status ($got) as $reference: $(wc -l <"$tmp/vx.out") lines, $(find "$tmp/vx" -type f | wc -l) files"
 exit $status
