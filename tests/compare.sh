@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# compare.sh VXRUN GUEST [ARGS...]: runs GUEST natively (or under qemu-i386
-# where this host cannot run i386 code) and under vxrun, each in a fresh
+# compare.sh VXRUN GUEST [ARGS...]: runs GUEST natively (or, where this host
+# cannot run i386 code, takes its recording or runs it under qemu-i386: see
+# below) and under vxrun, each in a fresh
 # working directory (granted to the vxrun run read-write as /work, its
 # cwd); passes when stdout, stderr, the files left in that directory and the
 # exit status all agree. vxrun's own diagnostics (lines "vxrun: ...") are not
@@ -10,7 +11,7 @@
 # gives by default (PATH only) and, with VX_ENV="K1 K2 ...", those host
 # variables (vxrun --env K).
 #
-# Where native i386 cannot run, a recording of the native run is the
+# Where native i386 cannot run, a recording of a real i386 run is the
 # reference when VX_RECORDING=PREFIX names one (PREFIX.out, .err, .files and
 # .status, written by tests/conformance/record.sh: see that script) and it
 # fits this run: the same arguments, its source unchanged since (the
