@@ -13,8 +13,10 @@
 # software emulation (TCG) from an initramfs holding busybox (busybox-static),
 # the programs and run-case.sh. The process, the kernel and its system calls
 # are real; the CPU is emulated, which these programs (system calls, libc,
-# signals; not instruction corner cases) do not notice. Each recording's
-# .status names how it was made. Takes about a minute in the VM.
+# signals; not instruction corner cases) do not notice. In the VM they run as
+# root (as does the one user of such a machine so far); none of them tests
+# permissions. Each recording's .status names how it was made. Takes about
+# a minute in the VM (plus the kernel's download, once).
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR"; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
