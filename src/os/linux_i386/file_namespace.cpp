@@ -20,6 +20,14 @@
 namespace vx::os::linux_i386 {
 namespace {
 
+// fstat of a descriptor just opened: 0, or -errno with the descriptor closed.
+int stat_or_close(int fd, struct stat& st) {
+    if (fstat(fd, &st) == 0) return 0;
+    int error = errno;
+    close(fd);
+    return -error;
+}
+
 constexpr int kMaxLinks = 40;  // symlinks in one resolution, as Linux (ELOOP beyond)
 // The directories a resolution keeps open for `..`: a deeper one walks again
 // from the root when `..` climbs past them (host descriptors are few).
@@ -291,11 +299,7 @@ int FileNamespace::step(std::vector<Entry>& stack, const std::string& name, std:
     if (fd < 0) return fd;
     if (needs_identity_check(grant)) {
         struct stat st;
-        if (fstat(fd, &st) != 0) {
-            int error = errno;
-            close(fd);
-            return -error;
-        }
+        if (int error = stat_or_close(fd, st)) return error;
         grant = grant_of(st, grant);
     }
     stack.emplace_back(Place{std::move(child), grant}, fd, true);
@@ -407,11 +411,7 @@ int FileNamespace::open_last(std::vector<Entry>& stack, const std::string& name,
         int owner = grant;
         if (checked) {
             struct stat st;
-            if (fstat(fd, &st) != 0) {
-                int error = errno;
-                close(fd);
-                return -error;
-            }
+            if (int error = stat_or_close(fd, st)) return error;
             owner = grant_of(st, grant);
         }
         out = Entry(Place{std::move(child), owner}, fd, true);
