@@ -113,10 +113,12 @@ std::vector<std::string> guest_environment(EnvironmentBase base, const std::vect
 std::array<int, 3> take_standard_descriptors() {
     std::array<int, 3> given = {0, 1, 2};
     for (int fd = 0; fd < 3; ++fd) {
-        if (fcntl(fd, F_GETFD) >= 0) continue;
-        given[size_t(fd)] = -1;
-        int placeholder = open("/dev/null", O_RDWR);
-        if (placeholder != fd) _exit(kExitSetupFailed);  // the lowest free number is fd: cannot fail so
+        if (fcntl(fd, F_GETFD) < 0) {
+            given[size_t(fd)] = -1;
+            int placeholder = open("/dev/null", O_RDWR);
+            if (placeholder != fd) _exit(kExitSetupFailed);  // the lowest free number is fd: cannot fail so
+        }
+        fcntl(fd, F_SETFD, FD_CLOEXEC);  // as every descriptor vxrun keeps (it never execs: the filter forbids it)
     }
     close_range(3, ~0u, 0);
     return given;

@@ -10,7 +10,8 @@
 #   - a standard descriptor closed at the start is closed for the guest;
 #   - the code cache's memfd is not open at all;
 #   - the inherited host file is neither open in vxrun nor reachable;
-#   - every host descriptor the guest can reach is one it was given.
+#   - every host descriptor the guest can reach is one it was given;
+#   - every host descriptor is close-on-exec.
 set -u
 vxrun=$1 census=$2
 tmp=$(mktemp -d)
@@ -63,6 +64,9 @@ check() {
         target=$(readlink "$link" 2>/dev/null) || continue
         inode=$(stat -L -c %i "$link" 2>/dev/null) || continue
         case $target in *vx-code-cache*) fail "host descriptor $fd is the code cache: $target";; esac
+        local flags
+        flags=$(awk '/^flags:/{print $2}' "/proc/$pid/fdinfo/$fd" 2>/dev/null)
+        [ -n "$flags" ] && (( (8#$flags & 8#2000000) == 0 )) && fail "host descriptor $fd ($target) is not close-on-exec"
         [ "$inode" = "$secret_inode" ] && fail "host descriptor $fd is the inherited host file"
         if [ -n "${guest_inode[$inode]+x}" ]; then
             echo "  $fd -> $target: the guest's descriptor${guest_inode[$inode]}"
