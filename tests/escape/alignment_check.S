@@ -1,5 +1,6 @@
 /* vx-expect: 135 alignment check */
 /* vx-native: 135 */
+/* vx-vm: no, the VM's emulated CPU (QEMU 7.2 TCG) does not check alignment: the misaligned access runs */
 #include "escape.inc"
 /* With AC set, an unaligned access raises #AC: SIGBUS for the guest only. */
 _start:

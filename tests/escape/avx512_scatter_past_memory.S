@@ -1,5 +1,6 @@
 /* vx-expect: 139 page fault */
 /* vx-native: 139 */
+/* vx-vm: no, the VM's emulated CPU (QEMU 7.2 TCG) has no AVX-512: SIGILL before any scatter */
 /* An AVX-512 scatter whose lanes reach from the last mapped bytes into the
  * unmapped page after them: the CPU faults, natively and under vx. */
 #include "escape.inc"

@@ -1,5 +1,6 @@
 /* vx-expect: 139 page fault */
 /* vx-native: 139 */
+/* vx-vm: no, the VM's emulated CPU (QEMU 7.2 TCG) has no AVX-512: SIGILL before any scatter */
 /* A scatter whose base + index*scale passes 4 GiB: i386 addresses wrap, so
  * the lanes land at the lowest (unmapped) page, natively and under vx —
  * never above the guest's 4 GiB. */

@@ -16,16 +16,21 @@
 #   vx-native: STATUS          the CPU or kernel refuses it natively too, with
 #                              this exit status (no marker)
 #   vx-qemu: no REASON         (C attacks) qemu-i386 cannot show it working
+#   vx-vm: no REASON           record-native.sh's VM cannot show it (its
+#                              emulated CPU differs here): not recorded there
 #   vx-args: ARGS...           optional vxrun options
 # Under vxrun the marker must never appear, the status must be the one
 # declared (never 99, an escape's own status), and a bystander host process
 # and a secret file outside the guest's grants must come through untouched.
 #
 # The native half runs the attack natively where the host runs i386
-# programs (PROBE is any i386 program, to find out). Where it cannot, a C
-# attack (system calls through glibc) runs under qemu-i386, which passes the
-# guest's calls to the host kernel, unless it declares vx-qemu: no; anything
-# else is skipped (exit 77) with the reason.
+# programs (PROBE is any i386 program, to find out). Where it cannot, it
+# checks the attack's recorded native run (native-recorded.txt, written by
+# record-native.sh BUILD_DIR natively or in a VM whose kernel runs i386) as
+# a live run is checked, if there is one for this very source (its sha256).
+# Else a C attack (system calls through glibc) runs under qemu-i386, which
+# passes the guest's calls to the host kernel, unless it declares vx-qemu:
+# no; anything else is skipped (exit 77) with the reason.
 #
 # What an attack may aim at, handed over in its environment (and nothing else
 # of the host's: vxrun --env passes exactly these):
@@ -95,26 +100,44 @@ show() { echo "--- stdout"; head -c 2000 "$tmp/out"; echo "--- stderr"; head -c 
 status=0
 
 if [ "$half" = native ]; then
+  recordings=$(dirname "$source")/native-recorded.txt name=$(basename "${source%.*}")
+  recorded=$(grep -m1 "^$name " "$recordings" 2>/dev/null)
+  vm_line=$(field vx-vm)
+  if [ -n "$recorded" ] && [ "$(cut -d' ' -f4 <<<"$recorded")" != "$(sha256sum <"$source" | cut -d' ' -f1)" ]; then
+    no_recording="its recording in $recordings is of an older source (re-record: tests/escape/record-native.sh BUILD_DIR)"
+  elif [ -z "$recorded" ] && [ -n "$vm_line" ]; then
+    no_recording="it is not recorded (vx-vm: $vm_line)"
+  elif [ -z "$recorded" ]; then
+    no_recording="it is not recorded in $recordings"
+  fi
   { (cd "$tmp" && exec "$probe") >/dev/null 2>&1 </dev/null; } 2>/dev/null
   if [ $? -ne 126 ]; then
     mode=native
+  elif [ -z "${no_recording-}" ]; then
+    mode="recorded native run ($(sed -n 's/^recorded: //p' "$recordings"))"
   elif [ "${source##*.}" != c ]; then
-    echo "SKIP: this host cannot run i386 programs, and qemu-i386 is no proof of what a CPU does"; exit 77
+    echo "SKIP: this host cannot run i386 programs, $no_recording, and qemu-i386 is no proof of what a CPU does"; exit 77
   elif [ -n "$qemu_line" ]; then
-    echo "SKIP: this host cannot run i386 programs, and under qemu-i386: $qemu_line"; exit 77
+    echo "SKIP: this host cannot run i386 programs, $no_recording, and under qemu-i386: $qemu_line"; exit 77
   elif ! command -v qemu-i386 >/dev/null; then
-    echo "SKIP: this host cannot run i386 programs, and has no qemu-i386"; exit 77
+    echo "SKIP: this host cannot run i386 programs, $no_recording, and it has no qemu-i386"; exit 77
   else
     mode=qemu-i386
   fi
-  run_attack "$mode"
+  if [ "$mode" = native ] || [ "$mode" = qemu-i386 ]; then
+    run_attack "$mode"
+    marker=$(grep -q ESCAPED "$tmp/out" && echo yes || echo no)
+  else
+    read -r _ got marker _ <<<"$recorded"
+    : >"$tmp/out"; echo "(a recording keeps no output)" >"$tmp/err"
+  fi
   if [ "$native_line" = escapes ]; then
-    if grep -q ESCAPED "$tmp/out"; then
+    if [ "$marker" = yes ]; then
       echo "$mode: the attack works: it printed its marker (exit $got)"
     else
       echo "$mode: the attack did not work (exit $got), so the vx half proves nothing"; show; status=1
     fi
-  elif [ "$got" -ne "$native_line" ] || grep -q ESCAPED "$tmp/out"; then
+  elif [ "$got" -ne "$native_line" ] || [ "$marker" = yes ]; then
     echo "$mode: exit $got, expected $native_line without the marker"; show; status=1
   else
     echo "$mode: refused as declared: exit $got"
