@@ -334,13 +334,13 @@ bool GuestMemory::release_code(uint32_t addr) {
 
 bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {
     if (!accessible(addr, length, kRead)) return false;
-    std::memcpy(dst, base_ + addr, length);
+    if (length) std::memcpy(dst, base_ + addr, length);  // an empty buffer may be null
     return true;
 }
 
 bool GuestMemory::write(uint32_t addr, const void* src, size_t length) {
     if (!accessible(addr, length, kWrite)) return false;
-    std::memcpy(base_ + addr, src, length);
+    if (length) std::memcpy(base_ + addr, src, length);  // an empty buffer may be null
     if (length && touches_exec(addr, length)) ++exec_generation_;  // translations may be stale
     return true;
 }
