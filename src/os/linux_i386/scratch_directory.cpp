@@ -29,14 +29,6 @@ struct DirectoryListing {
     alignas(8) char buffer[8192];
 };
 
-struct LinuxDirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-};
-
 bool is_dot_or_dotdot(const char* name) {
     return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
@@ -52,7 +44,7 @@ bool for_each_entry(int dir, DirectoryListing& listing, Visit visit) {
         if (n < 0) return false;
         if (n == 0) return true;
         for (long at = 0; at < n;) {
-            auto* entry = reinterpret_cast<LinuxDirent64*>(listing.buffer + at);
+            auto* entry = reinterpret_cast<dirent64*>(listing.buffer + at);
             at += entry->d_reclen;
             if (!is_dot_or_dotdot(entry->d_name) && !visit(entry->d_name, entry->d_type)) return true;
         }
