@@ -56,6 +56,22 @@ public:
     // Bytes of guest pages mapped (with any permissions): what the host may
     // have to back with memory.
     uint64_t mapped_bytes() const { return uint64_t(mapped_pages_) * kPageSize; }
+
+    // Pages held in common with copies a host fork made: mapped shared, or
+    // that the guest cannot write, they are one host copy whoever holds them
+    // (no copy-on-write ever duplicates them). hold_common_pages() marks the
+    // ones mapped now and returns their bytes (common_bytes() says how many
+    // it would mark); whoever shares the memory limit with the copies counts
+    // them once. A held page stops being held when it is replaced,
+    // unmapped, moved, or made writable while private.
+    uint64_t common_bytes() const;
+    uint64_t hold_common_pages();
+    // Held bytes in [addr, addr+length): all of them, or only the private
+    // ones (those protect() makes the sandbox's own if it adds write).
+    uint64_t held_bytes(uint32_t addr, uint64_t length, bool private_only) const;
+    // Bytes of the pages mapped and not held in common: what this copy of
+    // the memory costs the host on its own.
+    uint64_t own_bytes() const { return uint64_t(mapped_pages_ - held_pages_) * kPageSize; }
     // True when every byte of [addr, addr+length) is in the guest and has
     // `needed`. Asking for kWrite is how the host prepares to write there
     // itself: pages write-protected for translations become writable again
@@ -103,6 +119,7 @@ public:
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
     bool touches_exec(uint32_t addr, size_t length) const;
+    static bool common(uint8_t flags) { return (flags & kMapped) && ((flags & kShared) || !(flags & kWrite)); }
 
     static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
     static constexpr uint8_t kCodeProtected = 16;
@@ -121,7 +138,9 @@ private:
     // Applies `next` to the host, run by run of host protection; undone (as
     // far as the host allows) when it refuses.
     bool protect_host(uint64_t first, const std::vector<uint8_t>& next) const;
-    void commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings, bool contents_replaced) const;
+    // The first `replaced` pages of `next` get new contents (the others only
+    // new flags).
+    void commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings, uint64_t replaced) const;
     bool change_for_engine(uint64_t first, const std::vector<uint8_t>& next) const;
     bool replace_host(uint32_t addr, uint32_t length, int prot, int flags) const;
     void refill_holes(uint32_t addr, uint32_t length) const;
@@ -134,6 +153,8 @@ private:
     // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
     mutable std::vector<uint8_t> perms_;
     mutable uint32_t mapped_pages_ = 0;
+    mutable std::vector<bool> held_;  // per page: see hold_common_pages()
+    mutable uint32_t held_pages_ = 0;
     mutable uint64_t exec_generation_ = 0;
     uint32_t max_host_mappings_;
     mutable uint32_t host_mappings_ = 1;  // the reservation

@@ -46,6 +46,7 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
     if (base == MAP_FAILED) throw Error(std::string("cannot reserve guest memory: ") + strerror(errno));
     base_ = static_cast<uint8_t*>(base);
     perms_.assign(size_ / kPageSize, kNone);
+    held_.assign(size_ / kPageSize, false);
 }
 
 GuestMemory::~GuestMemory() { munmap(base_, kReservation); }
@@ -80,12 +81,17 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<uint8_t>& 
 }
 
 void GuestMemory::commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings,
-                         bool contents_replaced) const {
+                         uint64_t replaced) const {
     for (uint64_t i = 0; i < next.size(); ++i) {
         uint8_t& flags = perms_[first + i];
+        const bool contents_replaced = i < replaced;
         if ((flags & kExec) && (contents_replaced || !(next[i] & kExec))) ++exec_generation_;
         if ((flags & kMapped) != (next[i] & kMapped))
             mapped_pages_ += (next[i] & kMapped) ? 1 : -1;
+        if (held_[first + i] && (contents_replaced || !common(next[i]))) {
+            held_[first + i] = false;
+            --held_pages_;
+        }
         flags = next[i];
     }
     host_mappings_ = mappings;
@@ -170,7 +176,7 @@ bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
     if (!replace_host(addr, length, host_prot(perms), shared ? MAP_SHARED : MAP_PRIVATE)) return false;
-    commit(first, next, uint32_t(mappings), true);
+    commit(first, next, uint32_t(mappings), length / kPageSize);
     return true;
 }
 
@@ -206,7 +212,7 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
     if (!protect_host(first, next)) return false;
-    commit(first, next, uint32_t(mappings), false);
+    commit(first, next, uint32_t(mappings), 0);
     return true;
 }
 
@@ -217,7 +223,7 @@ bool GuestMemory::unmap(uint32_t addr, uint32_t length) {
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
     if (!replace_host(addr, length, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE)) return false;
-    commit(first, next, uint32_t(mappings), true);
+    commit(first, next, uint32_t(mappings), next.size());
     return true;
 }
 
@@ -252,14 +258,39 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
         refill_holes(to, new_length);  // Linux unmaps the target first
         return false;
     }
-    commit(from_page, vacated, after_vacating, true);
-    commit(to_page, moved, uint32_t(mappings), true);
+    commit(from_page, vacated, after_vacating, vacated.size());
+    commit(to_page, moved, uint32_t(mappings), new_length / kPageSize);
     // The host left a hole there: the reservation covers it again.
     if (!replace_host(from, old_length, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE)) {
         host_state_lost_ = true;
         exceed(mappings);
     }
     return true;
+}
+
+uint64_t GuestMemory::common_bytes() const {
+    uint64_t pages = 0;
+    for (size_t p = 0; p < perms_.size(); ++p) pages += common(perms_[p]) && !held_[p];
+    return pages * kPageSize;
+}
+
+uint64_t GuestMemory::hold_common_pages() {
+    uint64_t pages = 0;
+    for (size_t p = 0; p < perms_.size(); ++p)
+        if (common(perms_[p]) && !held_[p]) {
+            held_[p] = true;
+            ++pages;
+        }
+    held_pages_ += uint32_t(pages);
+    return pages * kPageSize;
+}
+
+uint64_t GuestMemory::held_bytes(uint32_t addr, uint64_t length, bool private_only) const {
+    uint64_t pages = 0;
+    const uint64_t end = std::min<uint64_t>(perms_.size(), (uint64_t(addr) + length + kPageSize - 1) / kPageSize);
+    for (uint64_t p = addr / kPageSize; p < end; ++p)
+        pages += held_[p] && !(private_only && (perms_[p] & kShared));
+    return pages * kPageSize;
 }
 
 Perm GuestMemory::perms_at(uint32_t addr) const {
@@ -324,7 +355,7 @@ bool GuestMemory::change_for_engine(uint64_t first, const std::vector<uint8_t>& 
         exceed(mappings);
         return false;
     }
-    commit(first, next, uint32_t(mappings), false);
+    commit(first, next, uint32_t(mappings), 0);
     return true;
 }
 

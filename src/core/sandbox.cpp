@@ -68,7 +68,7 @@ void Sandbox::exceed(const LimitExceeded& breach) {
     if (!host_breach_) host_breach_ = breach;
 }
 
-uint64_t Sandbox::memory_in_use() const { return memory_->mapped_bytes() + engine_->host_bytes(); }
+uint64_t Sandbox::memory_in_use() const { return memory_->own_bytes() + engine_->host_bytes(); }
 
 bool Sandbox::admit_memory(uint64_t bytes, uint64_t elsewhere) {
     if (!options_.limits.memory) return true;

@@ -214,7 +214,7 @@ void DbtEngine::remember(const Block& block, bool protect_pages) {
     records_ += block.insns.size();
     update_peaks();
     if (limits_.memory && !breach_) {
-        uint64_t total = memory_.mapped_bytes() + host_bytes();
+        uint64_t total = memory_.own_bytes() + host_bytes();
         if (total > *limits_.memory) breach_ = LimitExceeded{Limit::Memory, total, *limits_.memory};
     }
 }
@@ -400,7 +400,7 @@ uint64_t DbtEngine::host_bytes() const {
 
 void DbtEngine::update_peaks() {
     code_cache_peak_ = std::max<uint64_t>(code_cache_peak_, cache_.used());
-    memory_peak_ = std::max(memory_peak_, memory_.mapped_bytes() + host_bytes());
+    memory_peak_ = std::max(memory_peak_, memory_.own_bytes() + host_bytes());
 }
 
 void DbtEngine::add_usage(Usage& usage) const {
@@ -411,7 +411,7 @@ void DbtEngine::add_usage(Usage& usage) const {
     usage.code_cache_flushes = flushes_;
     usage.code_cache_used = cache_.used();
     usage.code_cache_peak = std::max<uint64_t>(code_cache_peak_, cache_.used());
-    usage.memory = memory_.mapped_bytes() + host_bytes();
+    usage.memory = memory_.own_bytes() + host_bytes();
     usage.memory_peak = std::max(memory_peak_, usage.memory);
     usage.code_writes = code_writes_;
 }

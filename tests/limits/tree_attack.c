@@ -14,6 +14,15 @@
  *                            CHUNKS such chunks, then exiting
  *   cow N MIB                a MIB MiB heap, touched, then N children that
  *                            each rewrite all of it and hold it for a second
+ *   shared N MIB HOW         MIB MiB written, then made read-only (one host
+ *                            copy for every process that inherits it), and
+ *                            N children that hold it; then, by HOW:
+ *                              hold    the children exit: prints "fits"
+ *                              remap   the parent unmaps it (the children
+ *                                      still hold it) and writes MIB MiB anew
+ *                              write   each child makes it writable and
+ *                                      rewrites it
+ *                            prints "survived" when an attack was let through
  *   file-seek PATH           one descriptor to PATH shared by 4 processes:
  *                            one moves its position between 0 and 64 GiB,
  *                            three write 64 KiB at a time, forever
@@ -137,6 +146,44 @@ static int cow(int n, long mib) {
     return 0;
 }
 
+static char *written_region(size_t bytes, char value) {
+    char *region = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED) return NULL;
+    memset(region, value, bytes);
+    return region;
+}
+
+static int shared(int n, long mib, const char *how) {
+    size_t bytes = (size_t)mib << 20;
+    char *region = written_region(bytes, 1);
+    if (!region || mprotect(region, bytes, PROT_READ) != 0) return 3;
+    int pipe_fds[2];
+    if (pipe(pipe_fds) != 0) return 3;
+    for (int i = 0; i < n; ++i) {
+        pid_t child = fork();
+        if (child < 0) return 4;
+        if (child == 0) {
+            if (!strcmp(how, "write")) {
+                if (mprotect(region, bytes, PROT_READ | PROT_WRITE) != 0) _exit(5);
+                memset(region, 2 + i, bytes);  /* every page a copy of its own */
+            }
+            char wait_for_parent;  /* until the parent has done its part */
+            close(pipe_fds[1]);
+            if (strcmp(how, "hold") != 0) read(pipe_fds[0], &wait_for_parent, 1);
+            _exit(region[bytes - 1] == 1 || !strcmp(how, "write") ? 0 : 6);
+        }
+    }
+    if (!strcmp(how, "remap")) {
+        if (munmap(region, bytes) != 0 || !written_region(bytes, 3)) return 7;
+    }
+    close(pipe_fds[1]);
+    int status, failures = 0;
+    while (wait(&status) > 0) failures += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    if (failures) return 8;
+    say(!strcmp(how, "hold") ? "fits\n" : "survived\n");
+    return 0;
+}
+
 static int file_seek(const char *path) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return 3;
@@ -210,6 +257,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "fuel-sequential") && argc == 5)
         return fuel_sequential(atoi(argv[2]), atoi(argv[3]), (unsigned)atol(argv[4]));
     if (!strcmp(mode, "cow") && argc == 4) return cow(atoi(argv[2]), atol(argv[3]));
+    if (!strcmp(mode, "shared") && argc == 5) return shared(atoi(argv[2]), atol(argv[3]), argv[4]);
     if (!strcmp(mode, "file-seek") && argc == 3) return file_seek(argv[2]);
     if (!strcmp(mode, "file-append") && argc == 4) return file_append(atoi(argv[2]), argv[3]);
     if (!strcmp(mode, "sendfile") && argc == 3) return send_file(argv[2]);

@@ -267,6 +267,45 @@ TEST_F(GuestMemoryTest, ExecGenerationIgnoresChangesThatKeepCodeValid) {
     EXPECT_EQ(memory_.exec_generation(), g);
 }
 
+// Pages a host fork leaves in common (shared, or not writable) are held:
+// counted apart from the copy's own bytes until they can be duplicated or
+// are gone.
+TEST_F(GuestMemoryTest, HoldsTheCommonPagesAndCountsTheRestAsItsOwn) {
+    memory_.map(0x10000, 2 * kPage, vx::kRead | vx::kExec);               // common: not writable
+    memory_.map(0x20000, 3 * kPage, vx::kRead | vx::kWrite);              // its own: may be duplicated
+    memory_.map(0x30000, 4 * kPage, vx::kRead | vx::kWrite, /*shared=*/true);  // common: one copy
+    memory_.map(0x40000, kPage, vx::kNone);                               // common
+    EXPECT_EQ(memory_.common_bytes(), 7u * kPage);
+    EXPECT_EQ(memory_.hold_common_pages(), 7u * kPage);
+    EXPECT_EQ(memory_.own_bytes(), 3u * kPage);
+    EXPECT_EQ(memory_.mapped_bytes(), 10u * kPage);
+    EXPECT_EQ(memory_.common_bytes(), 0u);
+    EXPECT_EQ(memory_.hold_common_pages(), 0u);  // held already
+    EXPECT_EQ(memory_.held_bytes(0x10000, 0x40000, false), 7u * kPage);
+    EXPECT_EQ(memory_.held_bytes(0x10000, 0x40000, true), 3u * kPage);  // the shared ones stay common
+}
+
+TEST_F(GuestMemoryTest, AHeldPageBecomesItsOwnWhenItCanBeDuplicatedOrIsReplaced) {
+    memory_.map(0x10000, 4 * kPage, vx::kRead);
+    memory_.map(0x30000, 2 * kPage, vx::kRead | vx::kWrite, /*shared=*/true);
+    memory_.hold_common_pages();
+    ASSERT_EQ(memory_.own_bytes(), 0u);
+    memory_.protect(0x10000, kPage, vx::kRead | vx::kWrite);  // private and writable: a write copies it
+    EXPECT_EQ(memory_.own_bytes(), 1u * kPage);
+    memory_.protect(0x11000, kPage, vx::kNone);  // still not writable: still held
+    EXPECT_EQ(memory_.own_bytes(), 1u * kPage);
+    memory_.map(0x12000, kPage, vx::kRead);  // replaced: fresh pages are its own
+    EXPECT_EQ(memory_.own_bytes(), 2u * kPage);
+    memory_.unmap(0x13000, kPage);  // gone from here (the others may still hold it)
+    EXPECT_EQ(memory_.own_bytes(), 2u * kPage);
+    EXPECT_EQ(memory_.mapped_bytes(), 5u * kPage);
+    memory_.protect(0x30000, 2 * kPage, vx::kRead);  // shared: one copy whatever its protection
+    EXPECT_EQ(memory_.own_bytes(), 2u * kPage);
+    ASSERT_TRUE(memory_.move(0x30000, 2 * kPage, 0x50000, 2 * kPage));  // moved: counted as its own
+    EXPECT_EQ(memory_.own_bytes(), 4u * kPage);
+    EXPECT_EQ(memory_.held_bytes(0, kSize, false), 1u * kPage);
+}
+
 }  // namespace
 
 namespace {

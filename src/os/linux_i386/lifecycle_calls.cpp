@@ -82,13 +82,22 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     if (flags & ~kCloneForkFlags) return fail(EINVAL);  // threads and namespaces: not for guests
     if ((flags & kCloneVm) && !(flags & kCloneVfork)) return fail(EINVAL);  // a thread
     if ((flags & kCloneParentSettid) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
-    // The child costs what this process does as soon as either writes its
-    // copy-on-write pages: charged now (conservatively, all of it), so that
-    // children rewriting an inherited heap cannot pass the memory limit.
+    // The child costs what this process does on its own as soon as either
+    // writes their copy-on-write pages: charged now (conservatively, every
+    // page that may be written), so that children rewriting an inherited
+    // heap cannot pass the memory limit. Pages neither can write without a
+    // call, or mapped shared, are one copy for both: counted once.
+    hold_common_pages_with_child();
     const uint64_t duplicated = sandbox_.memory_in_use();
-    if (!admit_memory(duplicated)) return fail(ENOMEM);
+    if (!admit_memory(duplicated)) {
+        drop_child_holdings();
+        return fail(ENOMEM);
+    }
     int32_t child = tree_->reserve_child(duplicated);
-    if (child < 0) return child;
+    if (child < 0) {
+        drop_child_holdings();
+        return child;
+    }
     if (flags & kCloneParentSettid) memory_.write(parent_tid, &child, sizeof child);
 
     std::fflush(nullptr);  // nothing buffered is written twice
@@ -101,6 +110,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     }
     if (host < 0) {
         int error = errno;
+        drop_child_holdings();
         tree_->release(child);
         return fail(error == ENOMEM ? ENOMEM : EAGAIN);
     }
@@ -223,7 +233,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     if (int32_t error = find_executable(path, argv, file, exe_path, 0)) return error;
     // The new image and stack take the place of every page mapped now: only
     // what they need beyond those is new memory.
-    const uint64_t needed = image_bytes(file) + options_.stack_size, mapped = memory_.mapped_bytes();
+    const uint64_t needed = image_bytes(file) + options_.stack_size, mapped = memory_.own_bytes();
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.
@@ -238,6 +248,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     }
     try {
         start_image(sandbox_.load_program(file, argv, envp));
+        release_common_holdings();  // the old image's pages are gone
     } catch (const Error&) {
         return die_of_signal(SIGSEGV);  // as Linux does when the new image cannot be set up
     }

@@ -103,8 +103,9 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
     if (fixed) {
         if (!fits) return fail(addr % kPageSize ? EINVAL : ENOMEM);
         if ((flags & MAP_FIXED_NOREPLACE) && range_reserved(addr, uint32_t(length), false)) return fail(EEXIST);
-        // Over pages already mapped it adds nothing: they are replaced.
-        if (!admit_memory(unmapped_bytes(addr, length))) return fail(ENOMEM);
+        // Over pages already mapped it adds nothing, they are replaced, but
+        // for pages held in common with other processes (still theirs).
+        if (!admit_memory(unmapped_bytes(addr, length) + memory_.held_bytes(addr, length, false))) return fail(ENOMEM);
         at = addr;
     } else if (!admit_memory(length)) {  // wherever it goes, the pages are new
         return fail(ENOMEM);
@@ -175,6 +176,8 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new 
     if (!to) return fail(ENOMEM);
     for (uint32_t page = old_addr; page < old_addr + old_length; page += kPageSize)
         if (memory_.perms_at(page) != memory_.perms_at(old_addr)) return fail(EFAULT);  // not one mapping
+    // Moved, pages held in common with other processes become this one's own.
+    if (!admit_memory(memory_.held_bytes(old_addr, old_length, false))) return fail(ENOMEM);
     if (!memory_.move(old_addr, uint32_t(old_length), to, uint32_t(new_length))) return fail(ENOMEM);
     reserve(old_addr, uint32_t(old_length), false);
     reserve(to, uint32_t(new_length), true);
@@ -203,6 +206,9 @@ int32_t LinuxProcess::sys_mprotect(const SyscallArgs& a) {
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || addr + length > memory_.size()) return fail(EINVAL);
     if (!range_reserved(addr, uint32_t(length), true)) return fail(ENOMEM);
+    // Private pages held in common with other processes become this one's
+    // own once it may write them.
+    if ((a.a[2] & PROT_WRITE) && !admit_memory(memory_.held_bytes(addr, length, true))) return fail(ENOMEM);
     if (length && !memory_.protect(addr, uint32_t(length), perms_of(a.a[2]))) return fail(ENOMEM);
     return 0;
 }

@@ -161,6 +161,7 @@ std::string LinuxProcess::who() const {
 
 int LinuxProcess::finish_run(int status) {
     settle_with_tree();
+    release_common_holdings();
     if (forked_) end_host_process(status);
     return status;
 }

@@ -233,6 +233,14 @@ private:
     // What this process leaves to the tree when it forks or ends: its CPU
     // time said, its unspent fuel given back.
     void settle_with_tree();
+    // Pages a fork leaves in common (shared, or not writable: never
+    // duplicated) are counted once for the tree: before a fork, those not
+    // held yet are recorded, and the child holds every record with this
+    // process (drop_child_holdings when the fork fails). A process that ends
+    // or execs lets go of its records.
+    void hold_common_pages_with_child();
+    void drop_child_holdings();
+    void release_common_holdings();
     uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process says which, in one line, and ends the others; any other
@@ -357,6 +365,7 @@ private:
     std::vector<uint64_t> syscall_counts_ = std::vector<uint64_t>(kSyscalls);
     ProcessOptions options_;
     std::vector<bool> reserved_;
+    std::vector<int32_t> common_holdings_;  // ProcessTree::hold_in_common ids
     FileNamespace files_;
     std::vector<int> fds_;
     std::vector<Place> fd_places_;       // where an fd lies in the namespace, for *at calls

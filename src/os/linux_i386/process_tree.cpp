@@ -65,13 +65,16 @@ bool ProcessTree::is_alive(pid_t host, uint64_t start_time) const {
 ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
     if (max_processes == 0) throw Error("a process tree needs room for at least one process");
     constexpr size_t kHeaderBytes = (sizeof(Header) + 63) / 64 * 64;
-    bytes_ = kHeaderBytes + sizeof(Slot) * capacity_;
+    const size_t slot_bytes = sizeof(Slot) * capacity_;
+    bytes_ = kHeaderBytes + slot_bytes + sizeof(CommonPages) * capacity_ * kCommonPerProcess;
     // Shared, so that every process forked from here sees the same table.
     void* table = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
-    header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
+    header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + kHeaderBytes);
     for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    common_ = reinterpret_cast<CommonPages*>(static_cast<uint8_t*>(table) + kHeaderBytes + slot_bytes);
+    for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) new (&common_[i]) CommonPages{{0}, {0}};
     self_slot_ = &slots_[0];
     slots_[0].parent = 0;
     slots_[0].group = kFirstPid;
@@ -91,7 +94,26 @@ uint64_t ProcessTree::memory_of_others() const {
     for (unsigned i = 0; i < capacity_; ++i)
         if (&slots_[i] != self_slot_ && slots_[i].pid.load(std::memory_order_acquire) > 0)
             total += slots_[i].memory.load(std::memory_order_relaxed);
-    return total;
+    return total + held_in_common();
+}
+
+int32_t ProcessTree::hold_in_common(uint64_t bytes, uint32_t holders) {
+    for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) {
+        uint32_t free = 0;
+        if (!common_[i].holders.compare_exchange_strong(free, holders)) continue;
+        common_[i].bytes.store(bytes);
+        header_->held_in_common.fetch_add(bytes);
+        return int32_t(i);
+    }
+    return -1;
+}
+
+void ProcessTree::add_holder(int32_t id) { common_[id].holders.fetch_add(1); }
+
+void ProcessTree::drop_holder(int32_t id) {
+    // Read while still held: once free, the record may be someone else's.
+    const uint64_t bytes = common_[id].bytes.load();
+    if (common_[id].holders.fetch_sub(1) == 1) header_->held_in_common.fetch_sub(bytes);
 }
 
 void ProcessTree::set_cpu(uint64_t ns) {

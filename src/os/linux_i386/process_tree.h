@@ -56,7 +56,20 @@ public:
     // The memory each member costs the host, as it last said (the memory
     // limit holds for the tree together): this process's, and the others'.
     void set_memory(uint64_t bytes);
+    // All the tree costs but this process's own count: the others', and the
+    // pages held in common.
     uint64_t memory_of_others() const;
+
+    // Pages several members hold in common after a fork (one host copy:
+    // GuestMemory::hold_common_pages), counted once for the tree for as long
+    // as one of them holds them. hold_in_common records `bytes` held by
+    // `holders` members: an id, or -1 when the table has no room (then
+    // each member counts the pages as its own). A member that ends, execs or
+    // is forked from says so.
+    int32_t hold_in_common(uint64_t bytes, uint32_t holders);
+    void add_holder(int32_t id);
+    void drop_holder(int32_t id);
+    uint64_t held_in_common() const { return header_->held_in_common.load(std::memory_order_relaxed); }
 
     // CPU time the tree has used: each member publishes its own (set_cpu);
     // that of members reaped or gone is kept in the total.
@@ -98,12 +111,20 @@ private:
         std::atomic<uint64_t> memory;      // bytes, see set_memory
         std::atomic<uint64_t> cpu;         // ns, see set_cpu
     };
+    struct CommonPages {
+        std::atomic<uint32_t> holders;  // 0: free
+        std::atomic<uint64_t> bytes;
+    };
+    // Room for pages held in common: each fork adds at most one record, and
+    // a member holds few (those of the forks since its last execve).
+    static constexpr unsigned kCommonPerProcess = 4;
     // Before the slots, in the same shared mapping.
     struct Header {
         std::atomic<int32_t> next_pid;
         std::atomic<uint64_t> output_written;
         std::atomic<uint64_t> fuel_pool;
         std::atomic<uint64_t> cpu_of_departed;  // ns: members released, and the CPU they used
+        std::atomic<uint64_t> held_in_common;   // bytes, the sum of the live CommonPages
         std::atomic<uint32_t> breach_state;     // 0: none; 1: being written; 2: written
         int32_t breach_pid;
         uint32_t breach_limit;
@@ -116,6 +137,7 @@ private:
     int32_t send(int32_t pid, int signo, const siginfo_t* info) const;
 
     Slot* slots_ = nullptr;
+    CommonPages* common_ = nullptr;  // capacity_ * kCommonPerProcess of them
     Header* header_ = nullptr;
     unsigned capacity_ = 0;
     size_t bytes_ = 0;

@@ -109,6 +109,26 @@ void LinuxProcess::settle_with_tree() {
     if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
 }
 
+void LinuxProcess::hold_common_pages_with_child() {
+    if (const uint64_t common = memory_.common_bytes()) {
+        const int32_t id = tree_->hold_in_common(common, 1);  // this process; the child is added below
+        if (id >= 0) {
+            memory_.hold_common_pages();
+            common_holdings_.push_back(id);
+        }
+    }
+    for (int32_t id : common_holdings_) tree_->add_holder(id);
+}
+
+void LinuxProcess::drop_child_holdings() {
+    for (int32_t id : common_holdings_) tree_->drop_holder(id);
+}
+
+void LinuxProcess::release_common_holdings() {
+    drop_child_holdings();  // this process's own, the same records
+    common_holdings_.clear();
+}
+
 bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
     if (limit.limit == Limit::CpuTime && tree_cpu_budget_) {
         if (take_cpu_slice()) return true;
