@@ -17,7 +17,8 @@
  *   shared N MIB HOW         MIB MiB written, then made read-only (one host
  *                            copy for every process that inherits it), and
  *                            N children that hold it; then, by HOW:
- *                              hold    the children exit: prints "fits"
+ *                              hold    the children hold it for a second and
+ *                                      exit: prints "fits"
  *                              remap   the parent unmaps it (the children
  *                                      still hold it) and writes MIB MiB anew
  *                              write   each child makes it writable and
@@ -170,6 +171,7 @@ static int shared(int n, long mib, const char *how) {
             char wait_for_parent;  /* until the parent has done its part */
             close(pipe_fds[1]);
             if (strcmp(how, "hold") != 0) read(pipe_fds[0], &wait_for_parent, 1);
+            else sleep(1);  /* all of them at once: the tree's peak */
             _exit(region[bytes - 1] == 1 || !strcmp(how, "write") ? 0 : 6);
         }
     }
