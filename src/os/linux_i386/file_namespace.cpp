@@ -158,6 +158,12 @@ void FileNamespace::add(const Mount& mount) {
     Grant g;
     g.mount = mount;
     g.mount.guest_path = lexical_normal(mount.guest_path);
+    // A second grant at one place would hide the first: refused, whichever it is.
+    for (const Grant& other : grants_)
+        if (other.mount.guest_path == g.mount.guest_path)
+            throw Error("--mount " + mount.host_path + ":" + mount.guest_path + ": " + g.mount.guest_path +
+                        " is given to the guest already" +
+                        (other.device ? " (a device every guest has)" : " (by --mount " + other.mount.host_path + ")"));
     struct stat st;
     if (stat(mount.host_path.c_str(), &st) != 0)
         throw Error("--mount " + mount.host_path + ": " + std::strerror(errno));

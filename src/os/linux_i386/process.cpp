@@ -24,6 +24,9 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
       tree_(std::make_unique<ProcessTree>(options_.max_processes)) {
     start_image(image);
     if (options_.private_tmp) {
+        for (const Mount& mount : options_.mounts)
+            if (files_.normalize(mount.guest_path) == "/tmp")
+                throw Error("--tmp and --mount " + mount.host_path + ":" + mount.guest_path + " both give the guest /tmp");
         private_tmp_ = std::make_unique<ScratchDirectory>();
         options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
     }
