@@ -1,7 +1,9 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "vx/error.h"
@@ -69,9 +71,42 @@ public:
     // Held bytes in [addr, addr+length): all of them, or only the private
     // ones (those protect() makes the sandbox's own if it adds write).
     uint64_t held_bytes(uint32_t addr, uint64_t length, bool private_only) const;
-    // Bytes of the pages mapped and not held in common: what this copy of
-    // the memory costs the host on its own.
-    uint64_t own_bytes() const { return uint64_t(mapped_pages_ - held_pages_) * kPageSize; }
+    // Bytes of the pages mapped, neither held in common nor pending a copy:
+    // what this copy of the memory costs the host on its own.
+    uint64_t own_bytes() const { return uint64_t(mapped_pages_ - held_pages_ - pending_pages_) * kPageSize; }
+
+    // Copy-on-write, tracked: after a host fork, this copy's own private
+    // writable pages still share their host pages with the other copy until
+    // one of them writes. mark_copy_pending(tag) marks them pending (tagged,
+    // and read-only for the host) and returns how many it marked in each run
+    // of kCopyRun bytes; none (an empty vector) when the host mappings would
+    // not allow it. The first write into a run, by the guest (the engine's
+    // fault: release_copy) or by the host (accessible with kWrite), and any
+    // change to its pages, makes the run's pending pages this copy's own
+    // again: their bytes are admitted first (set_admission; refused: the
+    // write does not happen), the host may write them, and the copy release
+    // is told each tag it no longer shares there (set_copy_release).
+    static constexpr uint32_t kCopyRun = 1u << 20;
+    std::vector<uint32_t> mark_copy_pending(uint16_t tag);
+    bool copy_pending(uint32_t addr) const { return addr < size_ && (perms_[addr / kPageSize] & kCopyPending); }
+    bool release_copy(uint32_t addr);
+    // The (tag, run) pairs this copy still shares (the other copy inherits
+    // them at the next fork).
+    std::vector<std::pair<uint16_t, uint32_t>> pending_copies() const;
+    // The copy ends (its process exits): each pair it shares is let go of,
+    // and its pending pages count as its own (nothing admitted).
+    void forget_copies();
+    // Bytes of pending pages in [addr, addr+length).
+    uint64_t pending_bytes(uint32_t addr, uint64_t length) const;
+    // Whether `bytes` more of this copy's own stay within its memory limit
+    // (none set: always); what a copy release pays with.
+    void set_admission(std::function<bool(uint64_t bytes)> admit) { admit_ = std::move(admit); }
+    // Asks it: also how the engine says what it takes for itself between
+    // calls (its translations), with 0 when it has taken them already.
+    bool admit(uint64_t bytes) const { return !admit_ || admit_(bytes); }
+    void set_copy_release(std::function<void(uint16_t tag, uint32_t run)> released) {
+        copy_released_ = std::move(released);
+    }
     // True when every byte of [addr, addr+length) is in the guest and has
     // `needed`. Asking for kWrite is how the host prepares to write there
     // itself: pages write-protected for translations become writable again
@@ -119,29 +154,37 @@ public:
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
     bool touches_exec(uint32_t addr, size_t length) const;
-    static bool common(uint8_t flags) { return (flags & kMapped) && ((flags & kShared) || !(flags & kWrite)); }
 
-    static constexpr uint8_t kMapped = 8;  // beside the Perm bits of perms_
-    static constexpr uint8_t kCodeProtected = 16;
-    static constexpr uint8_t kShared = 32;
-    static constexpr uint8_t kMappingStart = 64;  // a host mapping starts here, whatever its neighbour
-    static constexpr uint8_t kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
+    using PageFlags = uint16_t;
+    static constexpr PageFlags kMapped = 8;  // beside the Perm bits of perms_
+    static constexpr PageFlags kCodeProtected = 16;
+    static constexpr PageFlags kShared = 32;
+    static constexpr PageFlags kMappingStart = 64;  // a host mapping starts here, whatever its neighbour
+    static constexpr PageFlags kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
+    static constexpr PageFlags kCopyPending = 256;  // see mark_copy_pending; tag in copy_tag_
+    static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
+    // Releases the runs touching [addr, addr+length): pages that stay mapped
+    // become own (admitted, writable for the host); with `replaced`, those
+    // in the range are about to be replaced or unmapped, and only lose the mark.
+    bool release_copies_in(uint32_t addr, uint64_t length, bool replaced) const;
+    bool release_copy_run(uint64_t run, uint64_t replaced_first, uint64_t replaced_end) const;
+    static bool common(PageFlags flags) { return (flags & kMapped) && ((flags & kShared) || !(flags & kWrite)); }
     // Beyond the guest's own limit, for what the engine and the host need
     // (protecting translated code, writing into it): they fail later than
     // the guest's requests do.
     static constexpr uint32_t kHostReserve = 64;
-    static int host_prot_of(uint8_t flags);
-    static uint8_t host_key(uint8_t flags);
+    static int host_prot_of(PageFlags flags);
+    static PageFlags host_key(PageFlags flags);
     // The host mappings there would be with pages [first, first+next.size())
     // flagged `next`.
-    uint64_t mappings_with(uint64_t first, const std::vector<uint8_t>& next) const;
+    uint64_t mappings_with(uint64_t first, const std::vector<PageFlags>& next) const;
     // Applies `next` to the host, run by run of host protection; undone (as
     // far as the host allows) when it refuses.
-    bool protect_host(uint64_t first, const std::vector<uint8_t>& next) const;
+    bool protect_host(uint64_t first, const std::vector<PageFlags>& next) const;
     // The first `replaced` pages of `next` get new contents (the others only
     // new flags).
-    void commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings, uint64_t replaced) const;
-    bool change_for_engine(uint64_t first, const std::vector<uint8_t>& next) const;
+    void commit(uint64_t first, const std::vector<PageFlags>& next, uint32_t mappings, uint64_t replaced) const;
+    bool change_for_engine(uint64_t first, const std::vector<PageFlags>& next) const;
     bool replace_host(uint32_t addr, uint32_t length, int prot, int flags) const;
     void refill_holes(uint32_t addr, uint32_t length) const;
     void exceed(uint64_t wanted) const;
@@ -151,10 +194,14 @@ private:
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
     // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
-    mutable std::vector<uint8_t> perms_;
+    mutable std::vector<PageFlags> perms_;
     mutable uint32_t mapped_pages_ = 0;
     mutable std::vector<bool> held_;  // per page: see hold_common_pages()
     mutable uint32_t held_pages_ = 0;
+    mutable std::vector<uint16_t> copy_tag_;  // per page, with kCopyPending
+    mutable uint32_t pending_pages_ = 0;
+    std::function<bool(uint64_t)> admit_;
+    std::function<void(uint16_t, uint32_t)> copy_released_;
     mutable uint64_t exec_generation_ = 0;
     uint32_t max_host_mappings_;
     mutable uint32_t host_mappings_ = 1;  // the reservation

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <sys/types.h>
 #include <optional>
@@ -114,6 +115,11 @@ public:
     // the limit cost, such as the guest's other processes). When they would
     // not, the limit is reached (as exceed) and they must not be mapped.
     bool admit_memory(uint64_t bytes, uint64_t elsewhere = 0);
+    // How the sandbox admits memory it takes without being asked (pages a
+    // fork shared becoming its own when written): by default admit_memory
+    // with nothing elsewhere; whoever runs it beside others that share the
+    // limit sets what counts them (and says what this one takes).
+    void set_memory_admission(std::function<bool(uint64_t bytes)> admit);
     // Bytes of host memory the guest costs now, as the memory limit counts them.
     uint64_t memory_in_use() const;
     // The limit reached, if one was.

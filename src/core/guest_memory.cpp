@@ -22,16 +22,16 @@ int host_prot(Perm perms) {
 
 }  // namespace
 
-int GuestMemory::host_prot_of(uint8_t flags) {
+int GuestMemory::host_prot_of(PageFlags flags) {
     if (!(flags & kMapped)) return PROT_NONE;
-    if ((flags & kCodeProtected) && (flags & kWrite)) return PROT_READ;
+    if ((flags & (kCodeProtected | kCopyPending)) && (flags & kWrite)) return PROT_READ;
     return host_prot(Perm(flags & (kRead | kWrite | kExec)));
 }
 
 // Pages the host keeps in one mapping when they are next to each other.
-uint8_t GuestMemory::host_key(uint8_t flags) {
+GuestMemory::PageFlags GuestMemory::host_key(PageFlags flags) {
     if (!(flags & kMapped)) return 0;
-    return uint8_t(1 | host_prot_of(flags) << 1 | (flags & kShared));
+    return PageFlags(1 | host_prot_of(flags) << 1 | (flags & kShared));
 }
 
 GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_mappings_(max_host_mappings) {
@@ -47,6 +47,7 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
     base_ = static_cast<uint8_t*>(base);
     perms_.assign(size_ / kPageSize, kNone);
     held_.assign(size_ / kPageSize, false);
+    copy_tag_.assign(size_ / kPageSize, 0);
 }
 
 GuestMemory::~GuestMemory() { munmap(base_, kReservation); }
@@ -57,17 +58,17 @@ void GuestMemory::check_range(uint32_t addr, uint32_t length, const char* what) 
                     std::to_string(length) + " is not page-aligned inside guest memory");
 }
 
-uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<uint8_t>& next) const {
+uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<PageFlags>& next) const {
     const uint64_t end = first + next.size(), pages = perms_.size();
-    auto old_at = [&](uint64_t p) -> uint8_t { return p < pages ? perms_[p] : 0; };  // above: the reservation
+    auto old_at = [&](uint64_t p) -> PageFlags { return p < pages ? perms_[p] : 0; };  // above: the reservation
     auto new_at = [&](uint64_t p) { return p >= first && p < end ? next[p - first] : old_at(p); };
     // A mapping starts at page p when it differs from page p-1: only the
     // edges from `first` to `end` can change.
     auto starts = [&](auto flags_at) {
         uint64_t n = 0;
         for (uint64_t p = std::max<uint64_t>(first, 1); p <= std::min(end, pages); ++p) {
-            uint8_t here = flags_at(p);
-            const uint8_t before = flags_at(p - 1);
+            PageFlags here = flags_at(p);
+            const PageFlags before = flags_at(p - 1);
             // Between two writable private pages Linux accounts both: no edge.
             const bool accounted_alike = (host_prot_of(here) & PROT_WRITE) && (host_prot_of(before) & PROT_WRITE) &&
                                          !((here | before) & kShared);
@@ -80,14 +81,15 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<uint8_t>& 
     return host_mappings_ - starts(old_at) + starts(new_at);
 }
 
-void GuestMemory::commit(uint64_t first, const std::vector<uint8_t>& next, uint32_t mappings,
+void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uint32_t mappings,
                          uint64_t replaced) const {
     for (uint64_t i = 0; i < next.size(); ++i) {
-        uint8_t& flags = perms_[first + i];
+        PageFlags& flags = perms_[first + i];
         const bool contents_replaced = i < replaced;
         if ((flags & kExec) && (contents_replaced || !(next[i] & kExec))) ++exec_generation_;
         if ((flags & kMapped) != (next[i] & kMapped))
             mapped_pages_ += (next[i] & kMapped) ? 1 : -1;
+        if ((flags & kCopyPending) != (next[i] & kCopyPending)) pending_pages_ += (next[i] & kCopyPending) ? 1 : -1;
         if (held_[first + i] && (contents_replaced || !common(next[i]))) {
             held_[first + i] = false;
             --held_pages_;
@@ -103,12 +105,12 @@ void GuestMemory::exceed(uint64_t wanted) const {
                                           max_host_mappings_};
 }
 
-bool GuestMemory::protect_host(uint64_t first, const std::vector<uint8_t>& next) const {
+bool GuestMemory::protect_host(uint64_t first, const std::vector<PageFlags>& next) const {
     // Only pages whose host protection changes, a run of the same new one at
     // a time; on a refusal the runs done so far get their old one back.
     auto apply = [&](uint64_t from, uint64_t to, bool forward) {
         for (uint64_t p = from; p < to;) {
-            const uint8_t old = perms_[first + p];
+            const PageFlags old = perms_[first + p];
             if (host_prot_of(next[p]) == host_prot_of(old)) {
                 ++p;
                 continue;
@@ -162,10 +164,11 @@ void GuestMemory::refill_holes(uint32_t addr, uint32_t length) const {
 
 bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     check_range(addr, length, "map");
+    if (!release_copies_in(addr, length, true)) return false;
     const uint64_t first = addr / kPageSize, end = first + length / kPageSize;
     // Fresh zero pages, as Linux gives a new mapping. A shared one is a host
     // file of its own: the host never merges it with its neighbours.
-    std::vector<uint8_t> next(end - first, uint8_t(perms | kMapped | (shared ? kShared : 0)));
+    std::vector<PageFlags> next(end - first, PageFlags(perms | kMapped | (shared ? kShared : 0)));
     // A new private mapping merges with the one before it, but with the one
     // after it as well only when Linux finds the two alike in what it does
     // not show (their anonymous memory's origin): counted apart.
@@ -182,11 +185,12 @@ bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
 
 bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
     check_range(addr, length, "protect");
+    if (!release_copies_in(addr, length, false)) return false;
     const uint64_t first = addr / kPageSize;
-    std::vector<uint8_t> next(length / kPageSize);
+    std::vector<PageFlags> next(length / kPageSize);
     bool loses_write = false;
     for (uint64_t i = 0; i < next.size(); ++i) {
-        const uint8_t old = perms_[first + i];
+        const PageFlags old = perms_[first + i];
         if (!(old & kMapped)) {
             next[i] = old;  // nothing there to protect
             continue;
@@ -195,8 +199,8 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
         // must still fault.
         const bool still_code = (old & kCodeProtected) && (perms & kExec);
         // Private pages made writable are all accounted by Linux again.
-        const uint8_t kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
-        next[i] = uint8_t((old & (kMapped | kShared | kMappingStart | kAccountingEdge) & ~kept) | perms |
+        const PageFlags kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
+        next[i] = PageFlags((old & (kMapped | kShared | kMappingStart | kAccountingEdge) & ~kept) | perms |
                           (still_code ? kCodeProtected : 0));
         loses_write |= (old & kWrite) && !(perms & kWrite);
     }
@@ -218,8 +222,9 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
 
 bool GuestMemory::unmap(uint32_t addr, uint32_t length) {
     check_range(addr, length, "unmap");
+    if (!release_copies_in(addr, length, true)) return false;
     const uint64_t first = addr / kPageSize;
-    std::vector<uint8_t> next(length / kPageSize, kNone);
+    std::vector<PageFlags> next(length / kPageSize, kNone);
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
     if (!replace_host(addr, length, PROT_NONE, MAP_PRIVATE | MAP_NORESERVE)) return false;
@@ -232,22 +237,24 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
     if (old_length == 0 || new_length == 0) return false;
-    const uint8_t kKind = uint8_t(kRead) | uint8_t(kWrite) | uint8_t(kExec) | kMapped | kShared;
-    const uint8_t kind = perms_[from / kPageSize] & kKind;
+    const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared;
+    const PageFlags kind = perms_[from / kPageSize] & kKind;
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if ((perms_[p] & kKind) != kind) return false;
-    if (!release_code_in(from, old_length)) return false;  // the host mapping moves with its protection
+    // The host mapping moves with its protection: writable first, where it will be.
+    if (!release_copies_in(from, old_length, false) || !release_copies_in(to, new_length, true)) return false;
+    if (!release_code_in(from, old_length)) return false;
     // The moved mapping keeps what Linux tells mappings apart by: it merges
     // with no neighbour there.
     const uint64_t from_page = from / kPageSize, to_page = to / kPageSize, to_end = to_page + new_length / kPageSize;
-    const std::vector<uint8_t> vacated(old_length / kPageSize, kNone);
+    const std::vector<PageFlags> vacated(old_length / kPageSize, kNone);
     // Counted as if vacated first (perms_ and the count put back after).
     const uint32_t before = host_mappings_;
-    const std::vector<uint8_t> saved(perms_.begin() + from_page, perms_.begin() + from_page + vacated.size());
+    const std::vector<PageFlags> saved(perms_.begin() + from_page, perms_.begin() + from_page + vacated.size());
     const uint32_t after_vacating = uint32_t(mappings_with(from_page, vacated));
     host_mappings_ = after_vacating;
     std::copy(vacated.begin(), vacated.end(), perms_.begin() + from_page);
-    std::vector<uint8_t> moved(new_length / kPageSize, kind);
+    std::vector<PageFlags> moved(new_length / kPageSize, kind);
     moved.front() |= kMappingStart;
     if (to_end < perms_.size() && (perms_[to_end] & kMapped)) moved.push_back(perms_[to_end] | kMappingStart);
     const uint64_t mappings = mappings_with(to_page, moved);
@@ -303,7 +310,7 @@ bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const 
     if (length == 0) return true;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
         if ((perms_[p] & needed) != needed) return false;
-    if (needed & kWrite) return release_code_in(addr, length);
+    if (needed & kWrite) return release_copies_in(addr, length, false) && release_code_in(addr, length);
     return true;
 }
 
@@ -323,7 +330,7 @@ bool GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
 bool GuestMemory::release_code_run(uint32_t page) const {
     if (!(perms_[page] & kCodeProtected)) return true;
     if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
-        perms_[page] &= uint8_t(~kCodeProtected);
+        perms_[page] &= PageFlags(~kCodeProtected);
         return true;
     }
     auto in_run = [&](uint64_t p) {
@@ -333,8 +340,8 @@ bool GuestMemory::release_code_run(uint32_t page) const {
     uint64_t first = page, end = uint64_t(page) + 1;
     while (first > 0 && in_run(first - 1) && !(perms_[first] & kMappingStart)) --first;
     while (end < perms_.size() && in_run(end) && !(perms_[end] & kMappingStart)) ++end;
-    std::vector<uint8_t> next(perms_.begin() + first, perms_.begin() + end);
-    for (uint8_t& flags : next) flags &= uint8_t(~kCodeProtected);
+    std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
+    for (PageFlags& flags : next) flags &= PageFlags(~kCodeProtected);
     return change_for_engine(first, next);
 }
 
@@ -344,12 +351,12 @@ bool GuestMemory::protect_code(uint32_t addr) {
     if (perms_[page] & kCodeProtected) return true;
     // A page the guest cannot write is read-only for the host already; it is
     // marked all the same, for the day the guest makes it writable.
-    return change_for_engine(page, {uint8_t(perms_[page] | kCodeProtected)});
+    return change_for_engine(page, {PageFlags(perms_[page] | kCodeProtected)});
 }
 
 // A change the engine needs (it may use the reserve beyond the guest's limit):
 // when the host mappings or the host refuse it, the run stops with the limit.
-bool GuestMemory::change_for_engine(uint64_t first, const std::vector<uint8_t>& next) const {
+bool GuestMemory::change_for_engine(uint64_t first, const std::vector<PageFlags>& next) const {
     const uint64_t mappings = mappings_with(first, next);
     if ((mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) || !protect_host(first, next)) {
         exceed(mappings);
@@ -360,7 +367,90 @@ bool GuestMemory::change_for_engine(uint64_t first, const std::vector<uint8_t>& 
 }
 
 bool GuestMemory::release_code(uint32_t addr) {
+    if (copy_pending(addr) && !release_copy(addr)) return false;
     return addr >= size_ || release_code_run(addr / kPageSize);
+}
+
+std::vector<uint32_t> GuestMemory::mark_copy_pending(uint16_t tag) {
+    auto eligible = [&](uint64_t p) {
+        const PageFlags flags = perms_[p];
+        return (flags & kMapped) && (flags & kWrite) && !(flags & (kShared | kCopyPending)) && !held_[p];
+    };
+    uint64_t first = 0, end = perms_.size();
+    while (first < end && !eligible(first)) ++first;
+    while (end > first && !eligible(end - 1)) --end;
+    if (first == end) return {};
+    std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
+    for (uint64_t p = first; p < end; ++p)
+        if (eligible(p)) next[p - first] |= kCopyPending;
+    // Not needed to run on: past the host mappings, or refused, it is not done.
+    const uint64_t mappings = mappings_with(first, next);
+    if (mappings > max_host_mappings_ + kHostReserve && mappings > host_mappings_) return {};
+    if (!protect_host(first, next)) return {};
+    std::vector<uint32_t> per_run((perms_.size() + kCopyRunPages - 1) / kCopyRunPages);
+    for (uint64_t p = first; p < end; ++p)
+        if (eligible(p) && (next[p - first] & kCopyPending)) {
+            copy_tag_[p] = tag;
+            ++per_run[p / kCopyRunPages];
+        }
+    commit(first, next, uint32_t(mappings), 0);
+    return per_run;
+}
+
+bool GuestMemory::release_copy(uint32_t addr) {
+    return addr >= size_ || release_copy_run(addr / kCopyRun, 0, 0);
+}
+
+bool GuestMemory::release_copies_in(uint32_t addr, uint64_t length, bool replaced) const {
+    if (!pending_pages_ || length == 0) return true;
+    const uint64_t first_page = addr / kPageSize, end_page = (uint64_t(addr) + length + kPageSize - 1) / kPageSize;
+    for (uint64_t run = first_page / kCopyRunPages; run <= (end_page - 1) / kCopyRunPages; ++run)
+        if (!release_copy_run(run, replaced ? first_page : 0, replaced ? end_page : 0)) return false;
+    return true;
+}
+
+bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64_t replaced_end) const {
+    const uint64_t first = run * kCopyRunPages, end = std::min<uint64_t>(first + kCopyRunPages, perms_.size());
+    std::vector<uint16_t> tags;
+    uint64_t staying = 0;
+    for (uint64_t p = first; p < end; ++p) {
+        if (!(perms_[p] & kCopyPending)) continue;
+        if (std::find(tags.begin(), tags.end(), copy_tag_[p]) == tags.end()) tags.push_back(copy_tag_[p]);
+        staying += p < replaced_first || p >= replaced_end;
+    }
+    if (tags.empty()) return true;
+    if (staying && admit_ && !admit_(staying * kPageSize)) return false;
+    std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
+    for (PageFlags& flags : next) flags &= PageFlags(~kCopyPending);
+    if (!change_for_engine(first, next)) return false;
+    if (copy_released_)
+        for (uint16_t tag : tags) copy_released_(tag, uint32_t(run));
+    return true;
+}
+
+std::vector<std::pair<uint16_t, uint32_t>> GuestMemory::pending_copies() const {
+    std::vector<std::pair<uint16_t, uint32_t>> pairs;
+    for (uint64_t p = 0; pending_pages_ && p < perms_.size(); ++p)
+        if (perms_[p] & kCopyPending) {
+            std::pair<uint16_t, uint32_t> pair{copy_tag_[p], uint32_t(p / kCopyRunPages)};
+            if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
+        }
+    return pairs;
+}
+
+void GuestMemory::forget_copies() {
+    for (const auto& [tag, run] : pending_copies())
+        if (copy_released_) copy_released_(tag, run);
+    // The host's protection is left as it is: nothing runs or writes here again.
+    for (PageFlags& flags : perms_) flags &= PageFlags(~kCopyPending);
+    pending_pages_ = 0;
+}
+
+uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {
+    uint64_t pages = 0;
+    const uint64_t end = std::min<uint64_t>(perms_.size(), (uint64_t(addr) + length + kPageSize - 1) / kPageSize);
+    for (uint64_t p = addr / kPageSize; p < end; ++p) pages += (perms_[p] & kCopyPending) != 0;
+    return pages * kPageSize;
 }
 
 bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {

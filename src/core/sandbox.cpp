@@ -11,7 +11,13 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
-      engine_(make_dbt_engine(*memory_, options.limits)) {}
+      engine_(make_dbt_engine(*memory_, options.limits)) {
+    set_memory_admission([this](uint64_t bytes) { return admit_memory(bytes); });
+}
+
+void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
+    memory_->set_admission(std::move(admit));
+}
 
 Sandbox::~Sandbox() = default;
 
@@ -42,7 +48,17 @@ Event Sandbox::run() {
         event.limit_exceeded = *breach;
         return event;
     }
-    return engine_->run(registers_);
+    Event event = engine_->run(registers_);
+    // Memory the sandbox took while the guest ran, refused: the engine
+    // stopped for it (a write that did not happen, or a limit of its own),
+    // and what the admission found is what is reported.
+    if (event.kind == EventKind::Fault || event.kind == EventKind::LimitExceeded)
+        if (auto breach = limit_exceeded()) {
+            Event limit{EventKind::LimitExceeded};
+            limit.limit_exceeded = *breach;
+            return limit;
+        }
+    return event;
 }
 
 bool Sandbox::stop_pending() const { return limit_exceeded() || engine_->stop_pending(); }

@@ -214,8 +214,15 @@ void DbtEngine::remember(const Block& block, bool protect_pages) {
     records_ += block.insns.size();
     update_peaks();
     if (limits_.memory && !breach_) {
-        uint64_t total = memory_.own_bytes() + host_bytes();
+        const uint64_t host = host_bytes(), total = memory_.own_bytes() + host;
         if (total > *limits_.memory) breach_ = LimitExceeded{Limit::Memory, total, *limits_.memory};
+        // Others sharing the limit (the guest's other processes) learn of
+        // the translations as they grow, not only at the next call.
+        if (host < host_bytes_said_) host_bytes_said_ = host;  // flushed
+        if (!breach_ && host >= host_bytes_said_ + kHostBytesStep) {
+            host_bytes_said_ = host;
+            if (!memory_.admit(0)) breach_ = LimitExceeded{Limit::Memory, total, *limits_.memory};
+        }
     }
 }
 
@@ -303,6 +310,15 @@ std::optional<Event> DbtEngine::emulate(Registers& regs) {
     if (result.stopped) return Event{EventKind::Interrupted};  // see run(): the request is taken there
     if (result.ok) return std::nullopt;
     return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};
+}
+
+// A write the guest may not make yet: the host mappings limit (a breach of
+// the engine's), or the memory its copy would cost was not admitted (the
+// sandbox's breach, which it reports in place of this fault).
+Event DbtEngine::refused_write(uint32_t eip, uint32_t address) {
+    if (!breach_) breach_ = memory_.host_mapping_breach();
+    if (breach_) return breach_event();
+    return Event{EventKind::Fault, Fault{FaultKind::PageFault, eip, address}};
 }
 
 Event DbtEngine::breach_event() const {
@@ -475,13 +491,16 @@ Event DbtEngine::run(Registers& regs) {
             // instruction runs alone, from a translation that leaves the page
             // writable (it may be on it), and what follows is translated anew.
             regs.eip = target;
-            if (!memory_.release_code(written_code_)) {  // the write would only fault again
-                if (!breach_) breach_ = memory_.host_mapping_breach();
-                return breach_event();
-            }
+            if (!memory_.release_code(written_code_)) return refused_write(target, written_code_);
             ++code_writes_;
             flush();
             next_block_ = short_block(target, 1, false);
+            continue;
+        case EXIT_COPY_WRITTEN:
+            // The run's pages become the guest's own (a host copy each, once
+            // written): the instruction runs again, writing this time.
+            regs.eip = target;
+            if (!memory_.release_copy(written_copy_)) return refused_write(target, written_copy_);
             continue;
         case EXIT_EMULATE:
             regs.eip = target;
@@ -569,6 +588,11 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
         if (signo == SIGSEGV && info->si_code == SEGV_ACCERR && memory_.code_protected(uint32_t(guest_address))) {
             written_code_ = uint32_t(guest_address);
             leave_guest_code(uc, *block, record, EXIT_CODE_WRITTEN);
+            return true;
+        }
+        if (signo == SIGSEGV && info->si_code == SEGV_ACCERR && memory_.copy_pending(uint32_t(guest_address))) {
+            written_copy_ = uint32_t(guest_address);
+            leave_guest_code(uc, *block, record, EXIT_COPY_WRITTEN);
             return true;
         }
     }

@@ -84,6 +84,7 @@ private:
     // the fuel left does not cover them (then the next block to run is a
     // shorter one, or the fuel is gone).
     bool settle_fuel_at_block(uint32_t eip, uint8_t insns);
+    Event refused_write(uint32_t eip, uint32_t address);
     Event breach_event() const;
     void update_peaks();
     uint64_t entry_if_translated(uint32_t eip) const;
@@ -129,6 +130,10 @@ private:
     uint64_t memory_peak_ = 0;
     uint64_t code_writes_ = 0;
     uint32_t written_code_ = 0;         // the guest address of an EXIT_CODE_WRITTEN
+    uint32_t written_copy_ = 0;         // the guest address of an EXIT_COPY_WRITTEN
+    // host_bytes() when the memory admission last heard of it (see remember).
+    uint64_t host_bytes_said_ = 0;
+    static constexpr uint64_t kHostBytesStep = 256u << 10;
 };
 
 }  // namespace vx::dbt

@@ -38,5 +38,6 @@
 #define EXIT_SEGMENT_LOAD 6    /* mov fs/gs, r16: the host decides */
 #define EXIT_CODE_WRITTEN 8    /* the guest wrote to a page it has translated code from */
 #define EXIT_STOP         7    /* a stop request, or the fuel out at a block's start */
+#define EXIT_COPY_WRITTEN 9    /* the guest wrote to a page a fork shares for copy-on-write */
 #define EXIT_FAULT_BASE   16   /* + FaultKind: an instruction the policy refused */
 #define EXIT_CODE_LIMIT   4096 /* codes from here on: EXIT_CODE_LIMIT + patch site offset */

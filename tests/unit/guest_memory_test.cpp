@@ -306,6 +306,62 @@ TEST_F(GuestMemoryTest, AHeldPageBecomesItsOwnWhenItCanBeDuplicatedOrIsReplaced)
     EXPECT_EQ(memory_.held_bytes(0, kSize, false), 1u * kPage);
 }
 
+// Copy-on-write, tracked: a fork's private writable pages are pending until
+// written; a write makes the pages of its run the copy's own, once admitted.
+TEST_F(GuestMemoryTest, PendingCopiesBecomeOwnARunAtATimeOnceAdmitted) {
+    const uint32_t run = vx::GuestMemory::kCopyRun;
+    memory_.map(run, 2 * run, vx::kRead | vx::kWrite);          // two runs, own
+    memory_.map(4 * run, kPage, vx::kRead);                     // not writable: not marked
+    std::vector<std::pair<uint16_t, uint32_t>> released;
+    memory_.set_copy_release([&](uint16_t tag, uint32_t r) { released.push_back({tag, r}); });
+    std::vector<uint64_t> admitted;
+    bool admit = true;
+    memory_.set_admission([&](uint64_t bytes) { admitted.push_back(bytes); return admit; });
+
+    const std::vector<uint32_t> marked = memory_.mark_copy_pending(7);
+    ASSERT_GE(marked.size(), 3u);
+    EXPECT_EQ(marked[1], run / kPage);
+    EXPECT_EQ(marked[2], run / kPage);
+    EXPECT_EQ(memory_.own_bytes(), 1u * kPage);
+    EXPECT_TRUE(memory_.copy_pending(run + 5));
+    EXPECT_EQ(memory_.pending_bytes(0, kSize), 2u * run);
+    EXPECT_EQ(memory_.pending_copies(), (std::vector<std::pair<uint16_t, uint32_t>>{{7, 1}, {7, 2}}));
+
+    admit = false;  // the limit: nothing becomes its own, the host may not write
+    const uint32_t value = 42;
+    EXPECT_FALSE(memory_.write(run + 8, &value, sizeof value));
+    EXPECT_TRUE(memory_.copy_pending(run + 8));
+    EXPECT_TRUE(released.empty());
+
+    admit = true;
+    ASSERT_TRUE(memory_.write(run + 8, &value, sizeof value));  // the whole first run, admitted
+    EXPECT_EQ(admitted.back(), uint64_t(run));
+    EXPECT_EQ(memory_.own_bytes(), uint64_t(run) + kPage);
+    EXPECT_FALSE(memory_.copy_pending(run));
+    EXPECT_TRUE(memory_.copy_pending(2 * run));
+    EXPECT_EQ(released, (std::vector<std::pair<uint16_t, uint32_t>>{{7, 1}}));
+
+    // Unmapped, its pages are not admitted; the rest of the run stays mapped and is.
+    ASSERT_TRUE(memory_.unmap(2 * run, run / 2));
+    EXPECT_EQ(admitted.back(), uint64_t(run / 2));
+    EXPECT_EQ(released.back(), (std::pair<uint16_t, uint32_t>{7, 2}));
+    EXPECT_EQ(memory_.pending_bytes(0, kSize), 0u);
+    EXPECT_EQ(memory_.own_bytes(), uint64_t(run) + run / 2 + kPage);
+}
+
+TEST_F(GuestMemoryTest, ForgettingCopiesLetsGoOfEveryRunWithoutAdmission) {
+    const uint32_t run = vx::GuestMemory::kCopyRun;
+    memory_.map(0, 3 * run, vx::kRead | vx::kWrite);
+    std::vector<std::pair<uint16_t, uint32_t>> released;
+    memory_.set_copy_release([&](uint16_t tag, uint32_t r) { released.push_back({tag, r}); });
+    memory_.set_admission([](uint64_t) { return false; });
+    memory_.mark_copy_pending(3);
+    memory_.forget_copies();
+    EXPECT_EQ(released.size(), 3u);
+    EXPECT_EQ(memory_.pending_bytes(0, kSize), 0u);
+    EXPECT_EQ(memory_.own_bytes(), 3u * run);
+}
+
 }  // namespace
 
 namespace {

@@ -49,6 +49,16 @@ bool LinuxProcess::admit_memory(uint64_t bytes) {
     return !sandbox_.limits().memory || sandbox_.admit_memory(bytes, tree_->memory_of_others());
 }
 
+bool LinuxProcess::admit_own_growth(uint64_t bytes) {
+    if (!sandbox_.limits().memory) return true;
+    // Said first: other processes growing at the same moment (their guests
+    // write between calls too) see it, and cannot pass the limit together.
+    tree_->set_memory(sandbox_.memory_in_use() + bytes);
+    if (admit_memory(bytes)) return true;
+    tree_->set_memory(sandbox_.memory_in_use());
+    return false;
+}
+
 uint32_t LinuxProcess::find_free_range(uint32_t length) const {
     uint32_t pages = length / kPageSize, run = 0;
     for (uint32_t p = mmap_top_ / kPageSize; p-- > page_ceil(brk_) / kPageSize;) {
@@ -104,8 +114,10 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         if (!fits) return fail(addr % kPageSize ? EINVAL : ENOMEM);
         if ((flags & MAP_FIXED_NOREPLACE) && range_reserved(addr, uint32_t(length), false)) return fail(EEXIST);
         // Over pages already mapped it adds nothing, they are replaced, but
-        // for pages held in common with other processes (still theirs).
-        if (!admit_memory(unmapped_bytes(addr, length) + memory_.held_bytes(addr, length, false))) return fail(ENOMEM);
+        // for pages shared with other processes (still theirs).
+        if (!admit_memory(unmapped_bytes(addr, length) + memory_.held_bytes(addr, length, false) +
+                          memory_.pending_bytes(addr, length)))
+            return fail(ENOMEM);
         at = addr;
     } else if (!admit_memory(length)) {  // wherever it goes, the pages are new
         return fail(ENOMEM);

@@ -21,7 +21,10 @@ namespace vx::os::linux_i386 {
 
 LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options)
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
-      tree_(std::make_unique<ProcessTree>(options_.max_processes)) {
+      tree_(std::make_unique<ProcessTree>(options_.max_processes,
+                                          (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)) {
+    sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
+    memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run); });
     start_image(image);
     if (options_.private_tmp) {
         for (const Mount& mount : options_.mounts)
@@ -165,6 +168,7 @@ std::string LinuxProcess::who() const {
 int LinuxProcess::finish_run(int status) {
     settle_with_tree();
     release_common_holdings();
+    memory_.forget_copies();
     if (forked_) end_host_process(status);
     return status;
 }

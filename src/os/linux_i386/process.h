@@ -241,6 +241,16 @@ private:
     void hold_common_pages_with_child();
     void drop_child_holdings();
     void release_common_holdings();
+    // Private writable pages are left for copy-on-write, tracked
+    // (GuestMemory::mark_copy_pending): counted once for the tree until a
+    // process writes them, then also as the writer's own. Before a fork, the
+    // child shares what this process shares, and what is this process's own
+    // becomes shared by both (unshare_copies_with_child when the fork fails).
+    // Memory the sandbox takes between calls (a run of pages a fork shared,
+    // written): admitted for the whole tree, and said to it at once.
+    bool admit_own_growth(uint64_t bytes);
+    void share_copies_with_child();
+    void unshare_copies_with_child();
     uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process says which, in one line, and ends the others; any other

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -62,19 +63,25 @@ bool ProcessTree::is_alive(pid_t host, uint64_t start_time) const {
     return p.state != 'Z' || guest_pid(p.parent) != 0;
 }
 
-ProcessTree::ProcessTree(unsigned max_processes) : capacity_(max_processes) {
+ProcessTree::ProcessTree(unsigned max_processes, uint32_t copy_runs) : capacity_(max_processes) {
+    copy_runs_ = copy_runs;
     if (max_processes == 0) throw Error("a process tree needs room for at least one process");
     constexpr size_t kHeaderBytes = (sizeof(Header) + 63) / 64 * 64;
     const size_t slot_bytes = sizeof(Slot) * capacity_;
-    bytes_ = kHeaderBytes + slot_bytes + sizeof(CommonPages) * capacity_ * kCommonPerProcess;
+    const size_t common_bytes = sizeof(CommonPages) * capacity_ * kCommonPerProcess;
+    copy_record_count_ = copy_runs_ ? std::min(capacity_ * kCommonPerProcess, kMaxCopyRecords) : 0;
+    copy_record_bytes_ = (sizeof(CopyRecord) + sizeof(CopyRun) * copy_runs_ + 63) / 64 * 64;
+    bytes_ = kHeaderBytes + slot_bytes + common_bytes + copy_record_bytes_ * copy_record_count_;
     // Shared, so that every process forked from here sees the same table.
     void* table = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
-    header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
+    header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + kHeaderBytes);
     for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}, {0}};
     common_ = reinterpret_cast<CommonPages*>(static_cast<uint8_t*>(table) + kHeaderBytes + slot_bytes);
     for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) new (&common_[i]) CommonPages{{0}, {0}};
+    // Fresh shared anonymous memory is zero: every copy record starts free.
+    copy_records_ = static_cast<uint8_t*>(table) + kHeaderBytes + slot_bytes + common_bytes;
     self_slot_ = &slots_[0];
     slots_[0].parent = 0;
     slots_[0].group = kFirstPid;
@@ -94,7 +101,7 @@ uint64_t ProcessTree::memory_of_others() const {
     for (unsigned i = 0; i < capacity_; ++i)
         if (&slots_[i] != self_slot_ && slots_[i].pid.load(std::memory_order_acquire) > 0)
             total += slots_[i].memory.load(std::memory_order_relaxed);
-    return total + held_in_common();
+    return total + held_in_common() + shared_for_copy();
 }
 
 int32_t ProcessTree::hold_in_common(uint64_t bytes, uint32_t holders) {
@@ -114,6 +121,48 @@ void ProcessTree::drop_holder(int32_t id) {
     // Read while still held: once free, the record may be someone else's.
     const uint64_t bytes = common_[id].bytes.load();
     if (common_[id].holders.fetch_sub(1) == 1) header_->held_in_common.fetch_sub(bytes);
+}
+
+ProcessTree::CopyRecord& ProcessTree::copy_record(int32_t id) const {
+    return *reinterpret_cast<CopyRecord*>(copy_records_ + size_t(id) * copy_record_bytes_);
+}
+
+int32_t ProcessTree::take_copy_record() {
+    for (unsigned i = 0; i < copy_record_count_; ++i) {
+        uint32_t free = 0;
+        if (copy_record(int32_t(i)).taken.compare_exchange_strong(free, 1)) return int32_t(i);
+    }
+    return -1;
+}
+
+void ProcessTree::share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, uint32_t holders) {
+    CopyRecord& record = copy_record(id);
+    uint64_t pages = 0;
+    uint32_t live = 0;
+    for (uint32_t run = 0; run < copy_runs_; ++run) {
+        const uint32_t here = run < pages_per_run.size() ? pages_per_run[run] : 0;
+        record.runs[run].pages.store(here);
+        record.runs[run].holders.store(here ? holders : 0);
+        pages += here;
+        live += here != 0;
+    }
+    record.live_runs.store(live);
+    if (live == 0) {
+        record.taken.store(0);
+        return;
+    }
+    header_->shared_for_copy.fetch_add(pages * 4096);
+}
+
+void ProcessTree::add_copy_holder(int32_t id, uint32_t run) { copy_record(id).runs[run].holders.fetch_add(1); }
+
+void ProcessTree::release_copy(int32_t id, uint32_t run) {
+    CopyRecord& record = copy_record(id);
+    // Read while still held: once free, the record may be someone else's.
+    const uint64_t bytes = uint64_t(record.runs[run].pages.load()) * 4096;
+    if (record.runs[run].holders.fetch_sub(1) != 1) return;
+    header_->shared_for_copy.fetch_sub(bytes);
+    if (record.live_runs.fetch_sub(1) == 1) record.taken.store(0);
 }
 
 void ProcessTree::set_cpu(uint64_t ns) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "vx/limits.h"
 
@@ -17,8 +18,10 @@ namespace vx::os::linux_i386 {
 class ProcessTree {
 public:
     // The calling host process becomes the tree's first process, guest pid 1.
-    // Throws vx::Error when the shared table cannot be made.
-    explicit ProcessTree(unsigned max_processes);
+    // `copy_runs`: how many runs of copy-on-write pages a member's memory has
+    // (see share_for_copy). Throws vx::Error when the shared table cannot be
+    // made.
+    explicit ProcessTree(unsigned max_processes, uint32_t copy_runs = 0);
     ~ProcessTree();
     ProcessTree(const ProcessTree&) = delete;
     ProcessTree& operator=(const ProcessTree&) = delete;
@@ -71,6 +74,21 @@ public:
     void drop_holder(int32_t id);
     uint64_t held_in_common() const { return header_->held_in_common.load(std::memory_order_relaxed); }
 
+    // Private writable pages a fork leaves for copy-on-write
+    // (GuestMemory::mark_copy_pending): the host keeps one copy of each run
+    // of them until each holder has written it (then it has a copy of its
+    // own, counted as its own) or let go of it. A record keeps the pages of
+    // each run and how many members still share them: a run's pages are
+    // counted once for the tree while one does.
+    // take_copy_record: an id (its pages not marked yet), or -1 when the
+    // table has no room; share_for_copy then records the pages marked (none:
+    // the record is free again).
+    int32_t take_copy_record();
+    void share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, uint32_t holders);
+    void add_copy_holder(int32_t id, uint32_t run);
+    void release_copy(int32_t id, uint32_t run);
+    uint64_t shared_for_copy() const { return header_->shared_for_copy.load(std::memory_order_relaxed); }
+
     // CPU time the tree has used: each member publishes its own (set_cpu);
     // that of members reaped or gone is kept in the total.
     void set_cpu(uint64_t ns);
@@ -118,6 +136,17 @@ private:
     // Room for pages held in common: each fork adds at most one record, and
     // a member holds few (those of the forks since its last execve).
     static constexpr unsigned kCommonPerProcess = 4;
+    struct CopyRun {
+        std::atomic<uint32_t> holders;  // members that still share the run
+        std::atomic<uint32_t> pages;
+    };
+    struct CopyRecord {
+        std::atomic<uint32_t> live_runs;  // runs with holders; 0: the record is free
+        std::atomic<uint32_t> taken;      // being filled in, or live
+        CopyRun runs[];
+    };
+    CopyRecord& copy_record(int32_t id) const;
+    static constexpr unsigned kMaxCopyRecords = 1024;
     // Before the slots, in the same shared mapping.
     struct Header {
         std::atomic<int32_t> next_pid;
@@ -125,6 +154,7 @@ private:
         std::atomic<uint64_t> fuel_pool;
         std::atomic<uint64_t> cpu_of_departed;  // ns: members released, and the CPU they used
         std::atomic<uint64_t> held_in_common;   // bytes, the sum of the live CommonPages
+        std::atomic<uint64_t> shared_for_copy;  // bytes, the runs of CopyRecords with holders
         std::atomic<uint32_t> breach_state;     // 0: none; 1: being written; 2: written
         int32_t breach_pid;
         uint32_t breach_limit;
@@ -138,6 +168,10 @@ private:
 
     Slot* slots_ = nullptr;
     CommonPages* common_ = nullptr;  // capacity_ * kCommonPerProcess of them
+    uint8_t* copy_records_ = nullptr;
+    unsigned copy_record_count_ = 0;
+    uint32_t copy_runs_ = 0;
+    size_t copy_record_bytes_ = 0;
     Header* header_ = nullptr;
     unsigned capacity_ = 0;
     size_t bytes_ = 0;

@@ -129,6 +129,17 @@ void LinuxProcess::release_common_holdings() {
     common_holdings_.clear();
 }
 
+void LinuxProcess::share_copies_with_child() {
+    for (const auto& [id, run] : memory_.pending_copies()) tree_->add_copy_holder(id, run);
+    const int32_t id = tree_->take_copy_record();
+    if (id < 0) return;  // no room: the child is charged these pages as its own
+    tree_->share_for_copy(id, memory_.mark_copy_pending(uint16_t(id)), 2);
+}
+
+void LinuxProcess::unshare_copies_with_child() {
+    for (const auto& [id, run] : memory_.pending_copies()) tree_->release_copy(id, run);
+}
+
 bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
     if (limit.limit == Limit::CpuTime && tree_cpu_budget_) {
         if (take_cpu_slice()) return true;
