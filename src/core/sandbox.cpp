@@ -11,7 +11,10 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
-      engine_(make_dbt_engine(*memory_, options.limits)) {}
+      engine_(make_dbt_engine(*memory_, options.limits)) {
+    memory_->set_growth_admission(
+        [this](uint64_t bytes) { return admit_memory(bytes, memory_elsewhere_ ? memory_elsewhere_() : 0); });
+}
 
 Sandbox::~Sandbox() = default;
 
@@ -19,6 +22,7 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<
                                const std::vector<std::string>& envp) {
     check_program(file);
     if (!memory_->unmap(0, memory_->size())) throw Error("cannot unmap the guest's memory");
+    memory_->set_grow_down(0, 0);  // build_initial_stack makes the new stack's
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
@@ -35,14 +39,27 @@ void Sandbox::check_program(std::span<const uint8_t> file) const {
     check_elf(file, memory_->size() - options_.stack_size);
 }
 
+uint32_t Sandbox::initial_stack_bytes(const std::vector<std::string>& argv,
+                                      const std::vector<std::string>& envp) const {
+    return vx::initial_stack_bytes(argv, envp, options_.stack_size);
+}
+
 Event Sandbox::run() {
-    if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
-    if (auto breach = limit_exceeded()) {
-        Event event{EventKind::LimitExceeded};
-        event.limit_exceeded = *breach;
-        return event;
+    for (;;) {
+        if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
+        if (auto breach = limit_exceeded()) {
+            Event event{EventKind::LimitExceeded};
+            event.limit_exceeded = *breach;
+            return event;
+        }
+        Event event = engine_->run(registers_);
+        // The engine's faults are precise (registers as before the faulting
+        // instruction, eip at it): once the stack grew, it runs again. A
+        // refused growth is the memory limit reached (seen above).
+        if (event.kind != EventKind::Fault || event.fault.kind != FaultKind::PageFault || !event.fault.address ||
+            memory_->grow_down_to(*event.fault.address) == GuestMemory::Growth::None)
+            return event;
     }
-    return engine_->run(registers_);
 }
 
 bool Sandbox::stop_pending() const { return limit_exceeded() || engine_->stop_pending(); }

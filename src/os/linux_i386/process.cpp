@@ -22,6 +22,8 @@ namespace vx::os::linux_i386 {
 LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options)
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
       tree_(std::make_unique<ProcessTree>(options_.max_processes)) {
+    // The stack grows beside what the tree's other processes cost.
+    sandbox_.set_memory_elsewhere([this] { return tree_->memory_of_others(); });
     start_image(image);
     if (options_.private_tmp) {
         private_tmp_ = std::make_unique<ScratchDirectory>();
@@ -72,11 +74,14 @@ void LinuxProcess::start_image(const ElfImage& image) {
     brk_start_ = brk_ = image.image_end;
     uint32_t lowest_stack = memory_.size();
     while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
+    // The stack's grow-down region is the stack's: nothing is placed there.
+    if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
     std::fill(std::begin(tls_used_), std::end(tls_used_), false);
 }
 
 LinuxProcess::~LinuxProcess() {
+    sandbox_.set_memory_elsewhere(nullptr);
     for (int host : fds_)
         if (host >= 0) ::close(host);
     // The other processes of the tree end with this one (they would anyway,
