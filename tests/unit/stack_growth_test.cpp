@@ -251,6 +251,40 @@ TEST_F(SandboxStackGrowth, FxsaveFnstenvXsave) {
     EXPECT_EQ(word(kLow - 0x4000) & 0xffff, 0x37fu); // xsave's
 }
 
+TEST_F(SandboxStackGrowth, IndirectCall) {
+    const uint32_t target = kCode + 6;
+    ASSERT_TRUE(sandbox_.memory().write(kData, &target, 4));
+    // call [kData]; pop eax (the target)
+    auto event = run({0xff, 0x15, 0x00, 0x00, 0x02, 0x00, 0x58});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().eax, kCode + 6);
+    EXPECT_EQ(regs().esp, kLow);
+}
+
+TEST_F(SandboxStackGrowth, RepMovsIntoTheRegion) {
+    std::vector<uint32_t> source(1024);
+    for (uint32_t i = 0; i < source.size(); ++i) source[i] = i * 3 + 1;
+    ASSERT_TRUE(sandbox_.memory().write(kData, source.data(), 4096));
+    // mov esi, kData; lea edi, [esp-0x18000]; mov ecx, 0x400; cld; rep movsd
+    auto event = run({0xbe, 0x00, 0x00, 0x02, 0x00, 0x8d, 0xbc, 0x24, 0x00, 0x80, 0xfe, 0xff, 0xb9, 0x00, 0x04, 0,
+                      0, 0xfc, 0xf3, 0xa5});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().ecx, 0u);
+    EXPECT_EQ(regs().esi, kData + 4096);
+    EXPECT_EQ(regs().edi, kLow - 0x17000);
+    std::vector<uint32_t> copied(1024);
+    ASSERT_TRUE(sandbox_.memory().read(kLow - 0x18000, copied.data(), 4096));
+    EXPECT_EQ(copied, source);
+}
+
+TEST_F(SandboxStackGrowth, Fnsave) {
+    // fnsave [esp-0x30000]
+    auto event = run({0xdd, 0xb4, 0x24, 0x00, 0x00, 0xfd, 0xff});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(word(kLow - 0x30000) & 0xffff, 0x37fu);
+    EXPECT_EQ(sandbox_.memory().grow_down_low(), kLow - 0x30000);
+}
+
 TEST_F(SandboxStackGrowth, AStoreBelowAMappedPageInTheRegionFaults) {
     ASSERT_TRUE(sandbox_.memory().map(kLow - 0x20000, kPage, vx::kRead | vx::kWrite));
     // mov ebx, 3; mov [esp-0x30000], eax
