@@ -146,6 +146,29 @@ public:
     bool read(uint32_t addr, void* dst, size_t length) const;
     bool write(uint32_t addr, const void* src, size_t length);
 
+    // The stack's grow-down region, as Linux's stack VMA: [floor, low) is
+    // kept for it and left unmapped. An access there, by the guest (a fault
+    // the sandbox hands to grow_down_to) or by the host (accessible, read,
+    // write), maps read-write the pages from the accessed one (rounded down
+    // to kGrowGranule, stopping at floor and above any mapped page) up to
+    // `low`, which moves down to them. Nothing grows when a page between the
+    // access and `low` is mapped (a guest mapping there stops the stack, as
+    // on Linux). floor == low: no region. Page-aligned; throws vx::Error
+    // otherwise.
+    static constexpr uint32_t kGrowGranule = 64u << 10;  // fewer faults for a stack that grows fast
+    void set_grow_down(uint32_t floor, uint32_t low);
+    uint32_t grow_down_floor() const { return grow_floor_; }
+    uint32_t grow_down_low() const { return grow_low_; }
+    // A growth's bytes are admitted (set_admission) before they are mapped.
+    enum class Growth {
+        None,     // `addr` is not in the region, or the stack may not grow there: a plain fault
+        Grown,    // the page holding `addr` is mapped now
+        Refused,  // the admission said no: nothing mapped
+    };
+    // Grows the stack down to the page holding `addr`, as described above.
+    // (const, as accessible is: the host's accessors grow it too.)
+    Growth grow_down_to(uint32_t addr) const;
+
     // Counts changes that may make translations stale: execute permission
     // removed, executable pages unmapped or written by the host. (Writes by
     // the guest itself are not seen here.)
@@ -207,6 +230,8 @@ private:
     mutable uint32_t host_mappings_ = 1;  // the reservation
     mutable uint32_t host_mappings_peak_ = 1;
     mutable std::optional<LimitExceeded> breach_;
+    uint32_t grow_floor_ = 0;  // see set_grow_down
+    mutable uint32_t grow_low_ = 0;
     // The host's protections may no longer be what perms_ says (it refused
     // to undo a change it half made): no host access to guest memory then.
     mutable bool host_state_lost_ = false;

@@ -39,7 +39,9 @@ struct InterruptSignal {
 
 struct SandboxOptions {
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
-    uint32_t stack_size = 8u << 20;       // for load_program
+    // For load_program: the most the stack grows to. It is mapped as it
+    // grows (GuestMemory::set_grow_down), from initial_stack_bytes.
+    uint32_t stack_size = 8u << 20;
     EngineLimits limits = {};             // none but the code cache's size, unless set
 };
 
@@ -67,10 +69,16 @@ public:
     // Throws ElfError for a file load_program would refuse (its image must
     // also leave room for the stack below the top of guest memory).
     void check_program(std::span<const uint8_t> file) const;
+    // The bytes of stack load_program maps for these arguments at first
+    // (vx::initial_stack_bytes with the sandbox's stack size).
+    uint32_t initial_stack_bytes(const std::vector<std::string>& argv, const std::vector<std::string>& envp) const;
 
     // Runs the guest until it needs its host. Once finish() was called, it
     // returns an Exit event with that status and runs nothing; once a limit
     // was reached, a LimitExceeded event (fuel: until more is given).
+    // A guest access to the stack's grow-down region is no event: the stack
+    // grows (when admit_memory admits it) and the instruction runs again;
+    // when it is not admitted, LimitExceeded.
     Event run();
 
     // Makes the guest stop soon with an Interrupted event, from any thread:
@@ -115,10 +123,12 @@ public:
     // the limit cost, such as the guest's other processes). When they would
     // not, the limit is reached (as exceed) and they must not be mapped.
     bool admit_memory(uint64_t bytes, uint64_t elsewhere = 0);
-    // How the sandbox admits memory it takes without being asked (pages a
-    // fork shared becoming its own when written): by default admit_memory
+    // How the sandbox admits memory it takes without being asked (the
+    // stack's growth, pages a fork shared becoming its own when written,
+    // the engine's translations): by default admit_memory
     // with nothing elsewhere; whoever runs it beside others that share the
-    // limit sets what counts them (and says what this one takes).
+    // limit sets what counts them (and says what this one takes); nullptr
+    // puts the default back.
     void set_memory_admission(std::function<bool(uint64_t bytes)> admit);
     // Bytes of host memory the guest costs now, as the memory limit counts them.
     uint64_t memory_in_use() const;

@@ -308,10 +308,42 @@ bool GuestMemory::accessible(uint32_t addr, uint64_t length, Perm needed) const 
     if (host_state_lost_) return false;
     if (addr > size_ || length > size_ - addr) return false;  // no sum that could wrap
     if (length == 0) return true;
+    // The host touches the stack's region as the guest would: it grows (a
+    // read() into a large buffer on the stack, a signal frame below esp).
+    if (addr < grow_low_ && addr + length > grow_floor_ &&
+        grow_down_to(std::max(addr, grow_floor_)) == Growth::Refused)
+        return false;
     for (uint64_t p = addr / kPageSize; p <= (addr + length - 1) / kPageSize; ++p)
         if ((perms_[p] & needed) != needed) return false;
     if (needed & kWrite) return release_copies_in(addr, length, false) && release_code_in(addr, length);
     return true;
+}
+
+void GuestMemory::set_grow_down(uint32_t floor, uint32_t low) {
+    if (floor > low || floor % kPageSize || low % kPageSize || low > size_)
+        throw Error("grow-down region " + std::to_string(floor) + ".." + std::to_string(low) +
+                    " is not page-aligned inside guest memory");
+    grow_floor_ = floor;
+    grow_low_ = low;
+}
+
+GuestMemory::Growth GuestMemory::grow_down_to(uint32_t addr) const {
+    if (addr < grow_floor_ || addr >= grow_low_) return Growth::None;
+    const uint32_t page = addr & ~(kPageSize - 1);
+    for (uint32_t p = page; p < grow_low_; p += kPageSize)
+        if (mapped(p)) return Growth::None;
+    const uint32_t lowest = std::max(grow_floor_, page & ~(kGrowGranule - 1));
+    uint32_t bottom = page;
+    while (bottom > lowest && !mapped(bottom - kPageSize)) bottom -= kPageSize;
+    const uint32_t length = grow_low_ - bottom;
+    if (!admit(length)) return Growth::Refused;
+    // Below the stack's lowest mapped page: the new pages extend its host
+    // mapping (no new one). A refusal of the host mappings limit or of the
+    // host is a fault for the guest, as Linux's failure to expand a stack.
+    // (No GuestMemory is const itself: accessible() is const for its callers.)
+    if (!const_cast<GuestMemory*>(this)->map(bottom, length, kRead | kWrite)) return Growth::None;
+    grow_low_ = bottom;
+    return Growth::Grown;
 }
 
 bool GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {

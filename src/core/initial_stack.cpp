@@ -4,6 +4,7 @@
 #include <sys/random.h>
 #include <cpuid.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "vx/elf_loader.h"
@@ -36,7 +37,24 @@ uint32_t cpuid_edx_features() {
     return __get_cpuid(1, &a, &b, &c, &d) ? d : 0;
 }
 
+// The auxiliary vector's pairs, AT_NULL's included (see build_initial_stack).
+constexpr uint32_t kAuxvPairs = 18;
+constexpr char kPlatform[] = "i686";
+
 }  // namespace
+
+uint32_t initial_stack_bytes(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
+                             uint32_t size) {
+    // As build_initial_stack lays it out: the end marker, execfn, the
+    // platform, the strings, AT_RANDOM's bytes, then the words, with room
+    // for both alignments.
+    uint64_t bytes = 4 + (argv.empty() ? 0 : argv[0].size()) + 1 + sizeof kPlatform + 16 + 15 + 15;
+    for (const std::string& s : argv) bytes += s.size() + 1;
+    for (const std::string& s : envp) bytes += s.size() + 1;
+    bytes += (1 + argv.size() + 1 + envp.size() + 1 + 2 * kAuxvPairs) * 4;
+    const uint64_t mapped = (bytes + kPageSize - 1) / kPageSize * kPageSize + kInitialStackSlack;
+    return uint32_t(std::min<uint64_t>(mapped, size));
+}
 
 uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
                              const std::vector<std::string>& argv,
@@ -44,14 +62,16 @@ uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
     if (layout.top > memory.size() || layout.size > layout.top || layout.top % kPageSize ||
         layout.size % kPageSize)
         throw Error("stack layout does not fit guest memory");
-    uint32_t bottom = layout.top - layout.size;
-    if (bottom < image.image_end) throw Error("stack would overlap the program image");
-    if (!memory.map(bottom, layout.size, kRead | kWrite)) throw Error("the stack needs more host mappings than allowed");
+    if (layout.top - layout.size < image.image_end) throw Error("stack would overlap the program image");
+    const uint32_t bottom = layout.top - initial_stack_bytes(argv, envp, layout.size);
+    if (!memory.map(bottom, layout.top - bottom, kRead | kWrite))
+        throw Error("the stack needs more host mappings than allowed");
+    memory.set_grow_down(layout.top - layout.size, bottom);
 
     StackWriter stack(memory, layout.top, bottom);
     stack.push_bytes("\0\0\0\0", 4);  // an end marker above everything, as Linux leaves
     uint32_t execfn = stack.push_string(argv.empty() ? std::string() : argv[0]);
-    uint32_t platform = stack.push_string("i686");
+    uint32_t platform = stack.push_bytes(kPlatform, sizeof kPlatform);
     std::vector<uint32_t> argv_ptrs, envp_ptrs;
     for (auto it = envp.rbegin(); it != envp.rend(); ++it) envp_ptrs.insert(envp_ptrs.begin(), stack.push_string(*it));
     for (auto it = argv.rbegin(); it != argv.rend(); ++it) argv_ptrs.insert(argv_ptrs.begin(), stack.push_string(*it));
@@ -66,7 +86,7 @@ uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
     words.push_back(0);
     words.insert(words.end(), envp_ptrs.begin(), envp_ptrs.end());
     words.push_back(0);
-    const std::pair<uint32_t, uint32_t> auxv[] = {
+    const std::pair<uint32_t, uint32_t> auxv[kAuxvPairs] = {
         {AT_PHDR, image.phdr_addr}, {AT_PHENT, image.phent},  {AT_PHNUM, image.phnum},
         {AT_PAGESZ, kPageSize},     {AT_BASE, 0},             {AT_FLAGS, 0},
         {AT_ENTRY, image.entry},    {AT_UID, 0},              {AT_EUID, 0},

@@ -12,10 +12,11 @@ Sandbox::Sandbox(const SandboxOptions& options)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
       engine_(make_dbt_engine(*memory_, options.limits)) {
-    set_memory_admission([this](uint64_t bytes) { return admit_memory(bytes); });
+    set_memory_admission(nullptr);
 }
 
 void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
+    if (!admit) admit = [this](uint64_t bytes) { return admit_memory(bytes); };
     memory_->set_admission(std::move(admit));
 }
 
@@ -25,6 +26,7 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<
                                const std::vector<std::string>& envp) {
     check_program(file);
     if (!memory_->unmap(0, memory_->size())) throw Error("cannot unmap the guest's memory");
+    memory_->set_grow_down(0, 0);  // build_initial_stack makes the new stack's
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
@@ -41,24 +43,31 @@ void Sandbox::check_program(std::span<const uint8_t> file) const {
     check_elf(file, memory_->size() - options_.stack_size);
 }
 
+uint32_t Sandbox::initial_stack_bytes(const std::vector<std::string>& argv,
+                                      const std::vector<std::string>& envp) const {
+    return vx::initial_stack_bytes(argv, envp, options_.stack_size);
+}
+
 Event Sandbox::run() {
-    if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
-    if (auto breach = limit_exceeded()) {
-        Event event{EventKind::LimitExceeded};
-        event.limit_exceeded = *breach;
-        return event;
-    }
-    Event event = engine_->run(registers_);
-    // Memory the sandbox took while the guest ran, refused: the engine
-    // stopped for it (a write that did not happen, or a limit of its own),
-    // and what the admission found is what is reported.
-    if (event.kind == EventKind::Fault || event.kind == EventKind::LimitExceeded)
+    for (;;) {
+        if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
         if (auto breach = limit_exceeded()) {
-            Event limit{EventKind::LimitExceeded};
-            limit.limit_exceeded = *breach;
-            return limit;
+            Event event{EventKind::LimitExceeded};
+            event.limit_exceeded = *breach;
+            return event;
         }
-    return event;
+        Event event = engine_->run(registers_);
+        // Memory the sandbox took while the guest ran, refused: the engine
+        // stopped for it (a write that did not happen, or a limit of its
+        // own), and what the admission found is reported (above).
+        if ((event.kind == EventKind::Fault || event.kind == EventKind::LimitExceeded) && limit_exceeded()) continue;
+        // The engine's faults are precise (registers as before the faulting
+        // instruction, eip at it): once the stack grew, it runs again. A
+        // refused growth is the memory limit reached (seen above).
+        if (event.kind != EventKind::Fault || event.fault.kind != FaultKind::PageFault || !event.fault.address ||
+            memory_->grow_down_to(*event.fault.address) == GuestMemory::Growth::None)
+            return event;
+    }
 }
 
 bool Sandbox::stop_pending() const { return limit_exceeded() || engine_->stop_pending(); }

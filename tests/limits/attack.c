@@ -24,6 +24,10 @@
  *                            MIB times (0: forever); exit 3 when the call
  *                            fails, 0 when done; 4 when RLIMIT_AS and
  *                            RLIMIT_DATA do not say LIMIT MiB
+ *   brk-count MIB            as brk, writing an "m" to stdout for every MiB
+ *   stack HEAP STACK         touches HEAP MiB of brk heap, says so on stdout,
+ *                            then recurses through STACK MiB of stack (4000-
+ *                            byte frames, all written); exit 0 when done
  * The attacks write nothing to stdout or stderr but what they say they
  * write, so that the output limit counts just that.
  */
@@ -227,6 +231,26 @@ static int memory_bomb(int use_mmap, long mib, long limit_mib) {
     return 0;
 }
 
+/* One frame of about 4 KiB a level, written whole: every page of the stack
+ * it goes through is touched. */
+__attribute__((noinline)) static unsigned recurse(unsigned levels) {
+    volatile char frame[4000];
+    memset((char *)frame, (int)levels, sizeof frame);
+    if (levels == 0) return frame[0];
+    return recurse(levels - 1) + frame[sizeof frame - 1];
+}
+
+static int heap_then_stack(long heap_mib, long stack_mib) {
+    if (memory_bomb(0, heap_mib, 0) != 0) return 3;
+    char line[64];
+    snprintf(line, sizeof line, "heap %ld MiB touched\n", heap_mib);
+    say(line);
+    unsigned levels = (unsigned)(stack_mib << 20) / 4096;
+    volatile unsigned sum = recurse(levels);
+    (void)sum;
+    return 0;
+}
+
 /* `children` children allocate `mib` MiB each at once and hold it for a
  * second while this process waits for them: the memory limit holds for the
  * tree together, so those it has no room for are stopped. */
@@ -265,6 +289,11 @@ int main(int argc, char **argv) {
         return fail("execv");
     }
     if (!strcmp(mode, "brk")) return memory_bomb(0, atol(argv[2]), argc > 3 ? atol(argv[3]) : 0);
+    if (!strcmp(mode, "brk-count")) {
+        report_each_mib = 1;
+        return memory_bomb(0, atol(argv[2]), 0);
+    }
+    if (!strcmp(mode, "stack") && argc == 4) return heap_then_stack(atol(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "mmap")) return memory_bomb(1, atol(argv[2]), argc > 3 ? atol(argv[3]) : 0);
     return 2;
 }

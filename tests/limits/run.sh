@@ -22,7 +22,7 @@ mkdir "$tmp/hosttmp" "$tmp/granted" "$tmp/sync"
 token="vx-limits-$$-$RANDOM"  # in the command line of every process of the tree
 tree="^$vxrun --env TOKEN=$token "  # (and of `timeout`, which this leaves out)
 
-opts=() args=() want=0 limit="" near=0 stdout="" output_limit="" file_limit="" lines=1
+opts=() args=() want=0 limit="" near=0 stdout="" output_limit="" file_limit="" lines=1 min_mib=0
 case $case in
 # output: every byte written to a descriptor counts, and exactly the limit may be written
 output_flood) opts=(--output=1M); args=(output write 0); want=137 limit=output near=$MiB output_limit=$MiB ;;
@@ -46,15 +46,23 @@ fd_exhaustion) opts=(--open-files=100); args=(fds 100); want=0 stdout="EMFILE af
 fd_just_under) opts=(--open-files=100); args=(fds-upto 100); want=0 ;;
 # processes: a fork bomb fills the tree and gets EAGAIN (see below)
 fork_bomb) opts=(--processes=8 --mount "$tmp/sync:/sync:rw"); args=(fork 8 /sync); want=0 stdout="peak 8 (8 stopped forking), then EAGAIN" ;;
-# memory: 1 MiB at a time, touched, until the limit; 48 MiB fit beside the 8 MiB stack
+# memory: 1 MiB at a time, touched, until the limit; 48 MiB fit beside the
+# image, the engine's data and the stack (counted as it grows: more than 56
+# MiB are had, which a stack counted whole, 8 MiB, would not leave)
 brk_bomb) opts=(--memory=64M); args=(brk 0); want=137 limit=memory near=$((64 * MiB)) ;;
+brk_bomb_reach) opts=(--memory=64M); args=(brk-count 0); want=137 limit=memory near=$((64 * MiB)) min_mib=57 ;;
 mmap_bomb) opts=(--memory=64M); args=(mmap 0); want=137 limit=memory near=$((64 * MiB)) ;;
 # three children taking 20 MiB each at once share the limit: beside the four
-# images and stacks (about 10 MiB each) there is room for one, not three; the
-# first child stopped ends the whole run
+# images (about 2 MiB each) there is room for two, not three; the first child
+# stopped ends the whole run
 memory_bomb_tree) opts=(--memory=64M); args=(memory-tree 3 20); want=137 limit=memory near=$((64 * MiB)) ;;
 brk_just_under) opts=(--memory=64M); args=(brk 48 64); want=0 ;;
 mmap_just_under) opts=(--memory=64M); args=(mmap 48 64); want=0 ;;
+# the stack's growth is admitted like a brk: 7 MiB of recursion beside a
+# 10 MiB heap passes 16 MiB, and is stopped in the recursion (the heap was had);
+# 5 MiB beside 7 fit (some 14 MiB in all: not with the stack counted 8 MiB whole)
+stack_bomb) opts=(--memory=16M); args=(stack 10 7); want=137 limit=memory near=$((16 * MiB)) stdout="heap 10 MiB touched" ;;
+stack_just_under) opts=(--memory=16M); args=(stack 7 5); want=0 stdout="heap 7 MiB touched" ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac
 
@@ -101,6 +109,11 @@ if [ "$case" = memory_bomb_tree ]; then
   echo "$case: the 3 children allocated $mib MiB in all"
   [ "$mib" -lt 60 ] || problems+=("the children got all of their $mib MiB")
   grep -q 'children stopped' "$tmp/out" && problems+=("the parent went on after a child was stopped")
+fi
+if [ "$min_mib" -gt 0 ]; then
+  mib=$(tr -cd m <"$tmp/out" | wc -c)
+  echo "$case: $mib MiB allocated"
+  [ "$mib" -ge "$min_mib" ] || problems+=("$mib MiB allocated, not at least $min_mib")
 fi
 if [ "$case" = fork_bomb ]; then
   echo "$case: $alive processes alive at the peak; $(cat "$tmp/out")"

@@ -99,5 +99,15 @@ expect 2   "excludes"                               -- --no-limits --cpu-time=1 
 expect 2   "--stats takes"                          -- --stats=xml "$hello"
 expect 137 "instruction limit exceeded: used 10 of 10" -- --instructions=10 "$hello"
 
+# The stack is counted as it grows, not whole: a small C program is counted
+# less than the 8 MiB its stack may grow to (10 MiB when that was counted).
+checks=$((checks + 1))
+peak=$("$vxrun" --stats=json "$show_env" 2>&1 >/dev/null </dev/null | sed -nE 's/.*"memory_peak_bytes": ([0-9]+).*/\1/p')
+echo "a small C program is counted ${peak:-?} bytes at its peak"
+if [ -z "$peak" ] || [ "$peak" -ge $((8 << 20)) ]; then
+    echo "FAIL: --stats says memory_peak_bytes ${peak:-(none)}, not below the 8 MiB stack"
+    failures=$((failures + 1))
+fi
+
 echo "$((checks - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

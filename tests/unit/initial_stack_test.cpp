@@ -96,12 +96,31 @@ TEST_F(InitialStackTest, EspIsAlignedInsideTheStackWithArgcThere) {
     EXPECT_EQ(word(esp), 3u);
 }
 
-TEST_F(InitialStackTest, StackIsMappedReadWrite) {
+// The top of the stack is mapped (the arguments and Linux's 128 KiB); the
+// rest of it is the memory's grow-down region, unmapped until used.
+TEST_F(InitialStackTest, StackTopIsMappedReadWriteAndTheRestGrowsDown) {
     build({"prog"}, {});
-    EXPECT_EQ(memory_.perms_at(kStackTop - kStackSize), vx::kRead | vx::kWrite);
+    const uint32_t mapped = vx::initial_stack_bytes({"prog"}, {}, kStackSize);
+    EXPECT_EQ(mapped, vx::kPageSize + vx::kInitialStackSlack);
+    const uint32_t low = kStackTop - mapped;
+    EXPECT_EQ(memory_.perms_at(low), vx::kRead | vx::kWrite);
     EXPECT_EQ(memory_.perms_at(kStackTop - 1), vx::kRead | vx::kWrite);
     EXPECT_EQ(memory_.perms_at(kStackTop), vx::kNone);
-    EXPECT_EQ(memory_.perms_at(kStackTop - kStackSize - 1), vx::kNone);
+    EXPECT_EQ(memory_.perms_at(low - 1), vx::kNone);
+    EXPECT_EQ(memory_.mapped_bytes(), mapped);
+    EXPECT_EQ(memory_.grow_down_floor(), kStackTop - kStackSize);
+    EXPECT_EQ(memory_.grow_down_low(), low);
+}
+
+TEST_F(InitialStackTest, InitialPartCoversTheArgumentsAndIsAtMostTheStack) {
+    const std::vector<std::string> argv = {"prog", std::string(100000, 'a')};
+    const std::vector<std::string> envp = {std::string(50000, 'e')};
+    const uint32_t mapped = vx::initial_stack_bytes(argv, envp, kStackSize);
+    EXPECT_GE(mapped, 150000u + vx::kInitialStackSlack);
+    EXPECT_EQ(mapped % vx::kPageSize, 0u);
+    uint32_t esp = build(argv, envp);
+    EXPECT_GE(esp, kStackTop - mapped + vx::kInitialStackSlack);  // the slack is left below esp
+    EXPECT_EQ(vx::initial_stack_bytes(argv, envp, 64u << 10), 64u << 10);
 }
 
 TEST_F(InitialStackTest, ArgvAndEnvpPointToTheirStrings) {

@@ -237,8 +237,10 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     std::string exe_path;
     if (int32_t error = find_executable(path, argv, file, exe_path, 0)) return error;
     // The new image and stack take the place of every page mapped now: only
-    // what they need beyond those is new memory.
-    const uint64_t needed = image_bytes(file) + options_.stack_size, mapped = memory_.own_bytes();
+    // what they need beyond those is new memory (the stack's growth is
+    // admitted as it grows).
+    const uint64_t needed = image_bytes(file) + sandbox_.initial_stack_bytes(argv, envp),
+                   mapped = memory_.own_bytes();
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.

@@ -29,9 +29,14 @@ Perm perms_of(uint32_t prot) {  // PROT_READ/WRITE/EXEC have Perm's values
 }  // namespace
 
 bool LinuxProcess::range_reserved(uint32_t addr, uint32_t length, bool all) const {
+    // (Pages the stack grew to are mapped without this process mapping them.)
     for (uint32_t p = addr / kPageSize; p < (uint64_t(addr) + length) / kPageSize; ++p)
-        if (reserved_[p] != all) return !all;
+        if ((reserved_[p] || memory_.mapped(p * kPageSize)) != all) return !all;
     return all;
+}
+
+bool LinuxProcess::in_stack_region(uint32_t addr, uint64_t length) const {
+    return addr < memory_.grow_down_low() && addr + length > memory_.grow_down_floor();
 }
 
 void LinuxProcess::reserve(uint32_t addr, uint32_t length, bool reserved) {
@@ -121,8 +126,8 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         at = addr;
     } else if (!admit_memory(length)) {  // wherever it goes, the pages are new
         return fail(ENOMEM);
-    } else if (fits && !range_reserved(addr, uint32_t(length), false)) {
-        at = addr;  // the hint is free: take it, as Linux does
+    } else if (fits && !range_reserved(addr, uint32_t(length), false) && !in_stack_region(addr, length)) {
+        at = addr;  // the hint is free: take it, as Linux does (but for the stack's room to grow)
     } else if (!(at = find_free_range(uint32_t(length)))) {
         return fail(ENOMEM);
     }

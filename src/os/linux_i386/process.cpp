@@ -78,11 +78,16 @@ void LinuxProcess::start_image(const ElfImage& image) {
     brk_start_ = brk_ = image.image_end;
     uint32_t lowest_stack = memory_.size();
     while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
+    // The stack's grow-down region is the stack's: nothing is placed there.
+    if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
     std::fill(std::begin(tls_used_), std::end(tls_used_), false);
 }
 
 LinuxProcess::~LinuxProcess() {
+    // The sandbox outlives this process: nothing of it is called from there.
+    sandbox_.set_memory_admission(nullptr);
+    memory_.set_copy_release(nullptr);
     for (int host : fds_)
         if (host >= 0) ::close(host);
     // The other processes of the tree end with this one (they would anyway,

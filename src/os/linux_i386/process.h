@@ -286,6 +286,9 @@ private:
     // page: a PROT_NONE mapping still holds its addresses.
     bool range_reserved(uint32_t addr, uint32_t length, bool all) const;
     void reserve(uint32_t addr, uint32_t length, bool reserved);
+    // Whether [addr, addr+length) meets the stack's grow-down region, where
+    // only MAP_FIXED places a mapping.
+    bool in_stack_region(uint32_t addr, uint64_t length) const;
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
     // Descriptors: guest fd -> host fd (-1: free). Every host fd here was made
