@@ -86,7 +86,7 @@ public:
     // again: their bytes are admitted first (set_admission; refused: the
     // write does not happen), the host may write them, and the copy release
     // is told each tag it no longer shares there (set_copy_release).
-    static constexpr uint32_t kCopyRun = 1u << 20;
+    static constexpr uint32_t kCopyRun = 256u << 10;
     std::vector<uint32_t> mark_copy_pending(uint16_t tag);
     bool copy_pending(uint32_t addr) const { return addr < size_ && (perms_[addr / kPageSize] & kCopyPending); }
     bool release_copy(uint32_t addr);

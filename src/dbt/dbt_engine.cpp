@@ -146,6 +146,7 @@ void DbtEngine::flush() {
     if (lookup_used_) {  // back to zero pages: an empty table
         madvise(ctx_->lookup_keys, sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets, MADV_DONTNEED);
         lookup_used_ = false;
+        lookup_pages_.reset();
     }
     ++flushes_;
 }
@@ -231,6 +232,7 @@ void DbtEngine::remember_indirect_target(const Block& block) {
     ctx_->lookup_keys[slot] = ~block.guest_eip;
     ctx_->lookup_targets[slot] = block.host_entry - links_.miss_path;
     lookup_used_ = true;
+    mark_lookup_written(slot);
 }
 
 const Block* DbtEngine::block_containing(uint64_t host_pc) const {
@@ -409,7 +411,7 @@ long DbtEngine::blocking_host_call(long number, const std::array<long, 6>& args)
 
 uint64_t DbtEngine::host_bytes() const {
     constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
-    uint64_t lookup = lookup_used_ ? sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets : 0;
+    const uint64_t lookup = lookup_pages_.count() * 4096;
     return cache_.used() + lookup + (blocks_.size() + short_blocks_.size()) * kPerBlock +
            records_ * sizeof(InsnRecord);
 }
@@ -629,6 +631,7 @@ void DbtEngine::on_preemption_signal(void* ucv) {
         Emitter::patch_rel32(cache_.writable(site), site, block->host_entry + exit.stub);
     }
     std::memset(ctx_->lookup_keys, 0, sizeof ctx_->lookup_keys);
+    for (size_t page = 0; page < kLookupKeyPages; ++page) lookup_pages_.set(page);
     unchained_for_stop_ = true;
 }
 

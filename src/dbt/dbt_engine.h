@@ -1,4 +1,5 @@
 #pragma once
+#include <bitset>
 #include <csignal>
 #include <list>
 #include <map>
@@ -9,6 +10,7 @@
 #include "core/engine.h"
 #include "dbt/code_cache.h"
 #include "dbt/preemption.h"
+#include "dbt/runtime_context.h"
 #include "dbt/translator.h"
 #include "x86/decoder.h"
 
@@ -112,6 +114,14 @@ private:
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
     bool lookup_used_ = false;
+    // The lookup table's pages written since the last flush (keys, then
+    // targets): what it costs the host, as its other pages stay untouched.
+    static constexpr size_t kLookupKeyPages = kLookupEntries * sizeof(uint32_t) / 4096;
+    std::bitset<kLookupKeyPages + kLookupEntries * sizeof(uint64_t) / 4096> lookup_pages_;
+    void mark_lookup_written(uint32_t slot) {
+        lookup_pages_.set(slot * sizeof(uint32_t) / 4096);
+        lookup_pages_.set(kLookupKeyPages + slot * sizeof(uint64_t) / 4096);
+    }
     std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
     std::list<Block> short_blocks_;                // cut short to the fuel left; run once, never looked up
     std::map<uint64_t, const Block*> blocks_by_host_; // by host entry, of both kinds
