@@ -9,7 +9,10 @@ namespace vx::dbt {
 // Translated code, W^X: one memfd mapped twice, executable where it runs and
 // writable at another address where only the host writes, then closed: no
 // descriptor of it outlives the mapping. Neither mapping is inside any guest's
-// reservation, and each has a guard page on either side.
+// reservation, and each has a guard page on either side. The writable view is
+// inaccessible (PROT_NONE) whenever guest code runs: writable() opens it for
+// the translator, and seal() closes it before the engine enters guest code,
+// so code that got out of the translator finds no writable translations.
 class CodeCache {
 public:
     explicit CodeCache(size_t capacity);
@@ -24,8 +27,16 @@ public:
         return host_address >= exec_base_ && host_address < exec_base_ + used_;
     }
 
-    // Where code at executable address `exec` is written.
-    uint8_t* writable(uint64_t exec) const { return write_view_.data() + (exec - exec_base_); }
+    // Where code at executable address `exec` is written (the view opened
+    // first, if sealed). Also from a signal handler.
+    uint8_t* writable(uint64_t exec) const {
+        open();
+        return write_view_.data() + (exec - exec_base_);
+    }
+    // The writable view inaccessible until the next writable(). Also from a
+    // signal handler.
+    void seal() const;
+    bool sealed() const { return !open_; }
     const GuardedMapping& exec_view() const { return exec_view_; }
     const GuardedMapping& write_view() const { return write_view_; }
     uint64_t cursor() const { return exec_base_ + used_; }
@@ -46,6 +57,8 @@ private:
     GuardedMapping write_view_;
     uint64_t exec_base_ = 0;
     int child_fd_ = -1;  // between prepare_fork and finish_fork
+    mutable bool open_ = true;
+    void open() const;
 };
 
 }  // namespace vx::dbt

@@ -457,6 +457,7 @@ Event DbtEngine::run(Registers& regs) {
         host_fault_.reset();
         {
             RunningEngine running(this);
+            cache_.seal();  // nothing writes translations while the guest runs
             preemption_.enter_guest();
             vx_dbt_enter(ctx_);
             preemption_.leave_guest();
@@ -630,6 +631,7 @@ void DbtEngine::on_preemption_signal(void* ucv) {
         uint64_t site = block->host_entry + exit.site;
         Emitter::patch_rel32(cache_.writable(site), site, block->host_entry + exit.stub);
     }
+    cache_.seal();  // the guest goes on running
     std::memset(ctx_->lookup_keys, 0, sizeof ctx_->lookup_keys);
     for (size_t page = 0; page < kLookupKeyPages; ++page) lookup_pages_.set(page);
     unchained_for_stop_ = true;
