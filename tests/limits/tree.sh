@@ -38,6 +38,9 @@ memory_cow) opts=(--memory=64M); args=(cow 12 40); limit=memory ;;
 memory_shared_fits) opts=(--memory=128M); args=(shared 6 40 hold); expect_fit=1 ;;
 memory_shared_remap) opts=(--memory=128M); args=(shared 2 70 remap); limit=memory ;;
 memory_shared_write) opts=(--memory=128M); args=(shared 2 70 write); limit=memory ;;
+# what a child killed with SIGKILL shared (it could not say it let go) is let
+# go of for it when it is reaped: 20 such children of a 10 MiB process fit
+memory_killed_children) opts=(--memory=64M); args=(killed 20 10); expect_fit=1 ;;
 # file size: one process moves the shared position to 64 GiB while three
 # write; eight append 1 MiB at once through one O_APPEND descriptor
 file_seek_race) opts=(--file-size=1M --mount "$tmp/granted:/out:rw"); args=(file-seek /out/big); limit="file size" file_limit=$MiB ;;

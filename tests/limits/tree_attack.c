@@ -24,6 +24,9 @@
  *                              write   each child makes it writable and
  *                                      rewrites it
  *                            prints "survived" when an attack was let through
+ *   killed N MIB             a MIB MiB heap; N times: a child that waits, the
+ *                            heap written again, the child killed with
+ *                            SIGKILL and reaped; prints "fits" at the end
  *   file-seek PATH           one descriptor to PATH shared by 4 processes:
  *                            one moves its position between 0 and 64 GiB,
  *                            three write 64 KiB at a time, forever
@@ -186,6 +189,25 @@ static int shared(int n, long mib, const char *how) {
     return 0;
 }
 
+static int killed(int n, long mib) {
+    size_t bytes = (size_t)mib << 20;
+    char *heap = written_region(bytes, 1);
+    if (!heap) return 3;
+    for (int i = 0; i < n; ++i) {
+        pid_t child = fork();
+        if (child < 0) return 4;
+        if (child == 0) {
+            pause();
+            _exit(0);
+        }
+        memset(heap, 2 + i, bytes);  /* the parent's own copy again: what the child shares is its alone */
+        int status;
+        if (kill(child, SIGKILL) != 0 || waitpid(child, &status, 0) != child || !WIFSIGNALED(status)) return 5;
+    }
+    say("fits\n");
+    return 0;
+}
+
 static int file_seek(const char *path) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) return 3;
@@ -260,6 +282,7 @@ int main(int argc, char **argv) {
         return fuel_sequential(atoi(argv[2]), atoi(argv[3]), (unsigned)atol(argv[4]));
     if (!strcmp(mode, "cow") && argc == 4) return cow(atoi(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "shared") && argc == 5) return shared(atoi(argv[2]), atol(argv[3]), argv[4]);
+    if (!strcmp(mode, "killed") && argc == 4) return killed(atoi(argv[2]), atol(argv[3]));
     if (!strcmp(mode, "file-seek") && argc == 3) return file_seek(argv[2]);
     if (!strcmp(mode, "file-append") && argc == 4) return file_append(atoi(argv[2]), argv[3]);
     if (!strcmp(mode, "sendfile") && argc == 3) return send_file(argv[2]);

@@ -82,27 +82,25 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     if (flags & ~kCloneForkFlags) return fail(EINVAL);  // threads and namespaces: not for guests
     if ((flags & kCloneVm) && !(flags & kCloneVfork)) return fail(EINVAL);  // a thread
     if ((flags & kCloneParentSettid) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
+    int32_t child = tree_->reserve_child();
+    if (child < 0) return child;
     // What the two share is counted once for the tree: pages neither can
     // write without a call, or mapped shared, for as long as one holds them;
     // private writable pages until each has written them (a run at a time,
     // charged at its first write). The child is charged now what is its own:
     // the engine's copies (its code cache), and what could not be tracked.
-    hold_common_pages_with_child();
-    share_copies_with_child();
-    auto undo_sharing = [&] {
-        drop_child_holdings();
-        unshare_copies_with_child();
+    hold_common_pages_with_child(child);
+    share_copies_with_child(child);
+    auto give_back = [&] {
+        unshare_with_child(child);
+        tree_->release(child);
     };
     const uint64_t duplicated = sandbox_.memory_in_use();
     if (!admit_memory(duplicated)) {
-        undo_sharing();
+        give_back();
         return fail(ENOMEM);
     }
-    int32_t child = tree_->reserve_child(duplicated);
-    if (child < 0) {
-        undo_sharing();
-        return child;
-    }
+    tree_->charge(child, duplicated);
     if (flags & kCloneParentSettid) memory_.write(parent_tid, &child, sizeof child);
 
     std::fflush(nullptr);  // nothing buffered is written twice
@@ -115,8 +113,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     }
     if (host < 0) {
         int error = errno;
-        undo_sharing();
-        tree_->release(child);
+        give_back();
         return fail(error == ENOMEM ? ENOMEM : EAGAIN);
     }
     if (host > 0) {

@@ -24,7 +24,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
       tree_(std::make_unique<ProcessTree>(options_.max_processes,
                                           (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)) {
     sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
-    memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run); });
+    memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run, tree_->self()); });
     start_image(image);
     if (options_.private_tmp) {
         for (const Mount& mount : options_.mounts)
@@ -174,6 +174,7 @@ int LinuxProcess::finish_run(int status) {
     settle_with_tree();
     release_common_holdings();
     memory_.forget_copies();
+    tree_->settle_sharing();
     if (forked_) end_host_process(status);
     return status;
 }

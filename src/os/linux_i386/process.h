@@ -233,24 +233,20 @@ private:
     // What this process leaves to the tree when it forks or ends: its CPU
     // time said, its unspent fuel given back.
     void settle_with_tree();
-    // Pages a fork leaves in common (shared, or not writable: never
-    // duplicated) are counted once for the tree: before a fork, those not
-    // held yet are recorded, and the child holds every record with this
-    // process (drop_child_holdings when the fork fails). A process that ends
-    // or execs lets go of its records.
-    void hold_common_pages_with_child();
-    void drop_child_holdings();
+    // What a fork leaves shared is counted once for the tree (ProcessTree):
+    // pages in common (shared, or not writable: never duplicated) as long as
+    // one process holds them; private writable pages left for copy-on-write
+    // (GuestMemory::mark_copy_pending) until each process has written them.
+    // Before a fork, the child (its pid reserved) shares all this process
+    // shares, and what is new is recorded (unshare_with_child when the fork
+    // fails). A process that ends or execs lets go of it.
+    void hold_common_pages_with_child(int32_t child);
+    void share_copies_with_child(int32_t child);
+    void unshare_with_child(int32_t child);
     void release_common_holdings();
-    // Private writable pages are left for copy-on-write, tracked
-    // (GuestMemory::mark_copy_pending): counted once for the tree until a
-    // process writes them, then also as the writer's own. Before a fork, the
-    // child shares what this process shares, and what is this process's own
-    // becomes shared by both (unshare_copies_with_child when the fork fails).
     // Memory the sandbox takes between calls (a run of pages a fork shared,
     // written): admitted for the whole tree, and said to it at once.
     bool admit_own_growth(uint64_t bytes);
-    void share_copies_with_child();
-    void unshare_copies_with_child();
     uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process says which, in one line, and ends the others; any other

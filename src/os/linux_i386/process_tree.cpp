@@ -77,9 +77,9 @@ ProcessTree::ProcessTree(unsigned max_processes, uint32_t copy_runs) : capacity_
     if (table == MAP_FAILED) throw Error(std::string("cannot make the process table: ") + strerror(errno));
     header_ = new (table) Header{{kFirstPid + 1}, {0}, {0}, {0}, {0}, {0}, {0}, 0, 0, 0, 0};
     slots_ = reinterpret_cast<Slot*>(static_cast<uint8_t*>(table) + kHeaderBytes);
-    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}, {0}};
+    for (unsigned i = 0; i < capacity_; ++i) new (&slots_[i]) Slot{{0}, {0}, {0}, {0}, {0}, {0}, {0}, {0}};
     common_ = reinterpret_cast<CommonPages*>(static_cast<uint8_t*>(table) + kHeaderBytes + slot_bytes);
-    for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) new (&common_[i]) CommonPages{{0}, {0}};
+    for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) new (&common_[i]) CommonPages{{{0}, {0}}, {0}};
     // Fresh shared anonymous memory is zero: every copy record starts free.
     copy_records_ = static_cast<uint8_t*>(table) + kHeaderBytes + slot_bytes + common_bytes;
     self_slot_ = &slots_[0];
@@ -104,10 +104,28 @@ uint64_t ProcessTree::memory_of_others() const {
     return total + held_in_common() + shared_for_copy();
 }
 
-int32_t ProcessTree::hold_in_common(uint64_t bytes, uint32_t holders) {
+bool ProcessTree::Holders::drop(uint64_t bit) {
+    // A member's bit goes once: by the member, or for it when it is reaped.
+    if (bit && !(mask.fetch_and(~bit) & bit)) return false;
+    return count.fetch_sub(1) == 1;
+}
+
+uint64_t ProcessTree::bit_of(const Slot& slot) const {
+    const size_t index = size_t(&slot - slots_);
+    return index < 64 ? uint64_t(1) << index : 0;
+}
+
+uint64_t ProcessTree::bit_of(int32_t pid) const {
+    const Slot* slot = pid == self_ && self_slot_ ? self_slot_ : find(pid);
+    return slot ? bit_of(*slot) : 0;
+}
+
+int32_t ProcessTree::hold_in_common(uint64_t bytes, int32_t child) {
+    const uint64_t bits = (self_slot_ ? bit_of(*self_slot_) : 0) | bit_of(child);
     for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) {
         uint32_t free = 0;
-        if (!common_[i].holders.compare_exchange_strong(free, holders)) continue;
+        if (!common_[i].holders.count.compare_exchange_strong(free, 2)) continue;
+        common_[i].holders.mask.store(bits);
         common_[i].bytes.store(bytes);
         header_->held_in_common.fetch_add(bytes);
         return int32_t(i);
@@ -115,12 +133,12 @@ int32_t ProcessTree::hold_in_common(uint64_t bytes, uint32_t holders) {
     return -1;
 }
 
-void ProcessTree::add_holder(int32_t id) { common_[id].holders.fetch_add(1); }
+void ProcessTree::add_holder(int32_t id, int32_t child) { common_[id].holders.add(bit_of(child)); }
 
-void ProcessTree::drop_holder(int32_t id) {
+void ProcessTree::drop_holder(int32_t id, int32_t holder) {
     // Read while still held: once free, the record may be someone else's.
     const uint64_t bytes = common_[id].bytes.load();
-    if (common_[id].holders.fetch_sub(1) == 1) header_->held_in_common.fetch_sub(bytes);
+    if (common_[id].holders.drop(bit_of(holder))) header_->held_in_common.fetch_sub(bytes);
 }
 
 ProcessTree::CopyRecord& ProcessTree::copy_record(int32_t id) const {
@@ -135,14 +153,17 @@ int32_t ProcessTree::take_copy_record() {
     return -1;
 }
 
-void ProcessTree::share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, uint32_t holders) {
+void ProcessTree::share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, int32_t child) {
     CopyRecord& record = copy_record(id);
+    const uint64_t bits = (self_slot_ ? bit_of(*self_slot_) : 0) | bit_of(child);
     uint64_t pages = 0;
     uint32_t live = 0;
+    record.ever.store(bits);
     for (uint32_t run = 0; run < copy_runs_; ++run) {
         const uint32_t here = run < pages_per_run.size() ? pages_per_run[run] : 0;
         record.runs[run].pages.store(here);
-        record.runs[run].holders.store(here ? holders : 0);
+        record.runs[run].holders.mask.store(here ? bits : 0);
+        record.runs[run].holders.count.store(here ? 2 : 0);
         pages += here;
         live += here != 0;
     }
@@ -154,15 +175,41 @@ void ProcessTree::share_for_copy(int32_t id, const std::vector<uint32_t>& pages_
     header_->shared_for_copy.fetch_add(pages * 4096);
 }
 
-void ProcessTree::add_copy_holder(int32_t id, uint32_t run) { copy_record(id).runs[run].holders.fetch_add(1); }
-
-void ProcessTree::release_copy(int32_t id, uint32_t run) {
+void ProcessTree::add_copy_holder(int32_t id, uint32_t run, int32_t child) {
     CopyRecord& record = copy_record(id);
-    // Read while still held: once free, the record may be someone else's.
-    const uint64_t bytes = uint64_t(record.runs[run].pages.load()) * 4096;
-    if (record.runs[run].holders.fetch_sub(1) != 1) return;
+    const uint64_t bit = bit_of(child);
+    record.ever.fetch_or(bit);
+    record.runs[run].holders.add(bit);
+}
+
+void ProcessTree::drop_copy_run(CopyRecord& record, uint32_t run, uint64_t bit) {
+    const uint64_t bytes = uint64_t(record.runs[run].pages.load()) * 4096;  // while still held
+    if (!record.runs[run].holders.drop(bit)) return;
     header_->shared_for_copy.fetch_sub(bytes);
     if (record.live_runs.fetch_sub(1) == 1) record.taken.store(0);
+}
+
+void ProcessTree::release_copy(int32_t id, uint32_t run, int32_t holder) {
+    drop_copy_run(copy_record(id), run, bit_of(holder));
+}
+
+void ProcessTree::settle_sharing() {
+    if (self_slot_) self_slot_->settled.store(1);
+}
+
+void ProcessTree::let_go_for(uint64_t bit) {
+    if (!bit) return;
+    for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i)
+        if (common_[i].holders.mask.load() & bit) {
+            const uint64_t bytes = common_[i].bytes.load();
+            if (common_[i].holders.drop(bit)) header_->held_in_common.fetch_sub(bytes);
+        }
+    for (unsigned i = 0; i < copy_record_count_; ++i) {
+        CopyRecord& record = copy_record(int32_t(i));
+        if (!record.live_runs.load() || !(record.ever.load() & bit)) continue;
+        for (uint32_t run = 0; run < copy_runs_; ++run)
+            if (record.runs[run].holders.mask.load() & bit) drop_copy_run(record, run, bit);
+    }
 }
 
 void ProcessTree::set_cpu(uint64_t ns) {
@@ -206,6 +253,8 @@ std::optional<ProcessTree::Breach> ProcessTree::breach() const {
 }
 
 void ProcessTree::forget(Slot& slot) {
+    // Killed from outside, it could not say it let go of what it shared.
+    if (!slot.settled.load()) let_go_for(bit_of(slot));
     // Counted in the departed before it leaves the slot: the total never
     // misses it (for a moment it may count it twice).
     header_->cpu_of_departed.fetch_add(slot.cpu.load());
@@ -270,6 +319,7 @@ int32_t ProcessTree::reserve_child(uint64_t memory) {
             slots_[i].start_time = 0;
             slots_[i].memory = memory;
             slots_[i].cpu = 0;
+            slots_[i].settled = 0;
             slots_[i].parent = self_;
             slots_[i].group = group_of(self_);
             slots_[i].pid.store(pid, std::memory_order_release);
@@ -278,6 +328,10 @@ int32_t ProcessTree::reserve_child(uint64_t memory) {
         reclaim_dead();
     }
     return -EAGAIN;
+}
+
+void ProcessTree::charge(int32_t pid, uint64_t memory) {
+    if (Slot* s = find(pid)) s->memory.store(memory);
 }
 
 void ProcessTree::become(int32_t pid) {

@@ -36,6 +36,7 @@ public:
     // when the tree is full. The child is charged `memory` bytes (what the
     // fork duplicates) until it says what it costs itself.
     int32_t reserve_child(uint64_t memory = 0);
+    void charge(int32_t pid, uint64_t memory);  // what a reserved child is charged, from now
     // After it: in the child, adopt the reserved pid; in the parent, record the
     // child's host pid (or give the pid back if the fork failed).
     void become(int32_t pid);
@@ -63,31 +64,32 @@ public:
     // pages held in common.
     uint64_t memory_of_others() const;
 
-    // Pages several members hold in common after a fork (one host copy:
-    // GuestMemory::hold_common_pages), counted once for the tree for as long
-    // as one of them holds them. hold_in_common records `bytes` held by
-    // `holders` members: an id, or -1 when the table has no room (then
-    // each member counts the pages as its own). A member that ends, execs or
-    // is forked from says so.
-    int32_t hold_in_common(uint64_t bytes, uint32_t holders);
-    void add_holder(int32_t id);
-    void drop_holder(int32_t id);
+    // What a fork leaves shared is counted once for the tree for as long as
+    // one member still shares it. The sharers are this process and `child`
+    // (a pid reserve_child gave); each member says when it lets go (and for
+    // one killed from outside, the process that reaps it does: see
+    // release). drop_* with `child` undoes a fork that did not happen.
+    //
+    // Pages held in common (GuestMemory::hold_common_pages: one host copy):
+    // hold_in_common records their bytes, an id, or -1 when the table has no
+    // room (then each member counts them as its own).
+    int32_t hold_in_common(uint64_t bytes, int32_t child);
+    void add_holder(int32_t id, int32_t child);
+    void drop_holder(int32_t id, int32_t holder);
     uint64_t held_in_common() const { return header_->held_in_common.load(std::memory_order_relaxed); }
-
-    // Private writable pages a fork leaves for copy-on-write
+    // Private writable pages left for copy-on-write
     // (GuestMemory::mark_copy_pending): the host keeps one copy of each run
-    // of them until each holder has written it (then it has a copy of its
-    // own, counted as its own) or let go of it. A record keeps the pages of
-    // each run and how many members still share them: a run's pages are
-    // counted once for the tree while one does.
-    // take_copy_record: an id (its pages not marked yet), or -1 when the
-    // table has no room; share_for_copy then records the pages marked (none:
-    // the record is free again).
+    // until each sharer has written it (then it has a copy of its own,
+    // counted as its own) or let go of it. take_copy_record: an id (its pages
+    // not marked yet), or -1 when the table has no room; share_for_copy then
+    // records the pages marked in each run (none: the record is free again).
     int32_t take_copy_record();
-    void share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, uint32_t holders);
-    void add_copy_holder(int32_t id, uint32_t run);
-    void release_copy(int32_t id, uint32_t run);
+    void share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, int32_t child);
+    void add_copy_holder(int32_t id, uint32_t run, int32_t child);
+    void release_copy(int32_t id, uint32_t run, int32_t holder);
     uint64_t shared_for_copy() const { return header_->shared_for_copy.load(std::memory_order_relaxed); }
+    // This process has let go of everything it shared (it is ending).
+    void settle_sharing();
 
     // CPU time the tree has used: each member publishes its own (set_cpu);
     // that of members reaped or gone is kept in the total.
@@ -128,25 +130,44 @@ private:
         std::atomic<uint64_t> start_time;  // of the host process, in clock ticks since boot
         std::atomic<uint64_t> memory;      // bytes, see set_memory
         std::atomic<uint64_t> cpu;         // ns, see set_cpu
+        std::atomic<uint32_t> settled;     // it let go of what it shared (settle_sharing)
+    };
+    // Which members share something: how many, and which of the first 64
+    // slots, so that what a member killed from outside shared can be let go
+    // of for it when it is reaped (members in later slots only count).
+    struct Holders {
+        std::atomic<uint32_t> count;  // 0: nobody
+        std::atomic<uint64_t> mask;
+        void add(uint64_t bit) {
+            mask.fetch_or(bit);
+            count.fetch_add(1);
+        }
+        bool drop(uint64_t bit);  // true when it was the last
     };
     struct CommonPages {
-        std::atomic<uint32_t> holders;  // 0: free
+        Holders holders;
         std::atomic<uint64_t> bytes;
     };
     // Room for pages held in common: each fork adds at most one record, and
     // a member holds few (those of the forks since its last execve).
     static constexpr unsigned kCommonPerProcess = 4;
     struct CopyRun {
-        std::atomic<uint32_t> holders;  // members that still share the run
+        Holders holders;
         std::atomic<uint32_t> pages;
     };
     struct CopyRecord {
         std::atomic<uint32_t> live_runs;  // runs with holders; 0: the record is free
         std::atomic<uint32_t> taken;      // being filled in, or live
+        std::atomic<uint64_t> ever;       // the slot bits of every member that shared a run
         CopyRun runs[];
     };
     CopyRecord& copy_record(int32_t id) const;
     static constexpr unsigned kMaxCopyRecords = 1024;
+    uint64_t bit_of(int32_t pid) const;  // the member's slot bit, 0 beyond the 64th slot
+    uint64_t bit_of(const Slot& slot) const;
+    void drop_copy_run(CopyRecord& record, uint32_t run, uint64_t bit);
+    // What a member that did not settle (killed from outside) still shared.
+    void let_go_for(uint64_t bit);
     // Before the slots, in the same shared mapping.
     struct Header {
         std::atomic<int32_t> next_pid;

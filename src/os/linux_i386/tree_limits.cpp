@@ -109,35 +109,32 @@ void LinuxProcess::settle_with_tree() {
     if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
 }
 
-void LinuxProcess::hold_common_pages_with_child() {
+void LinuxProcess::hold_common_pages_with_child(int32_t child) {
+    for (int32_t id : common_holdings_) tree_->add_holder(id, child);
     if (const uint64_t common = memory_.common_bytes()) {
-        const int32_t id = tree_->hold_in_common(common, 1);  // this process; the child is added below
+        const int32_t id = tree_->hold_in_common(common, child);
         if (id >= 0) {
             memory_.hold_common_pages();
             common_holdings_.push_back(id);
         }
     }
-    for (int32_t id : common_holdings_) tree_->add_holder(id);
 }
 
-void LinuxProcess::drop_child_holdings() {
-    for (int32_t id : common_holdings_) tree_->drop_holder(id);
+void LinuxProcess::share_copies_with_child(int32_t child) {
+    for (const auto& [id, run] : memory_.pending_copies()) tree_->add_copy_holder(id, run, child);
+    const int32_t id = tree_->take_copy_record();
+    if (id < 0) return;  // no room: the child is charged these pages as its own
+    tree_->share_for_copy(id, memory_.mark_copy_pending(uint16_t(id)), child);
+}
+
+void LinuxProcess::unshare_with_child(int32_t child) {
+    for (int32_t id : common_holdings_) tree_->drop_holder(id, child);
+    for (const auto& [id, run] : memory_.pending_copies()) tree_->release_copy(id, run, child);
 }
 
 void LinuxProcess::release_common_holdings() {
-    drop_child_holdings();  // this process's own, the same records
+    for (int32_t id : common_holdings_) tree_->drop_holder(id, tree_->self());
     common_holdings_.clear();
-}
-
-void LinuxProcess::share_copies_with_child() {
-    for (const auto& [id, run] : memory_.pending_copies()) tree_->add_copy_holder(id, run);
-    const int32_t id = tree_->take_copy_record();
-    if (id < 0) return;  // no room: the child is charged these pages as its own
-    tree_->share_for_copy(id, memory_.mark_copy_pending(uint16_t(id)), 2);
-}
-
-void LinuxProcess::unshare_copies_with_child() {
-    for (const auto& [id, run] : memory_.pending_copies()) tree_->release_copy(id, run);
 }
 
 bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
