@@ -93,9 +93,10 @@ public:
     // The (tag, run) pairs this copy still shares (the other copy inherits
     // them at the next fork).
     std::vector<std::pair<uint16_t, uint32_t>> pending_copies() const;
-    // The copy ends (its process exits): each pair it shares is let go of,
-    // and its pending pages count as its own (nothing admitted).
+    // The copy ends (its process exits): each pair it shares is let go of
+    // (its pending pages are pending for no tag: a write still admits them).
     void forget_copies();
+    static constexpr uint16_t kNoRecord = 0xffff;  // not a tag mark_copy_pending takes
     // Bytes of pending pages in [addr, addr+length).
     uint64_t pending_bytes(uint32_t addr, uint64_t length) const;
     // Whether `bytes` more of this copy's own stay within its memory limit

@@ -456,14 +456,15 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
     for (PageFlags& flags : next) flags &= PageFlags(~kCopyPending);
     if (!change_for_engine(first, next)) return false;
     if (copy_released_)
-        for (uint16_t tag : tags) copy_released_(tag, uint32_t(run));
+        for (uint16_t tag : tags)
+            if (tag != kNoRecord) copy_released_(tag, uint32_t(run));
     return true;
 }
 
 std::vector<std::pair<uint16_t, uint32_t>> GuestMemory::pending_copies() const {
     std::vector<std::pair<uint16_t, uint32_t>> pairs;
     for (uint64_t p = 0; pending_pages_ && p < perms_.size(); ++p)
-        if (perms_[p] & kCopyPending) {
+        if ((perms_[p] & kCopyPending) && copy_tag_[p] != kNoRecord) {
             std::pair<uint16_t, uint32_t> pair{copy_tag_[p], uint32_t(p / kCopyRunPages)};
             if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
         }
@@ -473,9 +474,10 @@ std::vector<std::pair<uint16_t, uint32_t>> GuestMemory::pending_copies() const {
 void GuestMemory::forget_copies() {
     for (const auto& [tag, run] : pending_copies())
         if (copy_released_) copy_released_(tag, run);
-    // The host's protection is left as it is: nothing runs or writes here again.
-    for (PageFlags& flags : perms_) flags &= PageFlags(~kCopyPending);
-    pending_pages_ = 0;
+    // The pages stay pending, for no record: a write still makes them
+    // writable (and admits them) first, and nobody is told.
+    for (uint64_t p = 0; p < perms_.size(); ++p)
+        if (perms_[p] & kCopyPending) copy_tag_[p] = kNoRecord;
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {
