@@ -186,8 +186,14 @@ int32_t LinuxProcess::futex(const SyscallArgs& a, bool time64) {  // uaddr, op, 
     const bool waits = command == kWait || command == kWaitBitset;
     const bool two_words = command == kRequeue || command == kCmpRequeue || command == kWakeOp;
     if (!waits && !two_words && command != kWake && command != kWakeBitset) return fail(ENOSYS);
-    if (a.a[0] % 4 || !memory_.accessible(a.a[0], 4, kRead)) return fail(EFAULT);
-    if (two_words && (a.a[4] % 4 || !memory_.accessible(a.a[4], 4, kRead))) return fail(EFAULT);
+    // As Linux: a misaligned word is EINVAL, before any access.
+    if (a.a[0] % 4 || (two_words && a.a[4] % 4)) return fail(EINVAL);
+    if (!memory_.accessible(a.a[0], 4, kRead)) return fail(EFAULT);
+    // FUTEX_WAKE_OP writes the second word (the host's futex, in place): it
+    // must be writable for the host too (not held for a translation or a
+    // copy-on-write run), as for a write of the personality's own.
+    const Perm second = command == kWakeOp ? kWrite : kRead;
+    if (two_words && !memory_.accessible(a.a[4], 4, second)) return fail(EFAULT);
     struct timespec timeout, *timeout_ptr = nullptr;
     uintptr_t fourth = a.a[3];  // the timeout, or a count for the two-word commands
     if (waits && a.a[3]) {
