@@ -4,7 +4,21 @@
  * CMP_REQUEUE's check, and a wake between two processes through a shared
  * page. */
 #include <errno.h>
+#if __has_include(<linux/futex.h>)
 #include <linux/futex.h>
+#else  /* a libc built without the kernel's headers (musl here): the ABI's values */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#define FUTEX_OP_SET 0
+#define FUTEX_OP_ADD 1
+#define FUTEX_OP_CMP_EQ 0
+#define FUTEX_OP(op, oparg, cmp, cmparg) \
+    (((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff))
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
