@@ -192,6 +192,8 @@ private:
     // in the range are about to be replaced or unmapped, and only lose the mark.
     bool release_copies_in(uint32_t addr, uint64_t length, bool replaced) const;
     bool release_copy_run(uint64_t run, uint64_t replaced_first, uint64_t replaced_end) const;
+    // Bytes of the pages in [addr, addr+length) that `counted` picks.
+    uint64_t bytes_in(uint32_t addr, uint64_t length, const std::function<bool(uint64_t page)>& counted) const;
     static bool common(PageFlags flags) { return (flags & kMapped) && ((flags & kShared) || !(flags & kWrite)); }
     // Beyond the guest's own limit, for what the engine and the host need
     // (protecting translated code, writing into it): they fail later than

@@ -292,12 +292,15 @@ uint64_t GuestMemory::hold_common_pages() {
     return pages * kPageSize;
 }
 
-uint64_t GuestMemory::held_bytes(uint32_t addr, uint64_t length, bool private_only) const {
+uint64_t GuestMemory::bytes_in(uint32_t addr, uint64_t length, const std::function<bool(uint64_t page)>& counted) const {
     uint64_t pages = 0;
     const uint64_t end = std::min<uint64_t>(perms_.size(), (uint64_t(addr) + length + kPageSize - 1) / kPageSize);
-    for (uint64_t p = addr / kPageSize; p < end; ++p)
-        pages += held_[p] && !(private_only && (perms_[p] & kShared));
+    for (uint64_t p = addr / kPageSize; p < end; ++p) pages += counted(p);
     return pages * kPageSize;
+}
+
+uint64_t GuestMemory::held_bytes(uint32_t addr, uint64_t length, bool private_only) const {
+    return bytes_in(addr, length, [&](uint64_t p) { return held_[p] && !(private_only && (perms_[p] & kShared)); });
 }
 
 Perm GuestMemory::perms_at(uint32_t addr) const {
@@ -481,10 +484,7 @@ void GuestMemory::forget_copies() {
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {
-    uint64_t pages = 0;
-    const uint64_t end = std::min<uint64_t>(perms_.size(), (uint64_t(addr) + length + kPageSize - 1) / kPageSize);
-    for (uint64_t p = addr / kPageSize; p < end; ++p) pages += (perms_[p] & kCopyPending) != 0;
-    return pages * kPageSize;
+    return bytes_in(addr, length, [&](uint64_t p) { return (perms_[p] & kCopyPending) != 0; });
 }
 
 bool GuestMemory::read(uint32_t addr, void* dst, size_t length) const {

@@ -121,7 +121,7 @@ uint64_t ProcessTree::bit_of(int32_t pid) const {
 }
 
 int32_t ProcessTree::hold_in_common(uint64_t bytes, int32_t child) {
-    const uint64_t bits = (self_slot_ ? bit_of(*self_slot_) : 0) | bit_of(child);
+    const uint64_t bits = bit_of(self_) | bit_of(child);
     for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i) {
         uint32_t free = 0;
         if (!common_[i].holders.count.compare_exchange_strong(free, 2)) continue;
@@ -135,11 +135,12 @@ int32_t ProcessTree::hold_in_common(uint64_t bytes, int32_t child) {
 
 void ProcessTree::add_holder(int32_t id, int32_t child) { common_[id].holders.add(bit_of(child)); }
 
-void ProcessTree::drop_holder(int32_t id, int32_t holder) {
-    // Read while still held: once free, the record may be someone else's.
-    const uint64_t bytes = common_[id].bytes.load();
-    if (common_[id].holders.drop(bit_of(holder))) header_->held_in_common.fetch_sub(bytes);
+void ProcessTree::drop_common(CommonPages& common, uint64_t bit) {
+    const uint64_t bytes = common.bytes.load();  // while still held: once free, it may be someone else's
+    if (common.holders.drop(bit)) header_->held_in_common.fetch_sub(bytes);
 }
+
+void ProcessTree::drop_holder(int32_t id, int32_t holder) { drop_common(common_[id], bit_of(holder)); }
 
 ProcessTree::CopyRecord& ProcessTree::copy_record(int32_t id) const {
     return *reinterpret_cast<CopyRecord*>(copy_records_ + size_t(id) * copy_record_bytes_);
@@ -155,7 +156,7 @@ int32_t ProcessTree::take_copy_record() {
 
 void ProcessTree::share_for_copy(int32_t id, const std::vector<uint32_t>& pages_per_run, int32_t child) {
     CopyRecord& record = copy_record(id);
-    const uint64_t bits = (self_slot_ ? bit_of(*self_slot_) : 0) | bit_of(child);
+    const uint64_t bits = bit_of(self_) | bit_of(child);
     uint64_t pages = 0;
     uint32_t live = 0;
     record.ever.store(bits);
@@ -200,10 +201,7 @@ void ProcessTree::settle_sharing() {
 void ProcessTree::let_go_for(uint64_t bit) {
     if (!bit) return;
     for (unsigned i = 0; i < capacity_ * kCommonPerProcess; ++i)
-        if (common_[i].holders.mask.load() & bit) {
-            const uint64_t bytes = common_[i].bytes.load();
-            if (common_[i].holders.drop(bit)) header_->held_in_common.fetch_sub(bytes);
-        }
+        if (common_[i].holders.mask.load() & bit) drop_common(common_[i], bit);
     for (unsigned i = 0; i < copy_record_count_; ++i) {
         CopyRecord& record = copy_record(int32_t(i));
         if (!record.live_runs.load() || !(record.ever.load() & bit)) continue;

@@ -165,6 +165,7 @@ private:
     static constexpr unsigned kMaxCopyRecords = 1024;
     uint64_t bit_of(int32_t pid) const;  // the member's slot bit, 0 beyond the 64th slot
     uint64_t bit_of(const Slot& slot) const;
+    void drop_common(CommonPages& common, uint64_t bit);
     void drop_copy_run(CopyRecord& record, uint32_t run, uint64_t bit);
     // What a member that did not settle (killed from outside) still shared.
     void let_go_for(uint64_t bit);
