@@ -37,7 +37,13 @@ struct InterruptSignal {
     int value;
 };
 
+// The isolation engine that runs a sandbox's guest code.
+enum class EngineKind {
+    Dbt,  // binary translation to %gs-confined x86-64 (docs/dbt-engine.md)
+};
+
 struct SandboxOptions {
+    EngineKind engine = EngineKind::Dbt;
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     // For load_program: the most the stack grows to. It is mapped as it
     // grows (GuestMemory::set_grow_down), from initial_stack_bytes.
@@ -52,7 +58,12 @@ struct SandboxOptions {
 // run on different threads at once (one thread per sandbox at a time).
 class Sandbox {
 public:
+    // Throws Error when this build has no such engine.
     explicit Sandbox(const SandboxOptions& options = {});
+    // A sandbox run by an engine of the caller's (core's Engine interface):
+    // `make_engine` is given the sandbox's memory and limits.
+    using EngineFactory = std::function<std::unique_ptr<Engine>(GuestMemory& memory, const EngineLimits& limits)>;
+    Sandbox(const SandboxOptions& options, const EngineFactory& make_engine);
     ~Sandbox();
     Sandbox(const Sandbox&) = delete;
     Sandbox& operator=(const Sandbox&) = delete;
@@ -157,6 +168,12 @@ public:
     // shares nothing with it, so each guest goes on on its own. The calling
     // thread is the only one in the child, as with any fork.
     pid_t fork_host_process();
+
+    // The guest instruction at `eip` as assembly ("imul eax, [ebx]"), or
+    // why there is none to show ("(instruction not readable)",
+    // "(undecodable: 0f 0b ...)"): to
+    // tell people where a guest faulted.
+    std::string describe_instruction(uint32_t eip) const;
 
     // The host memory this sandbox consists of: the guest's reservation
     // (every address its code can form) and the engine's own data, which

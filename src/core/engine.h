@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "vx/event.h"
@@ -35,6 +36,8 @@ public:
     // child needs: then there is no fork.
     virtual bool prepare_fork() = 0;
     virtual void finish_fork(bool in_child) = 0;
+    // The guest instruction at `eip`, in words for people (Sandbox::describe_instruction).
+    virtual std::string describe_instruction(uint32_t eip) const = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;
 
@@ -53,9 +56,5 @@ public:
     virtual uint64_t host_bytes() const = 0;
     virtual void add_usage(Usage& usage) const = 0;
 };
-
-std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits);
-// Sandbox::interrupt_signal, as the engine's signal handler knows it.
-InterruptSignal dbt_interrupt_signal();
 
 }  // namespace vx

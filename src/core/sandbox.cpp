@@ -2,16 +2,18 @@
 
 #include "core/engine.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 
 namespace vx {
 
-Sandbox::Sandbox(const SandboxOptions& options)
+Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
-      engine_(make_dbt_engine(*memory_, options.limits)) {
+      engine_(make_engine(*memory_, options.limits)) {
+    if (!engine_) throw Error("no engine was made for the sandbox");
     set_memory_admission(nullptr);
 }
 
@@ -81,7 +83,9 @@ void Sandbox::interrupt() { engine_->interrupt(); }
 std::optional<uint64_t> Sandbox::fuel() const { return engine_->fuel(); }
 void Sandbox::add_fuel(uint64_t instructions) { engine_->add_fuel(instructions); }
 uint64_t Sandbox::take_fuel() { return engine_->take_fuel(); }
-InterruptSignal Sandbox::interrupt_signal() { return dbt_interrupt_signal(); }
+// Every engine stops its guest with this one signal, so that a personality
+// can keep it from its guests whichever engine runs them.
+InterruptSignal Sandbox::interrupt_signal() { return {SIGRTMAX, -1}; }
 
 void Sandbox::set_cpu_time_limit(uint64_t ns) {
     if (!options_.limits.cpu_time_ns) throw Error("this sandbox has no CPU-time limit to move");
@@ -125,6 +129,8 @@ pid_t Sandbox::fork_host_process() {
     engine_->finish_fork(pid == 0);
     return pid;
 }
+
+std::string Sandbox::describe_instruction(uint32_t eip) const { return engine_->describe_instruction(eip); }
 
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
     engine_->set_segment(segment, selector, base);

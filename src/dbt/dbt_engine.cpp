@@ -14,6 +14,7 @@
 #include "dbt/string_ops.h"
 #include "vx/error.h"
 #include "x86/decoder.h"
+#include "x86/disassemble.h"
 
 namespace vx::dbt {
 namespace {
@@ -639,9 +640,10 @@ void DbtEngine::on_preemption_signal(void* ucv) {
 
 }  // namespace vx::dbt
 
-namespace vx {
+namespace vx::dbt {
+std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
+
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits) {
-    return std::make_unique<dbt::DbtEngine>(memory, limits);
+    return std::make_unique<DbtEngine>(memory, limits);
 }
-InterruptSignal dbt_interrupt_signal() { return {dbt::preemption_signal(), dbt::kInterruptAllValue}; }
-}  // namespace vx
+}  // namespace vx::dbt

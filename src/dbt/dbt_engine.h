@@ -39,6 +39,7 @@ public:
         cache_.finish_fork(in_child);
         preemption_.finish_fork(in_child);
     }
+    std::string describe_instruction(uint32_t eip) const override;
     std::vector<HostRegion> host_regions() const override;
     void interrupt() override;
     bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
@@ -145,5 +146,7 @@ private:
     uint64_t host_bytes_said_ = 0;
     static constexpr uint64_t kHostBytesStep = 256u << 10;
 };
+
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits);
 
 }  // namespace vx::dbt

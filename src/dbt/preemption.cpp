@@ -11,6 +11,7 @@
 
 #include "dbt/runtime_context.h"
 #include "vx/error.h"
+#include "vx/sandbox.h"
 
 namespace vx::dbt {
 namespace {
@@ -44,7 +45,8 @@ struct timespec as_timespec(uint64_t ns) {
 
 }  // namespace
 
-int preemption_signal() { return SIGRTMAX; }
+int preemption_signal() { return Sandbox::interrupt_signal().signo; }
+int interrupt_all_value() { return Sandbox::interrupt_signal().value; }
 
 Preemption* preemption_in_slot(int slot) {
     return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;

@@ -20,12 +20,12 @@ namespace vx::dbt {
 
 enum StopRequest : uint32_t { kStopInterrupt = 1, kStopCpuTime = 2, kStopWallTime = 4 };
 
-// The host signal timers and interrupt() use; guests cannot send it to each
-// other (the Linux personality does not mirror it).
+// The host signal timers and interrupt() use: core's Sandbox::interrupt_signal,
+// which personalities keep from their guests.
 int preemption_signal();
 // The value the preemption signal carries (SI_QUEUE) when another host
 // process asks every sandbox of this one to stop (Sandbox::interrupt_signal).
-constexpr int kInterruptAllValue = -1;
+int interrupt_all_value();
 // Requests an interrupt of every Preemption of this process; async-signal-safe.
 void interrupt_all();
 // The Preemption whose timer sent a signal (si_value / 8), if it still exists.

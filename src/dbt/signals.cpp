@@ -56,7 +56,7 @@ extern "C" void vx_dbt_on_preemption_signal(int, siginfo_t* info, void* uc) {
     if (info->si_code == SI_TIMER) {
         int value = info->si_value.sival_int;
         if (Preemption* preemption = preemption_in_slot(value / 8)) preemption->request(uint32_t(value % 8));
-    } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == kInterruptAllValue) {
+    } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == interrupt_all_value()) {
         interrupt_all();  // from another process (Sandbox::interrupt_signal)
     }
     greg_t* g = static_cast<ucontext_t*>(uc)->uc_mcontext.gregs;

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "vx/sandbox.h"
+
 namespace vx::os::linux_i386 {
 
 inline constexpr unsigned kSignals = 65;  // 1..64
@@ -62,11 +64,12 @@ struct __attribute__((packed)) SigFrame32 {
 
 inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
 
-// Signal 64 (SIGRTMAX) is the engine's preemption signal on the host
-// (dbt/preemption.h), so a guest cannot have it: sending it (kill, tkill,
-// tgkill, to any process, itself included) is EINVAL, as for a signal number
-// Linux does not know. sigaction accepts it, as Linux does; it never comes.
-inline constexpr int kUnsendableSignal = 64;
+// The signal every engine stops its guest with on the host
+// (Sandbox::interrupt_signal, SIGRTMAX: 64, the same number for an i386
+// guest), so a guest cannot have it: sending it (kill, tkill, tgkill, to any
+// process, itself included) is EINVAL, as for a signal number Linux does not
+// know. sigaction accepts it, as Linux does; it never comes.
+inline int unsendable_signal() { return Sandbox::interrupt_signal().signo; }
 
 // The signals guest processes send each other that the host carries: all but
 // those it cannot catch and those the engine reports as faults (SIGSEGV,
@@ -75,8 +78,7 @@ inline constexpr int kUnsendableSignal = 64;
 inline bool is_mirrored(int signo) {
     switch (signo) {
     case 4: case 5: case 7: case 8: case 9: case 11: case 19: case 31: case 32: case 33: return false;
-    case kUnsendableSignal: return false;
-    default: return signo >= 1 && signo < 65;
+    default: return signo >= 1 && signo < 65 && signo != unsendable_signal();
     }
 }
 

@@ -15,7 +15,6 @@
 #include "os/linux_i386/host_filter.h"
 #include "os/linux_i386/landlock.h"
 #include "os/linux_i386/syscall_table.h"
-#include "x86/disassemble.h"
 
 namespace vx::os::linux_i386 {
 
@@ -221,7 +220,7 @@ int LinuxProcess::run(FILE* diagnostics) {
             end_host_file_size_limit();
             int signo = linux_signal_for(event.fault.kind);
             std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
-                         describe(event).c_str(), x86::disassemble(memory_, event.fault.eip).c_str());
+                         describe(event).c_str(), sandbox_.describe_instruction(event.fault.eip).c_str());
             killed_by_ = signo;
             return finish_run(128 + signo);
         }

@@ -363,7 +363,7 @@ void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
 int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill
     int32_t pid = int32_t(a.a[0]);
     uint32_t signo = a.a[1];
-    if (signo >= kSignals || signo == kUnsendableSignal) return fail(EINVAL);
+    if (signo >= kSignals || int(signo) == unsendable_signal()) return fail(EINVAL);
     if (a.nr != 37 && pid <= 0) return fail(EINVAL);  // tkill names one thread
     bool to_self = pid == tree_->self() || pid == 0 || (pid < -1 && -pid == tree_->group_of(tree_->self()));
     int32_t others = pid == tree_->self() ? -ESRCH : signal_others(pid, int(signo));
