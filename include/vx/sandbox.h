@@ -169,6 +169,12 @@ public:
     // thread is the only one in the child, as with any fork.
     pid_t fork_host_process();
 
+    // The host system calls (x86-64 numbers) the engine makes while the guest
+    // runs, whoever drives it, with any arguments: a seccomp filter a host
+    // puts on itself around a sandbox must allow them beside its own (and
+    // mmap, munmap, mprotect without PROT_EXEC, which the engine also makes).
+    std::vector<long> host_calls() const;
+
     // The guest instruction at `eip` as assembly ("imul eax, [ebx]"), or
     // why there is none to show ("(instruction not readable)",
     // "(undecodable: 0f 0b ...)"): to

@@ -36,6 +36,10 @@ public:
     // child needs: then there is no fork.
     virtual bool prepare_fork() = 0;
     virtual void finish_fork(bool in_child) = 0;
+    // The host system calls (x86-64 numbers) the engine makes while its guest
+    // runs (Sandbox::host_calls), any arguments allowed. Those the host gets
+    // from its C library in any case (memory, mprotect, futex) are not named.
+    virtual std::vector<long> host_calls() const = 0;
     // The guest instruction at `eip`, in words for people (Sandbox::describe_instruction).
     virtual std::string describe_instruction(uint32_t eip) const = 0;
     // The engine's own host data (Sandbox::host_regions).

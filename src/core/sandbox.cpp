@@ -130,6 +130,7 @@ pid_t Sandbox::fork_host_process() {
     return pid;
 }
 
+std::vector<long> Sandbox::host_calls() const { return engine_->host_calls(); }
 std::string Sandbox::describe_instruction(uint32_t eip) const { return engine_->describe_instruction(eip); }
 
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {

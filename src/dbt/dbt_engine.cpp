@@ -1,6 +1,7 @@
 #include "dbt/dbt_engine.h"
 
 #include <cpuid.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 
@@ -641,6 +642,16 @@ void DbtEngine::on_preemption_signal(void* ucv) {
 }  // namespace vx::dbt
 
 namespace vx::dbt {
+std::vector<long> DbtEngine::host_calls() const {
+    return {
+        SYS_arch_prctl,  // %gs: the guest's memory
+        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults and the interrupt signal (signals.cpp)
+        SYS_gettid, SYS_tgkill,  // interrupt() and the time limits signal the running thread
+        SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_delete,  // the time limits
+        SYS_memfd_create,  // a forked child's own code cache
+    };
+}
+
 std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits) {

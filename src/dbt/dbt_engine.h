@@ -39,6 +39,7 @@ public:
         cache_.finish_fork(in_child);
         preemption_.finish_fork(in_child);
     }
+    std::vector<long> host_calls() const override;
     std::string describe_instruction(uint32_t eip) const override;
     std::vector<HostRegion> host_regions() const override;
     void interrupt() override;

@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
+#include <asm/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -20,16 +22,18 @@
 #include <vector>
 
 #include "os/linux_i386/host_filter.h"
+#include "vx/sandbox.h"
 
 namespace {
 
 // Runs `call` in a filtered child; returns the child's wait status. The child
 // exits 0 when the call returned, so a status of 0 means "allowed".
 int status_of_filtered(const std::function<void()>& call,
-                       const std::vector<vx::os::linux_i386::ExecutableRegion>& executable = {}) {
+                       const std::vector<vx::os::linux_i386::ExecutableRegion>& executable = {},
+                       const std::vector<long>& engine_calls = {}) {
     pid_t pid = fork();
     if (pid == 0) {
-        vx::os::linux_i386::install_host_filter(executable);
+        vx::os::linux_i386::install_host_filter(engine_calls, executable);
         call();
         _exit(0);
     }
@@ -155,6 +159,41 @@ TEST(HostFilter, AllowsOnlyTheEnginesExecutableRemap) {
                                                     executable)));
     EXPECT_TRUE(killed_by_sigsys(status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, 4096); }, executable)));
     munmap(view, size);
+}
+
+// The engine's own host calls are the engine's to name (Sandbox::host_calls),
+// not the personality's to know: without them they are refused, with them
+// they go through.
+TEST(HostFilter, AllowsWhatTheEngineSaysItCalls) {
+    const std::vector<long> engine_calls = vx::Sandbox().host_calls();
+    ASSERT_FALSE(engine_calls.empty());
+    auto set_gs_base = [] {
+        unsigned long base = 0;
+        if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) != 0) _exit(1);
+    };
+    auto make_timer = [] {
+        timer_t timer;
+        sigevent event{};
+        event.sigev_notify = SIGEV_NONE;
+        if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0 || timer_delete(timer) != 0) _exit(1);
+    };
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered(set_gs_base)));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered(make_timer)));
+    EXPECT_EQ(0, status_of_filtered(set_gs_base, {}, engine_calls));
+    EXPECT_EQ(0, status_of_filtered(make_timer, {}, engine_calls));
+}
+
+// Whatever an engine names, executable memory stays refused.
+TEST(HostFilter, EnginesCallsNeverOpenExecutableMemory) {
+    const std::vector<long> engine_calls = {SYS_mmap, SYS_mprotect};
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        mmap(nullptr, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    }, {}, engine_calls)));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([] {
+        void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) _exit(1);
+        mprotect(p, 4096, PROT_READ | PROT_EXEC);
+    }, {}, engine_calls)));
 }
 
 TEST(HostFilter, KillsCallsThatNameAnotherProcessOrAPath) {

@@ -17,8 +17,8 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-// What the personality, the engine and the C++ runtime call on the host while
-// a guest runs. Not here, among others: execve (guest execs are done inside
+// What the personality and the C++ runtime call on the host while a guest
+// runs (the engine says what it calls: Sandbox::host_calls). Not here, among others: execve (guest execs are done inside
 // the sandbox), ptrace, sockets, mounts and namespaces, module loading, bpf,
 // perf, userfaultfd, io_uring, keys, modify_ldt, iopl, personality, set*id;
 // chmod and chown by path, truncate by path (the personality changes only
@@ -43,11 +43,9 @@ constexpr int kAllowed[] = {
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(nanosleep),
     SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
     SCMP_SYS(time), SCMP_SYS(times), SCMP_SYS(alarm), SCMP_SYS(setitimer), SCMP_SYS(getitimer),
-    SCMP_SYS(timer_create), SCMP_SYS(timer_settime), SCMP_SYS(timer_gettime), SCMP_SYS(timer_delete),  // time limits
     // memory
     SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(brk),
     SCMP_SYS(msync), SCMP_SYS(futex), SCMP_SYS(set_robust_list), SCMP_SYS(get_robust_list), SCMP_SYS(rseq),
-    SCMP_SYS(arch_prctl),  // the engine sets %gs to the guest's memory
     // signals and processes (within the guest's tree: see process_tree.h)
     SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigsuspend),
     SCMP_SYS(rt_sigpending), SCMP_SYS(rt_sigtimedwait), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
@@ -91,13 +89,16 @@ void check(int rc, const char* what) {
 
 }  // namespace
 
-void install_host_filter(const std::vector<ExecutableRegion>& executable) {
+void install_host_filter(const std::vector<long>& engine_calls, const std::vector<ExecutableRegion>& executable) {
     std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
     if (!ctx) throw Error("host filter: seccomp_init failed");
     // Calls through the i386 or x32 ABI: the host, a 64-bit program, never
     // makes one, so one can only come from code that got out.
     check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-arch action");
     for (int nr : kAllowed) check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, nr, 0), "allow");
+    for (long nr : engine_calls)
+        if (nr != SCMP_SYS(mmap) && nr != SCMP_SYS(mprotect))  // never PROT_EXEC: below
+            check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, int(nr), 0), "allow the engine's call");
     for (unsigned long request : kAllowedIoctls)
         check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                                masked_equal(1, 0xffffffffu, request)),

@@ -19,9 +19,10 @@ struct ExecutableRegion {
 
 // Installs the filter on the calling process, for good (it is inherited by
 // the host processes forked for guest forks). The personality's own host
-// calls are allowed; every i386 or x32 ABI call, every other call, and every
-// request for executable memory but the remaps of `executable` kills the
-// process with SIGSYS. Throws vx::Error when the kernel refuses it.
-void install_host_filter(const std::vector<ExecutableRegion>& executable = {});
+// calls and `engine_calls` (Sandbox::host_calls) are allowed; every i386 or
+// x32 ABI call, every other call, and every request for executable memory
+// but the remaps of `executable` kills the process with SIGSYS. Throws
+// vx::Error when the kernel refuses it.
+void install_host_filter(const std::vector<long>& engine_calls, const std::vector<ExecutableRegion>& executable = {});
 
 }  // namespace vx::os::linux_i386

@@ -193,7 +193,7 @@ void LinuxProcess::confine_host(FILE* diagnostics) {
     std::vector<ExecutableRegion> executable;
     for (const HostRegion& region : sandbox_.host_regions())
         if (region.executable) executable.push_back({region.begin, region.size});
-    install_host_filter(executable);
+    install_host_filter(sandbox_.host_calls(), executable);
     host_confinement_ = "seccomp filter, " + describe(landlock);
     if (!landlock.missing.empty())
         std::fprintf(diagnostics, "vxrun: host confinement weaker than it should be: %s\n", describe(landlock).c_str());
