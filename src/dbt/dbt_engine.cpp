@@ -1,6 +1,5 @@
 #include "dbt/dbt_engine.h"
 
-#include <cpuid.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -16,41 +15,16 @@
 #include "vx/error.h"
 #include "x86/decoder.h"
 #include "x86/disassemble.h"
+#include "x86/host_cpu.h"
 
 namespace vx::dbt {
 namespace {
-
-size_t xsave_area_size() {
-    unsigned a, b, c, d;
-    __cpuid(1, a, b, c, d);
-    if (!(c & bit_OSXSAVE)) throw Error("this CPU or kernel lacks XSAVE, which the dbt engine needs");
-    __cpuid_count(0xd, 1, a, b, c, d);
-    if (!(a & 1)) throw Error("this CPU lacks XSAVEOPT, which the dbt engine needs");
-    __cpuid_count(0xd, 0, a, b, c, d);
-    return b;
-}
 
 GuardedMapping make_guest_xsave_area(size_t size) {
     GuardedMapping area(size, PROT_READ | PROT_WRITE);  // zeros: XSTATE_BV 0, every component initial
     uint32_t mxcsr = 0x1f80;  // loaded from the area whatever XSTATE_BV says
     std::memcpy(area.data() + 24, &mxcsr, 4);
     return area;
-}
-
-// The MXCSR bits this CPU supports (FXSAVE reports them; 0 means the
-// architectural default).
-uint32_t mxcsr_mask() {
-    alignas(16) uint8_t area[512] = {};
-    __builtin_ia32_fxsave64(area);
-    uint32_t mask;
-    std::memcpy(&mask, area + 28, 4);
-    return mask ? mask : 0xffbf;
-}
-
-uint64_t enabled_xstate_components() {
-    uint32_t eax, edx;
-    asm volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-    return (uint64_t(edx) << 32) | eax;
 }
 
 FaultKind fault_kind_of(int signo, int code) {
@@ -83,7 +57,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
       // Default-initialized, not value-initialized: `{}` would write zeros
       // over the whole lookup table and touch every one of its pages.
       ctx_(new (context_memory_.data()) RuntimeContext),
-      xsave_size_(xsave_area_size()),
+      xsave_size_(x86::xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
@@ -164,30 +138,13 @@ std::vector<uint8_t> DbtEngine::extended_state() const {
 }
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
-    // What XRSTOR (standard format) raises #GP for: an MXCSR with reserved
-    // bits, components the OS has not enabled, the compacted form, a non-zero
-    // reserved header. And components a guest does not have: PKRU, which
-    // Linux's own frames carry, is ignored (the host's stays); any other
-    // (AMX tiles...) is refused, as Linux refuses one it has not granted.
-    constexpr size_t kMxcsr = 24, kHeader = 512, kXcompBv = 520, kReservedEnd = 576;
-    if (image.size() != xsave_size_) return false;
-    uint32_t mxcsr;
-    uint64_t xstate_bv, xcomp_bv;
-    std::memcpy(&mxcsr, image.data() + kMxcsr, 4);
-    std::memcpy(&xstate_bv, image.data() + kHeader, 8);
-    std::memcpy(&xcomp_bv, image.data() + kXcompBv, 8);
-    static const uint32_t supported_mxcsr = mxcsr_mask();
-    static const uint64_t enabled_components = enabled_xstate_components();
-    if (mxcsr & ~supported_mxcsr) return false;
-    if (xstate_bv & ~enabled_components) return false;
-    constexpr uint64_t kPkru = 1u << 9;
-    if (xstate_bv & ~uint64_t(XSTATE_GUEST_COMPONENTS | kPkru)) return false;
-    if (xcomp_bv != 0) return false;
-    for (size_t i = kXcompBv + 8; i < kReservedEnd; ++i)
-        if (image[i] != 0) return false;
+    if (!x86::is_loadable_guest_xsave(image, xsave_size_)) return false;
     std::memcpy(xsave_area_, image.data(), xsave_size_);
+    // PKRU, which Linux's own frames carry, is ignored: the host's stays.
+    uint64_t xstate_bv;
+    std::memcpy(&xstate_bv, xsave_area_ + x86::kXsaveHeader, 8);
     xstate_bv &= XSTATE_GUEST_COMPONENTS;
-    std::memcpy(xsave_area_ + kHeader, &xstate_bv, 8);
+    std::memcpy(xsave_area_ + x86::kXsaveHeader, &xstate_bv, 8);
     return true;
 }
 
@@ -291,7 +248,7 @@ std::optional<Event> DbtEngine::emulate_fxsave(Registers& regs, const x86::Instr
     if (!(xstate_bv & 2)) std::memset(image + 160, 0, 128);
     std::memset(image + 8, 0, 8);   // FIP, FCS
     std::memset(image + 16, 0, 8);  // FDP, FDS
-    static const uint32_t supported_mxcsr = mxcsr_mask();
+    const uint32_t supported_mxcsr = x86::mxcsr_mask();
     std::memcpy(image + 28, &supported_mxcsr, 4);
     // The operand is all 512 bytes, though the CPU writes only the first 288.
     if (!memory_.accessible(address, 512, kWrite))
@@ -651,6 +608,8 @@ std::vector<long> DbtEngine::host_calls() const {
         SYS_memfd_create,  // a forked child's own code cache
     };
 }
+
+static_assert(XSTATE_GUEST_COMPONENTS == x86::kGuestXstateComponents, "the runtime saves what a guest has");
 
 std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
 

@@ -1,6 +1,7 @@
 #include "x86/policy.h"
 
-#include <cpuid.h>
+#include "x86/host_cpu.h"
+
 
 #include <initializer_list>
 
@@ -99,17 +100,6 @@ int segment_prefix_count(const Instruction& insn) {
         default: break;
         }
     return n;
-}
-
-bool os_saves_pkru() {
-    static const bool saves = [] {
-        unsigned a, b, c, d;
-        if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return false;
-        uint32_t xcr0_low, xcr0_high;
-        __asm__("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-        return (xcr0_low & (1u << 9)) != 0;
-    }();
-    return saves;
 }
 
 bool is_near_operand_branch(const Instruction& insn) {
