@@ -15,6 +15,9 @@ enum Perm : uint8_t { kNone = 0, kRead = 1, kWrite = 2, kExec = 4 };
 inline Perm operator|(Perm a, Perm b) { return Perm(uint8_t(a) | uint8_t(b)); }
 
 inline constexpr uint32_t kPageSize = 4096;
+// The lowest guest address a program is loaded at or maps: below it, a null
+// pointer's neighbourhood stays unmapped (as Linux's vm.mmap_min_addr).
+inline constexpr uint32_t kLowestGuestMapping = 0x10000;
 inline constexpr uint64_t kMaxGuestMemory = 3ull << 30;
 // Host address space reserved per guest: 4 GiB and a 64 KiB guard above it.
 inline constexpr uint64_t kReservation = (1ull << 32) + (64u << 10);

@@ -10,7 +10,6 @@
 namespace vx {
 namespace {
 
-constexpr uint32_t kLowestLoadAddress = 0x10000;  // as Linux's mmap_min_addr
 
 uint64_t page_floor(uint64_t a) { return a & ~uint64_t(kPageSize - 1); }
 uint64_t page_ceil(uint64_t a) { return page_floor(a + kPageSize - 1); }
@@ -65,7 +64,7 @@ void check_loads(std::span<const uint8_t> file, const std::vector<Elf32_Phdr>& p
             reject("segment data lies outside the file (truncated?)");
         if (ph.p_memsz == 0) continue;
         uint64_t end = uint64_t(ph.p_vaddr) + ph.p_memsz;
-        if (ph.p_vaddr < kLowestLoadAddress) reject("segment maps the lowest 64 KiB");
+        if (ph.p_vaddr < kLowestGuestMapping) reject("segment maps the lowest 64 KiB");
         if (end > memory_size)
             reject("segment ends beyond guest memory left for the program (" + std::to_string(end) + " > " +
                    std::to_string(memory_size) + ")");

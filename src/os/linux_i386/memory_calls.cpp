@@ -18,7 +18,6 @@ namespace vx::os::linux_i386 {
 namespace {
 
 constexpr uint32_t kPageMask = kPageSize - 1;
-constexpr uint32_t kLowestMapping = 0x10000;  // as Linux's mmap_min_addr
 
 uint64_t page_ceil(uint64_t value) { return (value + kPageMask) & ~uint64_t(kPageMask); }
 
@@ -114,7 +113,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
 
     uint32_t at = 0;
     const bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-    const bool fits = addr % kPageSize == 0 && addr >= kLowestMapping && addr + length <= memory_.size();
+    const bool fits = addr % kPageSize == 0 && addr >= kLowestGuestMapping && addr + length <= memory_.size();
     if (fixed) {
         if (!fits) return fail(addr % kPageSize ? EINVAL : ENOMEM);
         if ((flags & MAP_FIXED_NOREPLACE) && range_reserved(addr, uint32_t(length), false)) return fail(EEXIST);
