@@ -6,6 +6,8 @@
         .text
         rep movsb
         rep stosl
+        rep movsw
+        repne scasw
         movsw
         lodsb
         repne scasb
