@@ -1,6 +1,8 @@
 #include "dbt/translator.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "dbt/emitter.h"
@@ -33,6 +35,8 @@ constexpr ZydisRegister kTarget = ZYDIS_REGISTER_R10D;  // indirect branch targe
 constexpr ZydisRegister kScratch = ZYDIS_REGISTER_R13D;
 constexpr ZydisRegister kScratch64 = ZYDIS_REGISTER_R13;
 constexpr ZydisRegister kMissPath = ZYDIS_REGISTER_R14;  // RuntimeLinks::miss_path
+
+constexpr uint8_t kAddressSizeOverride = 0x67;
 
 constexpr ZydisInstructionAttributes kSegmentAttributes =
     ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |
@@ -143,6 +147,7 @@ private:
     struct PendingExit {
         uint64_t site;    // address of a rel32 field
         uint32_t target;  // guest address it should reach
+        Label stub;       // where its stub will be
     };
     // What an exit from inside the block gives back of the fuel its start took.
     enum class Refund { None, Incomplete, Completed };  // the current instruction ran: Completed
@@ -162,13 +167,7 @@ private:
     bool store_x87_state(const Instruction& insn);
     bool copy_xsave(const Instruction& insn, uint32_t eip);
     void fuel_check();
-    uint64_t add_to_fuel() {  // lea r9, [r9 + disp32]; the disp32's address, to patch
-        static constexpr uint8_t kLeaR9[] = {0x4d, 0x8d, 0x89};
-        out_.bytes(kLeaR9, sizeof kLeaR9);
-        uint64_t site = out_.here();
-        out_.bytes(reinterpret_cast<const uint8_t*>("\0\0\0\0"), 4);
-        return site;
-    }
+    uint64_t add_to_fuel() { return out_.add_later(ZYDIS_REGISTER_R9); }  // the disp32's address, to set
     void exit_with(uint32_t code, uint32_t exit_eip, Refund refund = Refund::Incomplete) {
         if (count_fuel_ && refund != Refund::None)
             refunds_.push_back({add_to_fuel(), index_ + (refund == Refund::Completed ? 1 : 0)});
@@ -180,7 +179,14 @@ private:
         record(eip);
         exit_with(EXIT_FAULT_BASE + uint32_t(kind), eip);
     }
-    void jump_to_guest(uint32_t target) { pending_.push_back({out_.jump(0), target}); }
+    void jump_to_guest(uint32_t target) {
+        const Label stub = out_.new_label();
+        pending_.push_back({out_.jump(stub), target, stub});
+    }
+    void jump_to_guest_if(ZydisMnemonic jcc, uint32_t target) {
+        const Label stub = out_.new_label();
+        pending_.push_back({out_.jump_if(jcc, stub), target, stub});
+    }
     void push(ZydisEncoderOperand value) {  // faults before esp moves, as the CPU does
         out_.guest_insn(ZYDIS_MNEMONIC_MOV, {mem(kGuestEsp, -4, 4), value});
         out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kGuestEsp), mem(kGuestEsp, -4, 4)});
@@ -319,18 +325,13 @@ bool BlockWriter::emit_guest_request(ZydisEncoderRequest& r, bool address_only) 
     if (has_memory) r.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
     uint32_t start = out_.size();  // the confinement check reads the instruction alone
     if (!out_.encode(r)) return false;
-    uint8_t* written = cache_.writable(out_.here()) - (out_.size() - start);
     size_t length = out_.size() - start;
-    if (is_confined(written, length)) return true;
+    if (is_confined(out_.written(start), length)) return true;
     // The encoder gives vector-indexed (VSIB) addresses no 32-bit address
     // size of their own: prefix one, then check again.
     if (length >= ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
-    uint8_t encoded[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    std::memcpy(encoded, written, length);
-    out_.truncate(start);
-    out_.byte(0x67);
-    out_.bytes(encoded, uint32_t(length));
-    return is_confined(written, length + 1);
+    out_.prefix(start, kAddressSizeOverride);
+    return is_confined(out_.written(start), length + 1);
 }
 
 bool BlockWriter::push_operand(const Instruction& insn) {
@@ -420,35 +421,36 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
     if (uses_esi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ESI), reg(ZYDIS_REGISTER_ESI)});
     if (uses_edi) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_EDI), reg(ZYDIS_REGISTER_EDI)});
     if (rep_prefix) out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_ECX), reg(ZYDIS_REGISTER_ECX)});
-    std::vector<uint64_t> to_slow_path;
+    const Label slow_path = out_.new_label();
     if (rep_prefix) {
         out_.insn(ZYDIS_MNEMONIC_PUSHFQ, {});
         out_.insn(ZYDIS_MNEMONIC_POP, {reg(kScratch64)});  // the guest's flags, while the checks run
         record(eip, kFlagsInR13);
+        const Label backwards = out_.new_label(), checked = out_.new_label();
         out_.insn(ZYDIS_MNEMONIC_BT, {reg(kScratch), imm(10)});  // DF
-        const uint64_t to_backwards = out_.jump_if(0x2, 0);       // jc
+        out_.jump_if(ZYDIS_MNEMONIC_JB, backwards);
         // Forwards: pointer + count*size, the end of the range, <= 4 GiB.
         auto ends_below_4g = [&](ZydisRegister pointer) {
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, 0, 8, rcx, element)});
             out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(32)});
-            to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz
+            out_.jump_if(ZYDIS_MNEMONIC_JNZ, slow_path);
         };
         if (uses_edi) ends_below_4g(rdi);
         if (uses_esi) ends_below_4g(rsi);
-        const uint64_t checked = out_.jump(0);
+        out_.jump(checked);
         // Backwards (memmove's overlapping case): pointer + size - count*size,
         // the start of the range, >= 0.
-        Emitter::patch_rel32(out_.writable_at_exec(to_backwards), to_backwards, out_.here());
+        out_.bind(backwards);
         auto starts_above_0 = [&](ZydisRegister pointer) {
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(ZYDIS_REGISTER_NONE, 0, 8, rcx, element)});
             out_.insn(ZYDIS_MNEMONIC_NEG, {reg(r11)});
             out_.insn(ZYDIS_MNEMONIC_LEA, {reg(r11), mem(pointer, element, 8, r11, 1)});
             out_.insn(ZYDIS_MNEMONIC_SHR, {reg(r11), imm(63)});
-            to_slow_path.push_back(out_.jump_if(0x5, 0));  // jnz: it went below 0
+            out_.jump_if(ZYDIS_MNEMONIC_JNZ, slow_path);  // it went below 0
         };
         if (uses_edi) starts_above_0(rdi);
         if (uses_esi) starts_above_0(rsi);
-        Emitter::patch_rel32(out_.writable_at_exec(checked), checked, out_.here());
+        out_.bind(checked);
         out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
         out_.insn(ZYDIS_MNEMONIC_POPFQ, {});  // repe/repne compare from them; cmps/scas set them
         record(eip);
@@ -458,24 +460,22 @@ bool BlockWriter::inline_string(const Instruction& insn, uint32_t eip) {
     if (uses_esi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(rsi), mem(rsi, 0, 8, r11, 1)});
     const uint8_t host_pointers = uint8_t((uses_edi ? kHostEdi : 0) | (uses_esi ? kHostEsi : 0));
     record(eip, uint8_t(host_pointers | (rep_prefix ? kInterruptible : 0)));
-    if (element == 2) out_.byte(0x66);
-    if (rep_prefix) out_.byte(rep_prefix);
-    out_.byte(uint8_t(form->opcode + (element > 1 ? 1 : 0)));  // 64-bit addresses
+    out_.string_op(form->opcode, element, rep_prefix);  // 64-bit addresses
     out_.insn(ZYDIS_MNEMONIC_NOT, {reg(r11)});  // -base - 1
     if (uses_edi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_EDI), mem(rdi, 1, 8, r11, 1)});
     if (uses_esi) out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ESI), mem(rsi, 1, 8, r11, 1)});
     record(eip);
     if (!rep_prefix) return true;
 
-    uint64_t done = out_.jump(0);
-    uint64_t slow = out_.here();
-    for (uint64_t site : to_slow_path) Emitter::patch_rel32(out_.writable_at_exec(site), site, slow);
+    const Label done = out_.new_label();
+    out_.jump(done);
+    out_.bind(slow_path);
     out_.insn(ZYDIS_MNEMONIC_PUSH, {reg(kScratch64)});
     out_.insn(ZYDIS_MNEMONIC_POPFQ, {});
     record(eip);
     // The slow path leaves the block; the fast path goes on after this.
     exit_with(EXIT_EMULATE, eip);
-    Emitter::patch_rel32(out_.writable_at_exec(done), done, out_.here());
+    out_.bind(done);
     record(eip);
     return true;
 }
@@ -486,9 +486,10 @@ void BlockWriter::jump_indirect() {
     out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ecx), mem(kCtx, CTX_LOOKUP_KEYS, 4, rcx, 4)});
     out_.insn(ZYDIS_MNEMONIC_LEA, {reg(ecx), mem(rcx, 1, 8, ZYDIS_REGISTER_R10, 1)});  // ~eip + target + 1
-    out_.byte(0xe3);  // jrcxz over the miss jump (the lea zero-extended ecx into rcx)
-    out_.byte(5);
+    const Label hit = out_.new_label();
+    out_.jump_if_rcx_zero(hit);  // the lea zero-extended ecx into rcx
     out_.jump(links_.miss_path);
+    out_.bind(hit);
     out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch64), mem(kCtx, CTX_LOOKUP_TARGETS, 8, rcx, 8)});
     out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch64), mem(kScratch64, 0, 8, kMissPath, 1)});
@@ -725,16 +726,17 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
         jump_to_guest(branch_target());
         return kEnd;
     case Action::JumpCond:
-        pending_.push_back({out_.jump_if(insn.info.opcode & 0x0f, 0), branch_target()});
+        jump_to_guest_if(insn.mnemonic(), branch_target());
         jump_to_guest(next);
         return kEnd;
-    case Action::LoopCond:
-        out_.byte(0x67);  // 32-bit address size: the counter is ecx
-        out_.byte(insn.info.opcode);
-        out_.byte(5);     // over the fall-through jump
+    case Action::LoopCond: {
+        const Label taken = out_.new_label();
+        out_.loop_ecx(insn.mnemonic(), taken);
         jump_to_guest(next);
+        out_.bind(taken);
         jump_to_guest(branch_target());
         return kEnd;
+    }
     case Action::Call:
         push(imm(int32_t(next)));
         jump_to_guest(branch_target());
@@ -769,10 +771,12 @@ void BlockWriter::finish_exits() {
     for (const PendingExit& exit : pending_) {
         // The stub asks the host to translate the target and patch the rel32.
         const uint64_t stub = out_.here();
+        out_.bind(exit.stub);
         exit_with(EXIT_CODE_LIMIT + uint32_t(exit.site - cache_.exec_base()), exit.target, Refund::None);
         block_.exits.push_back({uint32_t(exit.site - block_.host_entry), uint32_t(stub - block_.host_entry)});
-        uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
-        Emitter::patch_rel32(cache_.writable(exit.site), exit.site, target ? target : stub);
+        // Chained at once to a block already translated.
+        const uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
+        if (target) out_.retarget(exit.site, target);
     }
 }
 
@@ -802,9 +806,12 @@ Block BlockWriter::write(uint32_t eip, int max_insns) {
     block_.insn_count = index_;
     finish_exits();
     if (count_fuel_) {
-        auto patch = [&](uint64_t site, int32_t value) { std::memcpy(cache_.writable(site), &value, 4); };
-        patch(fuel_taken_site_, -int32_t(index_));
-        for (const PendingRefund& r : refunds_) patch(r.site, int32_t(index_) - r.ran);
+        out_.set_int32(fuel_taken_site_, -int32_t(index_));
+        for (const PendingRefund& r : refunds_) out_.set_int32(r.site, int32_t(index_) - r.ran);
+    }
+    if (out_.has_unbound_branches()) {
+        std::fprintf(stderr, "vx: internal error: a branch of the block at %#x has no target\n", eip);
+        std::abort();
     }
     cache_.commit(out_.size());
     return block_;
