@@ -11,7 +11,10 @@ options=$(sed -n 's/^#[[:space:]]*translate_dump:[[:space:]]*//p' "$case_source"
 actual=$(mktemp)
 trap 'rm -f "$actual"' EXIT
 # shellcheck disable=SC2086  # the options are words
-"$dump" $options "$case_binary" > "$actual"
+if ! "$dump" $options "$case_binary" > "$actual"; then
+    echo "golden: translate_dump failed on $(basename "$case_source")" >&2
+    exit 1
+fi
 if $write; then
     cp "$actual" "$expected"
     exit 0
