@@ -42,6 +42,10 @@ enum class EngineKind {
     Dbt,  // binary translation to %gs-confined x86-64 (docs/dbt-engine.md)
 };
 
+const char* to_string(EngineKind engine);  // "dbt"
+// The engines this build has that can run on this machine, best first.
+std::vector<EngineKind> available_engines();
+
 struct SandboxOptions {
     EngineKind engine = EngineKind::Dbt;
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1

@@ -16,6 +16,15 @@ Sandbox::EngineFactory engine_factory(EngineKind kind) {
 }
 }  // namespace
 
+const char* to_string(EngineKind engine) {
+    switch (engine) {
+    case EngineKind::Dbt: return "dbt";
+    }
+    return "unknown";
+}
+
+std::vector<EngineKind> available_engines() { return {EngineKind::Dbt}; }
+
 Sandbox::Sandbox(const SandboxOptions& options) : Sandbox(options, engine_factory(options.engine)) {}
 
 }  // namespace vx

@@ -14,8 +14,10 @@
 #include <fstream>
 #include <iterator>
 #include <thread>
+#include <tuple>
 #include <vector>
 
+#include "engines.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -49,20 +51,22 @@ vx::Event run_serving_calls(vx::Sandbox& sandbox) {
     }
 }
 
-vx::SandboxOptions with_fuel(uint64_t fuel) {
-    vx::SandboxOptions options{.memory_size = 256u << 20};  // programs load at 128 MiB
+vx::SandboxOptions with_fuel(vx::EngineKind engine, uint64_t fuel) {
+    vx::SandboxOptions options = vx::testing::on_engine(engine, {.memory_size = 256u << 20});  // programs load at 128 MiB
     options.limits.instructions = fuel;
     return options;
 }
 
 // Whole guest programs: recursion (calls and returns), strings (rep movs,
 // scas, ...), vector_sse (SSE state in the snapshot).
-class FuelTest : public ::testing::TestWithParam<const char*> {
+class FuelTest : public ::testing::TestWithParam<std::tuple<vx::EngineKind, const char*>> {
 protected:
+    const char* guest() const { return std::get<1>(GetParam()); }
+    vx::SandboxOptions with_fuel(uint64_t fuel) const { return ::with_fuel(std::get<0>(GetParam()), fuel); }
     void load(vx::Sandbox& sandbox) {
-        const auto file = guest_program(GetParam());
-        ASSERT_FALSE(file.empty()) << "no guest " << GetParam();
-        sandbox.load_program(file, {GetParam()}, {});
+        const auto file = guest_program(guest());
+        ASSERT_FALSE(file.empty()) << "no guest " << guest();
+        sandbox.load_program(file, {guest()}, {});
     }
     // Instructions of the whole program.
     uint64_t instructions_to_exit() {
@@ -144,7 +148,22 @@ TEST_P(FuelTest, SlicesAndInterruptionsStopWhereOneBudgetDoes) {
     EXPECT_TRUE(snapshot(whole) == snapshot(sliced));
 }
 
-INSTANTIATE_TEST_SUITE_P(Guests, FuelTest, ::testing::Values("recursion", "strings", "vector_sse"));
+INSTANTIATE_TEST_SUITE_P(Guests, FuelTest,
+                         ::testing::Combine(::testing::ValuesIn(vx::available_engines()),
+                                            ::testing::Values("recursion", "strings", "vector_sse")),
+                         [](const auto& info) {
+                             return std::string(vx::to_string(std::get<0>(info.param))) + "_" +
+                                    std::get<1>(info.param);
+                         });
+
+// The other suites here run on each engine.
+class Preemption : public ::testing::TestWithParam<vx::EngineKind> {
+protected:
+    vx::SandboxOptions options(uint64_t memory_size) const {
+        return vx::testing::on_engine(GetParam(), {.memory_size = memory_size});
+    }
+};
+using Fuel = Preemption;
 
 // A guest that never calls its host: a loop with a long rep movsb inside.
 class SpinningGuest {
@@ -164,8 +183,8 @@ public:
     vx::Sandbox sandbox;
 };
 
-TEST(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
-    SpinningGuest guest(vx::SandboxOptions{.memory_size = 64u << 20});
+TEST_P(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
+    SpinningGuest guest(options(64u << 20));
     std::atomic<std::chrono::steady_clock::time_point> asked{};
     std::thread interrupter([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -190,7 +209,7 @@ TEST(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
 // memory and is stopped twice (the first stop flushed the translations it
 // unchained). The interrupt is asked once the count shows the guest inside
 // its loop, so that it lands there whatever the machine's load.
-TEST(Preemption, InterruptStopsEveryKindOfLoop) {
+TEST_P(Preemption, InterruptStopsEveryKindOfLoop) {
     constexpr uint32_t kCounter = 0x20000;
     const std::vector<std::vector<uint8_t>> loops = {
         {0xff, 0x05, 0, 0, 0x02, 0, 0xeb, 0xf8},                         // again: inc dword [kCounter]; jmp again
@@ -199,7 +218,7 @@ TEST(Preemption, InterruptStopsEveryKindOfLoop) {
         {0xff, 0x05, 0, 0, 0x02, 0, 0x68, 0x00, 0, 0x01, 0, 0xc3},       // again: inc [..]; push again; ret
     };
     for (const auto& loop : loops) {
-        vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+        vx::Sandbox sandbox(options(16u << 20));
         auto& memory = sandbox.memory();
         memory.map(0x10000, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
         memory.map(0x20000, 0x1000, vx::kRead | vx::kWrite);
@@ -227,9 +246,9 @@ TEST(Preemption, InterruptStopsEveryKindOfLoop) {
     }
 }
 
-TEST(Preemption, TimeLimitsStopASpinningGuestAndStay) {
+TEST_P(Preemption, TimeLimitsStopASpinningGuestAndStay) {
     for (vx::Limit limit : {vx::Limit::CpuTime, vx::Limit::WallTime}) {
-        vx::SandboxOptions options{.memory_size = 64u << 20};
+        vx::SandboxOptions options = this->options(64u << 20);
         const uint64_t limit_ns = 100'000'000;
         (limit == vx::Limit::CpuTime ? options.limits.cpu_time_ns : options.limits.wall_time_ns) = limit_ns;
         SpinningGuest guest(options);
@@ -247,8 +266,8 @@ TEST(Preemption, TimeLimitsStopASpinningGuestAndStay) {
     }
 }
 
-TEST(Preemption, SandboxesOnTwoThreadsStopOnTheirOwnLimits) {
-    vx::SandboxOptions short_limit{.memory_size = 64u << 20}, long_limit{.memory_size = 64u << 20};
+TEST_P(Preemption, SandboxesOnTwoThreadsStopOnTheirOwnLimits) {
+    vx::SandboxOptions short_limit = options(64u << 20), long_limit = options(64u << 20);
     short_limit.limits.cpu_time_ns = 50'000'000;
     long_limit.limits.cpu_time_ns = 250'000'000;
     SpinningGuest a(short_limit), b(long_limit);
@@ -262,8 +281,8 @@ TEST(Preemption, SandboxesOnTwoThreadsStopOnTheirOwnLimits) {
     EXPECT_GE(event_b.limit_exceeded.used, 250'000'000u);
 }
 
-TEST(Fuel, IsRefusedWhereNoneWasGiven) {
-    vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+TEST_P(Fuel, IsRefusedWhereNoneWasGiven) {
+    vx::Sandbox sandbox(options(16u << 20));
     EXPECT_FALSE(sandbox.fuel().has_value());
     EXPECT_THROW(sandbox.add_fuel(1), vx::Error);
     EXPECT_THROW(sandbox.take_fuel(), vx::Error);
@@ -291,8 +310,8 @@ TEST_P(FuelTest, TakenBackFuelIsGone) {
 
 // A CPU limit moved further on clears the limit reached, and the guest goes
 // on to the new one; moved back below what was used, it stops at once.
-TEST(Preemption, CpuTimeLimitMovesInSlices) {
-    vx::SandboxOptions options{.memory_size = 64u << 20};
+TEST_P(Preemption, CpuTimeLimitMovesInSlices) {
+    vx::SandboxOptions options = this->options(64u << 20);
     options.limits.cpu_time_ns = 20'000'000;
     SpinningGuest guest(options);
     for (uint64_t limit = 20'000'000; limit <= 60'000'000; limit += 20'000'000) {
@@ -311,8 +330,8 @@ TEST(Preemption, CpuTimeLimitMovesInSlices) {
 
 // Another process's request (Sandbox::interrupt_signal) stops a spinning
 // guest as interrupt() does.
-TEST(Preemption, InterruptSignalFromAnotherProcessStopsTheGuest) {
-    SpinningGuest guest(vx::SandboxOptions{.memory_size = 64u << 20});
+TEST_P(Preemption, InterruptSignalFromAnotherProcessStopsTheGuest) {
+    SpinningGuest guest(options(64u << 20));
     const pid_t self = getpid();
     const vx::InterruptSignal stop = vx::Sandbox::interrupt_signal();
     pid_t child = fork();
@@ -329,5 +348,8 @@ TEST(Preemption, InterruptSignalFromAnotherProcessStopsTheGuest) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     EXPECT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
 }
+
+VX_FOR_EACH_ENGINE(Preemption);
+VX_FOR_EACH_ENGINE(Fuel);
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "engines.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -14,9 +15,9 @@ constexpr uint32_t kCode = 0x10000;
 constexpr uint32_t kData = 0x20000;
 constexpr uint32_t kStackTop = 0x40000;
 
-class SandboxTest : public ::testing::Test {
+class SandboxTest : public ::testing::TestWithParam<vx::EngineKind> {
 protected:
-    SandboxTest() : sandbox_(vx::SandboxOptions{.memory_size = 16u << 20}) {
+    SandboxTest() : sandbox_(vx::testing::on_engine(GetParam(), {.memory_size = 16u << 20})) {
         auto& memory = sandbox_.memory();
         memory.map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
         memory.map(kData, 0x1000, vx::kRead | vx::kWrite);
@@ -37,7 +38,7 @@ protected:
     vx::Registers& regs() { return sandbox_.registers(); }
 };
 
-TEST_F(SandboxTest, ArithmeticReachesTheSyscall) {
+TEST_P(SandboxTest, ArithmeticReachesTheSyscall) {
     // mov eax, 5; mov ebx, 7; imul eax, ebx; add eax, 1
     auto event = run({0xb8, 5, 0, 0, 0, 0xbb, 7, 0, 0, 0, 0x0f, 0xaf, 0xc3, 0x83, 0xc0, 0x01});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);
@@ -46,7 +47,7 @@ TEST_F(SandboxTest, ArithmeticReachesTheSyscall) {
     EXPECT_EQ(regs().eip, kCode + 18);
 }
 
-TEST_F(SandboxTest, PushPopAndEspAreTheGuests) {
+TEST_P(SandboxTest, PushPopAndEspAreTheGuests) {
     // push 0x1234; push esp; pop ecx; pop edx
     auto event = run({0x68, 0x34, 0x12, 0, 0, 0x54, 0x59, 0x5a});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);
@@ -55,7 +56,7 @@ TEST_F(SandboxTest, PushPopAndEspAreTheGuests) {
     EXPECT_EQ(regs().esp, kStackTop);
 }
 
-TEST_F(SandboxTest, FlagsSurviveAnExitToTheHost) {
+TEST_P(SandboxTest, FlagsSurviveAnExitToTheHost) {
     // stc; int $0x80; mov eax, 0; adc eax, 0 (the CF set before the syscall)
     auto event = run({0xf9, 0xcd, 0x80, 0xb8, 0, 0, 0, 0, 0x83, 0xd0, 0x00});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);
@@ -63,7 +64,7 @@ TEST_F(SandboxTest, FlagsSurviveAnExitToTheHost) {
     EXPECT_EQ(regs().eax, 1u);
 }
 
-TEST_F(SandboxTest, FlagsSurviveTranslation) {
+TEST_P(SandboxTest, FlagsSurviveTranslation) {
     // stc; mov eax, 0; adc eax, 0 (CF into eax); cmp eax, 1 (ZF set)
     auto event = run({0xf9, 0xb8, 0, 0, 0, 0, 0x83, 0xd0, 0x00, 0x83, 0xf8, 0x01});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);
@@ -71,7 +72,7 @@ TEST_F(SandboxTest, FlagsSurviveTranslation) {
     EXPECT_TRUE(regs().eflags & (1u << 6));
 }
 
-TEST_F(SandboxTest, UnmappedLoadIsAPreciseFault) {
+TEST_P(SandboxTest, UnmappedLoadIsAPreciseFault) {
     // mov ebx, 3; mov eax, [0x500000]
     auto event = run({0xbb, 3, 0, 0, 0, 0xa1, 0, 0, 0x50, 0});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -83,7 +84,7 @@ TEST_F(SandboxTest, UnmappedLoadIsAPreciseFault) {
     EXPECT_EQ(regs().eip, kCode + 5);
 }
 
-TEST_F(SandboxTest, HighByteRegistersWithEspAddresses) {
+TEST_P(SandboxTest, HighByteRegistersWithEspAddresses) {
     // mov dword [esp-8], 0x11223344; mov dh, [esp-7]; mov [esp-6], dh; mov ch, [esp-6]
     auto event = run({0xc7, 0x44, 0x24, 0xf8, 0x44, 0x33, 0x22, 0x11, 0x8a, 0x74, 0x24, 0xf9,
                       0x88, 0x74, 0x24, 0xfa, 0x8a, 0x6c, 0x24, 0xfa});
@@ -93,7 +94,7 @@ TEST_F(SandboxTest, HighByteRegistersWithEspAddresses) {
     EXPECT_EQ(regs().esp, kStackTop);
 }
 
-TEST_F(SandboxTest, HighByteFaultWithEspAddressIsPrecise) {
+TEST_P(SandboxTest, HighByteFaultWithEspAddressIsPrecise) {
     // mov ebp, 0x5a5a5a5a; mov esp, 0x500000 (unmapped); mov dh, [esp+8]
     auto event = run({0xbd, 0x5a, 0x5a, 0x5a, 0x5a, 0xbc, 0, 0, 0x50, 0, 0x8a, 0x74, 0x24, 0x08});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -104,7 +105,7 @@ TEST_F(SandboxTest, HighByteFaultWithEspAddressIsPrecise) {
     EXPECT_EQ(regs().ebp, 0x5a5a5a5au);
 }
 
-TEST_F(SandboxTest, PopToMemoryAddressesWithTheNewEsp) {
+TEST_P(SandboxTest, PopToMemoryAddressesWithTheNewEsp) {
     // push 7; push 9; pop dword [esp] (stores 9 over the 7); pop eax
     auto event = run({0x6a, 7, 0x6a, 9, 0x8f, 0x04, 0x24, 0x58});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -112,7 +113,7 @@ TEST_F(SandboxTest, PopToMemoryAddressesWithTheNewEsp) {
     EXPECT_EQ(regs().esp, kStackTop);
 }
 
-TEST_F(SandboxTest, PopToUnmappedMemoryLeavesEspUnchanged) {
+TEST_P(SandboxTest, PopToUnmappedMemoryLeavesEspUnchanged) {
     // push 7; pop dword [0x500000]
     auto event = run({0x6a, 7, 0x8f, 0x05, 0, 0, 0x50, 0});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -120,7 +121,7 @@ TEST_F(SandboxTest, PopToUnmappedMemoryLeavesEspUnchanged) {
     EXPECT_EQ(regs().esp, kStackTop - 4);
 }
 
-TEST_F(SandboxTest, AccessBeyondGuestMemoryIsContained) {
+TEST_P(SandboxTest, AccessBeyondGuestMemoryIsContained) {
     // mov eax, [0xfffffffe]: wraps nowhere, lands in the reservation's guard
     auto event = run({0xa1, 0xfe, 0xff, 0xff, 0xff});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -128,7 +129,7 @@ TEST_F(SandboxTest, AccessBeyondGuestMemoryIsContained) {
     EXPECT_EQ(event.fault.eip, kCode);
 }
 
-TEST_F(SandboxTest, StoreToTheTopOfTheAddressSpaceIsContained) {
+TEST_P(SandboxTest, StoreToTheTopOfTheAddressSpaceIsContained) {
     // mov dword [0xfffffff0], 1
     auto event = run({0xc7, 0x05, 0xf0, 0xff, 0xff, 0xff, 1, 0, 0, 0});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -136,7 +137,7 @@ TEST_F(SandboxTest, StoreToTheTopOfTheAddressSpaceIsContained) {
     EXPECT_EQ(*event.fault.address, 0xfffffff0u);
 }
 
-TEST_F(SandboxTest, EveryFormReachesTheTopOfTheAddressSpaceContained) {
+TEST_P(SandboxTest, EveryFormReachesTheTopOfTheAddressSpaceContained) {
     const std::vector<std::vector<uint8_t>> forms = {
         {0xff, 0x25, 0xf0, 0xff, 0xff, 0xff},  // jmp [0xfffffff0]
         {0xff, 0x15, 0xf0, 0xff, 0xff, 0xff},  // call [0xfffffff0]
@@ -151,7 +152,7 @@ TEST_F(SandboxTest, EveryFormReachesTheTopOfTheAddressSpaceContained) {
     }
 }
 
-TEST_F(SandboxTest, RepMovsFaultKeepsItsProgress) {
+TEST_P(SandboxTest, RepMovsFaultKeepsItsProgress) {
     regs().esi = kData;
     regs().edi = kData + 0x800;
     regs().ecx = 0x1000;  // the destination runs off the mapped page after 0x800 bytes
@@ -167,7 +168,7 @@ TEST_F(SandboxTest, RepMovsFaultKeepsItsProgress) {
     EXPECT_TRUE(regs().eflags & (1u << 6)) << "the guest's ZF";
 }
 
-TEST_F(SandboxTest, RepStosFillsAndKeepsFlags) {
+TEST_P(SandboxTest, RepStosFillsAndKeepsFlags) {
     regs().edi = kData;
     regs().ecx = 16;
     // mov eax, 0x01020304; stc; rep stosd; setc bl
@@ -181,7 +182,7 @@ TEST_F(SandboxTest, RepStosFillsAndKeepsFlags) {
     EXPECT_EQ(last, 0x01020304u);
 }
 
-TEST_F(SandboxTest, RepStosPastFourGigabytesIsContained) {
+TEST_P(SandboxTest, RepStosPastFourGigabytesIsContained) {
     regs().edi = 0xfffff000;
     regs().ecx = 0x2000;  // would wrap past 4 GiB
     auto event = run({0xf3, 0xaa});  // rep stosb
@@ -189,7 +190,7 @@ TEST_F(SandboxTest, RepStosPastFourGigabytesIsContained) {
     EXPECT_EQ(event.fault.eip, kCode);
 }
 
-TEST_F(SandboxTest, WriteToReadOnlyPageFaults) {
+TEST_P(SandboxTest, WriteToReadOnlyPageFaults) {
     sandbox_.memory().protect(kData, 0x1000, vx::kRead);
     // mov dword [0x20000], 1
     auto event = run({0xc7, 0x05, 0, 0, 2, 0, 1, 0, 0, 0});
@@ -198,7 +199,7 @@ TEST_F(SandboxTest, WriteToReadOnlyPageFaults) {
     EXPECT_EQ(*event.fault.address, kData);
 }
 
-TEST_F(SandboxTest, DivideByZeroIsADivideError) {
+TEST_P(SandboxTest, DivideByZeroIsADivideError) {
     // xor ecx, ecx; div ecx
     auto event = run({0x31, 0xc9, 0xf7, 0xf1});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -206,14 +207,14 @@ TEST_F(SandboxTest, DivideByZeroIsADivideError) {
     EXPECT_EQ(event.fault.eip, kCode + 2);
 }
 
-TEST_F(SandboxTest, PrivilegedInstructionNeverRuns) {
+TEST_P(SandboxTest, PrivilegedInstructionNeverRuns) {
     auto event = run({0xfa});  // cli
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
     EXPECT_EQ(event.fault.kind, vx::FaultKind::PrivilegedInstruction);
     EXPECT_EQ(event.fault.eip, kCode);
 }
 
-TEST_F(SandboxTest, BreakpointReportsTheInstructionAndResumesAfterIt) {
+TEST_P(SandboxTest, BreakpointReportsTheInstructionAndResumesAfterIt) {
     auto event = run({0xcc});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
     EXPECT_EQ(event.fault.kind, vx::FaultKind::Breakpoint);
@@ -222,7 +223,7 @@ TEST_F(SandboxTest, BreakpointReportsTheInstructionAndResumesAfterIt) {
     EXPECT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);  // continues to the int $0x80
 }
 
-TEST_F(SandboxTest, ExecutingDataIsAFetchFault) {
+TEST_P(SandboxTest, ExecutingDataIsAFetchFault) {
     regs().eip = kData;
     auto event = sandbox_.run();
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -230,7 +231,7 @@ TEST_F(SandboxTest, ExecutingDataIsAFetchFault) {
     EXPECT_EQ(event.fault.eip, kData);
 }
 
-TEST_F(SandboxTest, IndirectJumpToAnyAddressStaysInTheGuest) {
+TEST_P(SandboxTest, IndirectJumpToAnyAddressStaysInTheGuest) {
     // mov eax, 0xfffffff0; jmp eax
     auto event = run({0xb8, 0xf0, 0xff, 0xff, 0xff, 0xff, 0xe0});
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
@@ -238,7 +239,7 @@ TEST_F(SandboxTest, IndirectJumpToAnyAddressStaysInTheGuest) {
     EXPECT_EQ(event.fault.eip, 0xfffffff0u);
 }
 
-TEST_F(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
+TEST_P(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
     uint32_t value = 0xcafef00d;
     sandbox_.memory().write(kData + 0x10, &value, 4);
     sandbox_.set_segment(vx::SegmentRegister::gs, 0x63, kData);
@@ -248,7 +249,7 @@ TEST_F(SandboxTest, FsAndGsAddressTheGuestSegmentBase) {
     EXPECT_EQ(regs().eax, value);
 }
 
-TEST_F(SandboxTest, AFinishedSandboxReportsExitAndRunsNothing) {
+TEST_P(SandboxTest, AFinishedSandboxReportsExitAndRunsNothing) {
     ASSERT_EQ(run({0xb8, 1, 0, 0, 0}).kind, vx::EventKind::Syscall);  // mov eax, 1 (exit)
     sandbox_.finish(3);
     regs().eax = 77;
@@ -259,7 +260,7 @@ TEST_F(SandboxTest, AFinishedSandboxReportsExitAndRunsNothing) {
     EXPECT_TRUE(sandbox_.finished());
 }
 
-TEST_F(SandboxTest, ResumesAfterASyscall) {
+TEST_P(SandboxTest, ResumesAfterASyscall) {
     // mov eax, 1; int 0x80; add eax, 1 (then the final int 0x80)
     auto event = run({0xb8, 1, 0, 0, 0, 0xcd, 0x80, 0x83, 0xc0, 0x01});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall);
@@ -269,7 +270,7 @@ TEST_F(SandboxTest, ResumesAfterASyscall) {
     EXPECT_EQ(regs().eax, 42u);
 }
 
-TEST_F(SandboxTest, HostControlStateSurvivesAHostileGuest) {
+TEST_P(SandboxTest, HostControlStateSurvivesAHostileGuest) {
     uint32_t host_mxcsr_before = 0, host_mxcsr_after = 0;
     uint16_t host_fcw_before = 0, host_fcw_after = 0;
     __asm__ volatile("stmxcsr %0; fnstcw %1" : "=m"(host_mxcsr_before), "=m"(host_fcw_before));
@@ -308,7 +309,7 @@ __attribute__((noinline)) void clobber_host_vector_registers() {
                      ::: "xmm0", "xmm1");
 }
 
-TEST_F(SandboxTest, GuestVectorRegistersSurviveTheHost) {
+TEST_P(SandboxTest, GuestVectorRegistersSurviveTheHost) {
     uint8_t pattern[32];
     for (int i = 0; i < 32; ++i) pattern[i] = uint8_t(i * 7 + 1);
     sandbox_.memory().write(kData, pattern, sizeof pattern);
@@ -322,8 +323,10 @@ TEST_F(SandboxTest, GuestVectorRegistersSurviveTheHost) {
     EXPECT_EQ(0, std::memcmp(back, pattern, sizeof back));
 }
 
-TEST(Sandboxes, EachHasItsOwnVectorState) {
-    vx::SandboxOptions options{.memory_size = 16u << 20};
+class Sandboxes : public ::testing::TestWithParam<vx::EngineKind> {};
+
+TEST_P(Sandboxes, EachHasItsOwnVectorState) {
+    const vx::SandboxOptions options = vx::testing::on_engine(GetParam(), {.memory_size = 16u << 20});
     vx::Sandbox a(options), b(options);
     for (vx::Sandbox* s : {&a, &b}) {
         s->memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
@@ -344,13 +347,14 @@ TEST(Sandboxes, EachHasItsOwnVectorState) {
     EXPECT_EQ(seen, 0u) << "one sandbox saw another's xmm0";
 }
 
-TEST(Sandboxes, RunOnSeveralThreadsAtOnce) {
+TEST_P(Sandboxes, RunOnSeveralThreadsAtOnce) {
+    const vx::EngineKind engine = GetParam();
     constexpr int kThreads = 4;
     std::vector<uint32_t> results(kThreads);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([t, &results] {
-            vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 16u << 20});
+        threads.emplace_back([t, engine, &results] {
+            vx::Sandbox sandbox(vx::testing::on_engine(engine, {.memory_size = 16u << 20}));
             sandbox.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
             // mov ecx, 2000000; mov eax, t; loop: add eax, 3; dec ecx; jnz loop; int 0x80
             uint8_t code[] = {0xb9, 0x80, 0x84, 0x1e, 0x00, 0xb8, uint8_t(t), 0, 0, 0,
@@ -363,5 +367,8 @@ TEST(Sandboxes, RunOnSeveralThreadsAtOnce) {
     for (auto& thread : threads) thread.join();
     for (int t = 0; t < kThreads; ++t) EXPECT_EQ(results[t], uint32_t(t) + 3u * 2000000u);
 }
+
+VX_FOR_EACH_ENGINE(SandboxTest);
+VX_FOR_EACH_ENGINE(Sandboxes);
 
 }  // namespace

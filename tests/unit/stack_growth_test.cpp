@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engines.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -135,7 +136,7 @@ TEST_F(GuestMemoryGrowDown, RegionMustBePageAlignedInsideMemory) {
 constexpr uint32_t kCode = 0x10000;
 constexpr uint32_t kData = 0x20000;
 
-class SandboxStackGrowth : public ::testing::Test {
+class SandboxStackGrowth : public ::testing::TestWithParam<vx::EngineKind> {
 protected:
     SandboxStackGrowth() : sandbox_(options()) {
         auto& memory = sandbox_.memory();
@@ -147,7 +148,7 @@ protected:
         sandbox_.set_memory_admission([this](uint64_t bytes) { return sandbox_.admit_memory(bytes, elsewhere_); });
     }
     static vx::SandboxOptions options() {
-        vx::SandboxOptions o;
+        vx::SandboxOptions o = vx::testing::on_engine(GetParam());
         o.memory_size = 16u << 20;
         o.limits.memory = kLimit;
         return o;
@@ -172,7 +173,7 @@ protected:
     vx::Sandbox sandbox_;
 };
 
-TEST_F(SandboxStackGrowth, PushAndPop) {
+TEST_P(SandboxStackGrowth, PushAndPop) {
     // push 0x12345678; pop eax
     auto event = run({0x68, 0x78, 0x56, 0x34, 0x12, 0x58});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -181,7 +182,7 @@ TEST_F(SandboxStackGrowth, PushAndPop) {
     EXPECT_EQ(sandbox_.memory().grow_down_low(), kLow - kGranule);
 }
 
-TEST_F(SandboxStackGrowth, Call) {
+TEST_P(SandboxStackGrowth, Call) {
     // call next; pop eax
     auto event = run({0xe8, 0, 0, 0, 0, 0x58});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -189,7 +190,7 @@ TEST_F(SandboxStackGrowth, Call) {
     EXPECT_EQ(regs().esp, kLow);
 }
 
-TEST_F(SandboxStackGrowth, Enter) {
+TEST_P(SandboxStackGrowth, Enter) {
     // mov ebp, 0x11111111; enter 16, 0; mov eax, [ebp]
     auto event = run({0xbd, 0x11, 0x11, 0x11, 0x11, 0xc8, 0x10, 0x00, 0x00, 0x8b, 0x45, 0x00});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -198,7 +199,7 @@ TEST_F(SandboxStackGrowth, Enter) {
     EXPECT_EQ(regs().eax, 0x11111111u);
 }
 
-TEST_F(SandboxStackGrowth, PushadAndPushfdAndPushMemory) {
+TEST_P(SandboxStackGrowth, PushadAndPushfdAndPushMemory) {
     // mov dword [kData], 0xcafe; mov eax, 1; pushad; pushfd; push dword [kData]
     auto event = run({0xc7, 0x05, 0x00, 0x00, 0x02, 0x00, 0xfe, 0xca, 0, 0, 0xb8, 1, 0, 0, 0, 0x60, 0x9c,
                       0xff, 0x35, 0x00, 0x00, 0x02, 0x00});
@@ -209,7 +210,7 @@ TEST_F(SandboxStackGrowth, PushadAndPushfdAndPushMemory) {
     EXPECT_EQ(word(kLow - 40), 0xcafeu);
 }
 
-TEST_F(SandboxStackGrowth, MemoryDestinationAluOp) {
+TEST_P(SandboxStackGrowth, MemoryDestinationAluOp) {
     // mov eax, 5; add [esp-4], eax; add [esp-4], eax; mov ebx, [esp-4]
     auto event = run({0xb8, 5, 0, 0, 0, 0x01, 0x44, 0x24, 0xfc, 0x01, 0x44, 0x24, 0xfc, 0x8b, 0x5c, 0x24, 0xfc});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -217,7 +218,7 @@ TEST_F(SandboxStackGrowth, MemoryDestinationAluOp) {
     EXPECT_EQ(regs().esp, kLow);
 }
 
-TEST_F(SandboxStackGrowth, RepStosDownAcrossSeveralGranules) {
+TEST_P(SandboxStackGrowth, RepStosDownAcrossSeveralGranules) {
     // mov edi, kLow-4; mov ecx, 0x9000; mov eax, 0xabcdabcd; std; rep stosd; cld
     auto event = run({0xbf, 0xfc, 0xff, 0x7e, 0x00, 0xb9, 0x00, 0x90, 0, 0, 0xb8, 0xcd, 0xab, 0xcd, 0xab,
                       0xfd, 0xf3, 0xab, 0xfc});
@@ -230,7 +231,7 @@ TEST_F(SandboxStackGrowth, RepStosDownAcrossSeveralGranules) {
     EXPECT_EQ(sandbox_.memory().grow_down_low(), kLow - 3 * kGranule);
 }
 
-TEST_F(SandboxStackGrowth, RepStosUpFromBelowTheStack) {
+TEST_P(SandboxStackGrowth, RepStosUpFromBelowTheStack) {
     // mov edi, kLow-0x20000; mov ecx, 0x8000; mov eax, 7; cld; rep stosd
     auto event = run({0xbf, 0x00, 0x00, 0x7d, 0x00, 0xb9, 0x00, 0x80, 0, 0, 0xb8, 7, 0, 0, 0, 0xfc, 0xf3, 0xab});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -240,7 +241,7 @@ TEST_F(SandboxStackGrowth, RepStosUpFromBelowTheStack) {
     EXPECT_EQ(word(kLow - 4), 7u);
 }
 
-TEST_F(SandboxStackGrowth, FxsaveFnstenvXsave) {
+TEST_P(SandboxStackGrowth, FxsaveFnstenvXsave) {
     // mov eax, 7; xor edx, edx; fxsave [esp-512]; fnstenv [esp-0x228]; xsave [esp-0x4000]
     auto event = run({0xb8, 7, 0, 0, 0, 0x31, 0xd2, 0x0f, 0xae, 0x84, 0x24, 0x00, 0xfe, 0xff, 0xff, 0xd9, 0xb4,
                       0x24, 0xd8, 0xfd, 0xff, 0xff, 0x0f, 0xae, 0xa4, 0x24, 0x00, 0xc0, 0xff, 0xff});
@@ -251,7 +252,7 @@ TEST_F(SandboxStackGrowth, FxsaveFnstenvXsave) {
     EXPECT_EQ(word(kLow - 0x4000) & 0xffff, 0x37fu); // xsave's
 }
 
-TEST_F(SandboxStackGrowth, IndirectCall) {
+TEST_P(SandboxStackGrowth, IndirectCall) {
     const uint32_t target = kCode + 6;
     ASSERT_TRUE(sandbox_.memory().write(kData, &target, 4));
     // call [kData]; pop eax (the target)
@@ -261,7 +262,7 @@ TEST_F(SandboxStackGrowth, IndirectCall) {
     EXPECT_EQ(regs().esp, kLow);
 }
 
-TEST_F(SandboxStackGrowth, RepMovsIntoTheRegion) {
+TEST_P(SandboxStackGrowth, RepMovsIntoTheRegion) {
     std::vector<uint32_t> source(1024);
     for (uint32_t i = 0; i < source.size(); ++i) source[i] = i * 3 + 1;
     ASSERT_TRUE(sandbox_.memory().write(kData, source.data(), 4096));
@@ -277,7 +278,7 @@ TEST_F(SandboxStackGrowth, RepMovsIntoTheRegion) {
     EXPECT_EQ(copied, source);
 }
 
-TEST_F(SandboxStackGrowth, Fnsave) {
+TEST_P(SandboxStackGrowth, Fnsave) {
     // fnsave [esp-0x30000]
     auto event = run({0xdd, 0xb4, 0x24, 0x00, 0x00, 0xfd, 0xff});
     ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
@@ -285,7 +286,7 @@ TEST_F(SandboxStackGrowth, Fnsave) {
     EXPECT_EQ(sandbox_.memory().grow_down_low(), kLow - 0x30000);
 }
 
-TEST_F(SandboxStackGrowth, AStoreBelowAMappedPageInTheRegionFaults) {
+TEST_P(SandboxStackGrowth, AStoreBelowAMappedPageInTheRegionFaults) {
     ASSERT_TRUE(sandbox_.memory().map(kLow - 0x20000, kPage, vx::kRead | vx::kWrite));
     // mov ebx, 3; mov [esp-0x30000], eax
     auto event = run({0xbb, 3, 0, 0, 0, 0x89, 0x84, 0x24, 0x00, 0x00, 0xfd, 0xff});
@@ -296,7 +297,7 @@ TEST_F(SandboxStackGrowth, AStoreBelowAMappedPageInTheRegionFaults) {
     EXPECT_EQ(sandbox_.memory().grow_down_low(), kLow);
 }
 
-TEST_F(SandboxStackGrowth, AStoreBelowTheFloorFaults) {
+TEST_P(SandboxStackGrowth, AStoreBelowTheFloorFaults) {
     // mov [esp - 0x100004], eax
     auto event = run({0x89, 0x84, 0x24, 0xfc, 0xff, 0xef, 0xff});
     ASSERT_EQ(event.kind, vx::EventKind::Fault) << vx::describe(event);
@@ -304,7 +305,7 @@ TEST_F(SandboxStackGrowth, AStoreBelowTheFloorFaults) {
     EXPECT_EQ(regs().eip, kCode);
 }
 
-TEST_F(SandboxStackGrowth, GrowthBeyondTheMemoryLimitStopsTheGuestAtTheInstruction) {
+TEST_P(SandboxStackGrowth, GrowthBeyondTheMemoryLimitStopsTheGuestAtTheInstruction) {
     // What others sharing the limit cost leaves no room for more.
     elsewhere_ = kLimit - sandbox_.memory_in_use();
     const uint64_t mapped = sandbox_.memory().mapped_bytes();
@@ -318,5 +319,7 @@ TEST_F(SandboxStackGrowth, GrowthBeyondTheMemoryLimitStopsTheGuestAtTheInstructi
     EXPECT_EQ(regs().ebx, 3u);
     EXPECT_EQ(sandbox_.memory().mapped_bytes(), mapped);
 }
+
+VX_FOR_EACH_ENGINE(SandboxStackGrowth);
 
 }  // namespace
