@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "os/linux_i386/initial_stack.h"
 #include "os/linux_i386/process.h"
 #include "os/linux_i386/usage_report.h"
 #include "vx/sandbox.h"
@@ -277,11 +278,11 @@ int main(int argc, char** argv) {
 
     try {
         vx::Sandbox sandbox(options);
-        vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(env_base, env_settings));
+        vx::ElfImage image = vx::os::linux_i386::load_program(
+            sandbox, file, guest_argv, guest_environment(env_base, env_settings), process.stack_size);
         // The guest sees no host paths: its program is /<name> (absolute, as
         // glibc expects of /proc/self/exe).
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
-        process.stack_size = options.stack_size;
         process.cwd = cwd;
         process.mounts = mounts;
         process.trace = trace_out;

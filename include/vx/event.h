@@ -22,8 +22,6 @@ enum class FaultKind {
     Breakpoint,            // int3
 };
 
-// The signal Linux would deliver for this fault (SIGSEGV, SIGILL, ...).
-int linux_signal_for(FaultKind kind);
 const char* to_string(FaultKind kind);
 
 struct Fault {

@@ -49,9 +49,6 @@ std::vector<EngineKind> available_engines();
 struct SandboxOptions {
     EngineKind engine = EngineKind::Dbt;
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
-    // For load_program: the most the stack grows to. It is mapped as it
-    // grows (GuestMemory::set_grow_down), from initial_stack_bytes.
-    uint32_t stack_size = 8u << 20;
     EngineLimits limits = {};             // none but the code cache's size, unless set
 };
 
@@ -73,20 +70,19 @@ public:
     Sandbox& operator=(const Sandbox&) = delete;
 
     GuestMemory& memory() { return *memory_; }
+    const GuestMemory& memory() const { return *memory_; }
     Registers& registers() { return registers_; }
 
-    // Loads a static i386 ELF executable and prepares a Linux initial stack;
-    // eip and esp are set to start it. Whatever the sandbox held before (an
-    // earlier program: its memory, registers, segments) is replaced, as by
-    // execve. Throws ElfError for a bad file, and then nothing has changed.
-    ElfImage load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
-                          const std::vector<std::string>& envp);
-    // Throws ElfError for a file load_program would refuse (its image must
-    // also leave room for the stack below the top of guest memory).
-    void check_program(std::span<const uint8_t> file) const;
-    // The bytes of stack load_program maps for these arguments at first
-    // (vx::initial_stack_bytes with the sandbox's stack size).
-    uint32_t initial_stack_bytes(const std::vector<std::string>& argv, const std::vector<std::string>& envp) const;
+    // Loads a static i386 ELF executable in place of whatever the sandbox
+    // held (an earlier program: its memory, registers, segments, the
+    // stack's grow-down region), as execve does; eip is its entry, the other
+    // registers 0, and no stack is mapped: what the program expects there is
+    // its personality's business (os/linux_i386: load_program). Throws
+    // ElfError for a bad file, and then nothing has changed.
+    ElfImage load_program(std::span<const uint8_t> file);
+    // Throws ElfError for a file load_program would refuse, or whose image
+    // reaches into the top `room_at_top` bytes of guest memory.
+    void check_program(std::span<const uint8_t> file, uint32_t room_at_top = 0) const;
 
     // Runs the guest until it needs its host. Once finish() was called, it
     // returns an Exit event with that status and runs nothing; once a limit

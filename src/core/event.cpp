@@ -5,16 +5,6 @@
 
 namespace vx {
 
-int linux_signal_for(FaultKind kind) {
-    switch (kind) {
-    case FaultKind::InvalidInstruction: return SIGILL;
-    case FaultKind::DivideError: case FaultKind::FloatingPoint: return SIGFPE;
-    case FaultKind::AlignmentCheck: return SIGBUS;
-    case FaultKind::Breakpoint: return SIGTRAP;
-    default: return SIGSEGV;
-    }
-}
-
 const char* to_string(FaultKind kind) {
     switch (kind) {
     case FaultKind::PageFault: return "page fault";

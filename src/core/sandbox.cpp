@@ -24,30 +24,22 @@ void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
 
 Sandbox::~Sandbox() = default;
 
-ElfImage Sandbox::load_program(std::span<const uint8_t> file, const std::vector<std::string>& argv,
-                               const std::vector<std::string>& envp) {
+ElfImage Sandbox::load_program(std::span<const uint8_t> file) {
     check_program(file);
     if (!memory_->unmap(0, memory_->size())) throw Error("cannot unmap the guest's memory");
-    memory_->set_grow_down(0, 0);  // build_initial_stack makes the new stack's
+    memory_->set_grow_down(0, 0);
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
-    StackLayout stack{memory_->size(), options_.stack_size};
     registers_ = Registers{};
-    registers_.esp = build_initial_stack(*memory_, image, argv, envp, stack);
     registers_.eip = image.entry;
     exit_status_.reset();
     return image;
 }
 
-void Sandbox::check_program(std::span<const uint8_t> file) const {
-    if (options_.stack_size >= memory_->size()) throw Error("the stack size leaves no guest memory for a program");
-    check_elf(file, memory_->size() - options_.stack_size);
-}
-
-uint32_t Sandbox::initial_stack_bytes(const std::vector<std::string>& argv,
-                                      const std::vector<std::string>& envp) const {
-    return vx::initial_stack_bytes(argv, envp, options_.stack_size);
+void Sandbox::check_program(std::span<const uint8_t> file, uint32_t room_at_top) const {
+    if (room_at_top >= memory_->size()) throw Error("no guest memory is left for a program");
+    check_elf(file, uint32_t(memory_->size() - room_at_top));
 }
 
 Event Sandbox::run() {

@@ -33,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "os/linux_i386/initial_stack.h"
 #include "os/linux_i386/process.h"
 #include "vx/error.h"
 #include "vx/sandbox.h"
@@ -143,8 +144,8 @@ int confined(const std::string& guest, const std::string& root, pid_t bystander,
         std::vector<uint8_t> program = read_file(guest);
         vx::SandboxOptions options;
         vx::Sandbox sandbox(options);
-        vx::ElfImage image = sandbox.load_program(program, {guest}, {});
         vx::os::linux_i386::ProcessOptions process;
+        vx::ElfImage image = vx::os::linux_i386::load_program(sandbox, program, {guest}, {}, process.stack_size);
         process.exe_path = "/guest";
         process.mounts = {{"/data", granted, true}, {"/ro", readonly, false}};
         process.program = std::move(program);

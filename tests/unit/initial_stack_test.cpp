@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "os/linux_i386/initial_stack.h"
 #include "vx/elf_loader.h"
 
 namespace {
@@ -29,8 +30,8 @@ vx::ElfImage test_image() {
 class InitialStackTest : public ::testing::Test {
 protected:
     uint32_t build(const std::vector<std::string>& argv, const std::vector<std::string>& envp,
-                   vx::StackLayout layout = {kStackTop, kStackSize}) {
-        return vx::build_initial_stack(memory_, image_, argv, envp, layout);
+                   vx::os::linux_i386::StackLayout layout = {kStackTop, kStackSize}) {
+        return vx::os::linux_i386::build_initial_stack(memory_, image_, argv, envp, layout);
     }
 
     uint32_t word(uint32_t addr) {
@@ -100,8 +101,8 @@ TEST_F(InitialStackTest, EspIsAlignedInsideTheStackWithArgcThere) {
 // rest of it is the memory's grow-down region, unmapped until used.
 TEST_F(InitialStackTest, StackTopIsMappedReadWriteAndTheRestGrowsDown) {
     build({"prog"}, {});
-    const uint32_t mapped = vx::initial_stack_bytes({"prog"}, {}, kStackSize);
-    EXPECT_EQ(mapped, vx::kPageSize + vx::kInitialStackSlack);
+    const uint32_t mapped = vx::os::linux_i386::initial_stack_bytes({"prog"}, {}, kStackSize);
+    EXPECT_EQ(mapped, vx::kPageSize + vx::os::linux_i386::kInitialStackSlack);
     const uint32_t low = kStackTop - mapped;
     EXPECT_EQ(memory_.perms_at(low), vx::kRead | vx::kWrite);
     EXPECT_EQ(memory_.perms_at(kStackTop - 1), vx::kRead | vx::kWrite);
@@ -115,12 +116,12 @@ TEST_F(InitialStackTest, StackTopIsMappedReadWriteAndTheRestGrowsDown) {
 TEST_F(InitialStackTest, InitialPartCoversTheArgumentsAndIsAtMostTheStack) {
     const std::vector<std::string> argv = {"prog", std::string(100000, 'a')};
     const std::vector<std::string> envp = {std::string(50000, 'e')};
-    const uint32_t mapped = vx::initial_stack_bytes(argv, envp, kStackSize);
-    EXPECT_GE(mapped, 150000u + vx::kInitialStackSlack);
+    const uint32_t mapped = vx::os::linux_i386::initial_stack_bytes(argv, envp, kStackSize);
+    EXPECT_GE(mapped, 150000u + vx::os::linux_i386::kInitialStackSlack);
     EXPECT_EQ(mapped % vx::kPageSize, 0u);
     uint32_t esp = build(argv, envp);
-    EXPECT_GE(esp, kStackTop - mapped + vx::kInitialStackSlack);  // the slack is left below esp
-    EXPECT_EQ(vx::initial_stack_bytes(argv, envp, 64u << 10), 64u << 10);
+    EXPECT_GE(esp, kStackTop - mapped + vx::os::linux_i386::kInitialStackSlack);  // the slack is left below esp
+    EXPECT_EQ(vx::os::linux_i386::initial_stack_bytes(argv, envp, 64u << 10), 64u << 10);
 }
 
 TEST_F(InitialStackTest, ArgvAndEnvpPointToTheirStrings) {
@@ -244,7 +245,7 @@ namespace {
 TEST(InitialStackLow, PointerBlockLargerThanTheAddressIsAnError) {
     vx::GuestMemory memory(1u << 20);
     std::vector<std::string> many_empty(0x3800);
-    EXPECT_THROW(vx::build_initial_stack(memory, vx::ElfImage{}, many_empty, {}, {0x10000, 0x10000}),
+    EXPECT_THROW(vx::os::linux_i386::build_initial_stack(memory, vx::ElfImage{}, many_empty, {}, {0x10000, 0x10000}),
                  vx::Error);
 }
 

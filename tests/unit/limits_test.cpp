@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engines.h"
+#include "os/linux_i386/initial_stack.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -51,6 +52,8 @@ vx::Event run_serving_calls(vx::Sandbox& sandbox) {
     }
 }
 
+constexpr uint32_t kStackSize = 8u << 20;
+
 vx::SandboxOptions with_fuel(vx::EngineKind engine, uint64_t fuel) {
     vx::SandboxOptions options = vx::testing::on_engine(engine, {.memory_size = 256u << 20});  // programs load at 128 MiB
     options.limits.instructions = fuel;
@@ -66,7 +69,7 @@ protected:
     void load(vx::Sandbox& sandbox) {
         const auto file = guest_program(guest());
         ASSERT_FALSE(file.empty()) << "no guest " << guest();
-        sandbox.load_program(file, {guest()}, {});
+        vx::os::linux_i386::load_program(sandbox, file, {guest()}, {}, kStackSize);
     }
     // Instructions of the whole program.
     uint64_t instructions_to_exit() {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "os/linux_i386/initial_stack.h"
 #include "os/linux_i386/process.h"
 #include "os/linux_i386/scratch_directory.h"
 #include "vx/sandbox.h"
@@ -183,10 +184,9 @@ int run_library_guest(const std::vector<std::string>& argv) {
     std::vector<uint8_t> program = read_guest("deep_tmp");
     if (program.empty()) return -1;
     vx::Sandbox sandbox(vx::SandboxOptions{});
-    vx::ElfImage image = sandbox.load_program(program, argv, {});
     vx::os::linux_i386::ProcessOptions options;
+    vx::ElfImage image = vx::os::linux_i386::load_program(sandbox, program, argv, {}, options.stack_size);
     options.exe_path = "/deep_tmp";
-    options.stack_size = vx::SandboxOptions{}.stack_size;
     options.program = program;
     options.standard_fds = {0, 1, 2};  // it says "ready" on its stdout
     options.private_tmp = true;

@@ -1,11 +1,13 @@
 #pragma once
 // The Linux i386 ABI as the personality needs it: syscall arguments, error
 // numbers as results, and the few kernel structures it fills in.
+#include <signal.h>
 #include <sys/resource.h>
 
 #include <cerrno>
 #include <cstdint>
 
+#include "vx/event.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -63,6 +65,18 @@ struct __attribute__((packed)) SigFrame32 {
 };
 
 inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
+
+// The signal Linux delivers for a fault (these numbers are the same for
+// i386 and x86-64).
+inline int signal_for(FaultKind kind) {
+    switch (kind) {
+    case FaultKind::InvalidInstruction: return SIGILL;
+    case FaultKind::DivideError: case FaultKind::FloatingPoint: return SIGFPE;
+    case FaultKind::AlignmentCheck: return SIGBUS;
+    case FaultKind::Breakpoint: return SIGTRAP;
+    default: return SIGSEGV;
+    }
+}
 
 // The signal every engine stops its guest with on the host
 // (Sandbox::interrupt_signal, SIGRTMAX: 64, the same number for an i386

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "os/linux_i386/initial_stack.h"
 #include "os/linux_i386/process.h"
 #include "vx/error.h"
 
@@ -215,7 +216,7 @@ int32_t LinuxProcess::find_executable(const std::string& path, std::vector<std::
         return find_executable(interpreter, argv, file, exe_path, depth + 1);
     }
     try {
-        sandbox_.check_program(file);
+        check_program(sandbox_, file, options_.stack_size);
     } catch (const ElfError&) {
         return fail(ENOEXEC);
     }
@@ -236,7 +237,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     // The new image and stack take the place of every page mapped now: only
     // what they need beyond those is new memory (the stack's growth is
     // admitted as it grows).
-    const uint64_t needed = image_bytes(file) + sandbox_.initial_stack_bytes(argv, envp),
+    const uint64_t needed = image_bytes(file) + initial_stack_bytes(argv, envp, options_.stack_size),
                    mapped = memory_.own_bytes();
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
@@ -251,7 +252,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
         }
     }
     try {
-        start_image(sandbox_.load_program(file, argv, envp));
+        start_image(load_program(sandbox_, file, argv, envp, options_.stack_size));
         release_common_holdings();  // the old image's pages are gone
     } catch (const Error&) {
         return die_of_signal(SIGSEGV);  // as Linux does when the new image cannot be set up

@@ -218,7 +218,7 @@ int LinuxProcess::run(FILE* diagnostics) {
             if (deliver_fault(event.fault)) break;
             if (tree_->breach()) return stop_for_breach(diagnostics);  // the tree's end came first
             end_host_file_size_limit();
-            int signo = linux_signal_for(event.fault.kind);
+            int signo = signal_for(event.fault.kind);
             std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
                          describe(event).c_str(), sandbox_.describe_instruction(event.fault.eip).c_str());
             killed_by_ = signo;

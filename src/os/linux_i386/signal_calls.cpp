@@ -398,7 +398,7 @@ LinuxProcess::Disposition LinuxProcess::disposition(int signo) const {
 }
 
 bool LinuxProcess::deliver_fault(const Fault& fault) {
-    int signo = linux_signal_for(fault.kind);
+    int signo = signal_for(fault.kind);
     // As the kernel does, a fault that is blocked or ignored kills.
     if ((signal_mask_ & bit(signo)) || disposition(signo) != Disposition::Handle) return false;
     return deliver_signal(signo, code_for(fault, signo, memory_), fault.address.value_or(0));

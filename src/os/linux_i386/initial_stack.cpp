@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "vx/elf_loader.h"
+#include "os/linux_i386/initial_stack.h"
 
-namespace vx {
+namespace vx::os::linux_i386 {
 namespace {
 
 class StackWriter {
@@ -107,4 +107,18 @@ uint32_t build_initial_stack(GuestMemory& memory, const ElfImage& image,
     return esp;
 }
 
-}  // namespace vx
+void check_program(const Sandbox& sandbox, std::span<const uint8_t> file, uint32_t stack_size) {
+    if (stack_size >= sandbox.memory().size()) throw Error("the stack size leaves no guest memory for a program");
+    sandbox.check_program(file, stack_size);
+}
+
+ElfImage load_program(Sandbox& sandbox, std::span<const uint8_t> file, const std::vector<std::string>& argv,
+                      const std::vector<std::string>& envp, uint32_t stack_size) {
+    check_program(sandbox, file, stack_size);
+    ElfImage image = sandbox.load_program(file);
+    GuestMemory& memory = sandbox.memory();
+    sandbox.registers().esp = build_initial_stack(memory, image, argv, envp, {uint32_t(memory.size()), stack_size});
+    return image;
+}
+
+}  // namespace vx::os::linux_i386
