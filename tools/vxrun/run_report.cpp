@@ -58,4 +58,9 @@ void RunReport::process_ended(const vx::os::linux_i386::RunOutcome& outcome) {
     if (std::optional<std::string> line = describe_end(outcome)) std::fprintf(out_, "%s\n", line->c_str());
 }
 
+void RunReport::private_tmp_left(const std::string& path, bool watchdog_retries) {
+    std::fprintf(out_, "vxrun: could not remove all of the guest's /tmp, %s%s\n", path.c_str(),
+                 watchdog_retries ? " (its watchdog tries again)" : "");
+}
+
 }  // namespace vxrun

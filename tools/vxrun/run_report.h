@@ -1,7 +1,7 @@
 #pragma once
 // What vxrun says of a run on stderr, in its own words: how a guest process
-// ended (a fault, a signal, a limit) and a host confinement weaker than it
-// should be.
+// ended (a fault, a signal, a limit), a host confinement weaker than it
+// should be, and a private /tmp left behind.
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -20,6 +20,7 @@ public:
     explicit RunReport(FILE* out) : out_(out) {}
     void confinement_weakened(const std::string& what) override;
     void process_ended(const vx::os::linux_i386::RunOutcome& outcome) override;
+    void private_tmp_left(const std::string& path, bool watchdog_retries) override;
 
 private:
     FILE* out_;

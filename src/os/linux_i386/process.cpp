@@ -30,7 +30,9 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         for (const Mount& mount : options_.mounts)
             if (files_.normalize(mount.guest_path) == "/tmp")
                 throw SetupRefused(SetupRefused::Reason::TmpTaken, mount);
-        private_tmp_ = std::make_unique<ScratchDirectory>();
+        private_tmp_ = std::make_unique<ScratchDirectory>([this](const std::string& path, bool watchdog_retries) {
+            if (options_.reporter) options_.reporter->private_tmp_left(path, watchdog_retries);
+        });
         options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
     }
     for (const Mount& mount : options_.mounts) files_.add(mount);

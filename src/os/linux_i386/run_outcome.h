@@ -67,6 +67,9 @@ public:
     // A guest process of the tree ended (the first one too, before run()
     // returns its outcome).
     virtual void process_ended(const RunOutcome& /*outcome*/) {}
+    // The private /tmp (host directory `path`) could not be removed in full
+    // at the end; its watchdog tries again when `watchdog_retries`.
+    virtual void private_tmp_left(const std::string& /*path*/, bool /*watchdog_retries*/) {}
 };
 
 }  // namespace vx::os::linux_i386
