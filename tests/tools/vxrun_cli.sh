@@ -95,6 +95,7 @@ expect 2   "--memory: Value 5242880000 not in range" -- --memory 5000M "$hello"
 expect 2   "--memory: .*not a multiple of 4096"     -- --memory 1000 "$hello"
 expect 2   "--memory: not a size"                   -- --memory 0x10M "$hello"
 expect 2   "--output: .*overflow"                   -- --output 99999999999999G "$hello"
+expect 2   "--output: not a size"                   -- --output=-1 "$hello"  # once 2^64-1: no limit
 expect 2   "--cpu-time: not a time"                 -- --cpu-time=-1 "$hello"
 expect 2   "--cpu-time: not a time"                 -- --cpu-time=inf "$hello"
 expect 2   "--wall-time: must be above 0"           -- --wall-time=0 "$hello"
