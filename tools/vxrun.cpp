@@ -1,111 +1,21 @@
 // vxrun: run a static i386 Linux program inside a vx sandbox.
 #include <CLI/CLI.hpp>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <algorithm>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "os/linux_i386/process.h"
 #include "vx/sandbox.h"
+#include "vxrun/guest_setup.h"
 #include "vxrun/limit_options.h"
 #include "vxrun/mount_option.h"
 #include "vxrun/run_report.h"
 #include "vxrun/usage_report.h"
-
-namespace {
-
-constexpr int kExitUsage = 2;
-constexpr int kExitNotRunnable = 126;
-constexpr int kExitNotFound = 127;
-constexpr int kExitSetupFailed = 125;  // vx itself could not start (e.g. no XSAVE, a bad --mount)
-
-// Reads the whole program file; on failure returns vxrun's exit status for it.
-int read_program(const std::string& path, std::vector<uint8_t>& contents) {
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        std::fprintf(stderr, "vxrun: %s: %s\n", path.c_str(), std::strerror(e));
-        return e == ENOENT ? kExitNotFound : kExitNotRunnable;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        std::fprintf(stderr, "vxrun: %s: not a regular file\n", path.c_str());
-        close(fd);
-        return kExitNotRunnable;
-    }
-    contents.resize(size_t(st.st_size));
-    size_t done = 0;
-    while (done < contents.size()) {
-        ssize_t n = read(fd, contents.data() + done, contents.size() - done);
-        if (n <= 0) {
-            if (n < 0 && errno == EINTR) continue;
-            std::fprintf(stderr, "vxrun: %s: cannot read: %s\n", path.c_str(),
-                         n < 0 ? std::strerror(errno) : "file shrank");
-            close(fd);
-            return kExitNotRunnable;
-        }
-        done += size_t(n);
-    }
-    close(fd);
-    return 0;
-}
-
-// What a program needs to start, and nothing of the host's: environments carry
-// tokens and keys, so the guest gets only what it is given.
-constexpr const char* kGuestPath = "PATH=/usr/local/bin:/usr/bin:/bin";
-
-enum class EnvironmentBase { Minimal, Empty, Host };
-
-// The base environment (PATH only, nothing, or the host's whole one), then
-// each --env setting in order: K=V sets K, a bare K copies the host's value of
-// K (and sets nothing when the host has none).
-std::vector<std::string> guest_environment(EnvironmentBase base, const std::vector<std::string>& settings) {
-    std::vector<std::string> env;
-    if (base == EnvironmentBase::Minimal) env.emplace_back(kGuestPath);
-    if (base == EnvironmentBase::Host)
-        for (char** e = environ; *e; ++e) env.emplace_back(*e);
-    for (const std::string& setting : settings) {
-        std::string entry = setting;
-        if (setting.find('=') == std::string::npos) {
-            const char* host_value = getenv(setting.c_str());
-            if (!host_value) continue;
-            entry = setting + "=" + host_value;
-        }
-        std::string key = entry.substr(0, entry.find('=') + 1);
-        std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
-        env.push_back(entry);
-    }
-    return env;
-}
-
-// The guest's standard descriptors are copies of vxrun's, given only where
-// vxrun was started with them open. A closed one is held here by /dev/null,
-// so that nothing vxrun opens later takes its number, and stays closed for the
-// guest (EBADF). Anything else vxrun inherited is closed: no descriptor in
-// this process but the guest's own may lead anywhere.
-std::array<int, 3> take_standard_descriptors() {
-    std::array<int, 3> given = {0, 1, 2};
-    for (int fd = 0; fd < 3; ++fd) {
-        if (fcntl(fd, F_GETFD) < 0) {
-            given[size_t(fd)] = -1;
-            int placeholder = open("/dev/null", O_RDWR);
-            if (placeholder != fd) _exit(kExitSetupFailed);  // the lowest free number is fd: cannot fail so
-        }
-        fcntl(fd, F_SETFD, FD_CLOEXEC);  // as every descriptor vxrun keeps (it never execs: the filter forbids it)
-    }
-    close_range(3, ~0u, 0);
-    return given;
-}
-
-}  // namespace
 
 #if defined(__SANITIZE_ADDRESS__)
 // LeakSanitizer stops the process with ptrace to look for leaks at exit, which
@@ -114,7 +24,7 @@ extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
 #endif
 
 int main(int argc, char** argv) {
-    const std::array<int, 3> standard_fds = take_standard_descriptors();
+    const std::array<int, 3> standard_fds = vxrun::take_standard_descriptors();
     CLI::App app{"Run a static i386 Linux program inside a vx sandbox."};
     app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
         return "vxrun: " + CLI::FailureMessage::simple(failed, e);
@@ -133,8 +43,8 @@ int main(int argc, char** argv) {
     CLI::Option* cpu_time_option = app.add_option("--cpu-time", cpu_time_ns,
                                                   "CPU time limit, in seconds (e.g. 10, 1.5, 250ms)")
                                        ->transform(vxrun::seconds_value());
-    CLI::Option* wall_time_option =
-        app.add_option("--wall-time", wall_time_ns, "wall-clock time limit, in seconds")->transform(vxrun::seconds_value());
+    CLI::Option* wall_time_option = app.add_option("--wall-time", wall_time_ns, "wall-clock time limit, in seconds")
+                                        ->transform(vxrun::seconds_value());
     CLI::Option* instructions_option =
         app.add_option("--instructions", instructions, "fuel: the number of guest instructions it may run")
             ->transform(vxrun::count_value());
@@ -195,13 +105,13 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         int code = app.exit(e);
-        return code == 0 ? 0 : kExitUsage;
+        return code == 0 ? 0 : vxrun::kExitUsage;
     }
     std::vector<std::string> guest_argv = app.remaining();
     if (guest_argv.empty() || guest_argv[0].starts_with("-")) {
         std::fprintf(stderr, "vxrun: %s\nRun with --help for more information.\n",
                      guest_argv.empty() ? "PROGRAM is required" : ("unknown option " + guest_argv[0]).c_str());
-        return kExitUsage;
+        return vxrun::kExitUsage;
     }
     const std::string program = guest_argv[0];
 
@@ -221,7 +131,7 @@ int main(int argc, char** argv) {
     options.limits.host_mappings = host_mappings;
     if (stats != "" && stats != "text" && stats != "json") {
         std::fprintf(stderr, "vxrun: --stats takes no value or =json, got: %s\n", stats.c_str());
-        return kExitUsage;
+        return vxrun::kExitUsage;
     }
     process.max_open_files = open_files;
     process.max_processes = processes;
@@ -230,20 +140,22 @@ int main(int argc, char** argv) {
         for (const std::string& spec : mount_specs) mounts.push_back(vxrun::parse_mount(spec));
     } catch (const vx::Error& e) {
         std::fprintf(stderr, "vxrun: %s\n", e.what());
-        return kExitUsage;
+        return vxrun::kExitUsage;
     }
     for (const std::string& setting : env_settings) {
         if (setting.empty() || setting.front() == '=') {
             std::fprintf(stderr, "vxrun: --env wants K=V or K, got: %s\n", setting.c_str());
-            return kExitUsage;
+            return vxrun::kExitUsage;
         }
     }
 
-    const EnvironmentBase env_base =
-        clear_env ? EnvironmentBase::Empty : inherit_env ? EnvironmentBase::Host : EnvironmentBase::Minimal;
+    using vxrun::EnvironmentBase;
+    const EnvironmentBase env_base = clear_env     ? EnvironmentBase::Empty
+                                     : inherit_env ? EnvironmentBase::Host
+                                                   : EnvironmentBase::Minimal;
 
     std::vector<uint8_t> file;
-    if (int status = read_program(program, file)) return status;
+    if (int status = vxrun::read_program(program, file)) return status;
 
     FILE* trace_out = nullptr;
     if (trace == "-") {
@@ -252,14 +164,14 @@ int main(int argc, char** argv) {
         trace_out = std::fopen(trace.c_str(), "we");
         if (!trace_out) {
             std::fprintf(stderr, "vxrun: --trace=%s: %s\n", trace.c_str(), std::strerror(errno));
-            return kExitSetupFailed;
+            return vxrun::kExitSetupFailed;
         }
         setvbuf(trace_out, nullptr, _IOLBF, 0);  // a line a write: processes share the file
     }
 
     try {
         vx::Sandbox sandbox(options);
-        vx::ElfImage image = sandbox.load_program(file, guest_argv, guest_environment(env_base, env_settings));
+        vx::ElfImage image = sandbox.load_program(file, guest_argv, vxrun::guest_environment(env_base, env_settings));
         // The guest sees no host paths: its program is /<name> (absolute, as
         // glibc expects of /proc/self/exe).
         process.exe_path = "/" + program.substr(program.find_last_of('/') + 1);
@@ -280,12 +192,12 @@ int main(int argc, char** argv) {
         return outcome.exit_status;
     } catch (const vx::os::linux_i386::SetupRefused& refused) {
         std::fprintf(stderr, "vxrun: %s\n", vxrun::describe_refusal(refused).c_str());
-        return kExitSetupFailed;
+        return vxrun::kExitSetupFailed;
     } catch (const vx::ElfError& e) {
         std::fprintf(stderr, "vxrun: %s: %s\n", program.c_str(), e.what());
-        return kExitNotRunnable;
+        return vxrun::kExitNotRunnable;
     } catch (const vx::Error& e) {
         std::fprintf(stderr, "vxrun: %s\n", e.what());
-        return kExitSetupFailed;
+        return vxrun::kExitSetupFailed;
     }
 }

@@ -47,8 +47,9 @@ CLI::Validator seconds_value() {
             const auto [rest, error] = std::from_chars(text.data(), end, seconds, std::chars_format::general);
             const std::string unit(rest, end);
             // (from_chars reads "inf" and "nan" too: a time starts with a digit or a point.)
-            if (error != std::errc() || text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.') ||
-                (unit != "" && unit != "s" && unit != "ms"))
+            const bool starts_as_number =
+                !text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.');
+            if (error != std::errc() || !starts_as_number || (unit != "" && unit != "s" && unit != "ms"))
                 return "not a time (seconds, e.g. 10, 1.5, 250ms): " + text;
             if (unit == "ms") seconds /= 1e3;
             if (!(seconds > 0) || seconds > 1e9) return "must be above 0 and at most 1e9 seconds: " + text;

@@ -34,7 +34,8 @@ class SetupRefused : public Error {
 public:
     enum class Reason {
         HostPathUnusable,  // mount.host_path cannot be looked at or opened (error)
-        GuestPathTaken,    // mount's guest path (taken_path, normalized) is given already: by `other`, or a built-in device
+        GuestPathTaken,    // mount's guest path (taken_path, normalized) is given already: by `other`,
+                           // or (no other) a device every guest has
         TmpTaken,          // the private /tmp was asked for, and `mount` gives /tmp too
         CwdUnusable,       // taken_path is no directory the guest can reach (error)
     };
