@@ -39,34 +39,43 @@ int main(int argc, char** argv) {
                    "1G; at most 3G); its address space is this, or 512M if that is more")
         ->transform(vxrun::size_value())
         ->check(CLI::Range(uint64_t(1) << 20, uint64_t(vx::kMaxGuestMemory)) & vxrun::multiple_of(vx::kPageSize))
-        ->default_str("512M");
+        ->option_text("SIZE (1M to 3G, whole pages)=512M");
     CLI::Option* cpu_time_option = app.add_option("--cpu-time", cpu_time_ns,
                                                   "CPU time limit, in seconds (e.g. 10, 1.5, 250ms)")
-                                       ->transform(vxrun::seconds_value());
+                                       ->transform(vxrun::seconds_value())
+                                       ->type_name("SECONDS");
     CLI::Option* wall_time_option = app.add_option("--wall-time", wall_time_ns, "wall-clock time limit, in seconds")
-                                        ->transform(vxrun::seconds_value());
+                                        ->transform(vxrun::seconds_value())
+                                        ->type_name("SECONDS");
     CLI::Option* instructions_option =
         app.add_option("--instructions", instructions, "fuel: the number of guest instructions it may run")
-            ->transform(vxrun::count_value());
+            ->transform(vxrun::count_value())
+            ->type_name("N");
     CLI::Option* output_option =
         app.add_option("--output", output, "bytes it may write in all (stdout, stderr, files, pipes)")
-            ->transform(vxrun::size_value());
-    CLI::Option* file_size_option =
-        app.add_option("--file-size", file_size, "the largest file it may write")->transform(vxrun::size_value());
+            ->transform(vxrun::size_value())
+            ->type_name("SIZE");
+    CLI::Option* file_size_option = app.add_option("--file-size", file_size, "the largest file it may write")
+                                         ->transform(vxrun::size_value())
+                                         ->type_name("SIZE");
     const std::vector<CLI::Option*> limit_options = {cpu_time_option, wall_time_option, instructions_option,
                                                      output_option, file_size_option};
     app.add_option("--code-cache", code_cache, "translated code kept at once (flushed when full)")
         ->transform(vxrun::size_value())
+        ->type_name("SIZE")
         ->default_str("64M");
     app.add_option("--open-files", open_files, "descriptors open at once (EMFILE beyond)")
         ->check(CLI::Range(3u, 1024u))
+        ->type_name("N")
         ->capture_default_str();
     app.add_option("--host-mappings", host_mappings,
                    "host mappings (VMAs) its memory may make (mmap, mprotect, munmap get ENOMEM beyond)")
         ->check(CLI::Range(64u, 32768u))
+        ->type_name("N")
         ->capture_default_str();
     app.add_option("--processes", processes, "guest processes alive at once (fork gets EAGAIN beyond)")
         ->check(CLI::Range(1u, 4096u))
+        ->type_name("N")
         ->capture_default_str();
     CLI::Option* no_limits_option = app.add_flag(
         "--no-limits", no_limits,

@@ -36,7 +36,7 @@ CLI::Validator size_value() {
             text = normal;
             return {};
         },
-        "SIZE");
+        "");
 }
 
 CLI::Validator seconds_value() {
@@ -58,7 +58,7 @@ CLI::Validator seconds_value() {
             text = std::to_string(nanoseconds);
             return {};
         },
-        "SECONDS");
+        "");
 }
 
 CLI::Validator count_value() {
@@ -68,7 +68,7 @@ CLI::Validator count_value() {
             text = without_leading_zeros(text);
             return {};
         },
-        "N");
+        "");
 }
 
 CLI::Validator multiple_of(uint64_t unit) {
