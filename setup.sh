@@ -80,6 +80,7 @@ packages=(
   gcc-multilib g++-multilib          # guest programs: gcc -m32 -static
   libzydis-dev                       # x86 decoder and encoder
   libcli11-dev                       # command lines of the tools
+  nlohmann-json3-dev                 # vxrun --stats=json
   libseccomp-dev                     # vxrun's host filter
   clang libclang-rt-14-dev           # fuzz/: libFuzzer and the sanitizers' runtimes
   libgtest-dev libgmock-dev          # unit tests

@@ -55,7 +55,8 @@ def violations(tree):
             quoted, header = match.group(1) == '"', match.group(2)
             where = f"{path.relative_to(tree)}:{number}"
             if quoted:
-                beside = (path.parent / header).is_file() and "/" not in header
+                # A header of the layer's own, beside or below the file.
+                beside = (path.parent / header).is_file() and ".." not in header.split("/")
                 if not beside and not any(header.startswith(prefix) for prefix in allowed):
                     found.append(f"{where}: the {layer} layer includes \"{header}\"")
             else:

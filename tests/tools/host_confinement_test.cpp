@@ -153,7 +153,7 @@ int confined(const std::string& guest, const std::string& root, pid_t bystander,
         process.private_tmp = true;
         process.host_filter = true;
         vx::os::linux_i386::LinuxProcess linux_process(sandbox, image, process);
-        linux_process.confine_host(stderr);
+        linux_process.confine_host();
         std::printf("confined: %s\n", linux_process.host_confinement().c_str());
 
         static int stack_probe;

@@ -29,7 +29,7 @@ expect 0   "argument: two words"                    -- "$hello" "two words"
 expect 0   "argument: --memory"                     -- "$hello" --memory
 expect 2   "PROGRAM is required"                    --
 expect 2   "unknown option --no-such-flag"          -- --no-such-flag "$hello"
-expect 2   "bad --memory"                           -- --memory lots "$hello"
+expect 2   "vxrun: --memory: not a size"            -- --memory lots "$hello"
 expect 0   "Usage|usage"                            -- --help
 expect 1   "environment entries: none"              -- --clear-env "$show_env"
 expect 1   "environment entries: some"              -- --clear-env --env A=1 "$show_env"
@@ -91,10 +91,20 @@ expect 126 "not a regular file"                     -- "$scratch/dir"
 expect 126 "not a 32-bit ELF"                       -- /bin/true
 expect 0   "Hello from inside"                      -- --memory 16M "$hello"  # the address space stays 512M
 expect 126 "beyond guest memory"                    -- --no-limits --memory 16M "$hello"
-expect 2   "bad --memory"                           -- --memory 5000M "$hello"
-expect 2   "bad --memory"                           -- --memory 1000 "$hello"
-expect 2   "bad --cpu-time"                         -- --cpu-time=-1 "$hello"
-expect 2   "bad --instructions"                     -- --instructions=many "$hello"
+expect 2   "--memory: Value 5242880000 not in range" -- --memory 5000M "$hello"
+expect 2   "--memory: .*not a multiple of 4096"     -- --memory 1000 "$hello"
+expect 2   "--memory: not a size"                   -- --memory 0x10M "$hello"
+expect 2   "--output: .*overflow"                   -- --output 99999999999999G "$hello"
+expect 2   "--output: not a size"                   -- --output=-1 "$hello"  # once 2^64-1: no limit
+expect 2   "--cpu-time: not a time"                 -- --cpu-time=-1 "$hello"
+expect 2   "--cpu-time: not a time"                 -- --cpu-time=inf "$hello"
+expect 2   "--wall-time: must be above 0"           -- --wall-time=0 "$hello"
+expect 2   "--instructions: not a count"            -- --instructions=many "$hello"
+expect 2   "--instructions: not a count"            -- --instructions=-1 "$hello"
+expect 2   "--open-files: Value 2 not in range 3 to 1024" -- --open-files 2 "$hello"
+expect 0   "Hello from inside"                      -- --memory 64MiB --code-cache 32m --cpu-time 250ms --wall-time 1e3 --output 1k "$hello"
+# Decimal, always: 010 is ten (CLI11 alone would read it as octal 8).
+expect 137 "instruction limit exceeded: used 10 of 10" -- --instructions=010 "$hello"
 expect 2   "excludes"                               -- --no-limits --cpu-time=1 "$hello"
 expect 2   "--stats takes"                          -- --stats=xml "$hello"
 expect 137 "instruction limit exceeded: used 10 of 10" -- --instructions=10 "$hello"
@@ -102,7 +112,8 @@ expect 137 "instruction limit exceeded: used 10 of 10" -- --instructions=10 "$he
 # The stack is counted as it grows, not whole: a small C program is counted
 # less than the 8 MiB its stack may grow to (10 MiB when that was counted).
 checks=$((checks + 1))
-peak=$("$vxrun" --stats=json "$show_env" 2>&1 >/dev/null </dev/null | sed -nE 's/.*"memory_peak_bytes": ([0-9]+).*/\1/p')
+peak=$("$vxrun" --stats=json "$show_env" 2>&1 >/dev/null </dev/null |
+       python3 -c 'import json,sys; print(json.loads(sys.stdin.read().splitlines()[-1])["memory_peak_bytes"])')
 echo "a small C program is counted ${peak:-?} bytes at its peak"
 if [ -z "$peak" ] || [ "$peak" -ge $((8 << 20)) ]; then
     echo "FAIL: --stats says memory_peak_bytes ${peak:-(none)}, not below the 8 MiB stack"

@@ -192,7 +192,7 @@ int run_library_guest(const std::vector<std::string>& argv) {
     options.private_tmp = true;
     options.host_filter = false;
     vx::os::linux_i386::LinuxProcess guest(sandbox, image, options);
-    return guest.run(stderr);
+    return guest.run().exit_status;
 }
 
 TEST_F(ScratchDirectoryTest, ALibraryHostLeavesNothing) {

@@ -154,6 +154,31 @@ std::string FileNamespace::normalize(const std::string& path) const {
     return lexical_normal(path.starts_with("/") ? path : cwd_.place.path + "/" + path);
 }
 
+namespace {
+
+std::string describe_refusal(SetupRefused::Reason reason, const Mount& mount, const std::string& taken_path,
+                             const std::optional<Mount>& other, int error) {
+    const std::string grant = "the grant of " + mount.host_path + " at " + mount.guest_path;
+    switch (reason) {
+    case SetupRefused::Reason::HostPathUnusable:
+        return grant + ": " + mount.host_path + ": " + std::strerror(error);
+    case SetupRefused::Reason::GuestPathTaken:
+        return grant + ": " + taken_path + " is given to the guest already" +
+               (other ? " (by the grant of " + other->host_path + ")" : " (a device every guest has)");
+    case SetupRefused::Reason::TmpTaken:
+        return "the private /tmp and " + grant + " both give the guest /tmp";
+    case SetupRefused::Reason::CwdUnusable:
+        return "working directory " + taken_path + ": not a directory inside a grant (" + std::strerror(error) + ")";
+    }
+    return "refused";
+}
+
+}  // namespace
+
+SetupRefused::SetupRefused(Reason reason, Mount mount, std::string taken_path, std::optional<Mount> other, int error)
+    : Error(describe_refusal(reason, mount, taken_path, other, error)), reason(reason), mount(std::move(mount)),
+      taken_path(std::move(taken_path)), other(std::move(other)), error(error) {}
+
 void FileNamespace::add(const Mount& mount) {
     Grant g;
     g.mount = mount;
@@ -161,12 +186,11 @@ void FileNamespace::add(const Mount& mount) {
     // A second grant at one place would hide the first: refused, whichever it is.
     for (const Grant& other : grants_)
         if (other.mount.guest_path == g.mount.guest_path)
-            throw Error("--mount " + mount.host_path + ":" + mount.guest_path + ": " + g.mount.guest_path +
-                        " is given to the guest already" +
-                        (other.device ? " (a device every guest has)" : " (by --mount " + other.mount.host_path + ")"));
+            throw SetupRefused(SetupRefused::Reason::GuestPathTaken, mount, g.mount.guest_path,
+                               other.device ? std::nullopt : std::optional<Mount>(other.mount));
     struct stat st;
     if (stat(mount.host_path.c_str(), &st) != 0)
-        throw Error("--mount " + mount.host_path + ": " + std::strerror(errno));
+        throw SetupRefused(SetupRefused::Reason::HostPathUnusable, mount, {}, {}, errno);
     g.dev = st.st_dev;
     g.ino = st.st_ino;
     g.type = st.st_mode & S_IFMT;
@@ -177,7 +201,7 @@ void FileNamespace::add(const Mount& mount) {
         dir = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
     }
     g.host_dir = ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (g.host_dir < 0) throw Error("--mount " + mount.host_path + ": " + std::strerror(errno));
+    if (g.host_dir < 0) throw SetupRefused(SetupRefused::Reason::HostPathUnusable, mount, {}, {}, errno);
     struct statx sx{};
     if (statx(AT_FDCWD, mount.host_path.c_str(), 0, STATX_MNT_ID, &sx) == 0 && (sx.stx_mask & STATX_MNT_ID))
         g.mount_id = sx.stx_mnt_id;
@@ -614,23 +638,6 @@ std::vector<FileNamespace::DirEntry> FileNamespace::synthetic_entries(const Plac
     for (const Grant& g : grants_) consider(g.mount.guest_path);
     for (auto& [name, entry] : children) out.push_back(std::move(entry));
     return out;
-}
-
-Mount parse_mount(const std::string& spec) {
-    Mount m;
-    size_t first = spec.find(':');
-    if (first == std::string::npos || first == 0) throw Error("--mount wants HOST:GUEST[:ro|rw], got " + spec);
-    m.host_path = spec.substr(0, first);
-    std::string rest = spec.substr(first + 1);
-    size_t second = rest.find(':');
-    m.guest_path = rest.substr(0, second);
-    if (second != std::string::npos) {
-        std::string mode = rest.substr(second + 1);
-        if (mode != "ro" && mode != "rw") throw Error("--mount mode must be ro or rw, got " + mode);
-        m.writable = mode == "rw";
-    }
-    if (!m.guest_path.starts_with("/")) throw Error("--mount guest path must be absolute: " + m.guest_path);
-    return m;
 }
 
 }  // namespace vx::os::linux_i386

@@ -1,7 +1,7 @@
 #pragma once
 // The guest's view of files: nothing but what the user granted. Each grant
-// (--mount HOST:GUEST[:ro|rw]) makes a host file or directory appear at a
-// guest path. A guest path is resolved one component at a time in the
+// (a Mount) makes a host file or directory appear at a guest path,
+// read-only or writable. A guest path is resolved one component at a time in the
 // guest's namespace, as a kernel's VFS does: each step opens one name below
 // the current host directory (openat2, no symlinks, no `..`, no mounts), a
 // symlink's text is resolved again from the guest's root or the link's
@@ -12,9 +12,12 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "vx/error.h"
 
 namespace vx::os::linux_i386 {
 
@@ -22,6 +25,28 @@ struct Mount {
     std::string guest_path;  // normalized, absolute
     std::string host_path;
     bool writable = false;
+};
+
+// A grant or working directory that cannot be given to the guest, as data:
+// what() says why in the personality's words; a tool may say it in its own
+// (naming its options).
+class SetupRefused : public Error {
+public:
+    enum class Reason {
+        HostPathUnusable,  // mount.host_path cannot be looked at or opened (error)
+        GuestPathTaken,    // mount's guest path (taken_path, normalized) is given already: by `other`,
+                           // or (no other) a device every guest has
+        TmpTaken,          // the private /tmp was asked for, and `mount` gives /tmp too
+        CwdUnusable,       // taken_path is no directory the guest can reach (error)
+    };
+    SetupRefused(Reason reason, Mount mount, std::string taken_path = {}, std::optional<Mount> other = {},
+                 int error = 0);
+
+    Reason reason;
+    Mount mount;                // the grant refused (CwdUnusable: none)
+    std::string taken_path;     // GuestPathTaken: the guest path; CwdUnusable: the working directory
+    std::optional<Mount> other; // GuestPathTaken: the grant there already (none: a built-in device)
+    int error = 0;              // HostPathUnusable, CwdUnusable: the errno
 };
 
 // Where something lies in the guest's namespace: what a guest descriptor
@@ -181,8 +206,5 @@ private:
     Entry cwd_;
     int64_t created_ = 0;  // the synthetic directories' times
 };
-
-// Parses HOST:GUEST[:ro|rw] (read-only unless :rw). Throws vx::Error.
-Mount parse_mount(const std::string& spec);
 
 }  // namespace vx::os::linux_i386

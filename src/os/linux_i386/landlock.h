@@ -44,7 +44,7 @@ struct LandlockOutcome {
 // as on an older kernel (for tests of the degraded domain).
 LandlockOutcome enter_landlock_domain(const std::vector<HostRule>& rules, int abi_limit = INT_MAX);
 
-// "Landlock ABI 7" or "no Landlock", with what is missing: for --stats.
+// "Landlock ABI 7" or "no Landlock", with what is missing: for a report of the run.
 std::string describe(const LandlockOutcome& outcome);
 
 }  // namespace vx::os::linux_i386

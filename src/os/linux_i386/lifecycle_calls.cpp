@@ -123,7 +123,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
         return child;
     }
     // The child: a guest process never outlives its parent, so none is left
-    // running unsupervised when vxrun ends.
+    // running unsupervised when the first host process ends.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent_host) _exit(128 + SIGKILL);
     const struct rlimit no_core_dumps{0, 0};

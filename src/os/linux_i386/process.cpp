@@ -28,13 +28,15 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     if (options_.private_tmp) {
         for (const Mount& mount : options_.mounts)
             if (files_.normalize(mount.guest_path) == "/tmp")
-                throw Error("--tmp and --mount " + mount.host_path + ":" + mount.guest_path + " both give the guest /tmp");
-        private_tmp_ = std::make_unique<ScratchDirectory>();
+                throw SetupRefused(SetupRefused::Reason::TmpTaken, mount);
+        private_tmp_ = std::make_unique<ScratchDirectory>([this](const std::string& path, bool watchdog_retries) {
+            if (options_.reporter) options_.reporter->private_tmp_left(path, watchdog_retries);
+        });
         options_.mounts.push_back({"/tmp", private_tmp_->host_path(), true});
     }
     for (const Mount& mount : options_.mounts) files_.add(mount);
     if (int error = files_.chdir(files_.cwd(), options_.cwd); error < 0)
-        throw Error("--cwd " + options_.cwd + ": not a directory inside a --mount (" + strerror(-error) + ")");
+        throw SetupRefused(SetupRefused::Reason::CwdUnusable, {}, options_.cwd, {}, -error);
     give_standard_fds();
     if (options_.own_host_process) {
         // As across exec on Linux, what the host process ignores the guest ignores.
@@ -48,7 +50,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         tree_fuel_budget_ = sandbox_.limits().instructions;
         if (options_.max_file_size) {
             limit_host_file_size();
-            mirror_disposition(SIGXFSZ);  // the kernel's SIGXFSZ must not end vxrun
+            mirror_disposition(SIGXFSZ);  // the kernel's SIGXFSZ must not end the host process
         }
     }
 }
@@ -107,7 +109,7 @@ void LinuxProcess::service_syscall() {
     ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
     int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
     if (options_.trace) {
-        FileSizeLimitLifted lifted(*this);  // the trace file is vxrun's, not the guest's
+        FileSizeLimitLifted lifted(*this);  // the trace file is the host's, not the guest's
         trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);
     }
     tree_->set_memory(sandbox_.finished() ? 0 : sandbox_.memory_in_use());  // for the others' memory limit
@@ -161,24 +163,25 @@ bool LinuxProcess::load_segment(const SegmentLoad& load) {
     return true;
 }
 
-std::string LinuxProcess::who() const {
-    // (Appended rather than " " + to_string(...), which GCC 12 at -O3 takes
-    // for an overlapping memcpy: -Wrestrict.)
-    std::string text;
-    if (tree_->self() != 1) text.append(" ").append(std::to_string(tree_->self()));
-    return text;
-}
-
-int LinuxProcess::finish_run(int status) {
+RunOutcome LinuxProcess::finish_run(RunOutcome outcome) {
+    outcome.pid = tree_->self();
+    outcome.usage = sandbox_.usage();
+    for (uint32_t nr = 0; nr < syscall_counts_.size(); ++nr) {
+        if (!syscall_counts_[nr]) continue;
+        const SyscallEntry* entry = find_syscall(nr);
+        outcome.syscalls.emplace_back(entry ? entry->name : "syscall_" + std::to_string(nr), syscall_counts_[nr]);
+    }
+    outcome.host_confinement = host_confinement_;
+    if (options_.reporter) options_.reporter->process_ended(outcome);
     settle_with_tree();
     release_common_holdings();
     memory_.forget_copies();
     tree_->settle_sharing();
-    if (forked_) end_host_process(status);
-    return status;
+    if (forked_) end_host_process(outcome.exit_status);
+    return outcome;
 }
 
-void LinuxProcess::confine_host(FILE* diagnostics) {
+void LinuxProcess::confine_host() {
     if (!host_confinement_.empty()) return;
     std::vector<HostRule> rules;
     for (const Mount& mount : files_.mounts())
@@ -195,16 +198,15 @@ void LinuxProcess::confine_host(FILE* diagnostics) {
         if (region.executable) executable.push_back({region.begin, region.size});
     install_host_filter(sandbox_.host_calls(), executable);
     host_confinement_ = "seccomp filter, " + describe(landlock);
-    if (!landlock.missing.empty())
-        std::fprintf(diagnostics, "vxrun: host confinement weaker than it should be: %s\n", describe(landlock).c_str());
+    if (!landlock.missing.empty() && options_.reporter) options_.reporter->confinement_weakened(describe(landlock));
 }
 
-int LinuxProcess::run(FILE* diagnostics) {
-    if (options_.host_filter) confine_host(diagnostics);
+RunOutcome LinuxProcess::run() {
+    if (options_.host_filter) confine_host();
     for (;;) {
         // Another process may have reached a limit: then this one stops too
         // (the first process is interrupted to look here).
-        if (tree_->breach()) return stop_for_breach(diagnostics);
+        if (tree_->breach()) return stop_for_breach();
         Event event = sandbox_.run();
         switch (event.kind) {
         case EventKind::Syscall:
@@ -216,31 +218,26 @@ int LinuxProcess::run(FILE* diagnostics) {
             [[fallthrough]];
         case EventKind::Fault: {
             if (deliver_fault(event.fault)) break;
-            if (tree_->breach()) return stop_for_breach(diagnostics);  // the tree's end came first
+            if (tree_->breach()) return stop_for_breach();  // the tree's end came first
             end_host_file_size_limit();
-            int signo = signal_for(event.fault.kind);
-            std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s: %s: %s\n", who().c_str(), sigabbrev_np(signo),
-                         describe(event).c_str(), sandbox_.describe_instruction(event.fault.eip).c_str());
-            killed_by_ = signo;
-            return finish_run(128 + signo);
+            killed_by_ = signal_for(event.fault.kind);
+            RunOutcome outcome = ended(Ending::Fault, 128 + killed_by_, killed_by_);
+            outcome.fault = FaultReport{event.fault, sandbox_.describe_instruction(event.fault.eip)};
+            return finish_run(std::move(outcome));
         }
         case EventKind::Exit:
-            if (tree_->breach()) return stop_for_breach(diagnostics);
+            if (tree_->breach()) return stop_for_breach();
             end_host_file_size_limit();
-            // A signal a process sent itself is the guest's own business, and
-            // its parent's wait reports it; only the first process, whose end
-            // is vxrun's, says so.
-            if (killed_by_ && !forked_)
-                std::fprintf(diagnostics, "vxrun: guest%s killed by SIG%s (sent by itself)\n", who().c_str(),
-                             sigabbrev_np(killed_by_));
-            return finish_run(event.exit_status);
+            if (killed_by_)
+                return finish_run(ended(Ending::KilledBySignal, event.exit_status, killed_by_));
+            return finish_run(ended(Ending::Exited, event.exit_status));
         case EventKind::Interrupted:
             deliver_pending_signals(-1);
             break;
         case EventKind::LimitExceeded:
             if (continue_within_tree(event.limit_exceeded)) break;  // a slice ran out; the tree had more
             tree_->record_breach(event.limit_exceeded);
-            return stop_for_breach(diagnostics, event.limit_exceeded);
+            return stop_for_breach(event.limit_exceeded);
         }
     }
 }

@@ -19,6 +19,7 @@
 #include "os/linux_i386/abi.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
+#include "os/linux_i386/run_outcome.h"
 #include "os/linux_i386/scratch_directory.h"
 #include "vx/sandbox.h"
 
@@ -39,7 +40,8 @@ struct ProcessOptions {
     // The guest may treat the host process as its own: a guest fork forks the
     // host process, and the host's dispositions and mask of the signals guests
     // send each other follow the guest's. Only for a host process that does
-    // nothing else (vxrun); without it fork and clone fail with EAGAIN.
+    // nothing else (a tool that runs one guest); without it fork and clone
+    // fail with EAGAIN.
     bool own_host_process = false;
     unsigned max_processes = 64;  // guest processes alive at once in the tree (EAGAIN beyond)
     unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most kMaxFds
@@ -54,6 +56,8 @@ struct ProcessOptions {
     // Put the host filter (host_filter.h) on the host process before the
     // guest's first instruction. For a host process that does nothing else.
     bool host_filter = false;
+    // What the run says as it happens (run_outcome.h); nullptr: nothing.
+    RunReporter* reporter = nullptr;
 };
 
 class LinuxProcess {
@@ -62,20 +66,21 @@ public:
     LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options);
     ~LinuxProcess();
 
-    // Runs the guest to its end. Returns vxrun's exit status: the guest's own
-    // on exit, 128+N when it dies of a fault Linux reports as signal N (with a
-    // one-line diagnosis on `diagnostics`). In a process forked for a guest
-    // fork it never returns: the host process ends as the guest did (its exit
-    // status, or the signal it died of), so that the parent's wait sees that.
-    int run(FILE* diagnostics);
+    // Runs the guest to its end, and returns how it ended (its exit status,
+    // the signal, fault or limit that ended it) and what it used; each
+    // process of the tree that ends is also told to options.reporter. In a
+    // process forked for a guest fork it never returns: the host process
+    // ends as the guest did (its exit status, or the signal it died of), so
+    // that the parent's wait sees that.
+    RunOutcome run();
 
     // Confines the host process for good, as run() does first when
     // options.host_filter is set: the Landlock domain (landlock.h: the grants
     // with their modes, the private /tmp's removal, /proc's files for the
     // process table) and then the host filter (host_filter.h). What the
-    // kernel's Landlock cannot hold is said once on `diagnostics`.
-    void confine_host(FILE* diagnostics);
-    // What confine_host applied, for --stats ("" when it was not called).
+    // kernel's Landlock cannot hold is told once to options.reporter.
+    void confine_host();
+    // What confine_host applied ("" when it was not called).
     const std::string& host_confinement() const { return host_confinement_; }
 
     // How often the guest made each system call, by number (at most kSyscalls).
@@ -221,7 +226,8 @@ private:
     void service_syscall();
     // The host process ends as the guest did (see run()).
     [[noreturn]] void end_host_process(int status);
-    int finish_run(int status);  // run()'s result, or the end of a forked host process
+    // run()'s result, told to the reporter; or the end of a forked host process.
+    RunOutcome finish_run(RunOutcome outcome);
 
     // Limits that hold for the whole tree (docs/resource-limits.md). CPU time
     // and fuel are given to each process in slices of what the tree has left;
@@ -249,20 +255,19 @@ private:
     bool admit_own_growth(uint64_t bytes);
     uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
-    // first process says which, in one line, and ends the others; any other
-    // process tells the first one and ends silently.
+    // first process ends the others, and its outcome names the breach; any
+    // other process tells the first one and ends.
     // `own`: the limit this process reached, if it did.
-    int stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own = std::nullopt);
+    RunOutcome stop_for_breach(std::optional<LimitExceeded> own = std::nullopt);
     // RLIMIT_FSIZE on the host process holds writes to the file-size limit
-    // (the kernel checks where each write lands as it writes); vxrun's own
+    // (the kernel checks where each write lands as it writes); the host's own
     // writes are let past it (FileSizeLimitLifted).
     void limit_host_file_size();
-    void end_host_file_size_limit();  // the guest writes no more: vxrun's own diagnostics follow
+    void end_host_file_size_limit();  // the guest writes no more: the host's own messages follow
     friend class FileSizeLimitLifted;
     // A write to `host` that the kernel cut short or refused (EFBIG) at the
     // file-size limit is the file-size limit reached.
     void check_file_size_after(int host, ssize_t written, uint64_t requested);
-    std::string who() const;     // " PID" in diagnostics, for processes other than the first
 
     // Takes up a freshly loaded program image: memory bookkeeping and TLS.
     void give_standard_fds();
@@ -393,7 +398,7 @@ private:
     std::optional<uint64_t> tree_cpu_budget_;   // ns, for the whole tree (the sandbox's limit is a slice)
     std::optional<uint64_t> tree_fuel_budget_;  // instructions, for the whole tree
     uint64_t cpu_inherited_ = 0;                // the sandbox's CPU count when this process was forked
-    std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as vxrun found it, while the limit is set
+    std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as the host process had it, while the limit is set
     std::string host_confinement_;       // see confine_host
 
     // Signals: dispositions as the guest set them, its mask, and the signals
@@ -446,7 +451,7 @@ private:
     int32_t die_of_signal(int signo);
 };
 
-// vxrun's own writes (the code cache's file at a fork, the --trace file) are
+// The host's own writes (the code cache's file at a fork, the trace file) are
 // not the guest's: the host's RLIMIT_FSIZE is lifted around them.
 class FileSizeLimitLifted {
 public:

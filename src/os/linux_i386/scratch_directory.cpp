@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "vx/error.h"
@@ -175,7 +176,7 @@ bool empty_directory(int dir) {
     }
 }
 
-ScratchDirectory::ScratchDirectory() {
+ScratchDirectory::ScratchDirectory(LeftBehind left_behind) : left_behind_(std::move(left_behind)) {
     const char* base = std::getenv("TMPDIR");
     std::string pattern = std::string(base && *base ? base : "/tmp") + "/vx-tmp-XXXXXX";
     std::vector<char> buffer(pattern.begin(), pattern.end());
@@ -219,9 +220,7 @@ void ScratchDirectory::remove() {
     const std::string name = path_.substr(path_.find_last_of('/') + 1);
     bool removed = self_ >= 0 && parent_ >= 0 ? empty_directory(self_) && remove_if_same(parent_, name.c_str(), self_)
                                               : rmdir(path_.c_str()) == 0;  // as mkdtemp made it
-    if (!removed)
-        std::fprintf(stderr, "vx: could not remove all of the guest's /tmp, %s%s\n", path_.c_str(),
-                     watchdog_ >= 0 ? " (its watchdog tries again)" : "");
+    if (!removed && left_behind_) left_behind_(path_, watchdog_ >= 0);
     for (int* fd : {&self_, &parent_, &watchdog_})
         if (*fd >= 0) close(*fd), *fd = -1;
 }

@@ -2,6 +2,7 @@
 // A private, initially empty host directory for a guest (its /tmp), removed
 // with everything the guest put in it when the owner is done, or, when the
 // owner dies without being done (SIGKILL), by a watchdog process.
+#include <functional>
 #include <string>
 
 namespace vx::os::linux_i386 {
@@ -14,8 +15,11 @@ public:
     // (this process's, and those of the processes forked from it: however
     // they end) and then removes the directory. The watchdog is no child of
     // this process (so no wait for a child sees it). Throws vx::Error when
-    // either cannot be made.
-    ScratchDirectory();
+    // either cannot be made. `left_behind` is told when the directory
+    // could not be removed at the end: its path, and whether the watchdog
+    // tries again.
+    using LeftBehind = std::function<void(const std::string& path, bool watchdog_retries)>;
+    explicit ScratchDirectory(LeftBehind left_behind = nullptr);
     // Removes it and its contents (see empty_directory), then lets the
     // watchdog go: when this returns, the directory is gone.
     ~ScratchDirectory();
@@ -28,6 +32,7 @@ private:
     void remove();
 
     std::string path_;
+    LeftBehind left_behind_;
     int parent_ = -1;    // the directory it is in
     int self_ = -1;      // it, opened when it was made (whatever modes the guest sets later)
     int watchdog_ = -1;  // the pipe's write end

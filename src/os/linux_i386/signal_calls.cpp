@@ -78,7 +78,7 @@ void LinuxProcess::mirror_disposition(int signo) {
     struct sigaction host{};
     uint32_t handler = signal_actions_[signo].handler;
     // With RLIMIT_FSIZE set for the file-size limit, the kernel sends
-    // SIGXFSZ at it: caught, not the default, so that it does not end vxrun
+    // SIGXFSZ at it: caught, not the default, so that it does not end the host process
     // before the limit is reported.
     const bool kernel_sends_it = signo == SIGXFSZ && options_.max_file_size;
     if (handler == kSigDefault && !kernel_sends_it) host.sa_handler = SIG_DFL;

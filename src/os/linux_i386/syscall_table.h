@@ -9,9 +9,10 @@ struct SyscallEntry {
     uint32_t nr;
     const char* name;
     int32_t (LinuxProcess::*handler)(const SyscallArgs&);
-    // How --trace shows the arguments, one letter each: d signed, u unsigned,
-    // x hex, o octal, f descriptor (AT_FDCWD by name), s guest string, b guest
-    // buffer whose length is the next argument. Unset: three in hex.
+    // How the trace (ProcessOptions::trace) shows the arguments, one letter
+    // each: d signed, u unsigned, x hex, o octal, f descriptor (AT_FDCWD by
+    // name), s guest string, b guest buffer whose length is the next
+    // argument. Unset: three in hex.
     const char* args = nullptr;
 };
 

@@ -151,35 +151,36 @@ bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
     return false;
 }
 
-int LinuxProcess::stop_for_breach(FILE* diagnostics, std::optional<LimitExceeded> own) {
+RunOutcome LinuxProcess::stop_for_breach(std::optional<LimitExceeded> own) {
     settle_with_tree();
     killed_by_ = SIGKILL;
+    RunOutcome outcome = ended(Ending::LimitReached, 128 + SIGKILL, SIGKILL);
     if (forked_) {
-        // The first process reports it and ends the tree (this one too). It
-        // looks at the table each time it comes back to run its guest; the
-        // signal stops its guest code or breaks its blocking call, and is
-        // repeated in case it came just before one.
+        // The first process names it in its outcome and ends the tree (this
+        // one too). It looks at the table each time it comes back to run its
+        // guest; the signal stops its guest code or breaks its blocking call,
+        // and is repeated in case it came just before one.
         const InterruptSignal stop = Sandbox::interrupt_signal();
         for (int attempt = 0; attempt < kStopAttempts && tree_->queue_signal(1, stop.signo, stop.value) == 0; ++attempt) {
             const struct timespec pause{0, kStopRetryNs};
             nanosleep(&pause, nullptr);
         }
-        return finish_run(128 + SIGKILL);
+        if (std::optional<ProcessTree::Breach> breach = tree_->breach())
+            outcome.limit = LimitReport{breach->limit, breach->pid};
+        else if (own)
+            outcome.limit = LimitReport{*own, tree_->self()};
+        return finish_run(std::move(outcome));
     }
     tree_->for_each([&](int32_t member) {
         if (member != tree_->self()) tree_->signal(member, SIGKILL);
     });
-    end_host_file_size_limit();  // the line, and --stats, are vxrun's
+    end_host_file_size_limit();  // what the host says of the run is not the guest's writing
     // (Another process may still be writing the first breach down, or have
-    // died doing so: then this process's own is the one said.)
+    // died doing so: then this process's own is the one named.)
     std::optional<ProcessTree::Breach> breach = tree_->breach();
     if (!breach) breach = ProcessTree::Breach{tree_->self(), own.value_or(LimitExceeded{})};
-    Event event{EventKind::LimitExceeded};
-    event.limit_exceeded = breach->limit;
-    std::string who;
-    if (breach->pid != 1) who.append(" ").append(std::to_string(breach->pid));
-    std::fprintf(diagnostics, "vxrun: guest%s stopped: %s\n", who.c_str(), describe(event).c_str());
-    return finish_run(128 + SIGKILL);
+    outcome.limit = LimitReport{breach->limit, breach->pid};
+    return finish_run(std::move(outcome));
 }
 
 }  // namespace vx::os::linux_i386
