@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
     // reached by what it maps rather than by where.
     options.memory_size = no_limits ? memory : std::min(vx::kMaxGuestMemory, std::max(memory, uint64_t(512) << 20));
     if (!no_limits) options.limits.memory = memory;
-    options.limits.code_cache = code_cache;
+    options.dbt.code_cache = code_cache;
     if (*cpu_time_option) options.limits.cpu_time_ns = cpu_time_ns;
     if (*wall_time_option) options.limits.wall_time_ns = wall_time_ns;
     if (*instructions_option) options.limits.instructions = instructions;
@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
         process.reporter = &report;
         vx::os::linux_i386::LinuxProcess guest(sandbox, image, process);
         const vx::os::linux_i386::RunOutcome outcome = guest.run();
-        if (!stats.empty()) vxrun::report_usage(stderr, outcome, program, stats == "json");
+        if (!stats.empty()) vxrun::report_usage(stderr, outcome, {program, options.engine}, stats == "json");
         return outcome.exit_status;
     } catch (const vx::os::linux_i386::SetupRefused& refused) {
         std::fprintf(stderr, "vxrun: %s\n", vxrun::describe_refusal(refused).c_str());

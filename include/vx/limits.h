@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vx {
 
@@ -28,7 +30,6 @@ struct EngineLimits {
     std::optional<uint64_t> cpu_time_ns;
     std::optional<uint64_t> wall_time_ns;
     std::optional<uint64_t> instructions;  // the fuel the sandbox starts with
-    uint64_t code_cache = 64u << 20;       // bytes of translated code kept; when full, it is flushed
     // Host mappings the guest's pages may make: a quarter of Linux's default
     // vm.max_map_count (65530), which the host process shares with its own.
     uint32_t host_mappings = 16384;
@@ -42,20 +43,31 @@ struct LimitExceeded {
     uint64_t maximum = 0;
 };
 
+// A count an engine keeps of its own work, for people and tools: what it is
+// ("translations", "code_cache_peak_bytes": a name in snake case, units as
+// a suffix) and its value. Each engine has its own; none is a limit.
+struct EngineStat {
+    std::string name;
+    uint64_t value = 0;
+    bool operator==(const EngineStat&) const = default;
+};
+
 // What a sandbox has used so far.
 struct Usage {
     std::optional<uint64_t> instructions;  // when fuel is counted
     uint64_t cpu_time_ns = 0;
     uint64_t wall_time_ns = 0;
-    uint64_t translations = 0;       // blocks translated
-    uint64_t code_cache_flushes = 0;
-    uint64_t code_cache_used = 0;    // bytes of translated code now
-    uint64_t code_cache_peak = 0;
     uint64_t memory = 0;             // bytes, as the memory limit counts them
     uint64_t memory_peak = 0;
-    uint64_t code_writes = 0;        // guest writes to pages holding translated code
     uint64_t host_mappings = 0;      // host mappings the guest's pages make now (as the limit counts them)
     uint64_t host_mappings_peak = 0;
+    std::vector<EngineStat> engine;  // the engine's own counts, in its order
+    // The engine's count called `name`, if it keeps one.
+    std::optional<uint64_t> engine_stat(std::string_view name) const {
+        for (const EngineStat& stat : engine)
+            if (stat.name == name) return stat.value;
+        return std::nullopt;
+    }
 };
 
 }  // namespace vx

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vx/elf_loader.h"
+#include "vx/engine_options.h"
 #include "vx/event.h"
 #include "vx/guest_memory.h"
 #include "vx/limits.h"
@@ -48,8 +49,9 @@ std::vector<EngineKind> available_engines();
 
 struct SandboxOptions {
     EngineKind engine = EngineKind::Dbt;
+    DbtOptions dbt = {};                  // read by the dbt engine only
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
-    EngineLimits limits = {};             // none but the code cache's size, unless set
+    EngineLimits limits = {};             // none unless set
 };
 
 // One guest: its memory, its registers and the engine that runs it. The
@@ -62,8 +64,8 @@ public:
     // Throws Error when this build has no such engine.
     explicit Sandbox(const SandboxOptions& options = {});
     // A sandbox run by an engine of the caller's (core's Engine interface):
-    // `make_engine` is given the sandbox's memory and limits.
-    using EngineFactory = std::function<std::unique_ptr<Engine>(GuestMemory& memory, const EngineLimits& limits)>;
+    // `make_engine` is given the sandbox's memory and options.
+    using EngineFactory = std::function<std::unique_ptr<Engine>(GuestMemory& memory, const SandboxOptions& options)>;
     Sandbox(const SandboxOptions& options, const EngineFactory& make_engine);
     ~Sandbox();
     Sandbox(const Sandbox&) = delete;

@@ -12,7 +12,7 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
-      engine_(make_engine(*memory_, options.limits)) {
+      engine_(make_engine(*memory_, options)) {
     if (!engine_) throw Error("no engine was made for the sandbox");
     set_memory_admission(nullptr);
 }

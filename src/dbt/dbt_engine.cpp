@@ -47,10 +47,10 @@ size_t checked_code_cache_size(uint64_t size) {
 
 }  // namespace
 
-DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits)
+DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options)
     : memory_(memory),
       limits_(limits),
-      cache_(checked_code_cache_size(limits.code_cache)),
+      cache_(checked_code_cache_size(options.code_cache)),
       translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
       context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
@@ -384,13 +384,15 @@ void DbtEngine::add_usage(Usage& usage) const {
     if (limits_.instructions) usage.instructions = fuel_given_ - *fuel();
     usage.cpu_time_ns = preemption_.cpu_time_ns();
     usage.wall_time_ns = preemption_.wall_time_ns();
-    usage.translations = translations_;
-    usage.code_cache_flushes = flushes_;
-    usage.code_cache_used = cache_.used();
-    usage.code_cache_peak = std::max<uint64_t>(code_cache_peak_, cache_.used());
     usage.memory = memory_.own_bytes() + host_bytes();
     usage.memory_peak = std::max(memory_peak_, usage.memory);
-    usage.code_writes = code_writes_;
+    usage.engine = {
+        {"translations", translations_},
+        {"code_cache_flushes", flushes_},
+        {"code_cache_bytes", cache_.used()},
+        {"code_cache_peak_bytes", std::max<uint64_t>(code_cache_peak_, cache_.used())},
+        {"code_writes", code_writes_},  // guest writes to pages holding translated code
+    };
 }
 
 Event DbtEngine::run(Registers& regs) {
@@ -613,7 +615,7 @@ static_assert(XSTATE_GUEST_COMPONENTS == x86::kGuestXstateComponents, "the runti
 
 std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
 
-std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits) {
-    return std::make_unique<DbtEngine>(memory, limits);
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const SandboxOptions& options) {
+    return std::make_unique<DbtEngine>(memory, options.limits, options.dbt);
 }
 }  // namespace vx::dbt

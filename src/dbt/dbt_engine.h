@@ -23,7 +23,7 @@ struct RuntimeContext;
 // reservation by arithmetic. See docs/dbt-engine.md.
 class DbtEngine final : public Engine {
 public:
-    DbtEngine(GuestMemory& memory, const EngineLimits& limits);
+    DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options);
     ~DbtEngine() override;
 
     Event run(Registers& regs) override;
@@ -148,6 +148,6 @@ private:
     static constexpr uint64_t kHostBytesStep = 256u << 10;
 };
 
-std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const EngineLimits& limits);
+std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const SandboxOptions& options);
 
 }  // namespace vx::dbt
