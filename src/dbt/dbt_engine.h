@@ -40,6 +40,8 @@ public:
         preemption_.finish_fork(in_child);
     }
     std::vector<HostRegion> host_regions() const override;
+    Segment segment(SegmentRegister segment) const override;
+    void guest_replaced() override;
     void interrupt() override;
     bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
     long blocking_host_call(long number, const std::array<long, 6>& args) override;
