@@ -123,6 +123,8 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     // with the image); a shared page, a copy in a new shared mapping (one a
     // run of them).
     image->flags.assign(pages, kNone);
+    image->held.assign(pages, false);
+    image->copy_tags.assign(pages, 0);
     for (uint64_t p = 0; p < pages; ++p) {
         const PageFlags old = perms_[p];
         if (!(old & kMapped)) continue;
@@ -133,9 +135,11 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
             ++image->shared_pages;
         } else if (old & kWrite) {
             flags |= kImage | kCopyPending;
+            image->copy_tags[p] = kNoRecord;
             ++image->pending_pages;
         } else {
             flags |= kImage;
+            image->held[p] = true;
             ++image->held_pages;
         }
         ++image->mapped_pages;
@@ -211,9 +215,9 @@ bool GuestMemory::restore(const MemoryImage& image) {
             return false;
         }
 
-    std::copy(image.flags.begin(), image.flags.end(), perms_.begin());
-    for (size_t p = 0; p < perms_.size(); ++p) held_[p] = (perms_[p] & kMapped) && !(perms_[p] & (kShared | kWrite));
-    std::fill(copy_tag_.begin(), copy_tag_.end(), kNoRecord);
+    perms_ = image.flags;
+    held_ = image.held;
+    copy_tag_ = image.copy_tags;
     mapped_pages_ = image.mapped_pages;
     held_pages_ = image.held_pages;
     pending_pages_ = image.pending_pages;
