@@ -194,6 +194,12 @@ public:
     std::shared_ptr<const MemoryImage> capture() const;
     void check_restore(const MemoryImage& image) const;
     bool restore(const MemoryImage& image);
+    // After a restore: whether every page code was translated from
+    // (protect_code) holds the contents and permissions it had when it was
+    // protected. So it is when the image restored is the one restored last
+    // and none of those pages changed since: then they stay protected, and
+    // what the engine translated from them may stay too.
+    bool code_unchanged() const { return code_unchanged_; }
 
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
@@ -207,6 +213,7 @@ private:
     static constexpr PageFlags kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
     static constexpr PageFlags kCopyPending = 256;  // see mark_copy_pending; tag in copy_tag_
     static constexpr PageFlags kImage = 512;  // private, mapped from an image's file (restore): a kind of its own
+    static constexpr PageFlags kAsRestored = 1024;  // kImage, its contents as restored (never host-writable since)
     static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
     // Releases the runs touching [addr, addr+length): pages that stay mapped
     // become own (admitted, writable for the host); with `replaced`, those
@@ -227,6 +234,9 @@ private:
     static bool starts_mapping(PageFlags here, PageFlags before);
     // Leaves [0, size) empty (after a refused restore).
     void empty_after_refusal();
+    // Whether restoring `image` now leaves every code-protected page as it
+    // is; if so, `code_pages` lists them.
+    bool code_kept_by(const MemoryImage& image, std::vector<uint32_t>& code_pages) const;
     // The host mappings there would be with pages [first, first+next.size())
     // flagged `next`.
     uint64_t mappings_with(uint64_t first, const std::vector<PageFlags>& next) const;
@@ -264,6 +274,12 @@ private:
     // The host's protections may no longer be what perms_ says (it refused
     // to undo a change it half made): no host access to guest memory then.
     mutable bool host_state_lost_ = false;
+    // Since the last restore (see code_unchanged): the image, the
+    // exec_generation it left, whether a code page was released.
+    uint64_t restored_serial_ = 0;
+    uint64_t generation_after_restore_ = 0;
+    mutable bool code_released_ = false;
+    bool code_unchanged_ = false;
 };
 
 }  // namespace vx

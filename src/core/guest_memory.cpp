@@ -94,7 +94,9 @@ void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uin
             held_[first + i] = false;
             --held_pages_;
         }
-        flags = next[i];
+        // Contents change only through a host-writable page, or a new one.
+        const bool may_change = contents_replaced || (host_prot_of(next[i]) & PROT_WRITE);
+        flags = may_change ? PageFlags(next[i] & ~kAsRestored) : next[i];
     }
     host_mappings_ = mappings;
     host_mappings_peak_ = std::max(host_mappings_peak_, mappings);
@@ -364,6 +366,7 @@ bool GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
 // host has no reason to refuse). Their translations all go anyway.
 bool GuestMemory::release_code_run(uint32_t page) const {
     if (!(perms_[page] & kCodeProtected)) return true;
+    code_released_ = true;
     if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
         perms_[page] &= PageFlags(~kCodeProtected);
         return true;

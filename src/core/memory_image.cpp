@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -71,7 +72,9 @@ MemoryImage::~MemoryImage() {
 
 std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     if (host_state_lost_) throw Error("cannot snapshot guest memory whose host mappings were lost");
+    static std::atomic<uint64_t> images{0};
     auto image = std::make_shared<MemoryImage>();
+    image->serial = ++images;
     image->size = size_;
     image->fd = make_image_file(size_);
     const uint64_t pages = perms_.size();
@@ -134,11 +137,11 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
             if (p == 0 || !(perms_[p - 1] & kShared)) flags |= kMappingStart;
             ++image->shared_pages;
         } else if (old & kWrite) {
-            flags |= kImage | kCopyPending;
+            flags |= kImage | kAsRestored | kCopyPending;
             image->copy_tags[p] = kNoRecord;
             ++image->pending_pages;
         } else {
-            flags |= kImage;
+            flags |= kImage | kAsRestored;
             image->held[p] = true;
             ++image->held_pages;
         }
@@ -178,8 +181,25 @@ void GuestMemory::check_restore(const MemoryImage& image) const {
                     " host mappings, more than this sandbox's limit of " + std::to_string(max_host_mappings_));
 }
 
+bool GuestMemory::code_kept_by(const MemoryImage& image, std::vector<uint32_t>& code_pages) const {
+    if (image.serial != restored_serial_ || exec_generation_ != generation_after_restore_ || code_released_ ||
+        breach_ || host_state_lost_)
+        return false;
+    constexpr PageFlags kPerms = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec);
+    const PageFlags* flags = perms_.data();
+    const uint16_t* restored = image.flags.data();
+    for (size_t p = 0, pages = perms_.size(); p < pages; ++p) {
+        if (!(flags[p] & kCodeProtected)) continue;
+        if (!(flags[p] & kAsRestored) || (flags[p] & kPerms) != (restored[p] & kPerms)) return false;
+        code_pages.push_back(uint32_t(p));
+    }
+    return true;
+}
+
 bool GuestMemory::restore(const MemoryImage& image) {
     check_restore(image);
+    std::vector<uint32_t> code_pages;
+    const bool code_kept = code_kept_by(image, code_pages);
     // Every page is replaced: the copies a host fork left pending here are
     // let go of, as an unmap does.
     if (copy_released_)
@@ -209,13 +229,27 @@ bool GuestMemory::restore(const MemoryImage& image) {
         }
         return true;
     };
+    // An image run restored from this image last time, none of whose pages
+    // changed since (never host-writable, permissions as restored), is
+    // mapped as it would be again: left as it is.
+    const bool same_image = image.serial == restored_serial_ && !host_state_lost_;
+    auto unchanged = [&](const MemoryImage::Run& run) {
+        if (!same_image || !(image.flags[run.first_page] & kImage)) return false;
+        for (uint32_t p = run.first_page; p < run.first_page + run.pages; ++p)
+            if (!(perms_[p] & kAsRestored) || PageFlags(perms_[p] & ~kCodeProtected) != image.flags[p]) return false;
+        return true;
+    };
     for (const MemoryImage::Run& run : image.runs)
-        if (!map_run(run)) {
+        if (!unchanged(run) && !map_run(run)) {
             empty_after_refusal();
             return false;
         }
 
     perms_ = image.flags;
+    // Protected as before: the host keeps the image's pages read-only (the
+    // guest's writable ones are pending) until released, so only the mark
+    // is needed.
+    for (uint32_t p : code_pages) perms_[p] |= kCodeProtected;
     held_ = image.held;
     copy_tag_ = image.copy_tags;
     mapped_pages_ = image.mapped_pages;
@@ -225,9 +259,13 @@ bool GuestMemory::restore(const MemoryImage& image) {
     host_mappings_peak_ = std::max(host_mappings_peak_, host_mappings_);
     grow_floor_ = image.grow_floor;
     grow_low_ = image.grow_low;
-    ++exec_generation_;  // whatever was translated came from other contents
+    if (!code_kept) ++exec_generation_;  // what was translated came from other contents
     breach_.reset();
     host_state_lost_ = false;  // every page of the guest's was mapped anew
+    restored_serial_ = image.serial;
+    generation_after_restore_ = exec_generation_;
+    code_released_ = false;
+    code_unchanged_ = code_kept;
     return true;
 }
 
@@ -243,6 +281,8 @@ void GuestMemory::empty_after_refusal() {
     host_mappings_ = 1;
     grow_floor_ = grow_low_ = 0;
     ++exec_generation_;
+    restored_serial_ = 0;
+    code_unchanged_ = false;
     exceed(host_mappings_);  // the guest cannot run on: what it had is gone
 }
 

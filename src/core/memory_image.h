@@ -21,7 +21,8 @@ struct MemoryImage {
         uint32_t pages = 0;
     };
 
-    int fd = -1;  // sealed: nobody writes it again
+    uint64_t serial = 0;  // of this process's images, from 1
+    int fd = -1;          // sealed: nobody writes it again
     uint32_t size = 0;
     // Per page, as restore leaves them: GuestMemory's PageFlags, held in
     // common, copy tags.

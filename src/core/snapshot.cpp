@@ -49,7 +49,7 @@ void Sandbox::restore(const Snapshot& snapshot) {
 
     if (!memory_->restore(image)) {
         engine_->set_extended_state(extended_before);
-        engine_->guest_replaced();
+        engine_->guest_replaced(false);
         throw Error("the host refused to map the snapshot's memory: the sandbox has none now, and stops with the host "
                     "mappings limit until a restore succeeds");
     }
@@ -63,7 +63,7 @@ void Sandbox::restore(const Snapshot& snapshot) {
     exit_status_ = snapshot.exit_status_;
     if (host_breach_ && (host_breach_->limit == Limit::Memory || host_breach_->limit == Limit::HostMappings))
         host_breach_.reset();
-    engine_->guest_replaced();
+    engine_->guest_replaced(memory_->code_unchanged());
 }
 
 }  // namespace vx

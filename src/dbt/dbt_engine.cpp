@@ -255,8 +255,9 @@ Segment DbtEngine::segment(SegmentRegister segment) const {
                                           : Segment{segments_.gs_selector, segments_.gs};
 }
 
-void DbtEngine::guest_replaced() {
-    flush();
+void DbtEngine::guest_replaced(bool code_unchanged) {
+    if (code_unchanged) next_block_ = nullptr;  // (made for the old guest's fuel)
+    else flush();
     seen_exec_generation_ = memory_.exec_generation();
     host_bytes_said_ = 0;
     host_fault_.reset();

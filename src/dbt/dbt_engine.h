@@ -41,7 +41,7 @@ public:
     }
     std::vector<HostRegion> host_regions() const override;
     Segment segment(SegmentRegister segment) const override;
-    void guest_replaced() override;
+    void guest_replaced(bool code_unchanged) override;
     void interrupt() override;
     bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
     long blocking_host_call(long number, const std::array<long, 6>& args) override;

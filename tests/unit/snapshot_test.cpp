@@ -228,6 +228,54 @@ TEST_F(SnapshotTest, CodeTheGuestRewroteAfterTheSnapshotIsTheSnapshotsAgain) {
     EXPECT_EQ(again.rewritten, 2u);
 }
 
+// Restored again from the same snapshot, with none of the pages it
+// translated changed since, a guest runs on the translations it has; any
+// change to such a page (here the host's) drops them.
+TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
+    const auto file = guest_program("hello");
+    ASSERT_FALSE(file.empty()) << "no guest hello";
+    vx::Sandbox prepared(options());
+    const vx::ElfImage image = prepared.load_program(file, {"hello"}, {});
+    auto at_entry = prepared.snapshot();
+
+    vx::Sandbox sandbox(*at_entry);
+    ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+    const vx::Registers first = sandbox.registers();
+    const uint64_t translations = sandbox.usage().translations;
+    ASSERT_GT(translations, 0u);
+    for (int round = 0; round < 3; ++round) {
+        sandbox.restore(*at_entry);
+        EXPECT_TRUE(sandbox.memory().code_unchanged());
+        ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+        EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
+        EXPECT_EQ(sandbox.usage().translations, translations);
+    }
+    // The host writes the entry point's page (the same bytes): translated anew.
+    const uint32_t page = image.entry & ~(kPage - 1);
+    std::vector<uint8_t> bytes(kPage);
+    ASSERT_TRUE(sandbox.memory().read(page, bytes.data(), kPage));
+    ASSERT_TRUE(sandbox.memory().protect(page, kPage, vx::kRead | vx::kWrite | vx::kExec));
+    ASSERT_TRUE(sandbox.memory().write(page, bytes.data(), kPage));
+    sandbox.restore(*at_entry);
+    EXPECT_FALSE(sandbox.memory().code_unchanged());
+    ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
+    EXPECT_GT(sandbox.usage().translations, translations);
+    // Another snapshot (even of the same state) is other contents for it.
+    sandbox.restore(*prepared.snapshot());
+    EXPECT_FALSE(sandbox.memory().code_unchanged());
+}
+
+TEST_F(SnapshotTest, CodeRewrittenByTheGuestIsTranslatedAnew) {
+    expect_results(finish_with(*original_, 1), 1);
+    original_->restore(*snapshot_);
+    expect_results(finish_with(*original_, 2), 2);
+    // The guest rewrote its code page after the restore: nothing translated
+    // from it stays.
+    original_->restore(*snapshot_);
+    EXPECT_FALSE(original_->memory().code_unchanged());
+}
+
 TEST_F(SnapshotTest, ARestoredGuestIsCountedByWhatItWrites) {
     // Its private pages are the snapshot's until written: a guest whose
     // image is larger than its limit runs while it writes less.
