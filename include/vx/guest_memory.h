@@ -213,7 +213,7 @@ private:
     static constexpr PageFlags kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
     static constexpr PageFlags kCopyPending = 256;  // see mark_copy_pending; tag in copy_tag_
     static constexpr PageFlags kImage = 512;  // private, mapped from an image's file (restore): a kind of its own
-    static constexpr PageFlags kAsRestored = 1024;  // kImage, its contents as restored (never host-writable since)
+    static constexpr PageFlags kAsRestored = 1024;  // private, as restored: never host-writable or replaced since
     static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
     // Releases the runs touching [addr, addr+length): pages that stay mapped
     // become own (admitted, writable for the host); with `replaced`, those

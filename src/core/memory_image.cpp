@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "vx/error.h"
@@ -17,6 +18,10 @@
 
 namespace vx {
 namespace {
+
+// Zero pages between stored ones that are stored too, up to this many in a
+// row: fewer host mappings, and a snapshot's memory stays what it stored.
+constexpr uint64_t kStoredGapPages = 16;
 
 int make_image_file(uint64_t size) {
     int fd = -1;
@@ -79,52 +84,73 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     image->fd = make_image_file(size_);
     const uint64_t pages = perms_.size();
 
-    // The contents: each run of pages that hold anything but zeros, in one
-    // write (zero pages stay holes of the file). Pages the guest may not
-    // read are readable for the host only while they are copied.
-    auto copy = [&](uint64_t first, uint64_t end) {
+    // Pages the guest may not read are readable for the host only while
+    // they are looked at.
+    auto with_readable = [&](const std::function<bool(uint64_t first, uint64_t end)>& look) {
+        for (uint64_t p = 0; p < pages;) {
+            if (!(perms_[p] & kMapped)) {
+                ++p;
+                continue;
+            }
+            const bool unreadable = host_prot_of(perms_[p]) == PROT_NONE;
+            uint64_t q = p + 1;
+            while (q < pages && (perms_[q] & kMapped) && (host_prot_of(perms_[q]) == PROT_NONE) == unreadable) ++q;
+            uint8_t* const at = base_ + p * kPageSize;
+            const size_t length = (q - p) * kPageSize;
+            if (unreadable && mprotect(at, length, PROT_READ) != 0)
+                throw Error(std::string("cannot read guest memory for a snapshot: ") + strerror(errno));
+            const bool done = look(p, q);
+            const int look_errno = errno;
+            if (unreadable && mprotect(at, length, PROT_NONE) != 0) {
+                host_state_lost_ = true;  // readable where the guest may not read: it must not run on
+                exceed(host_mappings_);
+            }
+            if (!done) throw Error(std::string("cannot write a snapshot's memory file: ") + strerror(look_errno));
+            p = q;
+        }
+    };
+    // Which pages the file stores: those holding anything but zeros, and
+    // short runs of private zero pages between them (a restored guest's
+    // private pages read from the file: a hole there would take memory in
+    // the file when read, counted nowhere). Longer runs of zeros are
+    // restored as fresh zero pages.
+    std::vector<bool> stored(pages, false);
+    with_readable([&](uint64_t first, uint64_t end) {
+        for (uint64_t p = first; p < end; ++p) stored[p] = !zero_page(base_ + p * kPageSize);
+        return true;
+    });
+    auto stored_private = [&](uint64_t p) { return (perms_[p] & kMapped) && !(perms_[p] & kShared) && stored[p]; };
+    for (uint64_t p = 1; p < pages; ++p) {
+        if (!stored_private(p - 1) || stored[p] || !(perms_[p] & kMapped) || (perms_[p] & kShared)) continue;
+        uint64_t q = p;
+        while (q < pages && q - p < kStoredGapPages && (perms_[q] & kMapped) && !(perms_[q] & kShared) && !stored[q]) ++q;
+        if (q < pages && q - p < kStoredGapPages && stored_private(q))
+            for (uint64_t g = p; g < q; ++g) stored[g] = true;
+        p = q;
+    }
+    // The contents: each run of stored pages in one write.
+    with_readable([&](uint64_t first, uint64_t end) {
         for (uint64_t p = first; p < end;) {
-            if (zero_page(base_ + p * kPageSize)) {
+            if (!stored[p]) {
                 ++p;
                 continue;
             }
             uint64_t q = p + 1;
-            while (q < end && !zero_page(base_ + q * kPageSize)) ++q;
+            while (q < end && stored[q]) ++q;
             if (!write_all(image->fd, base_ + p * kPageSize, (q - p) * kPageSize, off_t(p * kPageSize)))
                 return false;
             image->stored_bytes += (q - p) * kPageSize;
             p = q;
         }
         return true;
-    };
-    for (uint64_t p = 0; p < pages;) {
-        if (!(perms_[p] & kMapped)) {
-            ++p;
-            continue;
-        }
-        const bool unreadable = host_prot_of(perms_[p]) == PROT_NONE;
-        uint64_t q = p + 1;
-        while (q < pages && (perms_[q] & kMapped) && (host_prot_of(perms_[q]) == PROT_NONE) == unreadable) ++q;
-        uint8_t* const at = base_ + p * kPageSize;
-        const size_t length = (q - p) * kPageSize;
-        if (unreadable && mprotect(at, length, PROT_READ) != 0)
-            throw Error(std::string("cannot read guest memory for a snapshot: ") + strerror(errno));
-        const bool copied = copy(p, q);
-        const int copy_errno = errno;
-        if (unreadable && mprotect(at, length, PROT_NONE) != 0) {
-            host_state_lost_ = true;  // readable where the guest may not read: it must not run on
-            exceed(host_mappings_);
-        }
-        if (!copied) throw Error(std::string("cannot write a snapshot's memory file: ") + strerror(copy_errno));
-        p = q;
-    }
+    });
     if (fcntl(image->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
         throw Error(std::string("cannot seal a snapshot's memory file: ") + strerror(errno));
 
     // What each page becomes when restored: a private page, a mapping of the
-    // file (pending a copy if the guest may write it, else held in common
-    // with the image); a shared page, a copy in a new shared mapping (one a
-    // run of them).
+    // file, or a fresh zero page when the file does not store it (pending a
+    // copy if the guest may write it, else held in common with the image);
+    // a shared page, a copy in a new shared mapping (one a run of them).
     image->flags.assign(pages, kNone);
     image->held.assign(pages, false);
     image->copy_tags.assign(pages, 0);
@@ -137,11 +163,11 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
             if (p == 0 || !(perms_[p - 1] & kShared)) flags |= kMappingStart;
             ++image->shared_pages;
         } else if (old & kWrite) {
-            flags |= kImage | kAsRestored | kCopyPending;
+            flags |= (stored[p] ? kImage : 0) | kAsRestored | kCopyPending;
             image->copy_tags[p] = kNoRecord;
             ++image->pending_pages;
         } else {
-            flags |= kImage | kAsRestored;
+            flags |= (stored[p] ? kImage : 0) | kAsRestored;
             image->held[p] = true;
             ++image->held_pages;
         }
@@ -152,12 +178,12 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     image->host_mappings = 1;  // the reservation
     for (uint64_t p = 1; p <= pages; ++p) image->host_mappings += starts_mapping(flags_at(p), flags_at(p - 1));
 
-    // The host mappings to make: unmapped runs (the reservation), image runs
-    // of one host protection, shared runs.
+    // The host mappings to make: unmapped runs (the reservation), shared
+    // runs, runs of the file or of zero pages of one host protection.
     auto run_key = [&](PageFlags flags) {
         if (!(flags & kMapped)) return 0;
         if (flags & kShared) return 1;
-        return 2 + host_prot_of(flags);
+        return ((flags & kImage) ? 4 : 8) + host_prot_of(flags);
     };
     for (uint64_t p = 0; p < pages;) {
         uint64_t q = p + 1;
@@ -214,6 +240,8 @@ bool GuestMemory::restore(const MemoryImage& image) {
             return mmap(at, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED;
         if (flags & kImage)
             return mmap(at, length, host_prot_of(flags), MAP_PRIVATE | MAP_FIXED, image.fd, offset) != MAP_FAILED;
+        if (!(flags & kShared))
+            return mmap(at, length, host_prot_of(flags), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
         // Shared: a new shared mapping with the image's contents.
         if (mmap(at, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
             !read_all(image.fd, at, length, offset))
@@ -234,7 +262,8 @@ bool GuestMemory::restore(const MemoryImage& image) {
     // mapped as it would be again: left as it is.
     const bool same_image = image.serial == restored_serial_ && !host_state_lost_;
     auto unchanged = [&](const MemoryImage::Run& run) {
-        if (!same_image || !(image.flags[run.first_page] & kImage)) return false;
+        const PageFlags flags = image.flags[run.first_page];
+        if (!same_image || !(flags & kMapped) || (flags & kShared)) return false;
         for (uint32_t p = run.first_page; p < run.first_page + run.pages; ++p)
             if (!(perms_[p] & kAsRestored) || PageFlags(perms_[p] & ~kCodeProtected) != image.flags[p]) return false;
         return true;

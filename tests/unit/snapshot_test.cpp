@@ -7,6 +7,7 @@
 // what cannot be restored is refused with nothing changed.
 #include <gtest/gtest.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -440,6 +441,62 @@ TEST(Snapshot, SharedAndInaccessiblePagesKeepTheirContents) {
     ASSERT_TRUE(two.memory().read(shared + kPage, &seen, sizeof seen));
     EXPECT_EQ(seen, a);
     EXPECT_EQ(two.memory().own_bytes(), 2u * kPage);
+}
+
+uint32_t host_mappings_in(const vx::Sandbox& sandbox);
+
+// Bytes of memory the snapshots' files of this process hold now.
+uint64_t snapshot_file_bytes() {
+    uint64_t bytes = 0;
+    DIR* dir = opendir("/proc/self/fd");
+    if (!dir) return 0;
+    while (dirent* entry = readdir(dir)) {
+        char target[256] = {};
+        const std::string path = std::string("/proc/self/fd/") + entry->d_name;
+        if (readlink(path.c_str(), target, sizeof target - 1) <= 0) continue;
+        struct stat st {};
+        if (std::string(target).starts_with("/memfd:vx-snapshot") && stat(path.c_str(), &st) == 0)
+            bytes += uint64_t(st.st_blocks) * 512;
+    }
+    closedir(dir);
+    return bytes;
+}
+
+// A large mapped region of zeros costs the snapshot nothing, even when
+// restored guests read it all: its pages are fresh zero pages, not holes
+// of the snapshot's file (which a read would fill). Short runs of zeros
+// between stored pages are stored.
+TEST(Snapshot, ZeroPagesCostTheSnapshotNothingWhenRead) {
+    vx::Sandbox source(vx::SandboxOptions{.memory_size = 128u << 20});
+    auto& memory = source.memory();
+    const uint32_t zeros = 0x1000000, zeros_size = 32u << 20, data = 0x4000000;
+    ASSERT_TRUE(memory.map(zeros, zeros_size, vx::kRead | vx::kWrite));
+    ASSERT_TRUE(memory.map(data, 8 * kPage, vx::kRead | vx::kWrite));
+    const uint32_t one = 1;
+    ASSERT_TRUE(memory.write(zeros + 5 * kPage, &one, sizeof one));  // a page of data in the zeros
+    ASSERT_TRUE(memory.write(data, &one, sizeof one));
+    ASSERT_TRUE(memory.write(data + 7 * kPage, &one, sizeof one));  // six pages of zeros between
+    auto snapshot = source.snapshot();
+    EXPECT_EQ(snapshot->stored_bytes(), 9u * kPage);
+    EXPECT_EQ(snapshot->mapped_bytes(), zeros_size + 8 * kPage);
+    const uint64_t file_bytes = snapshot_file_bytes();
+    EXPECT_EQ(file_bytes, snapshot->stored_bytes());
+
+    vx::Sandbox restored(*snapshot);
+    std::vector<uint8_t> page(kPage);
+    uint64_t sum = 0;
+    for (uint32_t at = zeros; at < zeros + zeros_size; at += kPage) {
+        ASSERT_TRUE(restored.memory().read(at, page.data(), kPage));
+        for (uint8_t b : page) sum += b;
+    }
+    for (uint32_t at = data; at < data + 8 * kPage; at += kPage) {
+        ASSERT_TRUE(restored.memory().read(at, page.data(), kPage));
+        for (uint8_t b : page) sum += b;
+    }
+    EXPECT_EQ(sum, 3u);
+    EXPECT_EQ(snapshot_file_bytes(), file_bytes);
+    EXPECT_LE(host_mappings_in(restored), restored.memory().host_mappings());
+    EXPECT_EQ(restored.memory().own_bytes(), 0u);
 }
 
 // What the host really maps in a guest's reservation after a restore: no
