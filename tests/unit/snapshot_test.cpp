@@ -7,8 +7,11 @@
 // what cannot be restored is refused with nothing changed.
 #include <gtest/gtest.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 #include <fstream>
@@ -529,6 +532,72 @@ TEST_F(SnapshotTest, TheHostMappingsCountHoldsAfterARestore) {
     EXPECT_LE(counted, real + 2);
     expect_results(finish_with(restored, 1), 1);  // runs of it written, code protected
     EXPECT_LE(host_mappings_in(restored), restored.memory().host_mappings());
+}
+
+// Takes this process to its vm.max_map_count by splitting a region of its
+// own (as tests/unit/host_mappings_test.cpp does).
+class MapCountHog {
+public:
+    MapCountHog() {
+        region_ = static_cast<char*>(mmap(nullptr, kPages * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+        if (region_ == MAP_FAILED) return;
+        for (size_t p = 1; p + 1 < kPages; p += 2)
+            if (mprotect(region_ + p * kPage, kPage, PROT_READ) != 0) {
+                full_ = errno == ENOMEM;
+                break;
+            }
+    }
+    ~MapCountHog() {
+        if (region_ != MAP_FAILED) munmap(region_, kPages * kPage);
+    }
+    bool full() const { return full_; }
+
+private:
+    static constexpr size_t kPages = 300000;
+    char* region_ = static_cast<char*>(MAP_FAILED);
+    bool full_ = false;
+};
+
+// The host refuses the mappings a restore needs part way: the sandbox is
+// left with no guest memory and stops with the host mappings limit, until
+// a restore succeeds.
+TEST(Snapshot, ARestoreTheHostRefusesLeavesTheSandboxStopped) {
+#if defined(__SANITIZE_ADDRESS__)
+    GTEST_SKIP() << "needs the process at vm.max_map_count, where AddressSanitizer cannot run";
+#endif
+    vx::Sandbox source(vx::SandboxOptions{.memory_size = 16u << 20});
+    const uint32_t base = 0x100000;
+    ASSERT_TRUE(source.memory().map(base, 64 * kPage, vx::kRead | vx::kWrite));
+    for (uint32_t p = 0; p < 64; ++p) ASSERT_TRUE(source.memory().write(base + p * kPage, &p, sizeof p));
+    for (uint32_t p = 1; p < 64; p += 2) ASSERT_TRUE(source.memory().protect(base + p * kPage, kPage, vx::kRead));
+    auto fragmented = source.snapshot();
+    vx::Sandbox target(vx::SandboxOptions{.memory_size = 16u << 20});
+    ASSERT_TRUE(target.memory().map(base, kPage, vx::kRead | vx::kWrite));
+    target.registers().eip = base;
+    std::string message;
+    {
+        MapCountHog hog;
+        if (!hog.full()) GTEST_SKIP() << "could not reach this host's vm.max_map_count";
+        try {
+            target.restore(*fragmented);
+        } catch (const vx::Error& e) {
+            message = e.what();
+        }
+    }
+    ASSERT_FALSE(message.empty()) << "the restore went through at the host's map count";
+    EXPECT_EQ(target.memory().mapped_bytes(), 0u);
+    EXPECT_EQ(target.memory_in_use() - target.usage().code_cache_used, 0u);
+    const vx::Event event = target.run();
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::HostMappings);
+    // With room again, a restore makes it whole.
+    target.restore(*fragmented);
+    EXPECT_FALSE(target.limit_exceeded());
+    for (uint32_t p = 0; p < 64; ++p) {
+        uint32_t seen = ~0u;
+        ASSERT_TRUE(target.memory().read(base + p * kPage, &seen, sizeof seen));
+        EXPECT_EQ(seen, p);
+    }
 }
 
 size_t open_descriptors() {
