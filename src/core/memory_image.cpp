@@ -116,7 +116,12 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     // restored as fresh zero pages.
     std::vector<bool> stored(pages, false);
     with_readable([&](uint64_t first, uint64_t end) {
-        for (uint64_t p = first; p < end; ++p) stored[p] = !zero_page(base_ + p * kPageSize);
+        for (uint64_t p = first; p < end; ++p) {
+            // Restored zero pages not written since are zeros: not read
+            // (each read would map a page).
+            const bool known_zeros = (perms_[p] & kAsRestored) && !(perms_[p] & kImage);
+            stored[p] = !known_zeros && !zero_page(base_ + p * kPageSize);
+        }
         return true;
     });
     auto stored_private = [&](uint64_t p) { return (perms_[p] & kMapped) && !(perms_[p] & kShared) && stored[p]; };

@@ -624,7 +624,7 @@ TEST_F(SnapshotTest, AThousandRestoresLeakNoMappingOrDescriptor) {
     for (uint32_t i = 1; i <= 1000; ++i) wrong += !cycle(i);
     EXPECT_EQ(wrong, 0);
     // New sandboxes and snapshots, gone again.
-    for (int i = 0; i < 50; ++i) {
+    for (int i = 0; i < 20; ++i) {
         vx::Sandbox other(*snapshot_);
         auto again = other.snapshot();
         vx::Sandbox third(*again);
