@@ -268,6 +268,15 @@ TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
     // Another snapshot (even of the same state) is other contents for it.
     sandbox.restore(*prepared.snapshot());
     EXPECT_FALSE(sandbox.memory().code_unchanged());
+    // A program loaded over a restored guest, and the snapshot restored over
+    // that program: each runs as it should.
+    sandbox.load_program(file, {"hello"}, {});
+    ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
+    sandbox.restore(*at_entry);
+    EXPECT_FALSE(sandbox.memory().code_unchanged());
+    ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
 }
 
 TEST_F(SnapshotTest, CodeRewrittenByTheGuestIsTranslatedAnew) {
