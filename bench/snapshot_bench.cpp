@@ -38,6 +38,11 @@ Row measure(const char* what, int rounds, const std::function<void()>& once) {
     return {what, us[us.size() / 2], us[us.size() / 10], us[us.size() * 9 / 10]};
 }
 
+// A Linux program with its initial stack, as execve loads it.
+void load_linux_program(vx::Sandbox& sandbox, const std::vector<uint8_t>& file) {
+    sandbox.load_program(file, {"guest"}, {});
+}
+
 void expect_first_event(vx::Sandbox& sandbox) {
     const vx::Event event = sandbox.run();
     if (event.kind != vx::EventKind::Syscall) {
@@ -58,22 +63,21 @@ int main(int argc, char** argv) {
         return 2;
     }
     const vx::SandboxOptions options{.memory_size = 256u << 20};
-    const std::vector<std::string> args{"guest"};
 
     // At its entry point, as load_program leaves it.
     vx::Sandbox prepared(options);
-    prepared.load_program(file, args, {});
+    load_linux_program(prepared, file);
     const auto at_entry = prepared.snapshot();
     vx::Sandbox reused(*at_entry);
 
     std::vector<Row> rows;
     rows.push_back(measure("new Sandbox + load_program + run", rounds, [&] {
         vx::Sandbox sandbox(options);
-        sandbox.load_program(file, args, {});
+        load_linux_program(sandbox, file);
         expect_first_event(sandbox);
     }));
     rows.push_back(measure("load_program + run (same sandbox)", rounds, [&] {
-        prepared.load_program(file, args, {});
+        load_linux_program(prepared, file);
         expect_first_event(prepared);
     }));
     rows.push_back(measure("new Sandbox(snapshot) + run", rounds, [&] {

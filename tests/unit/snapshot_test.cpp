@@ -35,6 +35,12 @@ std::vector<uint8_t> guest_program(const char* name) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// Loads a Linux program with its initial stack, as execve does: the one
+// place these tests load one.
+vx::ElfImage load_linux_program(vx::Sandbox& sandbox, const std::vector<uint8_t>& file, const char* name) {
+    return sandbox.load_program(file, {name}, {});
+}
+
 // As tests/unit/guests/snapshot_guest.c reports them.
 struct Results {
     uint32_t input;
@@ -135,7 +141,7 @@ protected:
         file_ = guest_program("snapshot_guest");
         ASSERT_FALSE(file_.empty()) << "no guest snapshot_guest";
         original_ = std::make_unique<vx::Sandbox>(options());
-        original_->load_program(file_, {"snapshot_guest"}, {});
+        load_linux_program(*original_, file_, "snapshot_guest");
         vx::Event event = run_until(*original_, true);
         ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
         ASSERT_EQ(original_->registers().eax, 20u);
@@ -239,7 +245,7 @@ TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
     const auto file = guest_program("hello");
     ASSERT_FALSE(file.empty()) << "no guest hello";
     vx::Sandbox prepared(options());
-    const vx::ElfImage image = prepared.load_program(file, {"hello"}, {});
+    const vx::ElfImage image = load_linux_program(prepared, file, "hello");
     auto at_entry = prepared.snapshot();
 
     vx::Sandbox sandbox(*at_entry);
@@ -270,7 +276,7 @@ TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
     EXPECT_FALSE(sandbox.memory().code_unchanged());
     // A program loaded over a restored guest, and the snapshot restored over
     // that program: each runs as it should.
-    sandbox.load_program(file, {"hello"}, {});
+    load_linux_program(sandbox, file, "hello");
     ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
     EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
     sandbox.restore(*at_entry);
@@ -335,7 +341,7 @@ TEST_F(SnapshotTest, FuelAndTheExitStatusComeBack) {
     vx::SandboxOptions fueled = options();
     fueled.limits.instructions = 50'000'000;
     vx::Sandbox counted(fueled);
-    counted.load_program(file_, {"snapshot_guest"}, {});
+    load_linux_program(counted, file_, "snapshot_guest");
     ASSERT_EQ(run_until(counted, true).kind, vx::EventKind::Syscall);
     const uint64_t fuel_at_checkpoint = *counted.fuel();
     auto at_checkpoint = counted.snapshot();
@@ -360,7 +366,7 @@ TEST_F(SnapshotTest, FuelAndTheExitStatusComeBack) {
     // Too little fuel in the snapshot: the restored guest stops where the
     // original would.
     vx::Sandbox short_of_fuel(fueled);
-    short_of_fuel.load_program(file_, {"snapshot_guest"}, {});
+    load_linux_program(short_of_fuel, file_, "snapshot_guest");
     ASSERT_EQ(run_until(short_of_fuel, true).kind, vx::EventKind::Syscall);
     short_of_fuel.take_fuel();
     short_of_fuel.add_fuel(spent_after / 2);
