@@ -615,6 +615,67 @@ TEST(Snapshot, ARestoreTheHostRefusesLeavesTheSandboxStopped) {
     }
 }
 
+// Random layouts: whatever mix of mappings, permissions, shared pages,
+// zeros and data a sandbox has, a restore gives the same pages and
+// contents, and so does a restore over a restored sandbox that changed
+// (where the runs it left alone stay mapped as they were).
+TEST(Snapshot, RandomLayoutsComeBackExactly) {
+    constexpr uint32_t kBase = 0x100000, kPages = 384;
+    uint64_t seed = 12345;
+    auto next = [&](uint32_t below) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        return uint32_t((seed >> 33) % below);
+    };
+    const vx::Perm kPerms[] = {vx::kNone, vx::kRead, vx::Perm(vx::kRead | vx::kWrite),
+                               vx::Perm(vx::kRead | vx::kExec), vx::Perm(vx::kRead | vx::kWrite | vx::kExec)};
+    auto scramble = [&](vx::GuestMemory& m, int operations) {
+        for (int i = 0; i < operations; ++i) {
+            const uint32_t first = next(kPages), pages = 1 + next(std::min<uint32_t>(24, kPages - first));
+            const uint32_t at = kBase + first * kPage, length = pages * kPage;
+            switch (next(7)) {
+            case 0: m.map(at, length, kPerms[next(5)], next(4) == 0); break;
+            case 1: m.protect(at, length, kPerms[next(5)]); break;
+            case 2: m.unmap(at, length); break;
+            case 3: m.mark_copy_pending(7); break;  // as before a fork: written pages pending again
+            default: {  // data, where the host may write
+                std::vector<uint8_t> bytes(next(3) == 0 ? length : 64, uint8_t(1 + next(255)));
+                const uint32_t where = at + (bytes.size() == 64 ? next(kPage - 64) : 0);
+                m.write(where, bytes.data(), bytes.size());
+            }
+            }
+        }
+    };
+    auto expect_same = [&](const vx::Sandbox& expected, vx::Sandbox& restored, int round) {
+        const vx::GuestMemory& e = const_cast<vx::Sandbox&>(expected).memory();
+        vx::GuestMemory& r = restored.memory();
+        EXPECT_EQ(r.mapped_bytes(), e.mapped_bytes()) << "round " << round;
+        std::vector<uint8_t> a(kPage), b(kPage);
+        for (uint32_t p = 0; p < kPages; ++p) {
+            const uint32_t at = kBase + p * kPage;
+            ASSERT_EQ(r.mapped(at), e.mapped(at)) << "round " << round << " page " << p;
+            ASSERT_EQ(r.perms_at(at), e.perms_at(at)) << "round " << round << " page " << p;
+            if (!(e.perms_at(at) & vx::kRead)) continue;
+            ASSERT_TRUE(e.read(at, a.data(), kPage));
+            ASSERT_TRUE(r.read(at, b.data(), kPage));
+            ASSERT_EQ(a, b) << "round " << round << " page " << p;
+        }
+        EXPECT_LE(host_mappings_in(restored), r.host_mappings()) << "round " << round;
+    };
+    vx::Sandbox source(vx::SandboxOptions{.memory_size = 16u << 20});
+    vx::Sandbox target(vx::SandboxOptions{.memory_size = 16u << 20});
+    for (int round = 0; round < 12; ++round) {
+        scramble(source.memory(), 40);
+        auto snapshot = source.snapshot();
+        target.restore(*snapshot);
+        expect_same(source, target, round);
+        for (int again = 0; again < 3; ++again) {
+            scramble(target.memory(), 10);
+            target.restore(*snapshot);
+            expect_same(source, target, round);
+        }
+    }
+}
+
 size_t open_descriptors() {
     size_t n = 0;
     DIR* dir = opendir("/proc/self/fd");
