@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -21,6 +22,8 @@ inline constexpr uint32_t kLowestGuestMapping = 0x10000;
 inline constexpr uint64_t kMaxGuestMemory = 3ull << 30;
 // Host address space reserved per guest: 4 GiB and a 64 KiB guard above it.
 inline constexpr uint64_t kReservation = (1ull << 32) + (64u << 10);
+
+struct MemoryImage;  // a copy-on-write image of guest memory (src/core/memory_image.h)
 
 // The guest's address space: guest addresses 0 .. size()-1 at host_base(), in a
 // reservation that covers every 32-bit address (the engine confines guest
@@ -174,9 +177,32 @@ public:
     Growth grow_down_to(uint32_t addr) const;
 
     // Counts changes that may make translations stale: execute permission
-    // removed, executable pages unmapped or written by the host. (Writes by
-    // the guest itself are not seen here.)
+    // removed, executable pages unmapped or written by the host, the whole
+    // memory restored. (Writes by the guest itself are not seen here.)
     uint64_t exec_generation() const { return exec_generation_; }
+
+    // Copy-on-write images, for snapshots (see docs/snapshots.md). capture()
+    // copies the mapped pages' contents into a sealed host file, with their
+    // permissions and the grow-down region; throws vx::Error when the host
+    // refuses. restore() makes this memory the image's: its private pages
+    // are mappings of that file, the guest's writable ones pending a copy
+    // (mark_copy_pending, for no record), the others held in common
+    // (hold_common_pages); its shared ones are a new shared copy of their
+    // own. check_restore throws vx::Error, and nothing changes, for an image
+    // of another size or one that would make more host mappings than this
+    // memory may; restore checks the same. When the host refuses a mapping
+    // on the way, restore returns false and the memory is left empty, with
+    // the host mappings limit reached (host_mapping_breach), until a restore
+    // succeeds.
+    std::shared_ptr<const MemoryImage> capture() const;
+    void check_restore(const MemoryImage& image) const;
+    bool restore(const MemoryImage& image);
+    // After a restore: whether every page code was translated from
+    // (protect_code) holds the contents and permissions it had when it was
+    // protected. So it is when the image restored is the one restored last
+    // and none of those pages changed since: then they stay protected, and
+    // what the engine translated from them may stay too.
+    bool code_unchanged() const { return code_unchanged_; }
 
 private:
     void check_range(uint32_t addr, uint32_t length, const char* what) const;
@@ -189,6 +215,8 @@ private:
     static constexpr PageFlags kMappingStart = 64;  // a host mapping starts here, whatever its neighbour
     static constexpr PageFlags kAccountingEdge = 128;  // as kMappingStart, until the page is writable again
     static constexpr PageFlags kCopyPending = 256;  // see mark_copy_pending; tag in copy_tag_
+    static constexpr PageFlags kImage = 512;  // private, mapped from an image's file (restore): a kind of its own
+    static constexpr PageFlags kAsRestored = 1024;  // private, as restored: never host-writable or replaced since
     static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
     // Releases the runs touching [addr, addr+length): pages that stay mapped
     // become own (admitted, writable for the host); with `replaced`, those
@@ -204,6 +232,14 @@ private:
     static constexpr uint32_t kHostReserve = 64;
     static int host_prot_of(PageFlags flags);
     static PageFlags host_key(PageFlags flags);
+    // Whether the host keeps page `here` in another mapping than the page
+    // `before` it.
+    static bool starts_mapping(PageFlags here, PageFlags before);
+    // Leaves [0, size) empty (after a refused restore).
+    void empty_after_refusal();
+    // Whether restoring `image` now leaves every code-protected page as it
+    // is; if so, `code_pages` lists them.
+    bool code_kept_by(const MemoryImage& image, std::vector<uint32_t>& code_pages) const;
     // The host mappings there would be with pages [first, first+next.size())
     // flagged `next`.
     uint64_t mappings_with(uint64_t first, const std::vector<PageFlags>& next) const;
@@ -241,6 +277,12 @@ private:
     // The host's protections may no longer be what perms_ says (it refused
     // to undo a change it half made): no host access to guest memory then.
     mutable bool host_state_lost_ = false;
+    // Since the last restore (see code_unchanged): the image, the
+    // exec_generation it left, whether a code page was released.
+    uint64_t restored_serial_ = 0;
+    uint64_t generation_after_restore_ = 0;
+    mutable bool code_released_ = false;
+    bool code_unchanged_ = false;
 };
 
 }  // namespace vx

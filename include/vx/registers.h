@@ -20,6 +20,14 @@ struct Registers {
 // data segment; their bases are the guest's to set (Linux TLS).
 enum class SegmentRegister { fs, gs };
 
+// What a segment register holds: the selector the guest reads back and the
+// base its accesses through the register add.
+struct Segment {
+    uint16_t selector = 0;
+    uint32_t base = 0;
+    bool operator==(const Segment&) const = default;
+};
+
 // The eflags bits a guest may hold. TF (single-step) and NT are not among them:
 // vx does not single-step guests, and IOPL/IF/VM are never the guest's to set.
 inline constexpr uint32_t kGuestEflagsMask =

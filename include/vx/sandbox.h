@@ -18,6 +18,7 @@
 namespace vx {
 
 class Engine;
+class Snapshot;
 
 // Host memory a sandbox keeps, for audits: what it is, and where.
 struct HostRegion {
@@ -67,6 +68,10 @@ public:
     // `make_engine` is given the sandbox's memory and options.
     using EngineFactory = std::function<std::unique_ptr<Engine>(GuestMemory& memory, const SandboxOptions& options)>;
     Sandbox(const SandboxOptions& options, const EngineFactory& make_engine);
+    // A sandbox restored from `snapshot` (see restore): with the options of
+    // the sandbox it was taken from, or others of the same memory size.
+    explicit Sandbox(const Snapshot& snapshot);
+    Sandbox(const Snapshot& snapshot, const SandboxOptions& options);
     ~Sandbox();
     Sandbox(const Sandbox&) = delete;
     Sandbox& operator=(const Sandbox&) = delete;
@@ -164,6 +169,24 @@ public:
     // changes nothing) an image of another size or one the CPU would reject.
     std::vector<uint8_t> extended_state() const;
     bool set_extended_state(std::span<const uint8_t> image);
+
+    // What %fs or %gs hold now.
+    Segment segment(SegmentRegister segment) const;
+
+    // Snapshots (see vx::Snapshot and docs/snapshots.md): an image of the
+    // guest now, and the guest made that image's again. restore throws
+    // vx::Error, and changes nothing, for a snapshot of another memory size,
+    // one whose memory would make more host mappings than this sandbox may,
+    // one whose shared pages alone pass its memory limit, or one that counts
+    // fuel when this sandbox counts none. What the sandbox spent stays its
+    // own: CPU and wall time and their limits, usage; a limit the old
+    // guest's state reached (memory, host mappings) no longer holds. When the
+    // host refuses a mapping on the way (ENOMEM), it throws vx::Error and
+    // the sandbox has no guest memory left: run() reports the host mappings
+    // limit until a restore succeeds. Neither may be called while the guest
+    // runs.
+    std::shared_ptr<const Snapshot> snapshot() const;
+    void restore(const Snapshot& snapshot);
 
     // Forks the host process, as fork() does (the child's pid, 0 in the
     // child, -1 with errno): the child's sandbox is a copy of this one that

@@ -42,6 +42,17 @@ public:
     virtual std::vector<long> host_calls() const = 0;
     // The guest instruction at `eip`, in words for people (Sandbox::describe_instruction).
     virtual std::string describe_instruction(uint32_t eip) const = 0;
+    // Snapshots: what %fs or %gs hold (as set_segment left them). And the
+    // guest was replaced whole (Sandbox::restore): its memory's contents,
+    // registers and extended state are another's now. Nothing the engine
+    // derived from the old guest may be used again (a fault or a block it
+    // meant to run next; code translated or checked, lookup tables), but
+    // with `code_unchanged` (GuestMemory::code_unchanged) what it made from
+    // the pages it protected as code may stay. A memory or host-mappings
+    // limit it found the old guest past no longer holds; its fuel, time and
+    // time limits stay as they are.
+    virtual Segment segment(SegmentRegister segment) const = 0;
+    virtual void guest_replaced(bool code_unchanged) = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;
 

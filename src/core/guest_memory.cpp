@@ -31,7 +31,15 @@ int GuestMemory::host_prot_of(PageFlags flags) {
 // Pages the host keeps in one mapping when they are next to each other.
 GuestMemory::PageFlags GuestMemory::host_key(PageFlags flags) {
     if (!(flags & kMapped)) return 0;
-    return PageFlags(1 | host_prot_of(flags) << 1 | (flags & kShared));
+    return PageFlags(1 | host_prot_of(flags) << 1 | (flags & (kShared | kImage)));
+}
+
+bool GuestMemory::starts_mapping(PageFlags here, PageFlags before) {
+    // Between two writable private pages Linux accounts both: no edge.
+    const bool accounted_alike = (host_prot_of(here) & PROT_WRITE) && (host_prot_of(before) & PROT_WRITE) &&
+                                 !((here | before) & kShared);
+    return host_key(here) != host_key(before) || (here & kMappingStart) ||
+           ((here & kAccountingEdge) && !accounted_alike);
 }
 
 GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_mappings_(max_host_mappings) {
@@ -66,16 +74,8 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<PageFlags>
     // edges from `first` to `end` can change.
     auto starts = [&](auto flags_at) {
         uint64_t n = 0;
-        for (uint64_t p = std::max<uint64_t>(first, 1); p <= std::min(end, pages); ++p) {
-            PageFlags here = flags_at(p);
-            const PageFlags before = flags_at(p - 1);
-            // Between two writable private pages Linux accounts both: no edge.
-            const bool accounted_alike = (host_prot_of(here) & PROT_WRITE) && (host_prot_of(before) & PROT_WRITE) &&
-                                         !((here | before) & kShared);
-            if (host_key(here) != host_key(before) || (here & kMappingStart) ||
-                ((here & kAccountingEdge) && !accounted_alike))
-                ++n;
-        }
+        for (uint64_t p = std::max<uint64_t>(first, 1); p <= std::min(end, pages); ++p)
+            n += starts_mapping(flags_at(p), flags_at(p - 1));
         return n;
     };
     return host_mappings_ - starts(old_at) + starts(new_at);
@@ -94,7 +94,9 @@ void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uin
             held_[first + i] = false;
             --held_pages_;
         }
-        flags = next[i];
+        // Contents change only through a host-writable page, or a new one.
+        const bool may_change = contents_replaced || (host_prot_of(next[i]) & PROT_WRITE);
+        flags = may_change ? PageFlags(next[i] & ~kAsRestored) : next[i];
     }
     host_mappings_ = mappings;
     host_mappings_peak_ = std::max(host_mappings_peak_, mappings);
@@ -200,7 +202,7 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
         const bool still_code = (old & kCodeProtected) && (perms & kExec);
         // Private pages made writable are all accounted by Linux again.
         const PageFlags kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
-        next[i] = PageFlags((old & (kMapped | kShared | kMappingStart | kAccountingEdge) & ~kept) | perms |
+        next[i] = PageFlags((old & (kMapped | kShared | kImage | kMappingStart | kAccountingEdge) & ~kept) | perms |
                           (still_code ? kCodeProtected : 0));
         loses_write |= (old & kWrite) && !(perms & kWrite);
     }
@@ -237,7 +239,7 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
     if (old_length == 0 || new_length == 0) return false;
-    const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared;
+    const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared | kImage;
     const PageFlags kind = perms_[from / kPageSize] & kKind;
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if ((perms_[p] & kKind) != kind) return false;
@@ -364,13 +366,14 @@ bool GuestMemory::release_code_in(uint32_t addr, uint64_t length) const {
 // host has no reason to refuse). Their translations all go anyway.
 bool GuestMemory::release_code_run(uint32_t page) const {
     if (!(perms_[page] & kCodeProtected)) return true;
+    code_released_ = true;
     if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
         perms_[page] &= PageFlags(~kCodeProtected);
         return true;
     }
     auto in_run = [&](uint64_t p) {
         return (perms_[p] & kCodeProtected) && (perms_[p] & kWrite) &&
-               (perms_[p] & kShared) == (perms_[page] & kShared);
+               (perms_[p] & (kShared | kImage)) == (perms_[page] & (kShared | kImage));
     };
     uint64_t first = page, end = uint64_t(page) + 1;
     while (first > 0 && in_run(first - 1) && !(perms_[first] & kMappingStart)) --first;

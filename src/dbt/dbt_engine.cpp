@@ -209,6 +209,21 @@ void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t
     flush();  // bases and selectors are folded into translated code
 }
 
+Segment DbtEngine::segment(SegmentRegister segment) const {
+    return segment == SegmentRegister::fs ? Segment{segments_.fs_selector, segments_.fs}
+                                          : Segment{segments_.gs_selector, segments_.gs};
+}
+
+void DbtEngine::guest_replaced(bool code_unchanged) {
+    if (code_unchanged) next_block_ = nullptr;  // (made for the old guest's fuel)
+    else flush();
+    seen_exec_generation_ = memory_.exec_generation();
+    host_bytes_said_ = 0;
+    host_fault_.reset();
+    stopped_block_insns_ = 0;
+    if (breach_ && (breach_->limit == Limit::Memory || breach_->limit == Limit::HostMappings)) breach_.reset();
+}
+
 // The selector a `mov fs/gs, r16` at regs.eip loads.
 Event DbtEngine::segment_load(Registers& regs) {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];

@@ -42,6 +42,8 @@ public:
     std::vector<long> host_calls() const override;
     std::string describe_instruction(uint32_t eip) const override;
     std::vector<HostRegion> host_regions() const override;
+    Segment segment(SegmentRegister segment) const override;
+    void guest_replaced(bool code_unchanged) override;
     void interrupt() override;
     bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
     long blocking_host_call(long number, const std::array<long, 6>& args) override;

@@ -4,6 +4,7 @@
 #include "dbt/dbt_engine.h"
 #include "vx/error.h"
 #include "vx/sandbox.h"
+#include "vx/snapshot.h"
 
 namespace vx {
 
@@ -25,6 +26,12 @@ const char* to_string(EngineKind engine) {
 
 std::vector<EngineKind> available_engines() { return {EngineKind::Dbt}; }
 
+// The constructors that choose an engine by the options: core's own take the
+// engine's factory, so that core names none.
 Sandbox::Sandbox(const SandboxOptions& options) : Sandbox(options, engine_factory(options.engine)) {}
+
+Sandbox::Sandbox(const Snapshot& snapshot) : Sandbox(snapshot, snapshot.options()) {}
+
+Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options) : Sandbox(options) { restore(snapshot); }
 
 }  // namespace vx

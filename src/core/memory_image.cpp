@@ -1,0 +1,323 @@
+// GuestMemory's copy-on-write images: capture() and restore() (see
+// docs/snapshots.md).
+#include "core/memory_image.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "vx/error.h"
+#include "vx/guest_memory.h"
+
+namespace vx {
+namespace {
+
+// Zero pages between stored ones that are stored too, up to this many in a
+// row: fewer host mappings, and a snapshot's memory stays what it stored.
+constexpr uint64_t kStoredGapPages = 16;
+
+int make_image_file(uint64_t size) {
+    int fd = -1;
+#ifdef MFD_NOEXEC_SEAL
+    // Never executable (guest pages are not host code); kernels before 6.3
+    // do not know the flag.
+    fd = memfd_create("vx-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL);
+    if (fd < 0 && errno != EINVAL) throw Error(std::string("cannot create a snapshot's memory file: ") + strerror(errno));
+#endif
+    if (fd < 0) fd = memfd_create("vx-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) throw Error(std::string("cannot create a snapshot's memory file: ") + strerror(errno));
+    if (ftruncate(fd, off_t(size)) != 0) {
+        const int e = errno;
+        close(fd);
+        throw Error(std::string("cannot size a snapshot's memory file: ") + strerror(e));
+    }
+    return fd;
+}
+
+bool zero_page(const uint8_t* page) {
+    const auto* words = reinterpret_cast<const uint64_t*>(page);
+    uint64_t any = 0;
+    for (size_t i = 0; i < kPageSize / sizeof(uint64_t); ++i) any |= words[i];
+    return any == 0;
+}
+
+// pwrite / pread of the whole range, or false with errno.
+bool write_all(int fd, const uint8_t* from, size_t length, off_t offset) {
+    while (length) {
+        const ssize_t n = pwrite(fd, from, length, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        from += n, length -= size_t(n), offset += n;
+    }
+    return true;
+}
+
+bool read_all(int fd, uint8_t* to, size_t length, off_t offset) {
+    while (length) {
+        const ssize_t n = pread(fd, to, length, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        to += n, length -= size_t(n), offset += n;
+    }
+    return true;
+}
+
+}  // namespace
+
+MemoryImage::~MemoryImage() {
+    if (fd >= 0) close(fd);
+}
+
+std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
+    if (host_state_lost_) throw Error("cannot snapshot guest memory whose host mappings were lost");
+    static std::atomic<uint64_t> images{0};
+    auto image = std::make_shared<MemoryImage>();
+    image->serial = ++images;
+    image->size = size_;
+    image->fd = make_image_file(size_);
+    const uint64_t pages = perms_.size();
+
+    // Pages the guest may not read are readable for the host only while
+    // they are looked at.
+    auto with_readable = [&](const std::function<bool(uint64_t first, uint64_t end)>& look) {
+        for (uint64_t p = 0; p < pages;) {
+            if (!(perms_[p] & kMapped)) {
+                ++p;
+                continue;
+            }
+            const bool unreadable = host_prot_of(perms_[p]) == PROT_NONE;
+            uint64_t q = p + 1;
+            while (q < pages && (perms_[q] & kMapped) && (host_prot_of(perms_[q]) == PROT_NONE) == unreadable) ++q;
+            uint8_t* const at = base_ + p * kPageSize;
+            const size_t length = (q - p) * kPageSize;
+            if (unreadable && mprotect(at, length, PROT_READ) != 0)
+                throw Error(std::string("cannot read guest memory for a snapshot: ") + strerror(errno));
+            const bool done = look(p, q);
+            const int look_errno = errno;
+            if (unreadable && mprotect(at, length, PROT_NONE) != 0) {
+                host_state_lost_ = true;  // readable where the guest may not read: it must not run on
+                exceed(host_mappings_);
+            }
+            if (!done) throw Error(std::string("cannot write a snapshot's memory file: ") + strerror(look_errno));
+            p = q;
+        }
+    };
+    // Which pages the file stores: those holding anything but zeros, and
+    // short runs of private zero pages between them (a restored guest's
+    // private pages read from the file: a hole there would take memory in
+    // the file when read, counted nowhere). Longer runs of zeros are
+    // restored as fresh zero pages.
+    std::vector<bool> stored(pages, false);
+    with_readable([&](uint64_t first, uint64_t end) {
+        for (uint64_t p = first; p < end; ++p) {
+            // Restored zero pages not written since are zeros: not read
+            // (each read would map a page).
+            const bool known_zeros = (perms_[p] & kAsRestored) && !(perms_[p] & kImage);
+            stored[p] = !known_zeros && !zero_page(base_ + p * kPageSize);
+        }
+        return true;
+    });
+    auto stored_private = [&](uint64_t p) { return (perms_[p] & kMapped) && !(perms_[p] & kShared) && stored[p]; };
+    for (uint64_t p = 1; p < pages; ++p) {
+        if (!stored_private(p - 1) || stored[p] || !(perms_[p] & kMapped) || (perms_[p] & kShared)) continue;
+        uint64_t q = p;
+        while (q < pages && q - p < kStoredGapPages && (perms_[q] & kMapped) && !(perms_[q] & kShared) && !stored[q]) ++q;
+        if (q < pages && q - p < kStoredGapPages && stored_private(q))
+            for (uint64_t g = p; g < q; ++g) stored[g] = true;
+        p = q;
+    }
+    // The contents: each run of stored pages in one write.
+    with_readable([&](uint64_t first, uint64_t end) {
+        for (uint64_t p = first; p < end;) {
+            if (!stored[p]) {
+                ++p;
+                continue;
+            }
+            uint64_t q = p + 1;
+            while (q < end && stored[q]) ++q;
+            if (!write_all(image->fd, base_ + p * kPageSize, (q - p) * kPageSize, off_t(p * kPageSize)))
+                return false;
+            image->stored_bytes += (q - p) * kPageSize;
+            p = q;
+        }
+        return true;
+    });
+    if (fcntl(image->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        throw Error(std::string("cannot seal a snapshot's memory file: ") + strerror(errno));
+
+    // What each page becomes when restored: a private page, a mapping of the
+    // file, or a fresh zero page when the file does not store it (pending a
+    // copy if the guest may write it, else held in common with the image);
+    // a shared page, a copy in a new shared mapping (one a run of them).
+    image->flags.assign(pages, kNone);
+    image->held.assign(pages, false);
+    image->copy_tags.assign(pages, 0);
+    for (uint64_t p = 0; p < pages; ++p) {
+        const PageFlags old = perms_[p];
+        if (!(old & kMapped)) continue;
+        PageFlags flags = PageFlags(old & (kRead | kWrite | kExec)) | kMapped;
+        if (old & kShared) {
+            flags |= kShared;
+            if (p == 0 || !(perms_[p - 1] & kShared)) flags |= kMappingStart;
+            ++image->shared_pages;
+        } else if (old & kWrite) {
+            flags |= (stored[p] ? kImage : 0) | kAsRestored | kCopyPending;
+            image->copy_tags[p] = kNoRecord;
+            ++image->pending_pages;
+        } else {
+            flags |= (stored[p] ? kImage : 0) | kAsRestored;
+            image->held[p] = true;
+            ++image->held_pages;
+        }
+        ++image->mapped_pages;
+        image->flags[p] = flags;
+    }
+    auto flags_at = [&](uint64_t p) -> PageFlags { return p < pages ? image->flags[p] : 0; };
+    image->host_mappings = 1;  // the reservation
+    for (uint64_t p = 1; p <= pages; ++p) image->host_mappings += starts_mapping(flags_at(p), flags_at(p - 1));
+
+    // The host mappings to make: unmapped runs (the reservation), shared
+    // runs, runs of the file or of zero pages of one host protection.
+    auto run_key = [&](PageFlags flags) {
+        if (!(flags & kMapped)) return 0;
+        if (flags & kShared) return 1;
+        return ((flags & kImage) ? 4 : 8) + host_prot_of(flags);
+    };
+    for (uint64_t p = 0; p < pages;) {
+        uint64_t q = p + 1;
+        while (q < pages && run_key(image->flags[q]) == run_key(image->flags[p]) &&
+               !(image->flags[q] & kMappingStart))
+            ++q;
+        image->runs.push_back({uint32_t(p), uint32_t(q - p)});
+        p = q;
+    }
+    image->grow_floor = grow_floor_;
+    image->grow_low = grow_low_;
+    return image;
+}
+
+void GuestMemory::check_restore(const MemoryImage& image) const {
+    if (image.size != size_)
+        throw Error("a snapshot of " + std::to_string(image.size) + " bytes of guest memory cannot be restored into " +
+                    std::to_string(size_));
+    if (image.host_mappings > max_host_mappings_)
+        throw Error("the snapshot's memory makes " + std::to_string(image.host_mappings) +
+                    " host mappings, more than this sandbox's limit of " + std::to_string(max_host_mappings_));
+}
+
+bool GuestMemory::code_kept_by(const MemoryImage& image, std::vector<uint32_t>& code_pages) const {
+    if (image.serial != restored_serial_ || exec_generation_ != generation_after_restore_ || code_released_ ||
+        breach_ || host_state_lost_)
+        return false;
+    constexpr PageFlags kPerms = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec);
+    const PageFlags* flags = perms_.data();
+    const uint16_t* restored = image.flags.data();
+    for (size_t p = 0, pages = perms_.size(); p < pages; ++p) {
+        if (!(flags[p] & kCodeProtected)) continue;
+        if (!(flags[p] & kAsRestored) || (flags[p] & kPerms) != (restored[p] & kPerms)) return false;
+        code_pages.push_back(uint32_t(p));
+    }
+    return true;
+}
+
+bool GuestMemory::restore(const MemoryImage& image) {
+    check_restore(image);
+    std::vector<uint32_t> code_pages;
+    const bool code_kept = code_kept_by(image, code_pages);
+    // Every page is replaced: the copies a host fork left pending here are
+    // let go of, as an unmap does.
+    if (copy_released_)
+        for (const auto& [tag, run] : pending_copies()) copy_released_(tag, run);
+
+    auto map_run = [&](const MemoryImage::Run& run) {
+        const PageFlags flags = image.flags[run.first_page];
+        uint8_t* const at = base_ + uint64_t(run.first_page) * kPageSize;
+        const size_t length = size_t(run.pages) * kPageSize;
+        const off_t offset = off_t(uint64_t(run.first_page) * kPageSize);
+        if (!(flags & kMapped))
+            return mmap(at, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED;
+        if (flags & kImage)
+            return mmap(at, length, host_prot_of(flags), MAP_PRIVATE | MAP_FIXED, image.fd, offset) != MAP_FAILED;
+        if (!(flags & kShared))
+            return mmap(at, length, host_prot_of(flags), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED;
+        // Shared: a new shared mapping with the image's contents.
+        if (mmap(at, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
+            !read_all(image.fd, at, length, offset))
+            return false;
+        for (uint32_t p = run.first_page; p < run.first_page + run.pages;) {
+            const int prot = host_prot_of(image.flags[p]);
+            uint32_t q = p + 1;
+            while (q < run.first_page + run.pages && host_prot_of(image.flags[q]) == prot) ++q;
+            if (prot != (PROT_READ | PROT_WRITE) &&
+                mprotect(base_ + uint64_t(p) * kPageSize, size_t(q - p) * kPageSize, prot) != 0)
+                return false;
+            p = q;
+        }
+        return true;
+    };
+    // An image run restored from this image last time, none of whose pages
+    // changed since (never host-writable, permissions as restored), is
+    // mapped as it would be again: left as it is.
+    const bool same_image = image.serial == restored_serial_ && !host_state_lost_;
+    auto unchanged = [&](const MemoryImage::Run& run) {
+        const PageFlags flags = image.flags[run.first_page];
+        if (!same_image || !(flags & kMapped) || (flags & kShared)) return false;
+        for (uint32_t p = run.first_page; p < run.first_page + run.pages; ++p)
+            if (!(perms_[p] & kAsRestored) || PageFlags(perms_[p] & ~kCodeProtected) != image.flags[p]) return false;
+        return true;
+    };
+    for (const MemoryImage::Run& run : image.runs)
+        if (!unchanged(run) && !map_run(run)) {
+            empty_after_refusal();
+            return false;
+        }
+
+    perms_ = image.flags;
+    // Protected as before: the host keeps the image's pages read-only (the
+    // guest's writable ones are pending) until released, so only the mark
+    // is needed.
+    for (uint32_t p : code_pages) perms_[p] |= kCodeProtected;
+    held_ = image.held;
+    copy_tag_ = image.copy_tags;
+    mapped_pages_ = image.mapped_pages;
+    held_pages_ = image.held_pages;
+    pending_pages_ = image.pending_pages;
+    host_mappings_ = image.host_mappings;
+    host_mappings_peak_ = std::max(host_mappings_peak_, host_mappings_);
+    grow_floor_ = image.grow_floor;
+    grow_low_ = image.grow_low;
+    if (!code_kept) ++exec_generation_;  // what was translated came from other contents
+    breach_.reset();
+    host_state_lost_ = false;  // every page of the guest's was mapped anew
+    restored_serial_ = image.serial;
+    generation_after_restore_ = exec_generation_;
+    code_released_ = false;
+    code_unchanged_ = code_kept;
+    return true;
+}
+
+void GuestMemory::empty_after_refusal() {
+    if (mmap(base_, size_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        refill_holes(0, size_);
+        host_state_lost_ = true;
+    }
+    std::fill(perms_.begin(), perms_.end(), PageFlags(kNone));
+    std::fill(held_.begin(), held_.end(), false);
+    std::fill(copy_tag_.begin(), copy_tag_.end(), 0);
+    mapped_pages_ = held_pages_ = pending_pages_ = 0;
+    host_mappings_ = 1;
+    grow_floor_ = grow_low_ = 0;
+    ++exec_generation_;
+    restored_serial_ = 0;
+    code_unchanged_ = false;
+    exceed(host_mappings_);  // the guest cannot run on: what it had is gone
+}
+
+}  // namespace vx
