@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "engines.h"
 #include "os/linux_i386/initial_stack.h"
 #include "vx/error.h"
 #include "vx/sandbox.h"
@@ -77,9 +78,13 @@ void expect_results(const Results& r, uint32_t input) {
     EXPECT_EQ(r.fs_selector, kFsSelector);
 }
 
-vx::SandboxOptions options() {
-    return vx::SandboxOptions{.memory_size = 256u << 20};  // the program loads at 128 MiB
-}
+// Every suite here runs on each engine (engines.h).
+class OnEachEngine : public ::testing::TestWithParam<vx::EngineKind> {
+protected:
+    static vx::SandboxOptions options(uint64_t memory_size = 256u << 20) {  // the program loads at 128 MiB
+        return vx::testing::on_engine(GetParam(), {.memory_size = memory_size});
+    }
+};
 
 // Serves the guest's calls: mprotect, set_thread_area (%fs and %gs to the
 // address given), write (kept in `out`), exit. Runs until the checkpoint
@@ -136,7 +141,7 @@ Results finish_with(vx::Sandbox& sandbox, uint32_t input) {
     return results;
 }
 
-class SnapshotTest : public ::testing::Test {
+class SnapshotTest : public OnEachEngine {
 protected:
     void SetUp() override {
         file_ = guest_program("snapshot_guest");
@@ -154,9 +159,9 @@ protected:
     std::shared_ptr<const vx::Snapshot> snapshot_;
 };
 
-TEST_F(SnapshotTest, TheOriginalRunsOnUnchanged) { expect_results(finish_with(*original_, 5), 5); }
+TEST_P(SnapshotTest, TheOriginalRunsOnUnchanged) { expect_results(finish_with(*original_, 5), 5); }
 
-TEST_F(SnapshotTest, RestoredIntoTheSameSandboxEachRunIsTheSame) {
+TEST_P(SnapshotTest, RestoredIntoTheSameSandboxEachRunIsTheSame) {
     for (uint32_t input = 1; input <= 30; ++input) {
         SCOPED_TRACE(input);
         original_->restore(*snapshot_);
@@ -166,7 +171,7 @@ TEST_F(SnapshotTest, RestoredIntoTheSameSandboxEachRunIsTheSame) {
     }
 }
 
-TEST_F(SnapshotTest, RestoredIntoNewSandboxesEachRunsOnItsOwn) {
+TEST_P(SnapshotTest, RestoredIntoNewSandboxesEachRunsOnItsOwn) {
     // All of them restored first, then each run: none sees another's writes.
     std::vector<std::unique_ptr<vx::Sandbox>> sandboxes;
     for (int i = 0; i < 8; ++i) sandboxes.push_back(std::make_unique<vx::Sandbox>(*snapshot_));
@@ -181,7 +186,7 @@ TEST_F(SnapshotTest, RestoredIntoNewSandboxesEachRunsOnItsOwn) {
     expect_results(finish_with(again, 9), 9);
 }
 
-TEST_F(SnapshotTest, RestoresOnSeveralThreadsAtOnce) {
+TEST_P(SnapshotTest, RestoresOnSeveralThreadsAtOnce) {
     std::vector<std::thread> threads;
     std::vector<Results> results(4);
     for (uint32_t t = 0; t < results.size(); ++t)
@@ -197,7 +202,7 @@ TEST_F(SnapshotTest, RestoresOnSeveralThreadsAtOnce) {
     for (uint32_t t = 0; t < results.size(); ++t) expect_results(results[t], t * 10 + 4);
 }
 
-TEST_F(SnapshotTest, HostWritesAfterARestoreReachNeitherTheSnapshotNorOthers) {
+TEST_P(SnapshotTest, HostWritesAfterARestoreReachNeitherTheSnapshotNorOthers) {
     vx::Sandbox a(*snapshot_), b(*snapshot_);
     const uint32_t at = snapshot_->registers().esp;  // the stack: written by the guest before
     uint32_t before = 0, value = 0x77777777, seen = 0;
@@ -212,7 +217,7 @@ TEST_F(SnapshotTest, HostWritesAfterARestoreReachNeitherTheSnapshotNorOthers) {
     EXPECT_EQ(seen, before);
 }
 
-TEST_F(SnapshotTest, SegmentsAndExtendedStateComeBack) {
+TEST_P(SnapshotTest, SegmentsAndExtendedStateComeBack) {
     vx::Sandbox fresh(options());
     EXPECT_EQ(fresh.segment(vx::SegmentRegister::gs), vx::Segment{});
     fresh.restore(*snapshot_);
@@ -228,7 +233,7 @@ TEST_F(SnapshotTest, SegmentsAndExtendedStateComeBack) {
     expect_results(finish_with(fresh, 3), 3);
 }
 
-TEST_F(SnapshotTest, CodeTheGuestRewroteAfterTheSnapshotIsTheSnapshotsAgain) {
+TEST_P(SnapshotTest, CodeTheGuestRewroteAfterTheSnapshotIsTheSnapshotsAgain) {
     // The first run rewrites its generated code (mov $1 → mov $2) and runs
     // it: its translation of the new code is cached when the restore comes.
     expect_results(finish_with(*original_, 1), 1);
@@ -242,7 +247,9 @@ TEST_F(SnapshotTest, CodeTheGuestRewroteAfterTheSnapshotIsTheSnapshotsAgain) {
 // Restored again from the same snapshot, with none of the pages it
 // translated changed since, a guest runs on the translations it has; any
 // change to such a page (here the host's) drops them.
-TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
+using Snapshot = OnEachEngine;
+
+TEST_P(Snapshot, UnchangedCodeKeepsItsTranslations) {
     const auto file = guest_program("hello");
     ASSERT_FALSE(file.empty()) << "no guest hello";
     vx::Sandbox prepared(options());
@@ -286,7 +293,7 @@ TEST(Snapshot, UnchangedCodeKeepsItsTranslations) {
     EXPECT_EQ(std::memcmp(&sandbox.registers(), &first, sizeof first), 0);
 }
 
-TEST_F(SnapshotTest, CodeRewrittenByTheGuestIsTranslatedAnew) {
+TEST_P(SnapshotTest, CodeRewrittenByTheGuestIsTranslatedAnew) {
     expect_results(finish_with(*original_, 1), 1);
     original_->restore(*snapshot_);
     expect_results(finish_with(*original_, 2), 2);
@@ -296,7 +303,7 @@ TEST_F(SnapshotTest, CodeRewrittenByTheGuestIsTranslatedAnew) {
     EXPECT_FALSE(original_->memory().code_unchanged());
 }
 
-TEST_F(SnapshotTest, ARestoredGuestIsCountedByWhatItWrites) {
+TEST_P(SnapshotTest, ARestoredGuestIsCountedByWhatItWrites) {
     // Its private pages are the snapshot's until written: a guest whose
     // image is larger than its limit runs while it writes less.
     const uint64_t limit = 8u << 20;
@@ -328,7 +335,7 @@ TEST_F(SnapshotTest, ARestoredGuestIsCountedByWhatItWrites) {
     EXPECT_GT(original_->memory_in_use(), limit);
 }
 
-TEST_F(SnapshotTest, ASnapshotOfARestoredGuestIsTheSame) {
+TEST_P(SnapshotTest, ASnapshotOfARestoredGuestIsTheSame) {
     vx::Sandbox first(*snapshot_);
     auto second_snapshot = first.snapshot();
     EXPECT_EQ(second_snapshot->mapped_bytes(), snapshot_->mapped_bytes());
@@ -338,7 +345,7 @@ TEST_F(SnapshotTest, ASnapshotOfARestoredGuestIsTheSame) {
     expect_results(finish_with(first, 12), 12);
 }
 
-TEST_F(SnapshotTest, FuelAndTheExitStatusComeBack) {
+TEST_P(SnapshotTest, FuelAndTheExitStatusComeBack) {
     vx::SandboxOptions fueled = options();
     fueled.limits.instructions = 50'000'000;
     vx::Sandbox counted(fueled);
@@ -382,8 +389,8 @@ TEST_F(SnapshotTest, FuelAndTheExitStatusComeBack) {
     EXPECT_EQ(std::memcmp(&restored.registers(), &short_of_fuel.registers(), sizeof(vx::Registers)), 0);
 }
 
-TEST_F(SnapshotTest, WhatCannotBeRestoredIsRefusedWithNothingChanged) {
-    vx::Sandbox other_size(vx::SandboxOptions{.memory_size = 128u << 20});
+TEST_P(SnapshotTest, WhatCannotBeRestoredIsRefusedWithNothingChanged) {
+    vx::Sandbox other_size(options(128u << 20));
     other_size.memory().map(0x100000, kPage, vx::kRead | vx::kWrite);
     uint32_t value = 1234;
     other_size.memory().write(0x100000, &value, sizeof value);
@@ -393,7 +400,7 @@ TEST_F(SnapshotTest, WhatCannotBeRestoredIsRefusedWithNothingChanged) {
     EXPECT_TRUE(other_size.memory().read(0x100000, &seen, sizeof seen));
     EXPECT_EQ(seen, value);
     EXPECT_EQ(other_size.registers().eax, 99u);
-    EXPECT_THROW(vx::Sandbox(*snapshot_, vx::SandboxOptions{.memory_size = 128u << 20}), vx::Error);
+    EXPECT_THROW(vx::Sandbox(*snapshot_, options(128u << 20)), vx::Error);
 
     // Fuel the sandbox does not count.
     vx::SandboxOptions fueled = options();
@@ -417,8 +424,8 @@ TEST_F(SnapshotTest, WhatCannotBeRestoredIsRefusedWithNothingChanged) {
 
 // Pages mapped shared (a fresh shared copy each restore) and pages the
 // guest may not touch (their contents kept all the same).
-TEST(Snapshot, SharedAndInaccessiblePagesKeepTheirContents) {
-    vx::Sandbox source(vx::SandboxOptions{.memory_size = 16u << 20});
+TEST_P(Snapshot, SharedAndInaccessiblePagesKeepTheirContents) {
+    vx::Sandbox source(options(16u << 20));
     auto& memory = source.memory();
     const uint32_t shared = 0x100000, hidden = 0x200000, plain = 0x300000;
     ASSERT_TRUE(memory.map(shared, 2 * kPage, vx::kRead | vx::kWrite, true));
@@ -485,8 +492,8 @@ uint64_t snapshot_file_bytes() {
 // restored guests read it all: its pages are fresh zero pages, not holes
 // of the snapshot's file (which a read would fill). Short runs of zeros
 // between stored pages are stored.
-TEST(Snapshot, ZeroPagesCostTheSnapshotNothingWhenRead) {
-    vx::Sandbox source(vx::SandboxOptions{.memory_size = 128u << 20});
+TEST_P(Snapshot, ZeroPagesCostTheSnapshotNothingWhenRead) {
+    vx::Sandbox source(options(128u << 20));
     auto& memory = source.memory();
     const uint32_t zeros = 0x1000000, zeros_size = 32u << 20, data = 0x4000000;
     ASSERT_TRUE(memory.map(zeros, zeros_size, vx::kRead | vx::kWrite));
@@ -541,7 +548,7 @@ uint32_t host_mappings_in(const vx::Sandbox& sandbox) {
     return n;
 }
 
-TEST_F(SnapshotTest, TheHostMappingsCountHoldsAfterARestore) {
+TEST_P(SnapshotTest, TheHostMappingsCountHoldsAfterARestore) {
     vx::Sandbox restored(*snapshot_);
     const uint32_t counted = restored.memory().host_mappings(), real = host_mappings_in(restored);
     EXPECT_LE(real, counted);
@@ -577,17 +584,17 @@ private:
 // The host refuses the mappings a restore needs part way: the sandbox is
 // left with no guest memory and stops with the host mappings limit, until
 // a restore succeeds.
-TEST(Snapshot, ARestoreTheHostRefusesLeavesTheSandboxStopped) {
+TEST_P(Snapshot, ARestoreTheHostRefusesLeavesTheSandboxStopped) {
 #if defined(__SANITIZE_ADDRESS__)
     GTEST_SKIP() << "needs the process at vm.max_map_count, where AddressSanitizer cannot run";
 #endif
-    vx::Sandbox source(vx::SandboxOptions{.memory_size = 16u << 20});
+    vx::Sandbox source(options(16u << 20));
     const uint32_t base = 0x100000;
     ASSERT_TRUE(source.memory().map(base, 64 * kPage, vx::kRead | vx::kWrite));
     for (uint32_t p = 0; p < 64; ++p) ASSERT_TRUE(source.memory().write(base + p * kPage, &p, sizeof p));
     for (uint32_t p = 1; p < 64; p += 2) ASSERT_TRUE(source.memory().protect(base + p * kPage, kPage, vx::kRead));
     auto fragmented = source.snapshot();
-    vx::Sandbox target(vx::SandboxOptions{.memory_size = 16u << 20});
+    vx::Sandbox target(options(16u << 20));
     ASSERT_TRUE(target.memory().map(base, kPage, vx::kRead | vx::kWrite));
     target.registers().eip = base;
     std::string message;
@@ -620,7 +627,7 @@ TEST(Snapshot, ARestoreTheHostRefusesLeavesTheSandboxStopped) {
 // zeros and data a sandbox has, a restore gives the same pages and
 // contents, and so does a restore over a restored sandbox that changed
 // (where the runs it left alone stay mapped as they were).
-TEST(Snapshot, RandomLayoutsComeBackExactly) {
+TEST_P(Snapshot, RandomLayoutsComeBackExactly) {
     constexpr uint32_t kBase = 0x100000, kPages = 384;
     uint64_t seed = 12345;
     auto next = [&](uint32_t below) {
@@ -662,8 +669,8 @@ TEST(Snapshot, RandomLayoutsComeBackExactly) {
         }
         EXPECT_LE(host_mappings_in(restored), r.host_mappings()) << "round " << round;
     };
-    vx::Sandbox source(vx::SandboxOptions{.memory_size = 16u << 20});
-    vx::Sandbox target(vx::SandboxOptions{.memory_size = 16u << 20});
+    vx::Sandbox source(options(16u << 20));
+    vx::Sandbox target(options(16u << 20));
     for (int round = 0; round < 12; ++round) {
         scramble(source.memory(), 40);
         auto snapshot = source.snapshot();
@@ -686,7 +693,7 @@ size_t open_descriptors() {
     return n;
 }
 
-TEST_F(SnapshotTest, AThousandRestoresLeakNoMappingOrDescriptor) {
+TEST_P(SnapshotTest, AThousandRestoresLeakNoMappingOrDescriptor) {
     vx::Sandbox sandbox(*snapshot_);
     auto cycle = [&](uint32_t input) {
         sandbox.restore(*snapshot_);
@@ -710,5 +717,8 @@ TEST_F(SnapshotTest, AThousandRestoresLeakNoMappingOrDescriptor) {
     EXPECT_EQ(maps_lines().size(), maps_before);
     EXPECT_EQ(open_descriptors(), fds_before);
 }
+
+VX_FOR_EACH_ENGINE(SnapshotTest);
+VX_FOR_EACH_ENGINE(Snapshot);
 
 }  // namespace
