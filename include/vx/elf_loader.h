@@ -24,6 +24,10 @@ struct ElfImage {
 // whose segments all end below `memory_size`. Touches nothing.
 void check_elf(std::span<const uint8_t> file, uint32_t memory_size);
 
+// The bytes of guest pages `file`'s segments take once loaded (segments
+// may share a page at their edges). Throws ElfError as check_elf does.
+uint64_t elf_image_bytes(std::span<const uint8_t> file);
+
 // Checks `file` completely, then maps its PT_LOAD segments into `memory`.
 // Throws ElfError for anything but a well-formed static ET_EXEC for EM_386.
 ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file);

@@ -96,7 +96,25 @@ uint32_t phdr_address(const Elf32_Ehdr& eh, const std::vector<Elf32_Phdr>& phdrs
     return 0;  // not loaded: AT_PHDR 0, as Linux does
 }
 
+// The pages the PT_LOAD segments take, with the union of their permissions
+// where segments share a page at their edges.
+std::map<uint32_t, Perm> page_perms_of(const std::vector<Elf32_Phdr>& phdrs) {
+    std::map<uint32_t, Perm> page_perms;
+    for (const auto& ph : phdrs) {
+        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
+        for (uint64_t p = page_floor(ph.p_vaddr); p < page_ceil(uint64_t(ph.p_vaddr) + ph.p_memsz);
+             p += kPageSize)
+            page_perms[uint32_t(p)] = page_perms[uint32_t(p)] | perms_of(ph.p_flags);
+    }
+    return page_perms;
+}
+
 }  // namespace
+
+uint64_t elf_image_bytes(std::span<const uint8_t> file) {
+    check_elf(file, kMaxGuestMemory);
+    return uint64_t(page_perms_of(read_phdrs(file, check_header(file))).size()) * kPageSize;
+}
 
 void check_elf(std::span<const uint8_t> file, uint32_t memory_size) {
     Elf32_Ehdr eh = check_header(file);
@@ -110,15 +128,7 @@ ElfImage load_elf(GuestMemory& memory, std::span<const uint8_t> file) {
     Elf32_Ehdr eh = check_header(file);
     std::vector<Elf32_Phdr> phdrs = read_phdrs(file, eh);
 
-    // Segments may share a page at their edges: a page gets the union of the
-    // permissions of the segments on it.
-    std::map<uint32_t, Perm> page_perms;
-    for (const auto& ph : phdrs) {
-        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
-        for (uint64_t p = page_floor(ph.p_vaddr); p < page_ceil(uint64_t(ph.p_vaddr) + ph.p_memsz);
-             p += kPageSize)
-            page_perms[uint32_t(p)] = page_perms[uint32_t(p)] | perms_of(ph.p_flags);
-    }
+    const std::map<uint32_t, Perm> page_perms = page_perms_of(phdrs);
     // Runs of adjacent pages with the same permissions: one call each.
     struct Run { uint32_t start, length; Perm perms; };
     std::vector<Run> runs;

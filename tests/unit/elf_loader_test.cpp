@@ -167,6 +167,20 @@ TEST_F(ElfLoaderTest, PageSharedBySegmentsGetsBothPermissions) {
     EXPECT_EQ(image.image_end, kTextAddr + 0x2000);
 }
 
+// What a program's image costs in guest pages: a page two segments share
+// counts once (execve admits this much before it loads).
+TEST_F(ElfLoaderTest, ImageBytesCountASharedPageOnce) {
+    TestElf elf = minimal_elf();
+    EXPECT_EQ(vx::elf_image_bytes(elf.bytes()), 0x1000u);
+    elf.add(segment(PT_LOAD, file_size(), kTextAddr + file_size(), 0, 0x1000, PF_R | PF_W));
+    EXPECT_EQ(vx::elf_image_bytes(elf.bytes()), 0x2000u);
+    elf.add(segment(PT_LOAD, 0, kTextAddr + 0x10000, 0, 0x3000, PF_R | PF_W));  // bss far above
+    EXPECT_EQ(vx::elf_image_bytes(elf.bytes()), 0x5000u);
+    TestElf broken = minimal_elf();
+    broken.header.e_machine = EM_X86_64;
+    EXPECT_THROW(vx::elf_image_bytes(broken.bytes()), vx::ElfError);
+}
+
 TEST_F(ElfLoaderTest, PtPhdrGivesPhdrAddress) {
     TestElf elf = minimal_elf();
     elf.add(segment(PT_PHDR, kPhdrOffset, 0x08048100, 64, 64, PF_R));

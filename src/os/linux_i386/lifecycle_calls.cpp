@@ -53,29 +53,6 @@ bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& inter
     return true;
 }
 
-// The bytes of guest pages the PT_LOAD segments of `file` (a program
-// Sandbox::check_program accepted) take once loaded: segments may share a
-// page at their edges.
-uint64_t image_bytes(const std::vector<uint8_t>& file) {
-    Elf32_Ehdr eh;
-    std::memcpy(&eh, file.data(), sizeof eh);
-    std::vector<std::pair<uint64_t, uint64_t>> pages;  // [first, end) in pages
-    for (unsigned i = 0; i < eh.e_phnum; ++i) {
-        Elf32_Phdr ph;
-        std::memcpy(&ph, file.data() + eh.e_phoff + i * sizeof ph, sizeof ph);
-        if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
-        pages.emplace_back(ph.p_vaddr / kPageSize, (uint64_t(ph.p_vaddr) + ph.p_memsz + kPageSize - 1) / kPageSize);
-    }
-    std::sort(pages.begin(), pages.end());
-    uint64_t total = 0, covered = 0;  // pages counted, and the end of what was counted
-    for (const auto& [first, end] : pages) {
-        uint64_t from = std::max(first, covered);
-        if (end > from) total += end - from;
-        covered = std::max(covered, end);
-    }
-    return total * kPageSize;
-}
-
 }  // namespace
 
 int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid) {
@@ -237,7 +214,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     // The new image and stack take the place of every page mapped now: only
     // what they need beyond those is new memory (the stack's growth is
     // admitted as it grows).
-    const uint64_t needed = image_bytes(file) + initial_stack_bytes(argv, envp, options_.stack_size),
+    const uint64_t needed = elf_image_bytes(file) + initial_stack_bytes(argv, envp, options_.stack_size),
                    mapped = memory_.own_bytes();
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
