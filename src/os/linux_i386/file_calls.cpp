@@ -105,27 +105,6 @@ Stat64 to_stat64(const struct stat& st, bool synthetic = false) {
 
 }  // namespace
 
-int LinuxProcess::host_fd(uint32_t guest_fd) const {
-    return guest_fd < fds_.size() ? fds_[guest_fd] : -1;
-}
-
-int32_t LinuxProcess::install_fd(int host, uint32_t lowest, bool cloexec) {
-    for (uint32_t fd = lowest; fd < fd_limit(); ++fd) {
-        if (fd >= fds_.size()) {
-            fds_.resize(fd + 1, -1);
-            fd_places_.resize(fd + 1);
-            fd_cloexec_.resize(fd + 1);
-        }
-        if (fds_[fd] < 0) {
-            fds_[fd] = host;
-            fd_cloexec_[fd] = cloexec;
-            return int32_t(fd);
-        }
-    }
-    ::close(host);
-    return fail(EMFILE);
-}
-
 int32_t LinuxProcess::read_path(uint32_t address, std::string& out) const {
     out.clear();
     for (uint32_t i = 0; i < PATH_MAX; ++i) {
@@ -142,9 +121,10 @@ int32_t LinuxProcess::origin(uint32_t dirfd, const std::string& path, At& at) co
         at = files_.cwd();
         return 0;
     }
-    if (host_fd(dirfd) < 0) return fail(EBADF);
-    if (!fd_places_[dirfd].in_namespace()) return fail(ENOTDIR);
-    at = {&fd_places_[dirfd], fds_[dirfd]};
+    const Descriptor* dir = descriptors_.find(dirfd);
+    if (!dir) return fail(EBADF);
+    if (!dir->place.in_namespace()) return fail(ENOTDIR);
+    at = {&dir->place, dir->host};
     return 0;
 }
 
@@ -175,24 +155,13 @@ int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
     Place opened;
     int host = open_at(a.a[0], path, int(a.a[2] & kAllowedOpenFlags), int(a.a[3] & ~umask_), &opened);
     if (host < 0) return host;
-    int32_t fd = install_fd(host, 0, a.a[2] & O_CLOEXEC);
-    if (fd >= 0) fd_places_[uint32_t(fd)] = std::move(opened);
-    return fd;
+    return descriptors_.install(host, 0, a.a[2] & O_CLOEXEC, std::move(opened));
 }
 
-int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    ::close(host);
-    dir_cookies_.erase(host);
-    fds_[a.a[0]] = -1;
-    fd_places_[a.a[0]] = Place{};
-    fd_cloexec_[a.a[0]] = false;
-    return 0;
-}
+int32_t LinuxProcess::sys_close(const SyscallArgs& a) { return descriptors_.close(a.a[0]); }
 
 int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
@@ -244,7 +213,7 @@ int32_t LinuxProcess::count_output(int host, ssize_t written, uint64_t admitted)
 }
 
 int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
@@ -269,7 +238,7 @@ static int32_t host_iovecs(const GuestMemory& memory, uint32_t address, uint32_t
 }
 
 int32_t LinuxProcess::sys_readv(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
     if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kWrite, iov)) return error;
@@ -277,7 +246,7 @@ int32_t LinuxProcess::sys_readv(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
     if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kRead, iov)) return error;
@@ -288,7 +257,7 @@ int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
@@ -298,7 +267,7 @@ int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count,
 }
 
 int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
@@ -314,7 +283,7 @@ int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low, high
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     int64_t length = join64(a.a[1], a.a[2]);
     if (length < 0) return fail(EINVAL);
@@ -324,7 +293,7 @@ int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low
 
 // sendfile (a 32-bit offset) and sendfile64: out fd, in fd, offset*, count.
 int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
-    int out = host_fd(a.a[0]), in = host_fd(a.a[1]);
+    int out = descriptors_.host(a.a[0]), in = descriptors_.host(a.a[1]);
     if (out < 0 || in < 0) return fail(EBADF);
     off_t offset = 0;
     if (a.a[2]) {
@@ -370,42 +339,42 @@ int32_t LinuxProcess::sys_sendfile(const SyscallArgs& a) { return send_file(a, f
 int32_t LinuxProcess::sys_sendfile64(const SyscallArgs& a) { return send_file(a, true); }
 
 int32_t LinuxProcess::sys_fadvise64(const SyscallArgs& a) {  // advice only: nothing to do
-    return host_fd(a.a[0]) < 0 ? fail(EBADF) : 0;
+    return descriptors_.host(a.a[0]) < 0 ? fail(EBADF) : 0;
 }
 
 int32_t LinuxProcess::sys_fsync(const SyscallArgs& a) {  // and fdatasync
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     return ::fdatasync(host) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    int64_t offset = host_offset(host, int32_t(a.a[1]), int(a.a[2]));
+    Descriptor* d = descriptors_.find(a.a[0]);
+    if (!d) return fail(EBADF);
+    int64_t offset = host_offset(*d, int32_t(a.a[1]), int(a.a[2]));
     if (offset < 0 && a.a[2] == SEEK_SET) return fail(EINVAL);
-    off_t at = ::lseek(host, offset, int(a.a[2]));
+    off_t at = ::lseek(d->host, offset, int(a.a[2]));
     if (at < 0) return fail(errno);
-    if (dir_cookies_.count(host)) return offset == 0 ? 0 : int32_t(a.a[1]);
+    if (d->cookies) return offset == 0 ? 0 : int32_t(a.a[1]);
     return at > INT32_MAX ? fail(EOVERFLOW) : int32_t(at);
 }
 
 int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {  // fd, offset high, low, result*, whence
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
+    Descriptor* d = descriptors_.find(a.a[0]);
+    if (!d) return fail(EBADF);
     int64_t guest_offset = join64(a.a[2], a.a[1]);
     if (!memory_.accessible(a.a[3], 8, kWrite)) return fail(EFAULT);
-    int64_t offset = host_offset(host, guest_offset, int(a.a[4]));
+    int64_t offset = host_offset(*d, guest_offset, int(a.a[4]));
     if (offset < 0 && a.a[4] == SEEK_SET) return fail(EINVAL);
-    off_t at = ::lseek(host, offset, int(a.a[4]));
+    off_t at = ::lseek(d->host, offset, int(a.a[4]));
     if (at < 0) return fail(errno);
-    int64_t result = dir_cookies_.count(host) ? (offset == 0 ? 0 : guest_offset) : int64_t(at);
+    int64_t result = d->cookies ? (offset == 0 ? 0 : guest_offset) : int64_t(at);
     memory_.write(a.a[3], &result, sizeof result);
     return 0;
 }
 
 int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     switch (a.a[1]) {
     case kTcgets: {
@@ -439,12 +408,12 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_fstat64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    const Place& place = fd_places_[a.a[0]];
+    const Descriptor* d = descriptors_.find(a.a[0]);
+    if (!d) return fail(EBADF);
+    const Place& place = d->place;
     struct stat st;
     if (place.synthetic()) st = files_.synthetic_stat(place);
-    else if (::fstat(host, &st) != 0) return fail(errno);
+    else if (::fstat(d->host, &st) != 0) return fail(errno);
     Stat64 s = to_stat64(st, place.synthetic());
     return memory_.write(a.a[1], &s, sizeof s) ? 0 : fail(EFAULT);
 }
@@ -474,8 +443,9 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     if (int32_t error = read_path(a.a[1], path)) return error;
     Entry found;
     if (path.empty() && (a.a[2] & AT_EMPTY_PATH)) {
-        if (host_fd(a.a[0]) < 0) return fail(EBADF);
-        found = Entry(fd_places_[a.a[0]], fds_[a.a[0]], false);
+        const Descriptor* d = descriptors_.find(a.a[0]);
+        if (!d) return fail(EBADF);
+        found = Entry(d->place, d->host, false);
     } else if (int32_t error = lookup_at(a.a[0], path, !(a.a[2] & AT_SYMLINK_NOFOLLOW), found)) {
         return error;
     }
@@ -504,22 +474,21 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
 // host hands out directory offsets (file-name hashes) that i386 glibc cannot
 // hold. The guest gets small cookies instead; lseek maps them back.
 int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
+    Descriptor* d = descriptors_.find(a.a[0]);
+    if (!d) return fail(EBADF);
     uint32_t length = std::min(a.a[2], kMaxTransfer);
     if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    if (fd_places_[a.a[0]].synthetic()) return synthetic_dents(host, fd_places_[a.a[0]], a.a[1], length);
+    if (d->place.synthetic()) return synthetic_dents(d->host, d->place, a.a[1], length);
     // Read into host memory and rewrite there: the guest's buffer may be
     // memory another guest process shares and changes meanwhile, and it need
     // not be aligned for dirent64.
     std::vector<uint8_t> entries(std::min(length, 1u << 16));
-    long n = syscall(SYS_getdents64, host, entries.data(), entries.size());
+    long n = syscall(SYS_getdents64, d->host, entries.data(), entries.size());
     if (n < 0) return fail(errno);
-    std::vector<int64_t>& cookies = dir_cookies_[host];
+    DirectoryCookies& cookies = d->cookies ? *d->cookies : d->cookies.emplace();
     for (long at = 0; at < n;) {
         auto* entry = reinterpret_cast<dirent64*>(entries.data() + at);
-        cookies.push_back(entry->d_off);
-        entry->d_off = int64_t(cookies.size());
+        entry->d_off = cookies.hand_out(entry->d_off);
         at += entry->d_reclen;
     }
     memory_.write(a.a[1], entries.data(), size_t(n));
@@ -553,52 +522,31 @@ int32_t LinuxProcess::synthetic_dents(int host, const Place& place, uint32_t add
     return int32_t(out.size());
 }
 
-int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
-    auto it = dir_cookies_.find(host);
-    if (it == dir_cookies_.end() || whence != SEEK_SET) return guest_offset;
-    if (guest_offset == 0) {  // rewound: the cookies are handed out afresh
-        it->second.clear();
-        return 0;
-    }
-    const std::vector<int64_t>& cookies = it->second;
-    return guest_offset > 0 && uint64_t(guest_offset) <= cookies.size() ? cookies[size_t(guest_offset - 1)] : -1;
+int64_t LinuxProcess::host_offset(Descriptor& d, int64_t guest_offset, int whence) {
+    if (!d.cookies || whence != SEEK_SET) return guest_offset;
+    return d.cookies->host_offset(guest_offset);
 }
 
-int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec) {
-    int host = host_fd(guest_fd);
-    if (host < 0) return fail(EBADF);
-    if (lowest >= fd_limit()) return fail(EINVAL);  // as F_DUPFD at RLIMIT_NOFILE
-    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // never in the host's own 0-2
-    if (copy < 0) return fail(errno);
-    int32_t fd = install_fd(copy, lowest, cloexec);
-    if (fd >= 0) fd_places_[uint32_t(fd)] = fd_places_[guest_fd];
-    return fd;
-}
+int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return descriptors_.duplicate(a.a[0], 0, false); }
 
-int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0, false); }
-
-int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
-    if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
-    return sys_dup3({a.nr, {a.a[0], a.a[1], 0, 0, 0, 0}});
-}
+int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) { return descriptors_.duplicate_onto(a.a[0], a.a[1], false); }
 
 int32_t LinuxProcess::sys_dup3(const SyscallArgs& a) {
     if (a.a[2] & ~uint32_t(O_CLOEXEC)) return fail(EINVAL);
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
+    if (!descriptors_.find(a.a[0]) || a.a[1] >= descriptors_.limit()) return fail(EBADF);
     if (a.a[0] == a.a[1]) return fail(EINVAL);
-    if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
-    return duplicate_fd(a.a[0], a.a[1], a.a[2] & O_CLOEXEC);
+    return descriptors_.duplicate_onto(a.a[0], a.a[1], a.a[2] & O_CLOEXEC);
 }
 
 int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
+    Descriptor* d = descriptors_.find(a.a[0]);
+    if (!d) return fail(EBADF);
+    const int host = d->host;
     switch (a.a[1]) {
-    case F_DUPFD: return duplicate_fd(a.a[0], a.a[2], false);
-    case F_DUPFD_CLOEXEC: return duplicate_fd(a.a[0], a.a[2], true);
-    case F_GETFD: return fd_cloexec_[a.a[0]] ? FD_CLOEXEC : 0;
-    case F_SETFD: fd_cloexec_[a.a[0]] = a.a[2] & FD_CLOEXEC; return 0;
+    case F_DUPFD: return descriptors_.duplicate(a.a[0], a.a[2], false);
+    case F_DUPFD_CLOEXEC: return descriptors_.duplicate(a.a[0], a.a[2], true);
+    case F_GETFD: return d->close_on_exec ? FD_CLOEXEC : 0;
+    case F_SETFD: d->close_on_exec = a.a[2] & FD_CLOEXEC; return 0;
     case F_GETFL: return result_of(::fcntl(host, F_GETFL));
     case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(a.a[2] & (O_APPEND | O_NONBLOCK))));
     case kGetLk: case kSetLk: case kSetLkw: return record_lock(host, a.a[1], a.a[2], false);
@@ -643,7 +591,7 @@ int32_t LinuxProcess::record_lock(int host, uint32_t command, uint32_t address, 
 }
 
 int32_t LinuxProcess::sys_flock(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    int host = descriptors_.host(a.a[0]);
     if (host < 0) return fail(EBADF);
     if (a.a[1] & ~uint32_t(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) return fail(EINVAL);
     return blocking(SYS_flock, host, a.a[1]) == 0 ? 0 : fail(errno);
@@ -657,14 +605,14 @@ int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
     int ends[2];
     if (::pipe2(ends, O_CLOEXEC | int(a.a[1] & O_NONBLOCK)) != 0) return fail(errno);
     const bool cloexec = a.a[1] & O_CLOEXEC;
-    int32_t read_end = install_fd(ends[0], 0, cloexec);
+    int32_t read_end = descriptors_.install(ends[0], 0, cloexec);
     if (read_end < 0) {
         ::close(ends[1]);
         return read_end;
     }
-    int32_t write_end = install_fd(ends[1], 0, cloexec);
+    int32_t write_end = descriptors_.install(ends[1], 0, cloexec);
     if (write_end < 0) {
-        sys_close({a.nr, {uint32_t(read_end), 0, 0, 0, 0, 0}});
+        descriptors_.close(uint32_t(read_end));
         return write_end;
     }
     int32_t guest_ends[2] = {read_end, write_end};

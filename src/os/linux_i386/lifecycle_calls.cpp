@@ -241,8 +241,7 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.
-    for (uint32_t fd = 0; fd < fds_.size(); ++fd)
-        if (fds_[fd] >= 0 && fd_cloexec_[fd]) sys_close({6, {fd, 0, 0, 0, 0, 0}});
+    descriptors_.close_on_exec();
     for (int signo = 1; signo < int(kSignals); ++signo) {
         KernelSigaction32& action = signal_actions_[signo];
         if (action.handler != 0 && action.handler != 1) {  // handlers are gone; ignored stays ignored

@@ -103,7 +103,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         // A file's pages are copied in, never mapped: a host mapping of a file
         // that shrinks would fault the host's own accesses to guest memory.
         // So writes cannot reach the file through a shared mapping: refused.
-        file = host_fd(a.a[4]);
+        file = descriptors_.host(a.a[4]);
         if (file < 0) return fail(EBADF);
         int mode = ::fcntl(file, F_GETFL);
         if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY) return fail(EACCES);

@@ -20,6 +20,7 @@ namespace vx::os::linux_i386 {
 
 LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options)
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
+      descriptors_(options_.max_open_files),
       tree_(std::make_unique<ProcessTree>(options_.max_processes,
                                           (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)) {
     sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
@@ -56,16 +57,14 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
 // Copies above 2, so that a guest's close(1) never closes the host's own
 // stdout, and a host descriptor that was closed stays closed for the guest.
 void LinuxProcess::give_standard_fds() {
-    fds_.assign(3, -1);
-    fd_places_.resize(3);
-    fd_cloexec_.resize(3);
-    for (int guest = 0; guest < 3; ++guest) {
-        int host = options_.standard_fds[size_t(guest)];
+    for (uint32_t guest = 0; guest < 3; ++guest) {
+        int host = options_.standard_fds[guest];
         if (host < 0) continue;
-        fds_[size_t(guest)] = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
-        if (fds_[size_t(guest)] < 0 && errno != EBADF)
+        int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0 && errno != EBADF)
             throw Error(std::string("cannot give the guest descriptor ") + std::to_string(guest) + ": " +
                         strerror(errno));
+        if (copy >= 0) descriptors_.install(copy, guest, false);
     }
 }
 
@@ -87,8 +86,7 @@ LinuxProcess::~LinuxProcess() {
     // The sandbox outlives this process: nothing of it is called from there.
     sandbox_.set_memory_admission(nullptr);
     memory_.set_copy_release(nullptr);
-    for (int host : fds_)
-        if (host >= 0) ::close(host);
+    descriptors_.close_all();
     // The other processes of the tree end with this one (they would anyway,
     // with their parents); before the private /tmp goes, so that none is
     // still writing there.

@@ -9,7 +9,6 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "os/linux_i386/abi.h"
+#include "os/linux_i386/descriptor_table.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
 #include "os/linux_i386/scratch_directory.h"
@@ -42,7 +42,7 @@ struct ProcessOptions {
     // nothing else (vxrun); without it fork and clone fail with EAGAIN.
     bool own_host_process = false;
     unsigned max_processes = 64;  // guest processes alive at once in the tree (EAGAIN beyond)
-    unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most kMaxFds
+    unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most DescriptorTable::kMaxDescriptors
     // Bytes the guest may write to descriptors in all, and the largest size a
     // write or truncate may give a file: beyond, the sandbox stops with
     // LimitExceeded (Limit::Output, Limit::FileSize). Unset: no limit.
@@ -287,15 +287,6 @@ private:
     bool in_stack_region(uint32_t addr, uint64_t length) const;
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
-    // Descriptors: guest fd -> host fd (-1: free). Every host fd here was made
-    // for the guest (the standard ones are copies), and is closed with it.
-    // Guest fds are below fd_limit() (ProcessOptions::max_open_files, as
-    // RLIMIT_NOFILE); kMaxFds bounds the table whatever the options say.
-    static constexpr int kMaxFds = 1024;
-    uint32_t fd_limit() const { return std::min<uint32_t>(options_.max_open_files, uint32_t(kMaxFds)); }
-    int host_fd(uint32_t guest_fd) const;
-    int32_t install_fd(int host, uint32_t lowest, bool cloexec);  // the guest fd, or -EMFILE (host closed)
-    int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
     // Where guest `path` starts from: the cwd, or guest directory descriptor
@@ -366,8 +357,8 @@ private:
     // fcntl's record locks on `host`, the guest's struct at `address`.
     int32_t record_lock(int host, uint32_t command, uint32_t address, bool wide);
     bool on_alternate_stack(uint32_t sp) const;
-    // A guest lseek offset on `host` as the host's (directory cookies mapped back).
-    int64_t host_offset(int host, int64_t guest_offset, int whence);
+    // A guest lseek offset on `d` as the host's (directory cookies mapped back).
+    static int64_t host_offset(Descriptor& d, int64_t guest_offset, int whence);
 
     Sandbox& sandbox_;
     GuestMemory& memory_;
@@ -376,10 +367,9 @@ private:
     std::vector<bool> reserved_;
     std::vector<int32_t> common_holdings_;  // ProcessTree::hold_in_common ids
     FileNamespace files_;
-    std::vector<int> fds_;
-    std::vector<Place> fd_places_;       // where an fd lies in the namespace, for *at calls
-    std::vector<bool> fd_cloexec_;       // closed by a successful execve
-    std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
+    // Every host descriptor here was made for the guest (the standard ones
+    // are copies), and is closed with it.
+    DescriptorTable descriptors_;
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t umask_ = 022;

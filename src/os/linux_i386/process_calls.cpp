@@ -228,7 +228,7 @@ int32_t LinuxProcess::sys_uname(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_ugetrlimit(const SyscallArgs& a) {
-    Rlimit64 l = limit_of(a.a[0], options_, sandbox_.limits(), fd_limit());
+    Rlimit64 l = limit_of(a.a[0], options_, sandbox_.limits(), descriptors_.limit());
     auto clamp = [](uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : uint32_t(v); };
     Rlimit32 out{clamp(l.cur), clamp(l.max)};
     return memory_.write(a.a[1], &out, sizeof out) ? 0 : fail(EFAULT);
@@ -238,7 +238,7 @@ int32_t LinuxProcess::sys_prlimit64(const SyscallArgs& a) {
     if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
     if (a.a[2] != 0) return fail(EPERM);  // limits are the host's to set
     if (a.a[3] == 0) return 0;
-    Rlimit64 l = limit_of(a.a[1], options_, sandbox_.limits(), fd_limit());
+    Rlimit64 l = limit_of(a.a[1], options_, sandbox_.limits(), descriptors_.limit());
     return memory_.write(a.a[3], &l, sizeof l) ? 0 : fail(EFAULT);
 }
 
