@@ -242,13 +242,9 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
 
     // No way back from here: the old program is gone.
     descriptors_.close_on_exec();
-    for (int signo = 1; signo < int(kSignals); ++signo) {
-        KernelSigaction32& action = signal_actions_[signo];
-        if (action.handler != 0 && action.handler != 1) {  // handlers are gone; ignored stays ignored
-            action = {};
-            mirror_disposition(signo);
-        }
-    }
+    const uint64_t reset = signals_.reset_for_exec();  // handlers are gone; ignored stays ignored
+    for (int signo = 1; signo < int(kSignals); ++signo)
+        if (reset & SignalState::bit(signo)) mirror_disposition(signo);
     try {
         start_image(sandbox_.load_program(file, argv, envp));
         release_common_holdings();  // the old image's pages are gone

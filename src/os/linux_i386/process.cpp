@@ -42,7 +42,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         for (int signo = 1; signo < int(kSignals); ++signo) {
             struct sigaction host;
             if (is_mirrored(signo) && sigaction(signo, nullptr, &host) == 0 && host.sa_handler == SIG_IGN)
-                signal_actions_[signo].handler = 1;  // SIG_IGN
+                signals_.set_action(signo, {SignalState::kIgnore, 0, 0, 0});
         }
         // CPU time and fuel hold for the tree the guest may fork.
         tree_cpu_budget_ = sandbox_.limits().cpu_time_ns;

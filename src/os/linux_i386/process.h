@@ -20,6 +20,7 @@
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
 #include "os/linux_i386/scratch_directory.h"
+#include "os/linux_i386/signal_state.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -386,22 +387,12 @@ private:
     std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as vxrun found it, while the limit is set
     std::string host_confinement_;       // see confine_host
 
-    // Signals: dispositions as the guest set them, its mask, and the signals
-    // waiting for delivery (sent by itself, or by other guest processes and
-    // caught by the host); they are delivered when the guest next stops for
-    // its host (a syscall, an interruption) and they are not blocked.
-    KernelSigaction32 signal_actions_[kSignals] = {};
-    uint64_t signal_mask_ = 0;
-    uint64_t pending_ = 0;
-    int pending_code_[kSignals] = {};
-    int32_t pending_sender_[kSignals] = {};
-    std::optional<uint64_t> mask_after_handler_;  // set by sigsuspend: the mask sigreturn restores
+    // Signals (signal_state.h): sent by the process itself, or by other
+    // guest processes and caught by the host; they are delivered when the
+    // guest next stops for its host (a syscall, an interruption) and they are
+    // not blocked.
+    SignalState signals_;
     int killed_by_ = 0;
-
-    enum class Disposition { Ignore, Stop, Terminate, Handle };
-    Disposition disposition(int signo) const;
-    // A signal for this process (from itself or, caught by the host, another).
-    void post_signal(int signo, int code, int32_t sender);
     void forget_pending_signals();  // in a forked child
     // Delivers what is pending and not blocked; `interrupted_nr` is the
     // syscall that just failed with EINTR (restarted when the handler has
@@ -422,7 +413,8 @@ private:
     int32_t signal_others(int32_t pid, int signo);
     // Builds an i386 rt signal frame on the guest stack and enters the
     // handler; false when it cannot (no restorer, no room on the stack).
-    bool deliver_signal(int signo, int code, uint32_t fault_address);
+    // (`sender`: the guest pid a signal from a process names, or 0.)
+    bool deliver_signal(int signo, int code, int32_t sender, uint32_t fault_address);
     // The floating-point and vector state in a frame below `sp`: its address, 0
     // when it does not fit; and taking it back (false: a frame it cannot be).
     uint32_t push_fpstate(uint32_t sp);
