@@ -22,7 +22,8 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
       descriptors_(options_.max_open_files),
       tree_(std::make_unique<ProcessTree>(options_.max_processes,
-                                          (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)) {
+                                          (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)),
+      host_signals_(options_.own_host_process) {
     sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
     memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run, tree_->self()); });
     start_image(image);

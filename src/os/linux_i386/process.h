@@ -59,7 +59,8 @@ struct ProcessOptions {
 
 class LinuxProcess {
 public:
-    // Throws vx::Error for a mount or cwd that cannot be used.
+    // Throws vx::Error for a mount or cwd that cannot be used, or for a
+    // second process with own_host_process in one host process.
     LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options);
     ~LinuxProcess();
 
@@ -393,6 +394,22 @@ private:
     // not blocked.
     SignalState signals_;
     int killed_by_ = 0;
+    // The host's signal handlers serve one LinuxProcess per host process
+    // (signal_calls.cpp says why): the one made with own_host_process holds
+    // this claim; making a second such process throws vx::Error.
+    class HostSignalClaim {
+    public:
+        explicit HostSignalClaim(bool claim);
+        ~HostSignalClaim();
+        HostSignalClaim(const HostSignalClaim&) = delete;
+        HostSignalClaim& operator=(const HostSignalClaim&) = delete;
+
+    private:
+        bool held_ = false;
+    };
+    HostSignalClaim host_signals_;
+    uint64_t caught_not_taken() const;  // what the host caught for this process, not yet pending
+
     void forget_pending_signals();  // in a forked child
     // Delivers what is pending and not blocked; `interrupted_nr` is the
     // syscall that just failed with EINTR (restarted when the handler has

@@ -11,6 +11,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "vx/error.h"
 #include "vx/sandbox.h"
 
 #include "os/linux_i386/process.h"
@@ -39,6 +40,14 @@ int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
 
 // What the host caught for the guest (own_host_process): one bit a signal,
 // and who sent it. Set by the host handler, taken at the guest's next stop.
+//
+// These are the host process's, not a LinuxProcess's, because the host's
+// signal dispositions are: sigaction installs one handler per signal for the
+// whole host process, and a handler is told the signal, never which
+// LinuxProcess it is for. So only one LinuxProcess at a time may own the host
+// process (HostSignalClaim); only that one reads what was caught, and a
+// second one that asks is refused when it is made.
+std::atomic<bool> host_signals_claimed{false};
 std::atomic<uint64_t> caught_by_host{0};
 std::atomic<pid_t> caught_sender[kSignals];
 std::atomic<int> caught_code[kSignals];
@@ -63,6 +72,24 @@ bool restartable(int32_t nr) {
 }
 
 }  // namespace
+
+LinuxProcess::HostSignalClaim::HostSignalClaim(bool claim) {
+    if (!claim) return;
+    bool expected = false;
+    if (!host_signals_claimed.compare_exchange_strong(expected, true))
+        throw Error("another guest process owns this host process already (own_host_process): "
+                    "its signal handlers can serve only one");
+    held_ = true;
+    caught_by_host.store(0);  // nothing an earlier owner left
+}
+
+LinuxProcess::HostSignalClaim::~HostSignalClaim() {
+    if (held_) host_signals_claimed.store(false);
+}
+
+uint64_t LinuxProcess::caught_not_taken() const {
+    return options_.own_host_process ? caught_by_host.load() : 0;
+}
 
 void LinuxProcess::mirror_disposition(int signo) {
     if (!options_.own_host_process || !is_mirrored(signo)) return;
@@ -126,7 +153,7 @@ int32_t LinuxProcess::sys_rt_sigprocmask(const SyscallArgs& a) {
 
 int32_t LinuxProcess::sys_rt_sigpending(const SyscallArgs& a) {
     if (a.a[1] != 8) return fail(EINVAL);
-    uint64_t pending = (signals_.pending() | caught_by_host.load()) & signals_.mask();
+    uint64_t pending = (signals_.pending() | caught_not_taken()) & signals_.mask();
     return memory_.write(a.a[0], &pending, sizeof pending) ? 0 : fail(EFAULT);
 }
 
@@ -151,7 +178,7 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
     for (int signo = 1; signo < int(kSignals); ++signo)
         if (is_mirrored(signo)) sigaddset(&mirrored, signo);
     sigprocmask(SIG_BLOCK, &mirrored, nullptr);
-    while (!signals_.deliverable(caught_by_host.load())) {
+    while (!signals_.deliverable(caught_not_taken())) {
         blocking(SYS_rt_sigsuspend, &wait_mask, kSignalSetBytes);
         if (stopped_in_host_call_) {  // suspended again when made again: the mask is the guest's until then
             sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
@@ -289,10 +316,11 @@ int32_t LinuxProcess::die_of_signal(int signo) {
 
 void LinuxProcess::forget_pending_signals() {
     signals_.forget_pending();
-    caught_by_host.store(0);
+    if (options_.own_host_process) caught_by_host.store(0);
 }
 
 void LinuxProcess::take_caught_signals() {
+    if (!options_.own_host_process) return;  // another's, if any
     if (uint64_t caught = caught_by_host.exchange(0, std::memory_order_acquire)) {
         for (int signo = 1; signo < int(kSignals); ++signo)
             if (caught & bit(signo))
