@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -205,7 +206,7 @@ int32_t LinuxProcess::sys_old_mmap(const SyscallArgs& a) {
     uint32_t args[6];  // old_mmap takes one pointer to its six arguments
     if (!memory_.read(a.a[0], args, sizeof args)) return fail(EFAULT);
     if (args[5] % kPageSize) return fail(EINVAL);
-    SyscallArgs as_mmap2{192, {args[0], args[1], args[2], args[3], args[4], args[5] / kPageSize}};
+    SyscallArgs as_mmap2{nr::mmap2, {args[0], args[1], args[2], args[3], args[4], args[5] / kPageSize}};
     return sys_mmap2(as_mmap2);
 }
 

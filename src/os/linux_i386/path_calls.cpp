@@ -12,6 +12,7 @@
 #include <string>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -297,7 +298,7 @@ int32_t LinuxProcess::sys_fchownat(const SyscallArgs& a) {  // dirfd, path, uid,
 }
 
 int32_t LinuxProcess::sys_chown(const SyscallArgs& a) {  // chown32 and lchown32
-    const uint32_t no_follow = a.nr == 198 ? uint32_t(AT_SYMLINK_NOFOLLOW) : 0;
+    const uint32_t no_follow = a.nr == nr::lchown32 ? uint32_t(AT_SYMLINK_NOFOLLOW) : 0;
     return sys_fchownat({a.nr, {kAtFdcwd, a.a[0], a.a[1], a.a[2], no_follow, 0}});
 }
 

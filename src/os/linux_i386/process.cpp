@@ -1,4 +1,5 @@
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -120,7 +121,7 @@ void LinuxProcess::service_syscall() {
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be
     // -EINTR: that is no interrupted call of its own.
-    bool sigreturn = args.nr == 119 || args.nr == 173;
+    bool sigreturn = args.nr == nr::sigreturn || args.nr == nr::rt_sigreturn;
     deliver_pending_signals(result == -EINTR && !sigreturn ? int32_t(args.nr) : -1);
 }
 

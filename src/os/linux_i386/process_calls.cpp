@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -81,7 +82,9 @@ int32_t LinuxProcess::sys_ok(const SyscallArgs&) { return 0; }
 
 int32_t LinuxProcess::sys_set_id(const SyscallArgs& a) {  // setuid32, setgid32, setres[ug]id32 ...
     // The guest is uid/gid 1000 and stays so: only "changes" to that are allowed.
-    const int ids = a.nr == 208 || a.nr == 210 ? 3 : a.nr == 203 || a.nr == 204 ? 2 : 1;  // setres*, setre*
+    const int ids = a.nr == nr::setresuid32 || a.nr == nr::setresgid32  ? 3
+                    : a.nr == nr::setreuid32 || a.nr == nr::setregid32 ? 2
+                                                                       : 1;
     for (int i = 0; i < ids; ++i)
         if (a.a[i] != uint32_t(kUid) && a.a[i] != UINT32_MAX) return fail(EPERM);
     return 0;

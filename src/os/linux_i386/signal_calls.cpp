@@ -15,6 +15,7 @@
 #include "vx/sandbox.h"
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -64,9 +65,11 @@ void on_host_signal(int signo, siginfo_t* info, void*) {
 constexpr uint32_t kFsaveHeader = 112, kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
 
 // Syscalls Linux never restarts after a handler, SA_RESTART or not.
-bool restartable(int32_t nr) {
-    switch (nr) {
-    case 29: case 162: case 168: case 179: case 267: case 407: return false;  // pause, nanosleep, poll, rt_sigsuspend, clock_nanosleeps
+bool restartable(int32_t number) {
+    switch (uint32_t(number)) {
+    case nr::pause: case nr::nanosleep: case nr::poll: case nr::rt_sigsuspend: case nr::clock_nanosleep:
+    case nr::clock_nanosleep_time64:
+        return false;
     default: return true;
     }
 }
@@ -363,11 +366,11 @@ int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill
     int32_t pid = int32_t(a.a[0]);
     uint32_t signo = a.a[1];
     if (signo >= kSignals || int(signo) == unsendable_signal()) return fail(EINVAL);
-    if (a.nr != 37 && pid <= 0) return fail(EINVAL);  // tkill names one thread
+    if (a.nr != nr::kill && pid <= 0) return fail(EINVAL);  // tkill (and tgkill) name one thread
     bool to_self = pid == tree_->self() || pid == 0 || (pid < -1 && -pid == tree_->group_of(tree_->self()));
     int32_t others = pid == tree_->self() ? -ESRCH : signal_others(pid, int(signo));
     if (!to_self) return others;
-    if (signo != 0) signals_.post(int(signo), a.nr == 37 ? SI_USER : SI_TKILL, tree_->self());
+    if (signo != 0) signals_.post(int(signo), a.nr == nr::kill ? SI_USER : SI_TKILL, tree_->self());
     return 0;
 }
 
