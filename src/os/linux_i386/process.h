@@ -328,6 +328,11 @@ private:
     // output, those not written are given back. (errno is kept.)
     int32_t count_output(int host, ssize_t written, uint64_t admitted);
     int32_t send_file(const SyscallArgs& a, bool wide_offset);  // sendfile, sendfile64
+    // The calls that differ in their arguments only: open and openat,
+    // ftruncate and ftruncate64, pipe and pipe2.
+    int32_t open_file(uint32_t dirfd, uint32_t path_address, uint32_t flags, uint32_t mode);
+    int32_t truncate_descriptor(uint32_t fd, int64_t length);
+    int32_t make_pipe(uint32_t ends_address, uint32_t flags);
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
     // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
