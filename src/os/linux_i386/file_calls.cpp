@@ -105,27 +105,6 @@ Stat64 to_stat64(const struct stat& st, bool synthetic = false) {
 
 }  // namespace
 
-int LinuxProcess::host_fd(uint32_t guest_fd) const {
-    return guest_fd < fds_.size() ? fds_[guest_fd] : -1;
-}
-
-int32_t LinuxProcess::install_fd(int host, uint32_t lowest, bool cloexec) {
-    for (uint32_t fd = lowest; fd < fd_limit(); ++fd) {
-        if (fd >= fds_.size()) {
-            fds_.resize(fd + 1, -1);
-            fd_places_.resize(fd + 1);
-            fd_cloexec_.resize(fd + 1);
-        }
-        if (fds_[fd] < 0) {
-            fds_[fd] = host;
-            fd_cloexec_[fd] = cloexec;
-            return int32_t(fd);
-        }
-    }
-    ::close(host);
-    return fail(EMFILE);
-}
-
 int32_t LinuxProcess::read_path(uint32_t address, std::string& out) const {
     out.clear();
     for (uint32_t i = 0; i < PATH_MAX; ++i) {
@@ -142,9 +121,10 @@ int32_t LinuxProcess::origin(uint32_t dirfd, const std::string& path, At& at) co
         at = files_.cwd();
         return 0;
     }
-    if (host_fd(dirfd) < 0) return fail(EBADF);
-    if (!fd_places_[dirfd].in_namespace()) return fail(ENOTDIR);
-    at = {&fd_places_[dirfd], fds_[dirfd]};
+    const Descriptor* dir = descriptors_.find(dirfd);
+    if (!dir) return fail(EBADF);
+    if (!dir->place.in_namespace()) return fail(ENOTDIR);
+    at = {&dir->place, dir->host};
     return 0;
 }
 
@@ -166,37 +146,36 @@ int32_t LinuxProcess::lookup_at(uint32_t dirfd, const std::string& path, bool fo
 }
 
 int32_t LinuxProcess::sys_open(const SyscallArgs& a) {
-    return sys_openat({a.nr, {uint32_t(AT_FDCWD), a.a[0], a.a[1], a.a[2], 0, 0}});
+    const uint32_t path = a.a[0], flags = a.a[1], mode = a.a[2];
+    return open_file(uint32_t(AT_FDCWD), path, flags, mode);
 }
 
 int32_t LinuxProcess::sys_openat(const SyscallArgs& a) {
+    const uint32_t dirfd = a.a[0], path = a.a[1], flags = a.a[2], mode = a.a[3];
+    return open_file(dirfd, path, flags, mode);
+}
+
+int32_t LinuxProcess::open_file(uint32_t dirfd, uint32_t path_address, uint32_t flags, uint32_t mode) {
     std::string path;
-    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (int32_t error = read_path(path_address, path)) return error;
     Place opened;
-    int host = open_at(a.a[0], path, int(a.a[2] & kAllowedOpenFlags), int(a.a[3] & ~umask_), &opened);
+    int host = open_at(dirfd, path, int(flags & kAllowedOpenFlags), int(mode & ~umask_), &opened);
     if (host < 0) return host;
-    int32_t fd = install_fd(host, 0, a.a[2] & O_CLOEXEC);
-    if (fd >= 0) fd_places_[uint32_t(fd)] = std::move(opened);
-    return fd;
+    return descriptors_.install(host, 0, flags & O_CLOEXEC, std::move(opened));
 }
 
 int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    ::close(host);
-    dir_cookies_.erase(host);
-    fds_[a.a[0]] = -1;
-    fd_places_[a.a[0]] = Place{};
-    fd_cloexec_[a.a[0]] = false;
-    return 0;
+    const uint32_t fd = a.a[0];
+    return descriptors_.close(fd);
 }
 
 int32_t LinuxProcess::sys_read(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], buffer = a.a[1], count = a.a[2];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    uint32_t length = std::min(a.a[2], kMaxTransfer);
-    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    return result_of(blocking(SYS_read, host, memory_.host_base() + a.a[1], length));
+    uint32_t length = std::min(count, kMaxTransfer);
+    if (!memory_.accessible(buffer, length, kWrite)) return fail(EFAULT);
+    return result_of(blocking(SYS_read, host, memory_.host_base() + buffer, length));
 }
 
 int32_t LinuxProcess::admit_write(int host, uint64_t count, int64_t offset, bool check_file_size) {
@@ -244,12 +223,13 @@ int32_t LinuxProcess::count_output(int host, ssize_t written, uint64_t admitted)
 }
 
 int32_t LinuxProcess::sys_write(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], buffer = a.a[1], count = a.a[2];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    uint32_t length = std::min(a.a[2], kMaxTransfer);
-    if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
+    uint32_t length = std::min(count, kMaxTransfer);
+    if (!memory_.accessible(buffer, length, kRead)) return fail(EFAULT);
     if (int32_t error = admit_write(host, length, -1)) return error;
-    return count_output(host, blocking(SYS_write, host, memory_.host_base() + a.a[1], length), length);
+    return count_output(host, blocking(SYS_write, host, memory_.host_base() + buffer, length), length);
 }
 
 // readv/writev: the guest's iovecs, checked, as host iovecs into guest memory.
@@ -269,54 +249,64 @@ static int32_t host_iovecs(const GuestMemory& memory, uint32_t address, uint32_t
 }
 
 int32_t LinuxProcess::sys_readv(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], vectors = a.a[1], count = a.a[2];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
-    if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kWrite, iov)) return error;
+    if (int32_t error = host_iovecs(memory_, vectors, count, kWrite, iov)) return error;
     return result_of(blocking(SYS_readv, host, iov.data(), iov.size()));
 }
 
 int32_t LinuxProcess::sys_writev(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], vectors = a.a[1], count = a.a[2];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
     std::vector<iovec> iov;
-    if (int32_t error = host_iovecs(memory_, a.a[1], a.a[2], kRead, iov)) return error;
+    if (int32_t error = host_iovecs(memory_, vectors, count, kRead, iov)) return error;
     uint64_t total = 0;
     for (const iovec& v : iov) total += v.iov_len;
     if (int32_t error = admit_write(host, total, -1)) return error;
     return count_output(host, blocking(SYS_writev, host, iov.data(), iov.size()), total);
 }
 
-int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {  // fd, buffer, count, offset low, high
-    int host = host_fd(a.a[0]);
+int32_t LinuxProcess::sys_pread64(const SyscallArgs& a) {
+    const uint32_t fd = a.a[0], buffer = a.a[1], count = a.a[2];
+    const int64_t offset = join64(a.a[3], a.a[4]);
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    uint32_t length = std::min(a.a[2], kMaxTransfer);
-    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    int64_t offset = join64(a.a[3], a.a[4]);
+    uint32_t length = std::min(count, kMaxTransfer);
+    if (!memory_.accessible(buffer, length, kWrite)) return fail(EFAULT);
     if (offset < 0) return fail(EINVAL);
-    return result_of(::pread(host, memory_.host_base() + a.a[1], length, offset));
+    return result_of(::pread(host, memory_.host_base() + buffer, length, offset));
 }
 
 int32_t LinuxProcess::sys_pwrite64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], buffer = a.a[1], count = a.a[2];
+    const int64_t offset = join64(a.a[3], a.a[4]);
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    uint32_t length = std::min(a.a[2], kMaxTransfer);
-    if (!memory_.accessible(a.a[1], length, kRead)) return fail(EFAULT);
-    int64_t offset = join64(a.a[3], a.a[4]);
+    uint32_t length = std::min(count, kMaxTransfer);
+    if (!memory_.accessible(buffer, length, kRead)) return fail(EFAULT);
     if (offset < 0) return fail(EINVAL);
     if (int32_t error = admit_write(host, length, offset)) return error;
-    return count_output(host, ::pwrite(host, memory_.host_base() + a.a[1], length, offset), length);
+    return count_output(host, ::pwrite(host, memory_.host_base() + buffer, length, offset), length);
 }
 
 int32_t LinuxProcess::sys_ftruncate(const SyscallArgs& a) {
-    int32_t length = int32_t(a.a[1]);
-    return sys_ftruncate64({a.nr, {a.a[0], uint32_t(length), length < 0 ? UINT32_MAX : 0, 0, 0, 0}});
+    const uint32_t fd = a.a[0];
+    const int32_t length = int32_t(a.a[1]);
+    return truncate_descriptor(fd, length);
 }
 
-int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low, high
-    int host = host_fd(a.a[0]);
+int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {
+    const uint32_t fd = a.a[0];
+    const int64_t length = join64(a.a[1], a.a[2]);
+    return truncate_descriptor(fd, length);
+}
+
+int32_t LinuxProcess::truncate_descriptor(uint32_t fd, int64_t length) {
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    int64_t length = join64(a.a[1], a.a[2]);
     if (length < 0) return fail(EINVAL);
     if (int32_t error = admit_file_size(uint64_t(length))) return error;
     return ::ftruncate(host, length) == 0 ? 0 : fail(errno);
@@ -324,23 +314,24 @@ int32_t LinuxProcess::sys_ftruncate64(const SyscallArgs& a) {  // fd, length low
 
 // sendfile (a 32-bit offset) and sendfile64: out fd, in fd, offset*, count.
 int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
-    int out = host_fd(a.a[0]), in = host_fd(a.a[1]);
+    const uint32_t out_fd = a.a[0], in_fd = a.a[1], offset_address = a.a[2], requested = a.a[3];
+    int out = descriptors_.host(out_fd), in = descriptors_.host(in_fd);
     if (out < 0 || in < 0) return fail(EBADF);
     off_t offset = 0;
-    if (a.a[2]) {
+    if (offset_address) {
         int64_t guest_offset;
         if (wide_offset) {
-            if (!memory_.read(a.a[2], &guest_offset, sizeof guest_offset)) return fail(EFAULT);
+            if (!memory_.read(offset_address, &guest_offset, sizeof guest_offset)) return fail(EFAULT);
         } else {
             int32_t narrow;
-            if (!memory_.read(a.a[2], &narrow, sizeof narrow)) return fail(EFAULT);
+            if (!memory_.read(offset_address, &narrow, sizeof narrow)) return fail(EFAULT);
             guest_offset = narrow;
         }
         if (guest_offset < 0) return fail(EINVAL);
         offset = guest_offset;
     }
-    uint32_t count = std::min(a.a[3], kMaxTransfer);
-    if (a.a[2] && !wide_offset) {  // as Linux: up to the largest 32-bit offset
+    uint32_t count = std::min(requested, kMaxTransfer);
+    if (offset_address && !wide_offset) {  // as Linux: up to the largest 32-bit offset
         if (offset >= INT32_MAX) return fail(EOVERFLOW);
         count = uint32_t(std::min<int64_t>(count, INT32_MAX - offset));
     }
@@ -354,13 +345,14 @@ int32_t LinuxProcess::send_file(const SyscallArgs& a, bool wide_offset) {
     // A count is often far more than the input holds: the file-size limit
     // is left to the kernel (RLIMIT_FSIZE), which checks what is written.
     if (int32_t error = admit_write(out, count, -1, !host_file_size_)) return error;
-    ssize_t n = blocking(SYS_sendfile, out, in, a.a[2] ? &offset : nullptr, count);
+    ssize_t n = blocking(SYS_sendfile, out, in, offset_address ? &offset : nullptr, count);
     count_output(out, n, count);
     if (n < 0) return fail(errno);
-    if (a.a[2]) {
+    if (offset_address) {
         int64_t moved = offset;
         int32_t narrow = int32_t(offset);
-        if (!memory_.write(a.a[2], wide_offset ? static_cast<const void*>(&moved) : &narrow, wide_offset ? 8 : 4))
+        if (!memory_.write(offset_address, wide_offset ? static_cast<const void*>(&moved) : &narrow,
+                           wide_offset ? 8 : 4))
             return fail(EFAULT);
     }
     return int32_t(n);
@@ -370,68 +362,76 @@ int32_t LinuxProcess::sys_sendfile(const SyscallArgs& a) { return send_file(a, f
 int32_t LinuxProcess::sys_sendfile64(const SyscallArgs& a) { return send_file(a, true); }
 
 int32_t LinuxProcess::sys_fadvise64(const SyscallArgs& a) {  // advice only: nothing to do
-    return host_fd(a.a[0]) < 0 ? fail(EBADF) : 0;
+    const uint32_t fd = a.a[0];
+    return descriptors_.find(fd) ? 0 : fail(EBADF);
 }
 
 int32_t LinuxProcess::sys_fsync(const SyscallArgs& a) {  // and fdatasync
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
     return ::fdatasync(host) == 0 ? 0 : fail(errno);
 }
 
 int32_t LinuxProcess::sys_lseek(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    int64_t offset = host_offset(host, int32_t(a.a[1]), int(a.a[2]));
-    if (offset < 0 && a.a[2] == SEEK_SET) return fail(EINVAL);
-    off_t at = ::lseek(host, offset, int(a.a[2]));
+    const uint32_t fd = a.a[0];
+    const int32_t guest_offset = int32_t(a.a[1]);
+    const int whence = int(a.a[2]);
+    Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    int64_t offset = host_offset(*d, guest_offset, whence);
+    if (offset < 0 && whence == SEEK_SET) return fail(EINVAL);
+    off_t at = ::lseek(d->host, offset, whence);
     if (at < 0) return fail(errno);
-    if (dir_cookies_.count(host)) return offset == 0 ? 0 : int32_t(a.a[1]);
+    if (d->cookies) return offset == 0 ? 0 : guest_offset;
     return at > INT32_MAX ? fail(EOVERFLOW) : int32_t(at);
 }
 
-int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {  // fd, offset high, low, result*, whence
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    int64_t guest_offset = join64(a.a[2], a.a[1]);
-    if (!memory_.accessible(a.a[3], 8, kWrite)) return fail(EFAULT);
-    int64_t offset = host_offset(host, guest_offset, int(a.a[4]));
-    if (offset < 0 && a.a[4] == SEEK_SET) return fail(EINVAL);
-    off_t at = ::lseek(host, offset, int(a.a[4]));
+int32_t LinuxProcess::sys_llseek(const SyscallArgs& a) {
+    const uint32_t fd = a.a[0], result_address = a.a[3];
+    const int64_t guest_offset = join64(a.a[2], a.a[1]);  // (high, then low)
+    const int whence = int(a.a[4]);
+    Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    if (!memory_.accessible(result_address, 8, kWrite)) return fail(EFAULT);
+    int64_t offset = host_offset(*d, guest_offset, whence);
+    if (offset < 0 && whence == SEEK_SET) return fail(EINVAL);
+    off_t at = ::lseek(d->host, offset, whence);
     if (at < 0) return fail(errno);
-    int64_t result = dir_cookies_.count(host) ? (offset == 0 ? 0 : guest_offset) : int64_t(at);
-    memory_.write(a.a[3], &result, sizeof result);
+    int64_t result = d->cookies ? (offset == 0 ? 0 : guest_offset) : int64_t(at);
+    memory_.write(result_address, &result, sizeof result);
     return 0;
 }
 
 int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], request = a.a[1], argument = a.a[2];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    switch (a.a[1]) {
+    switch (request) {
     case kTcgets: {
         // The kernel's struct termios (the same for i386 and x86-64), not the
         // C library's larger one: the guest's buffer holds just this much.
         KernelTermios t;
         if (::ioctl(host, TCGETS, &t) != 0) return fail(errno);
-        return memory_.write(a.a[2], &t, sizeof t) ? 0 : fail(EFAULT);
+        return memory_.write(argument, &t, sizeof t) ? 0 : fail(EFAULT);
     }
     case kTcsets: case kTcsetsw: case kTcsetsf: {
         KernelTermios t;
-        if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
-        return ::ioctl(host, a.a[1], &t) == 0 ? 0 : fail(errno);
+        if (!memory_.read(argument, &t, sizeof t)) return fail(EFAULT);
+        return ::ioctl(host, request, &t) == 0 ? 0 : fail(errno);
     }
     case kTcflsh:
-        if (a.a[2] > TCIOFLUSH) return fail(EINVAL);
-        return ::ioctl(host, TCFLSH, int(a.a[2])) == 0 ? 0 : fail(errno);
+        if (argument > TCIOFLUSH) return fail(EINVAL);
+        return ::ioctl(host, TCFLSH, int(argument)) == 0 ? 0 : fail(errno);
     case kTiocgwinsz: {
         winsize w;
         if (::ioctl(host, TIOCGWINSZ, &w) != 0) return fail(errno);
-        return memory_.write(a.a[2], &w, sizeof w) ? 0 : fail(EFAULT);
+        return memory_.write(argument, &w, sizeof w) ? 0 : fail(EFAULT);
     }
     case kFionread: {
         int waiting = 0;
         if (::ioctl(host, FIONREAD, &waiting) != 0) return fail(errno);
-        return memory_.write(a.a[2], &waiting, sizeof waiting) ? 0 : fail(EFAULT);
+        return memory_.write(argument, &waiting, sizeof waiting) ? 0 : fail(EFAULT);
     }
     default:
         return fail(ENOTTY);
@@ -439,14 +439,15 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_fstat64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    const Place& place = fd_places_[a.a[0]];
+    const uint32_t fd = a.a[0], out = a.a[1];
+    const Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    const Place& place = d->place;
     struct stat st;
     if (place.synthetic()) st = files_.synthetic_stat(place);
-    else if (::fstat(host, &st) != 0) return fail(errno);
+    else if (::fstat(d->host, &st) != 0) return fail(errno);
     Stat64 s = to_stat64(st, place.synthetic());
-    return memory_.write(a.a[1], &s, sizeof s) ? 0 : fail(EFAULT);
+    return memory_.write(out, &s, sizeof s) ? 0 : fail(EFAULT);
 }
 
 int32_t LinuxProcess::stat_path(uint32_t dirfd, uint32_t path_address, uint32_t out, bool follow) {
@@ -474,8 +475,9 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
     if (int32_t error = read_path(a.a[1], path)) return error;
     Entry found;
     if (path.empty() && (a.a[2] & AT_EMPTY_PATH)) {
-        if (host_fd(a.a[0]) < 0) return fail(EBADF);
-        found = Entry(fd_places_[a.a[0]], fds_[a.a[0]], false);
+        const Descriptor* d = descriptors_.find(a.a[0]);
+        if (!d) return fail(EBADF);
+        found = Entry(d->place, d->host, false);
     } else if (int32_t error = lookup_at(a.a[0], path, !(a.a[2] & AT_SYMLINK_NOFOLLOW), found)) {
         return error;
     }
@@ -504,25 +506,25 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
 // host hands out directory offsets (file-name hashes) that i386 glibc cannot
 // hold. The guest gets small cookies instead; lseek maps them back.
 int32_t LinuxProcess::sys_getdents64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    uint32_t length = std::min(a.a[2], kMaxTransfer);
-    if (!memory_.accessible(a.a[1], length, kWrite)) return fail(EFAULT);
-    if (fd_places_[a.a[0]].synthetic()) return synthetic_dents(host, fd_places_[a.a[0]], a.a[1], length);
+    const uint32_t fd = a.a[0], buffer = a.a[1], count = a.a[2];
+    Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    uint32_t length = std::min(count, kMaxTransfer);
+    if (!memory_.accessible(buffer, length, kWrite)) return fail(EFAULT);
+    if (d->place.synthetic()) return synthetic_dents(d->host, d->place, buffer, length);
     // Read into host memory and rewrite there: the guest's buffer may be
     // memory another guest process shares and changes meanwhile, and it need
     // not be aligned for dirent64.
     std::vector<uint8_t> entries(std::min(length, 1u << 16));
-    long n = syscall(SYS_getdents64, host, entries.data(), entries.size());
+    long n = syscall(SYS_getdents64, d->host, entries.data(), entries.size());
     if (n < 0) return fail(errno);
-    std::vector<int64_t>& cookies = dir_cookies_[host];
+    DirectoryCookies& cookies = d->cookies ? *d->cookies : d->cookies.emplace();
     for (long at = 0; at < n;) {
         auto* entry = reinterpret_cast<dirent64*>(entries.data() + at);
-        cookies.push_back(entry->d_off);
-        entry->d_off = int64_t(cookies.size());
+        entry->d_off = cookies.hand_out(entry->d_off);
         at += entry->d_reclen;
     }
-    memory_.write(a.a[1], entries.data(), size_t(n));
+    memory_.write(buffer, entries.data(), size_t(n));
     return int32_t(n);
 }
 
@@ -553,64 +555,52 @@ int32_t LinuxProcess::synthetic_dents(int host, const Place& place, uint32_t add
     return int32_t(out.size());
 }
 
-int64_t LinuxProcess::host_offset(int host, int64_t guest_offset, int whence) {
-    auto it = dir_cookies_.find(host);
-    if (it == dir_cookies_.end() || whence != SEEK_SET) return guest_offset;
-    if (guest_offset == 0) {  // rewound: the cookies are handed out afresh
-        it->second.clear();
-        return 0;
-    }
-    const std::vector<int64_t>& cookies = it->second;
-    return guest_offset > 0 && uint64_t(guest_offset) <= cookies.size() ? cookies[size_t(guest_offset - 1)] : -1;
+int64_t LinuxProcess::host_offset(Descriptor& d, int64_t guest_offset, int whence) {
+    if (!d.cookies || whence != SEEK_SET) return guest_offset;
+    return d.cookies->host_offset(guest_offset);
 }
 
-int32_t LinuxProcess::duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec) {
-    int host = host_fd(guest_fd);
-    if (host < 0) return fail(EBADF);
-    if (lowest >= fd_limit()) return fail(EINVAL);  // as F_DUPFD at RLIMIT_NOFILE
-    int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);  // never in the host's own 0-2
-    if (copy < 0) return fail(errno);
-    int32_t fd = install_fd(copy, lowest, cloexec);
-    if (fd >= 0) fd_places_[uint32_t(fd)] = fd_places_[guest_fd];
-    return fd;
+int32_t LinuxProcess::sys_dup(const SyscallArgs& a) {
+    const uint32_t fd = a.a[0];
+    return descriptors_.duplicate(fd, 0, false);
 }
-
-int32_t LinuxProcess::sys_dup(const SyscallArgs& a) { return duplicate_fd(a.a[0], 0, false); }
 
 int32_t LinuxProcess::sys_dup2(const SyscallArgs& a) {
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
-    if (a.a[0] == a.a[1]) return int32_t(a.a[1]);
-    return sys_dup3({a.nr, {a.a[0], a.a[1], 0, 0, 0, 0}});
+    const uint32_t fd = a.a[0], target = a.a[1];
+    return descriptors_.duplicate_onto(fd, target, false);
 }
 
 int32_t LinuxProcess::sys_dup3(const SyscallArgs& a) {
-    if (a.a[2] & ~uint32_t(O_CLOEXEC)) return fail(EINVAL);
-    if (host_fd(a.a[0]) < 0 || a.a[1] >= fd_limit()) return fail(EBADF);
-    if (a.a[0] == a.a[1]) return fail(EINVAL);
-    if (host_fd(a.a[1]) >= 0) sys_close({a.nr, {a.a[1], 0, 0, 0, 0, 0}});
-    return duplicate_fd(a.a[0], a.a[1], a.a[2] & O_CLOEXEC);
+    const uint32_t fd = a.a[0], target = a.a[1], flags = a.a[2];
+    if (flags & ~uint32_t(O_CLOEXEC)) return fail(EINVAL);
+    if (!descriptors_.find(fd) || target >= descriptors_.limit()) return fail(EBADF);
+    if (fd == target) return fail(EINVAL);
+    return descriptors_.duplicate_onto(fd, target, flags & O_CLOEXEC);
 }
 
 int32_t LinuxProcess::sys_fcntl64(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
-    if (host < 0) return fail(EBADF);
-    switch (a.a[1]) {
-    case F_DUPFD: return duplicate_fd(a.a[0], a.a[2], false);
-    case F_DUPFD_CLOEXEC: return duplicate_fd(a.a[0], a.a[2], true);
-    case F_GETFD: return fd_cloexec_[a.a[0]] ? FD_CLOEXEC : 0;
-    case F_SETFD: fd_cloexec_[a.a[0]] = a.a[2] & FD_CLOEXEC; return 0;
+    const uint32_t fd = a.a[0], command = a.a[1], argument = a.a[2];
+    Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    const int host = d->host;
+    switch (command) {
+    case F_DUPFD: return descriptors_.duplicate(fd, argument, false);
+    case F_DUPFD_CLOEXEC: return descriptors_.duplicate(fd, argument, true);
+    case F_GETFD: return d->close_on_exec ? FD_CLOEXEC : 0;
+    case F_SETFD: d->close_on_exec = argument & FD_CLOEXEC; return 0;
     case F_GETFL: return result_of(::fcntl(host, F_GETFL));
-    case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(a.a[2] & (O_APPEND | O_NONBLOCK))));
-    case kGetLk: case kSetLk: case kSetLkw: return record_lock(host, a.a[1], a.a[2], false);
+    case F_SETFL: return result_of(::fcntl(host, F_SETFL, int(argument & (O_APPEND | O_NONBLOCK))));
+    case kGetLk: case kSetLk: case kSetLkw: return record_lock(host, command, argument, false);
     case kGetLk64: case kSetLk64: case kSetLkw64: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
-        return record_lock(host, a.a[1], a.a[2], true);
+        return record_lock(host, command, argument, true);
     default: return fail(EINVAL);
     }
 }
 
 int32_t LinuxProcess::sys_fcntl(const SyscallArgs& a) {
     // The old fcntl takes the same commands; its F_*LK64 would be errors.
-    if (a.a[1] == kGetLk64 || a.a[1] == kSetLk64 || a.a[1] == kSetLkw64) return fail(EINVAL);
+    const uint32_t command = a.a[1];
+    if (command == kGetLk64 || command == kSetLk64 || command == kSetLkw64) return fail(EINVAL);
     return sys_fcntl64(a);
 }
 
@@ -643,32 +633,41 @@ int32_t LinuxProcess::record_lock(int host, uint32_t command, uint32_t address, 
 }
 
 int32_t LinuxProcess::sys_flock(const SyscallArgs& a) {
-    int host = host_fd(a.a[0]);
+    const uint32_t fd = a.a[0], operation = a.a[1];
+    int host = descriptors_.host(fd);
     if (host < 0) return fail(EBADF);
-    if (a.a[1] & ~uint32_t(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) return fail(EINVAL);
-    return blocking(SYS_flock, host, a.a[1]) == 0 ? 0 : fail(errno);
+    if (operation & ~uint32_t(LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB)) return fail(EINVAL);
+    return blocking(SYS_flock, host, operation) == 0 ? 0 : fail(errno);
 }
 
-int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) { return sys_pipe2({a.nr, {a.a[0], 0, 0, 0, 0, 0}}); }
+int32_t LinuxProcess::sys_pipe(const SyscallArgs& a) {
+    const uint32_t ends = a.a[0];
+    return make_pipe(ends, 0);
+}
 
 int32_t LinuxProcess::sys_pipe2(const SyscallArgs& a) {
-    if (a.a[1] & ~uint32_t(O_CLOEXEC | O_NONBLOCK)) return fail(EINVAL);
-    if (!memory_.accessible(a.a[0], 8, kWrite)) return fail(EFAULT);
+    const uint32_t ends = a.a[0], flags = a.a[1];
+    return make_pipe(ends, flags);
+}
+
+int32_t LinuxProcess::make_pipe(uint32_t ends_address, uint32_t flags) {
+    if (flags & ~uint32_t(O_CLOEXEC | O_NONBLOCK)) return fail(EINVAL);
+    if (!memory_.accessible(ends_address, 8, kWrite)) return fail(EFAULT);
     int ends[2];
-    if (::pipe2(ends, O_CLOEXEC | int(a.a[1] & O_NONBLOCK)) != 0) return fail(errno);
-    const bool cloexec = a.a[1] & O_CLOEXEC;
-    int32_t read_end = install_fd(ends[0], 0, cloexec);
+    if (::pipe2(ends, O_CLOEXEC | int(flags & O_NONBLOCK)) != 0) return fail(errno);
+    const bool cloexec = flags & O_CLOEXEC;
+    int32_t read_end = descriptors_.install(ends[0], 0, cloexec);
     if (read_end < 0) {
         ::close(ends[1]);
         return read_end;
     }
-    int32_t write_end = install_fd(ends[1], 0, cloexec);
+    int32_t write_end = descriptors_.install(ends[1], 0, cloexec);
     if (write_end < 0) {
-        sys_close({a.nr, {uint32_t(read_end), 0, 0, 0, 0, 0}});
+        descriptors_.close(uint32_t(read_end));
         return write_end;
     }
     int32_t guest_ends[2] = {read_end, write_end};
-    memory_.write(a.a[0], guest_ends, sizeof guest_ends);
+    memory_.write(ends_address, guest_ends, sizeof guest_ends);
     return 0;
 }
 

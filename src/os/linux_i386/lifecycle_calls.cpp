@@ -219,15 +219,10 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     if (needed > mapped && !admit_memory(needed - mapped)) return fail(ENOMEM);
 
     // No way back from here: the old program is gone.
-    for (uint32_t fd = 0; fd < fds_.size(); ++fd)
-        if (fds_[fd] >= 0 && fd_cloexec_[fd]) sys_close({6, {fd, 0, 0, 0, 0, 0}});
-    for (int signo = 1; signo < int(kSignals); ++signo) {
-        KernelSigaction32& action = signal_actions_[signo];
-        if (action.handler != 0 && action.handler != 1) {  // handlers are gone; ignored stays ignored
-            action = {};
-            mirror_disposition(signo);
-        }
-    }
+    descriptors_.close_on_exec();
+    const uint64_t reset = signals_.reset_for_exec();  // handlers are gone; ignored stays ignored
+    for (int signo = 1; signo < int(kSignals); ++signo)
+        if (reset & SignalState::bit(signo)) mirror_disposition(signo);
     try {
         start_image(load_program(sandbox_, file, argv, envp, options_.stack_size));
         release_common_holdings();  // the old image's pages are gone

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -102,7 +103,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         // A file's pages are copied in, never mapped: a host mapping of a file
         // that shrinks would fault the host's own accesses to guest memory.
         // So writes cannot reach the file through a shared mapping: refused.
-        file = host_fd(a.a[4]);
+        file = descriptors_.host(a.a[4]);
         if (file < 0) return fail(EBADF);
         int mode = ::fcntl(file, F_GETFL);
         if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY) return fail(EACCES);
@@ -204,7 +205,7 @@ int32_t LinuxProcess::sys_old_mmap(const SyscallArgs& a) {
     uint32_t args[6];  // old_mmap takes one pointer to its six arguments
     if (!memory_.read(a.a[0], args, sizeof args)) return fail(EFAULT);
     if (args[5] % kPageSize) return fail(EINVAL);
-    SyscallArgs as_mmap2{192, {args[0], args[1], args[2], args[3], args[4], args[5] / kPageSize}};
+    SyscallArgs as_mmap2{nr::mmap2, {args[0], args[1], args[2], args[3], args[4], args[5] / kPageSize}};
     return sys_mmap2(as_mmap2);
 }
 

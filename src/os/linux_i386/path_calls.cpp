@@ -12,6 +12,7 @@
 #include <string>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -71,9 +72,10 @@ int32_t LinuxProcess::sys_chdir(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_fchdir(const SyscallArgs& a) {
-    if (host_fd(a.a[0]) < 0) return fail(EBADF);
-    if (!fd_places_[a.a[0]].in_namespace()) return fail(ENOTDIR);
-    return files_.chdir({&fd_places_[a.a[0]], fds_[a.a[0]]}, "");
+    const Descriptor* dir = descriptors_.find(a.a[0]);
+    if (!dir) return fail(EBADF);
+    if (!dir->place.in_namespace()) return fail(ENOTDIR);
+    return files_.chdir({&dir->place, dir->host}, "");
 }
 
 int32_t LinuxProcess::sys_mkdir(const SyscallArgs& a) {
@@ -162,10 +164,11 @@ int32_t LinuxProcess::sys_linkat(const SyscallArgs& a) {  // olddirfd, old, newd
     std::string source_name;
     int source_grant;
     if (old_path.empty() && (a.a[4] & AT_EMPTY_PATH)) {
-        if (host_fd(a.a[0]) < 0) return fail(EBADF);
-        const Place& place = fd_places_[a.a[0]];
+        const Descriptor* d = descriptors_.find(a.a[0]);
+        if (!d) return fail(EBADF);
+        const Place& place = d->place;
         if (!place.in_namespace()) return fail(ENOENT);
-        source = Entry(place, fds_[a.a[0]], false);
+        source = Entry(place, d->host, false);
         source_grant = place.grant;
     } else {
         bool dir_only;
@@ -268,13 +271,14 @@ int32_t LinuxProcess::sys_fchmodat(const SyscallArgs& a) {
 // check_changeable for guest fd `fd`. Descriptors that came from the host
 // (stdin, stdout, stderr) and pipes name nothing the guest owns.
 int32_t LinuxProcess::check_changeable_fd(uint32_t fd) const {
-    if (host_fd(fd) < 0) return fail(EBADF);
-    return check_changeable(fd_places_[fd]);
+    const Descriptor* d = descriptors_.find(fd);
+    if (!d) return fail(EBADF);
+    return check_changeable(d->place);
 }
 
 int32_t LinuxProcess::sys_fchmod(const SyscallArgs& a) {
     if (int32_t error = check_changeable_fd(a.a[0])) return error;
-    return ::fchmod(host_fd(a.a[0]), mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
+    return ::fchmod(descriptors_.host(a.a[0]), mode_t(a.a[1] & 07777)) == 0 ? 0 : fail(errno);
 }
 
 // The guest owns what it sees as owned by uid/gid 1000 and cannot give anything
@@ -294,7 +298,7 @@ int32_t LinuxProcess::sys_fchownat(const SyscallArgs& a) {  // dirfd, path, uid,
 }
 
 int32_t LinuxProcess::sys_chown(const SyscallArgs& a) {  // chown32 and lchown32
-    const uint32_t no_follow = a.nr == 198 ? uint32_t(AT_SYMLINK_NOFOLLOW) : 0;
+    const uint32_t no_follow = a.nr == nr::lchown32 ? uint32_t(AT_SYMLINK_NOFOLLOW) : 0;
     return sys_fchownat({a.nr, {kAtFdcwd, a.a[0], a.a[1], a.a[2], no_follow, 0}});
 }
 
@@ -314,7 +318,7 @@ int32_t LinuxProcess::set_times(uint32_t dirfd, uint32_t path_address, const str
     int host;
     if (path_address == 0) {  // futimens: the descriptor itself
         if (int32_t error = check_changeable_fd(dirfd)) return error;
-        return ::futimens(host_fd(dirfd), times) == 0 ? 0 : fail(errno);
+        return ::futimens(descriptors_.host(dirfd), times) == 0 ? 0 : fail(errno);
     }
     std::string path;
     if (int32_t error = read_path(path_address, path)) return error;

@@ -1,4 +1,5 @@
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -20,8 +21,10 @@ namespace vx::os::linux_i386 {
 
 LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options)
     : sandbox_(sandbox), memory_(sandbox.memory()), options_(std::move(options)),
+      descriptors_(options_.max_open_files),
       tree_(std::make_unique<ProcessTree>(options_.max_processes,
-                                          (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)) {
+                                          (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)),
+      host_signals_(options_.own_host_process) {
     sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
     memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run, tree_->self()); });
     start_image(image);
@@ -43,7 +46,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
         for (int signo = 1; signo < int(kSignals); ++signo) {
             struct sigaction host;
             if (is_mirrored(signo) && sigaction(signo, nullptr, &host) == 0 && host.sa_handler == SIG_IGN)
-                signal_actions_[signo].handler = 1;  // SIG_IGN
+                signals_.set_action(signo, {SignalState::kIgnore, 0, 0, 0});
         }
         // CPU time and fuel hold for the tree the guest may fork.
         tree_cpu_budget_ = sandbox_.limits().cpu_time_ns;
@@ -58,16 +61,14 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
 // Copies above 2, so that a guest's close(1) never closes the host's own
 // stdout, and a host descriptor that was closed stays closed for the guest.
 void LinuxProcess::give_standard_fds() {
-    fds_.assign(3, -1);
-    fd_places_.resize(3);
-    fd_cloexec_.resize(3);
-    for (int guest = 0; guest < 3; ++guest) {
-        int host = options_.standard_fds[size_t(guest)];
+    for (uint32_t guest = 0; guest < 3; ++guest) {
+        int host = options_.standard_fds[guest];
         if (host < 0) continue;
-        fds_[size_t(guest)] = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
-        if (fds_[size_t(guest)] < 0 && errno != EBADF)
+        int copy = ::fcntl(host, F_DUPFD_CLOEXEC, 3);
+        if (copy < 0 && errno != EBADF)
             throw Error(std::string("cannot give the guest descriptor ") + std::to_string(guest) + ": " +
                         strerror(errno));
+        if (copy >= 0) descriptors_.install(copy, guest, false);
     }
 }
 
@@ -89,8 +90,7 @@ LinuxProcess::~LinuxProcess() {
     // The sandbox outlives this process: nothing of it is called from there.
     sandbox_.set_memory_admission(nullptr);
     memory_.set_copy_release(nullptr);
-    for (int host : fds_)
-        if (host >= 0) ::close(host);
+    descriptors_.close_all();
     // The other processes of the tree end with this one (they would anyway,
     // with their parents); before the private /tmp goes, so that none is
     // still writing there.
@@ -123,7 +123,7 @@ void LinuxProcess::service_syscall() {
     r.eax = uint32_t(result);
     // A sigreturn's result is the interrupted code's eax, which may well be
     // -EINTR: that is no interrupted call of its own.
-    bool sigreturn = args.nr == 119 || args.nr == 173;
+    bool sigreturn = args.nr == nr::sigreturn || args.nr == nr::rt_sigreturn;
     deliver_pending_signals(result == -EINTR && !sigreturn ? int32_t(args.nr) : -1);
 }
 

@@ -9,7 +9,6 @@
 #include <array>
 #include <cstdio>
 #include <ctime>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,10 +16,12 @@
 #include <vector>
 
 #include "os/linux_i386/abi.h"
+#include "os/linux_i386/descriptor_table.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
 #include "os/linux_i386/run_outcome.h"
 #include "os/linux_i386/scratch_directory.h"
+#include "os/linux_i386/signal_state.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -44,7 +45,7 @@ struct ProcessOptions {
     // fail with EAGAIN.
     bool own_host_process = false;
     unsigned max_processes = 64;  // guest processes alive at once in the tree (EAGAIN beyond)
-    unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most kMaxFds
+    unsigned max_open_files = 1024;  // descriptors at once (EMFILE beyond), at most DescriptorTable::kMaxDescriptors
     // Bytes the guest may write to descriptors in all, and the largest size a
     // write or truncate may give a file: beyond, the sandbox stops with
     // LimitExceeded (Limit::Output, Limit::FileSize). Unset: no limit.
@@ -62,7 +63,8 @@ struct ProcessOptions {
 
 class LinuxProcess {
 public:
-    // Throws vx::Error for a mount or cwd that cannot be used.
+    // Throws vx::Error for a mount or cwd that cannot be used, or for a
+    // second process with own_host_process in one host process.
     LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptions options);
     ~LinuxProcess();
 
@@ -292,15 +294,6 @@ private:
     bool in_stack_region(uint32_t addr, uint64_t length) const;
     uint32_t find_free_range(uint32_t length) const;  // 0: none
 
-    // Descriptors: guest fd -> host fd (-1: free). Every host fd here was made
-    // for the guest (the standard ones are copies), and is closed with it.
-    // Guest fds are below fd_limit() (ProcessOptions::max_open_files, as
-    // RLIMIT_NOFILE); kMaxFds bounds the table whatever the options say.
-    static constexpr int kMaxFds = 1024;
-    uint32_t fd_limit() const { return std::min<uint32_t>(options_.max_open_files, uint32_t(kMaxFds)); }
-    int host_fd(uint32_t guest_fd) const;
-    int32_t install_fd(int host, uint32_t lowest, bool cloexec);  // the guest fd, or -EMFILE (host closed)
-    int32_t duplicate_fd(uint32_t guest_fd, uint32_t lowest, bool cloexec);
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
     // Where guest `path` starts from: the cwd, or guest directory descriptor
@@ -340,6 +333,11 @@ private:
     // output, those not written are given back. (errno is kept.)
     int32_t count_output(int host, ssize_t written, uint64_t admitted);
     int32_t send_file(const SyscallArgs& a, bool wide_offset);  // sendfile, sendfile64
+    // The calls that differ in their arguments only: open and openat,
+    // ftruncate and ftruncate64, pipe and pipe2.
+    int32_t open_file(uint32_t dirfd, uint32_t path_address, uint32_t flags, uint32_t mode);
+    int32_t truncate_descriptor(uint32_t fd, int64_t length);
+    int32_t make_pipe(uint32_t ends_address, uint32_t flags);
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
     // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
@@ -371,8 +369,8 @@ private:
     // fcntl's record locks on `host`, the guest's struct at `address`.
     int32_t record_lock(int host, uint32_t command, uint32_t address, bool wide);
     bool on_alternate_stack(uint32_t sp) const;
-    // A guest lseek offset on `host` as the host's (directory cookies mapped back).
-    int64_t host_offset(int host, int64_t guest_offset, int whence);
+    // A guest lseek offset on `d` as the host's (directory cookies mapped back).
+    static int64_t host_offset(Descriptor& d, int64_t guest_offset, int whence);
 
     Sandbox& sandbox_;
     GuestMemory& memory_;
@@ -381,10 +379,9 @@ private:
     std::vector<bool> reserved_;
     std::vector<int32_t> common_holdings_;  // ProcessTree::hold_in_common ids
     FileNamespace files_;
-    std::vector<int> fds_;
-    std::vector<Place> fd_places_;       // where an fd lies in the namespace, for *at calls
-    std::vector<bool> fd_cloexec_;       // closed by a successful execve
-    std::map<int, std::vector<int64_t>> dir_cookies_;  // host dir fd -> host offsets, by cookie-1
+    // Every host descriptor here was made for the guest (the standard ones
+    // are copies), and is closed with it.
+    DescriptorTable descriptors_;
     uint32_t brk_start_ = 0, brk_ = 0;
     uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
     uint32_t umask_ = 022;
@@ -401,22 +398,28 @@ private:
     std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as the host process had it, while the limit is set
     std::string host_confinement_;       // see confine_host
 
-    // Signals: dispositions as the guest set them, its mask, and the signals
-    // waiting for delivery (sent by itself, or by other guest processes and
-    // caught by the host); they are delivered when the guest next stops for
-    // its host (a syscall, an interruption) and they are not blocked.
-    KernelSigaction32 signal_actions_[kSignals] = {};
-    uint64_t signal_mask_ = 0;
-    uint64_t pending_ = 0;
-    int pending_code_[kSignals] = {};
-    int32_t pending_sender_[kSignals] = {};
-    std::optional<uint64_t> mask_after_handler_;  // set by sigsuspend: the mask sigreturn restores
+    // Signals (signal_state.h): sent by the process itself, or by other
+    // guest processes and caught by the host; they are delivered when the
+    // guest next stops for its host (a syscall, an interruption) and they are
+    // not blocked.
+    SignalState signals_;
     int killed_by_ = 0;
+    // The host's signal handlers serve one LinuxProcess per host process
+    // (signal_calls.cpp says why): the one made with own_host_process holds
+    // this claim; making a second such process throws vx::Error.
+    class HostSignalClaim {
+    public:
+        explicit HostSignalClaim(bool claim);
+        ~HostSignalClaim();
+        HostSignalClaim(const HostSignalClaim&) = delete;
+        HostSignalClaim& operator=(const HostSignalClaim&) = delete;
 
-    enum class Disposition { Ignore, Stop, Terminate, Handle };
-    Disposition disposition(int signo) const;
-    // A signal for this process (from itself or, caught by the host, another).
-    void post_signal(int signo, int code, int32_t sender);
+    private:
+        bool held_ = false;
+    };
+    HostSignalClaim host_signals_;
+    uint64_t caught_not_taken() const;  // what the host caught for this process, not yet pending
+
     void forget_pending_signals();  // in a forked child
     // Delivers what is pending and not blocked; `interrupted_nr` is the
     // syscall that just failed with EINTR (restarted when the handler has
@@ -437,7 +440,8 @@ private:
     int32_t signal_others(int32_t pid, int signo);
     // Builds an i386 rt signal frame on the guest stack and enters the
     // handler; false when it cannot (no restorer, no room on the stack).
-    bool deliver_signal(int signo, int code, uint32_t fault_address);
+    // (`sender`: the guest pid a signal from a process names, or 0.)
+    bool deliver_signal(int signo, int code, int32_t sender, uint32_t fault_address);
     // The floating-point and vector state in a frame below `sp`: its address, 0
     // when it does not fit; and taking it back (false: a frame it cannot be).
     uint32_t push_fpstate(uint32_t sp);

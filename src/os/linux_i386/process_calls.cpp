@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -81,7 +82,9 @@ int32_t LinuxProcess::sys_ok(const SyscallArgs&) { return 0; }
 
 int32_t LinuxProcess::sys_set_id(const SyscallArgs& a) {  // setuid32, setgid32, setres[ug]id32 ...
     // The guest is uid/gid 1000 and stays so: only "changes" to that are allowed.
-    const int ids = a.nr == 208 || a.nr == 210 ? 3 : a.nr == 203 || a.nr == 204 ? 2 : 1;  // setres*, setre*
+    const int ids = a.nr == nr::setresuid32 || a.nr == nr::setresgid32  ? 3
+                    : a.nr == nr::setreuid32 || a.nr == nr::setregid32 ? 2
+                                                                       : 1;
     for (int i = 0; i < ids; ++i)
         if (a.a[i] != uint32_t(kUid) && a.a[i] != UINT32_MAX) return fail(EPERM);
     return 0;
@@ -228,7 +231,7 @@ int32_t LinuxProcess::sys_uname(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_ugetrlimit(const SyscallArgs& a) {
-    Rlimit64 l = limit_of(a.a[0], options_, sandbox_.limits(), fd_limit());
+    Rlimit64 l = limit_of(a.a[0], options_, sandbox_.limits(), descriptors_.limit());
     auto clamp = [](uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : uint32_t(v); };
     Rlimit32 out{clamp(l.cur), clamp(l.max)};
     return memory_.write(a.a[1], &out, sizeof out) ? 0 : fail(EFAULT);
@@ -238,7 +241,7 @@ int32_t LinuxProcess::sys_prlimit64(const SyscallArgs& a) {
     if (a.a[0] != 0 && int32_t(a.a[0]) != tree_->self()) return fail(ESRCH);
     if (a.a[2] != 0) return fail(EPERM);  // limits are the host's to set
     if (a.a[3] == 0) return 0;
-    Rlimit64 l = limit_of(a.a[1], options_, sandbox_.limits(), fd_limit());
+    Rlimit64 l = limit_of(a.a[1], options_, sandbox_.limits(), descriptors_.limit());
     return memory_.write(a.a[3], &l, sizeof l) ? 0 : fail(EFAULT);
 }
 

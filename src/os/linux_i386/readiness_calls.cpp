@@ -31,7 +31,7 @@ int32_t LinuxProcess::poll_guest_fds(std::vector<pollfd>& fds, int timeout) {
     bool invalid = false;
     for (size_t i = 0; i < fds.size(); ++i) {
         guest_fds[i] = fds[i].fd;
-        if (fds[i].fd >= 0) fds[i].fd = host_fd(uint32_t(fds[i].fd));  // an unknown fd: -1, then POLLNVAL below
+        if (fds[i].fd >= 0) fds[i].fd = descriptors_.host(uint32_t(fds[i].fd));  // an unknown fd: -1, then POLLNVAL below
         invalid |= guest_fds[i] >= 0 && fds[i].fd < 0;
     }
     long n = blocking(SYS_poll, fds.data(), fds.size(), invalid ? 0 : timeout);
@@ -47,7 +47,7 @@ int32_t LinuxProcess::poll_guest_fds(std::vector<pollfd>& fds, int timeout) {
 }
 
 int32_t LinuxProcess::poll_with(uint32_t address, uint32_t count, int timeout) {
-    if (count > uint32_t(kMaxFds)) return fail(EINVAL);
+    if (count > DescriptorTable::kMaxDescriptors) return fail(EINVAL);
     std::vector<pollfd> fds(count);  // struct pollfd is the same for i386 and x86-64
     if (count && !memory_.read(address, fds.data(), count * sizeof(pollfd))) return fail(EFAULT);
     int32_t n = poll_guest_fds(fds, timeout);

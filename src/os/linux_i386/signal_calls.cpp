@@ -11,26 +11,19 @@
 #include <csignal>
 #include <cstring>
 
+#include "vx/error.h"
 #include "vx/sandbox.h"
 
 #include "os/linux_i386/process.h"
+#include "os/linux_i386/syscall_numbers.h"
 
 namespace vx::os::linux_i386 {
 namespace {
 
-constexpr uint32_t kSigDefault = 0, kSigIgnore = 1;
 constexpr long kSignalSetBytes = 8;  // the kernel's sigset_t, as rt_sigsuspend takes it
-constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+using Disposition = SignalState::Disposition;
 
-bool default_is_stop(int signo) {
-    return signo == SIGSTOP || signo == SIGTSTP || signo == SIGTTIN || signo == SIGTTOU;
-}
-
-bool default_is_ignore(int signo) {
-    return signo == SIGCHLD || signo == SIGURG || signo == SIGWINCH || signo == SIGCONT;
-}
-
-uint64_t bit(int signo) { return 1ull << (signo - 1); }
+uint64_t bit(int signo) { return SignalState::bit(signo); }
 
 // si_code for a fault, as the kernel reports it.
 int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
@@ -48,6 +41,14 @@ int code_for(const Fault& fault, int signo, const GuestMemory& memory) {
 
 // What the host caught for the guest (own_host_process): one bit a signal,
 // and who sent it. Set by the host handler, taken at the guest's next stop.
+//
+// These are the host process's, not a LinuxProcess's, because the host's
+// signal dispositions are: sigaction installs one handler per signal for the
+// whole host process, and a handler is told the signal, never which
+// LinuxProcess it is for. So only one LinuxProcess at a time may own the host
+// process (HostSignalClaim); only that one reads what was caught, and a
+// second one that asks is refused when it is made.
+std::atomic<bool> host_signals_claimed{false};
 std::atomic<uint64_t> caught_by_host{0};
 std::atomic<pid_t> caught_sender[kSignals];
 std::atomic<int> caught_code[kSignals];
@@ -64,25 +65,45 @@ void on_host_signal(int signo, siginfo_t* info, void*) {
 constexpr uint32_t kFsaveHeader = 112, kFpXstateMagic1 = 0x46505853, kFpXstateMagic2 = 0x46505845;
 
 // Syscalls Linux never restarts after a handler, SA_RESTART or not.
-bool restartable(int32_t nr) {
-    switch (nr) {
-    case 29: case 162: case 168: case 179: case 267: case 407: return false;  // pause, nanosleep, poll, rt_sigsuspend, clock_nanosleeps
+bool restartable(int32_t number) {
+    switch (uint32_t(number)) {
+    case nr::pause: case nr::nanosleep: case nr::poll: case nr::rt_sigsuspend: case nr::clock_nanosleep:
+    case nr::clock_nanosleep_time64:
+        return false;
     default: return true;
     }
 }
 
 }  // namespace
 
+LinuxProcess::HostSignalClaim::HostSignalClaim(bool claim) {
+    if (!claim) return;
+    bool expected = false;
+    if (!host_signals_claimed.compare_exchange_strong(expected, true))
+        throw Error("another guest process owns this host process already (own_host_process): "
+                    "its signal handlers can serve only one");
+    held_ = true;
+    caught_by_host.store(0);  // nothing an earlier owner left
+}
+
+LinuxProcess::HostSignalClaim::~HostSignalClaim() {
+    if (held_) host_signals_claimed.store(false);
+}
+
+uint64_t LinuxProcess::caught_not_taken() const {
+    return options_.own_host_process ? caught_by_host.load() : 0;
+}
+
 void LinuxProcess::mirror_disposition(int signo) {
     if (!options_.own_host_process || !is_mirrored(signo)) return;
     struct sigaction host{};
-    uint32_t handler = signal_actions_[signo].handler;
+    uint32_t handler = signals_.action(signo).handler;
     // With RLIMIT_FSIZE set for the file-size limit, the kernel sends
     // SIGXFSZ at it: caught, not the default, so that it does not end the host process
     // before the limit is reported.
     const bool kernel_sends_it = signo == SIGXFSZ && options_.max_file_size;
-    if (handler == kSigDefault && !kernel_sends_it) host.sa_handler = SIG_DFL;
-    else if (handler == kSigIgnore) host.sa_handler = SIG_IGN;
+    if (handler == SignalState::kDefault && !kernel_sends_it) host.sa_handler = SIG_DFL;
+    else if (handler == SignalState::kIgnore) host.sa_handler = SIG_IGN;
     else {
         // No SA_RESTART: a blocking host call returns EINTR, and the
         // personality restarts it if the guest's handler asked for that.
@@ -99,7 +120,7 @@ void LinuxProcess::mirror_mask() {
     sigemptyset(&blocked);
     sigemptyset(&unblocked);
     for (int signo = 1; signo < int(kSignals); ++signo)
-        if (is_mirrored(signo)) sigaddset((signal_mask_ & bit(signo)) ? &blocked : &unblocked, signo);
+        if (is_mirrored(signo)) sigaddset(signals_.blocked(signo) ? &blocked : &unblocked, signo);
     sigprocmask(SIG_BLOCK, &blocked, nullptr);
     sigprocmask(SIG_UNBLOCK, &unblocked, nullptr);
 }
@@ -108,40 +129,34 @@ int32_t LinuxProcess::sys_rt_sigaction(const SyscallArgs& a) {
     uint32_t signo = a.a[0];
     if (signo == 0 || signo >= kSignals || a.a[3] != 8) return fail(EINVAL);
     if (a.a[2]) {
-        if (!memory_.write(a.a[2], &signal_actions_[signo], sizeof signal_actions_[signo])) return fail(EFAULT);
+        const KernelSigaction32& old = signals_.action(int(signo));
+        if (!memory_.write(a.a[2], &old, sizeof old)) return fail(EFAULT);
     }
     if (a.a[1]) {
-        if (signo == SIGKILL || signo == SIGSTOP) return fail(EINVAL);
+        if (SignalState::fixed(int(signo))) return fail(EINVAL);
         KernelSigaction32 act;
         if (!memory_.read(a.a[1], &act, sizeof act)) return fail(EFAULT);
-        signal_actions_[signo] = act;
+        signals_.set_action(int(signo), act);
         mirror_disposition(int(signo));
-        if (act.handler == kSigIgnore || (act.handler == kSigDefault && default_is_ignore(int(signo))))
-            pending_ &= ~bit(int(signo));  // as Linux discards them
     }
     return 0;
 }
 
 int32_t LinuxProcess::sys_rt_sigprocmask(const SyscallArgs& a) {
     if (a.a[3] != 8) return fail(EINVAL);
-    if (a.a[2] && !memory_.write(a.a[2], &signal_mask_, sizeof signal_mask_)) return fail(EFAULT);
+    const uint64_t old = signals_.mask();
+    if (a.a[2] && !memory_.write(a.a[2], &old, sizeof old)) return fail(EFAULT);
     if (!a.a[1]) return 0;
     uint64_t set;
     if (!memory_.read(a.a[1], &set, sizeof set)) return fail(EFAULT);
-    switch (a.a[0]) {
-    case SIG_BLOCK: signal_mask_ |= set; break;
-    case SIG_UNBLOCK: signal_mask_ &= ~set; break;
-    case SIG_SETMASK: signal_mask_ = set; break;
-    default: return fail(EINVAL);
-    }
-    signal_mask_ &= ~kUnblockable;
+    if (!signals_.change_mask(int(a.a[0]), set)) return fail(EINVAL);
     mirror_mask();
     return 0;
 }
 
 int32_t LinuxProcess::sys_rt_sigpending(const SyscallArgs& a) {
     if (a.a[1] != 8) return fail(EINVAL);
-    uint64_t pending = (pending_ | caught_by_host.load()) & signal_mask_;
+    uint64_t pending = (signals_.pending() | caught_not_taken()) & signals_.mask();
     return memory_.write(a.a[0], &pending, sizeof pending) ? 0 : fail(EFAULT);
 }
 
@@ -153,8 +168,7 @@ int32_t LinuxProcess::sys_rt_sigsuspend(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
-    mask_after_handler_ = signal_mask_;
-    signal_mask_ = during & ~kUnblockable;
+    signals_.suspend(during);
     mirror_mask();
     if (!options_.own_host_process) return fail(EINTR);  // nothing can arrive: do not wait forever
     // Until a signal the guest handles arrives (pending already, sent to
@@ -167,12 +181,11 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
     for (int signo = 1; signo < int(kSignals); ++signo)
         if (is_mirrored(signo)) sigaddset(&mirrored, signo);
     sigprocmask(SIG_BLOCK, &mirrored, nullptr);
-    while (!((pending_ | caught_by_host.load()) & ~signal_mask_)) {
+    while (!signals_.deliverable(caught_not_taken())) {
         blocking(SYS_rt_sigsuspend, &wait_mask, kSignalSetBytes);
         if (stopped_in_host_call_) {  // suspended again when made again: the mask is the guest's until then
             sigprocmask(SIG_SETMASK, &wait_mask, nullptr);
-            signal_mask_ = *mask_after_handler_;
-            mask_after_handler_.reset();
+            signals_.end_suspend();
             mirror_mask();
             return fail(EINTR);
         }
@@ -188,7 +201,6 @@ int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // s
     if (a.a[3] != 8) return fail(EINVAL);
     uint64_t set;
     if (!memory_.read(a.a[0], &set, sizeof set)) return fail(EFAULT);
-    set &= ~kUnblockable;
     struct timespec timeout, *timeout_ptr = nullptr;
     if (a.a[2]) {
         int64_t sec, nsec;
@@ -215,11 +227,8 @@ int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // s
         return signo;
     };
     take_caught_signals();
-    if (uint64_t ready = pending_ & set) {
-        int signo = __builtin_ctzll(ready) + 1;
-        pending_ &= ~bit(signo);
-        return taken(signo, pending_code_[signo], pending_sender_[signo]);
-    }
+    if (std::optional<SignalState::Signal> ready = signals_.take_from(set))
+        return taken(ready->signo, ready->code, ready->sender);
     if (!options_.own_host_process) return fail(EAGAIN);  // nothing can arrive: do not wait forever
     // The set's signals the host sees for the guest, taken there as they come.
     sigset_t host_set;
@@ -234,7 +243,7 @@ int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // s
 }
 
 int32_t LinuxProcess::sys_pause(const SyscallArgs&) {
-    return suspend_until_signal(signal_mask_);
+    return suspend_until_signal(signals_.mask());
 }
 
 bool LinuxProcess::on_alternate_stack(uint32_t sp) const {
@@ -309,32 +318,25 @@ int32_t LinuxProcess::die_of_signal(int signo) {
 }
 
 void LinuxProcess::forget_pending_signals() {
-    pending_ = 0;
-    caught_by_host.store(0);
-}
-
-void LinuxProcess::post_signal(int signo, int code, int32_t sender) {
-    if (disposition(signo) == Disposition::Ignore) return;  // discarded, blocked or not
-    pending_ |= bit(signo);
-    pending_code_[signo] = code;
-    pending_sender_[signo] = sender;
+    signals_.forget_pending();
+    if (options_.own_host_process) caught_by_host.store(0);
 }
 
 void LinuxProcess::take_caught_signals() {
+    if (!options_.own_host_process) return;  // another's, if any
     if (uint64_t caught = caught_by_host.exchange(0, std::memory_order_acquire)) {
         for (int signo = 1; signo < int(kSignals); ++signo)
             if (caught & bit(signo))
-                post_signal(signo, caught_code[signo].load(), tree_->guest_pid(caught_sender[signo].load()));
+                signals_.post(signo, caught_code[signo].load(), tree_->guest_pid(caught_sender[signo].load()));
     }
 }
 
 void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
     take_caught_signals();
     bool restarted = false;
-    while (uint64_t ready = pending_ & ~signal_mask_) {
-        int signo = __builtin_ctzll(ready) + 1;
-        pending_ &= ~bit(signo);
-        switch (disposition(signo)) {
+    while (std::optional<SignalState::Signal> next = signals_.take_deliverable()) {
+        const int signo = next->signo;
+        switch (signals_.disposition(signo)) {
         case Disposition::Ignore: continue;
         case Disposition::Stop:
             // The host process is the guest's: it stops, and goes on when
@@ -347,28 +349,28 @@ void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
         if (interrupted_nr >= 0 && !restarted) {
             restarted = true;  // the interrupted call goes on after the handler, if it asked for that
             Registers& r = sandbox_.registers();
-            if ((signal_actions_[signo].flags & kSaRestart) && restartable(interrupted_nr)) {
+            if ((signals_.action(signo).flags & kSaRestart) && restartable(interrupted_nr)) {
                 r.eax = uint32_t(interrupted_nr);
                 r.eip -= 2;  // back to the int $0x80
             }
         }
-        if (!deliver_signal(signo, pending_code_[signo], 0)) {
+        if (!deliver_signal(signo, next->code, next->sender, 0)) {
             die_of_signal(SIGSEGV);  // as Linux does when the frame cannot be written
             return;
         }
     }
-    mask_after_handler_.reset();
+    signals_.forget_suspend();
 }
 
 int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill
     int32_t pid = int32_t(a.a[0]);
     uint32_t signo = a.a[1];
     if (signo >= kSignals || int(signo) == unsendable_signal()) return fail(EINVAL);
-    if (a.nr != 37 && pid <= 0) return fail(EINVAL);  // tkill names one thread
+    if (a.nr != nr::kill && pid <= 0) return fail(EINVAL);  // tkill (and tgkill) name one thread
     bool to_self = pid == tree_->self() || pid == 0 || (pid < -1 && -pid == tree_->group_of(tree_->self()));
     int32_t others = pid == tree_->self() ? -ESRCH : signal_others(pid, int(signo));
     if (!to_self) return others;
-    if (signo != 0) post_signal(int(signo), a.nr == 37 ? SI_USER : SI_TKILL, tree_->self());
+    if (signo != 0) signals_.post(int(signo), a.nr == nr::kill ? SI_USER : SI_TKILL, tree_->self());
     return 0;
 }
 
@@ -389,19 +391,11 @@ int32_t LinuxProcess::signal_others(int32_t pid, int signo) {
     return result;
 }
 
-LinuxProcess::Disposition LinuxProcess::disposition(int signo) const {
-    uint32_t handler = signal_actions_[signo].handler;
-    if (handler == kSigIgnore) return Disposition::Ignore;
-    if (handler == kSigDefault && default_is_stop(signo)) return Disposition::Stop;
-    if (handler == kSigDefault) return default_is_ignore(signo) ? Disposition::Ignore : Disposition::Terminate;
-    return Disposition::Handle;
-}
-
 bool LinuxProcess::deliver_fault(const Fault& fault) {
     int signo = signal_for(fault.kind);
     // As the kernel does, a fault that is blocked or ignored kills.
-    if ((signal_mask_ & bit(signo)) || disposition(signo) != Disposition::Handle) return false;
-    return deliver_signal(signo, code_for(fault, signo, memory_), fault.address.value_or(0));
+    if (signals_.blocked(signo) || signals_.disposition(signo) != Disposition::Handle) return false;
+    return deliver_signal(signo, code_for(fault, signo, memory_), 0, fault.address.value_or(0));
 }
 
 SigContext32 LinuxProcess::save_context(uint32_t fault_address) const {
@@ -412,7 +406,7 @@ SigContext32 LinuxProcess::save_context(uint32_t fault_address) const {
     c.esp_at_signal = r.esp;
     c.cs = 0x23; c.ds = c.es = c.ss = 0x2b;
     c.cr2 = fault_address;
-    c.oldmask = uint32_t(mask_after_handler_.value_or(signal_mask_));
+    c.oldmask = uint32_t(signals_.saved_mask());
     return c;
 }
 
@@ -421,7 +415,7 @@ void LinuxProcess::restore_context(const SigContext32& c, uint64_t mask) {
     r.edi = c.edi; r.esi = c.esi; r.ebp = c.ebp; r.esp = c.esp; r.ebx = c.ebx;
     r.edx = c.edx; r.ecx = c.ecx; r.eip = c.eip;
     r.eflags = sanitize_eflags(c.eflags);
-    signal_mask_ = mask & ~kUnblockable;
+    signals_.set_mask(mask);
     mirror_mask();
 }
 
@@ -484,8 +478,8 @@ bool LinuxProcess::restore_fpstate(uint32_t fpstate) {
     return memory_.read(fpstate + kFsaveHeader, xsave.data(), xsave.size()) && sandbox_.set_extended_state(xsave);
 }
 
-bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
-    const KernelSigaction32 action = signal_actions_[signo];
+bool LinuxProcess::deliver_signal(int signo, int code, int32_t sender, uint32_t fault_address) {
+    const KernelSigaction32 action = signals_.action(signo);
     if (!(action.flags & kSaRestorer)) return false;  // no vDSO to return through
     Registers& r = sandbox_.registers();
     const bool rt = action.flags & kSaSiginfo;
@@ -506,7 +500,7 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         frame.puc = frame_at + offsetof(RtSigFrame32, uc);
         int32_t info_head[5] = {signo, 0, code, int32_t(fault_address), 0};
         if (code == SI_USER || code == SI_TKILL || signo == SIGCHLD) {
-            info_head[3] = pending_sender_[signo];  // si_pid
+            info_head[3] = sender;                  // si_pid
             info_head[4] = int32_t(kGuestUid);      // si_uid
         }
         std::memcpy(frame.info, info_head, sizeof info_head);
@@ -516,26 +510,21 @@ bool LinuxProcess::deliver_signal(int signo, int code, uint32_t fault_address) {
         frame.uc.stack_flags = !alternate_stack_.size ? SS_DISABLE : on_alternate_stack(r.esp) ? SS_ONSTACK : 0;
         frame.uc.mcontext = save_context(fault_address);
         frame.uc.mcontext.fpstate = fpstate;
-        frame.uc.sigmask = mask_after_handler_.value_or(signal_mask_);
+        frame.uc.sigmask = signals_.saved_mask();
         written = memory_.write(frame_at, &frame, sizeof frame);
         r.edx = frame.pinfo;
         r.ecx = frame.puc;
     } else {
         SigFrame32 frame{action.restorer, signo, save_context(fault_address),
-                         uint32_t(mask_after_handler_.value_or(signal_mask_) >> 32)};
+                         uint32_t(signals_.saved_mask() >> 32)};
         frame.sc.fpstate = fpstate;
         written = memory_.write(frame_at, &frame, sizeof frame);
     }
     if (!written) return false;
 
-    signal_mask_ |= action.mask | ((action.flags & kSaNodefer) ? 0 : bit(signo));
-    signal_mask_ &= ~kUnblockable;
-    mask_after_handler_.reset();  // saved in this frame: later frames nest inside it
+    const bool reset = signals_.enter_handler(signo);
     mirror_mask();
-    if (action.flags & kSaResethand) {
-        signal_actions_[signo] = {};
-        mirror_disposition(signo);
-    }
+    if (reset) mirror_disposition(signo);
     r.esp = frame_at;
     r.eip = action.handler;
     r.eax = uint32_t(signo);
