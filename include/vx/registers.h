@@ -28,6 +28,16 @@ struct Segment {
     bool operator==(const Segment&) const = default;
 };
 
+// What the guest reads from its code segment register (cs) and from its
+// data segment registers (ds, es, ss): the values are its host's to choose
+// (Linux i386: 0x23 and 0x2b); every access goes to the guest's memory
+// whatever they are.
+struct FlatSelectors {
+    uint16_t code = 0;
+    uint16_t data = 0;
+    bool operator==(const FlatSelectors&) const = default;
+};
+
 // The eflags bits a guest may hold. TF (single-step) and NT are not among them:
 // vx does not single-step guests, and IOPL/IF/VM are never the guest's to set.
 inline constexpr uint32_t kGuestEflagsMask =

@@ -53,6 +53,7 @@ struct SandboxOptions {
     DbtOptions dbt = {};                  // read by the dbt engine only
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     EngineLimits limits = {};             // none unless set
+    FlatSelectors selectors = {};         // see set_selectors
 };
 
 // One guest: its memory, its registers and the engine that runs it. The
@@ -163,6 +164,11 @@ public:
     // What %fs or %gs hold for the guest: the selector it reads back and the
     // base its accesses through the register add (Linux TLS).
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
+
+    // What the guest reads from cs and from ds, es and ss (a personality's
+    // ABI: Linux's for its programs); kept in snapshots.
+    void set_selectors(const FlatSelectors& selectors);
+    const FlatSelectors& selectors() const { return options_.selectors; }
 
     // The guest's x87, SSE and AVX registers as an XSAVE image (standard
     // format, as the CPU lays it out). Setting refuses (returns false, and

@@ -25,6 +25,9 @@ public:
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
     virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;
+    // What the guest reads from cs and from ds, es, ss (Sandbox::set_selectors;
+    // at first, SandboxOptions::selectors).
+    virtual void set_selectors(const FlatSelectors& selectors) = 0;
     // The guest's x87/SSE/AVX registers as an XSAVE image (standard format);
     // setting checks the image first and refuses (false) one the CPU would
     // fault on.

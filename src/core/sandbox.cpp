@@ -125,6 +125,11 @@ pid_t Sandbox::fork_host_process() {
 std::vector<long> Sandbox::host_calls() const { return engine_->host_calls(); }
 std::string Sandbox::describe_instruction(uint32_t eip) const { return engine_->describe_instruction(eip); }
 
+void Sandbox::set_selectors(const FlatSelectors& selectors) {
+    options_.selectors = selectors;
+    engine_->set_selectors(selectors);
+}
+
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
     engine_->set_segment(segment, selector, base);
 }

@@ -50,6 +50,7 @@ void Sandbox::restore(const Snapshot& snapshot) {
                     "mappings limit until a restore succeeds");
     }
     registers_ = snapshot.registers_;
+    if (snapshot.options_.selectors != options_.selectors) set_selectors(snapshot.options_.selectors);
     engine_->set_segment(SegmentRegister::fs, snapshot.fs_.selector, snapshot.fs_.base);
     engine_->set_segment(SegmentRegister::gs, snapshot.gs_.selector, snapshot.gs_.base);
     if (snapshot.fuel_) {

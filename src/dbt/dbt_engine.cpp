@@ -47,7 +47,8 @@ size_t checked_code_cache_size(uint64_t size) {
 
 }  // namespace
 
-DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options)
+DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options,
+                     const FlatSelectors& selectors)
     : memory_(memory),
       limits_(limits),
       cache_(checked_code_cache_size(options.code_cache)),
@@ -62,6 +63,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       xsave_area_(xsave_memory_.data()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
       preemption_(ctx_->stop_requests, fuel_window_.data(), fuel_window_.size(), limits) {
+    segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
@@ -198,6 +200,12 @@ const Block* DbtEngine::block_containing(uint64_t host_pc) const {
     auto it = blocks_by_host_.upper_bound(host_pc);
     if (it == blocks_by_host_.begin()) return nullptr;
     return std::prev(it)->second;
+}
+
+void DbtEngine::set_selectors(const FlatSelectors& selectors) {
+    if (selectors == segments_.flat) return;
+    segments_.flat = selectors;
+    flush();  // folded into translated code
 }
 
 void DbtEngine::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
@@ -631,6 +639,6 @@ static_assert(XSTATE_GUEST_COMPONENTS == x86::kGuestXstateComponents, "the runti
 std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const SandboxOptions& options) {
-    return std::make_unique<DbtEngine>(memory, options.limits, options.dbt);
+    return std::make_unique<DbtEngine>(memory, options.limits, options.dbt, options.selectors);
 }
 }  // namespace vx::dbt

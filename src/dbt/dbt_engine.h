@@ -23,11 +23,12 @@ struct RuntimeContext;
 // reservation by arithmetic. See docs/dbt-engine.md.
 class DbtEngine final : public Engine {
 public:
-    DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options);
+    DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options, const FlatSelectors& selectors);
     ~DbtEngine() override;
 
     Event run(Registers& regs) override;
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
+    void set_selectors(const FlatSelectors& selectors) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
     bool prepare_fork() override {

@@ -16,13 +16,13 @@ constexpr ZydisInstructionAttributes kSegmentAttributes =
     ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |
     ZYDIS_ATTRIB_HAS_SEGMENT_ES | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS;
 
-// The selector values a Linux i386 program sees.
+// The selector values the guest sees (its host chose them: Sandbox::set_selectors).
 uint16_t visible_selector(ZydisRegister segment, const SegmentBases& bases) {
     switch (segment) {
-    case ZYDIS_REGISTER_CS: return 0x23;
+    case ZYDIS_REGISTER_CS: return bases.flat.code;
     case ZYDIS_REGISTER_FS: return bases.fs_selector;
     case ZYDIS_REGISTER_GS: return bases.gs_selector;
-    default: return 0x2b;
+    default: return bases.flat.data;
     }
 }
 

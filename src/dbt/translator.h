@@ -7,6 +7,7 @@
 
 #include "dbt/code_cache.h"
 #include "vx/guest_memory.h"
+#include "vx/registers.h"
 
 namespace vx::dbt {
 
@@ -61,6 +62,7 @@ struct RuntimeLinks {
 struct SegmentBases {
     uint32_t fs = 0, gs = 0;
     uint16_t fs_selector = 0, gs_selector = 0;
+    FlatSelectors flat;  // what cs and ds, es, ss read
     bool operator==(const SegmentBases&) const = default;
 };
 

@@ -48,6 +48,7 @@ public:
     void set_segment(vx::SegmentRegister which, uint16_t selector, uint32_t base) override {
         segments_[size_t(which)] = {selector, base};
     }
+    void set_selectors(const vx::FlatSelectors&) override {}
     vx::Segment segment(vx::SegmentRegister which) const override { return segments_[size_t(which)]; }
     std::vector<uint8_t> extended_state() const override { return extended_; }
     bool set_extended_state(std::span<const uint8_t> image) override {

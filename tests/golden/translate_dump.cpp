@@ -43,9 +43,16 @@ constexpr uint32_t kLoadAddress = 0x10000;
 // The cache starts with stand-ins for the engine's shared stubs.
 constexpr uint32_t kExitStubOffset = 0, kMissPathOffset = 16, kStandInBytes = 32;
 
+// cs, ds, es and ss read as a Linux i386 program's do.
+vx::dbt::SegmentBases linux_program_segments() {
+    vx::dbt::SegmentBases segments;
+    segments.flat = {0x23, 0x2b};
+    return segments;
+}
+
 struct Options {
     bool fuel = false;
-    vx::dbt::SegmentBases segments;
+    vx::dbt::SegmentBases segments = linux_program_segments();
     int max_insns = vx::dbt::Translator::kMaxInsnsPerBlock;
     std::string code_file;
 };

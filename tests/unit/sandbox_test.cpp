@@ -323,6 +323,22 @@ TEST_P(SandboxTest, GuestVectorRegistersSurviveTheHost) {
     EXPECT_EQ(0, std::memcmp(back, pattern, sizeof back));
 }
 
+// What cs and ds/ss read is the host's choice (Linux's for its programs), and
+// a new choice holds for code that already ran.
+TEST_P(SandboxTest, SegmentSelectorsAreTheHostsChoice) {
+    const std::vector<uint8_t> read_selectors = {0x8c, 0xc8, 0x8c, 0xdb, 0x8c, 0xd1};  // mov eax, cs; mov ebx, ds; mov ecx, ss
+    sandbox_.set_selectors({0x23, 0x2b});
+    ASSERT_EQ(run(read_selectors).kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 0x23u);
+    EXPECT_EQ(regs().ebx, 0x2bu);
+    EXPECT_EQ(regs().ecx, 0x2bu);
+    sandbox_.set_selectors({0x73, 0x7b});
+    ASSERT_EQ(run(read_selectors).kind, vx::EventKind::Syscall);
+    EXPECT_EQ(regs().eax, 0x73u);
+    EXPECT_EQ(regs().ebx, 0x7bu);
+    EXPECT_EQ(sandbox_.selectors(), (vx::FlatSelectors{0x73, 0x7b}));
+}
+
 class Sandboxes : public ::testing::TestWithParam<vx::EngineKind> {};
 
 TEST_P(Sandboxes, EachHasItsOwnVectorState) {

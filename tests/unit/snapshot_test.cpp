@@ -220,7 +220,10 @@ TEST_P(SnapshotTest, HostWritesAfterARestoreReachNeitherTheSnapshotNorOthers) {
 TEST_P(SnapshotTest, SegmentsAndExtendedStateComeBack) {
     vx::Sandbox fresh(options());
     EXPECT_EQ(fresh.segment(vx::SegmentRegister::gs), vx::Segment{});
+    EXPECT_EQ(fresh.selectors(), vx::FlatSelectors{});
     fresh.restore(*snapshot_);
+    EXPECT_EQ(fresh.selectors(), original_->selectors()) << "the Linux program's cs and ds come back";
+    EXPECT_EQ(fresh.selectors().code, 0x23u);
     const vx::Segment gs = fresh.segment(vx::SegmentRegister::gs), fs = fresh.segment(vx::SegmentRegister::fs);
     EXPECT_EQ(gs.selector, kGsSelector);
     EXPECT_EQ(fs.selector, kFsSelector);

@@ -66,6 +66,10 @@ struct __attribute__((packed)) SigFrame32 {
 
 inline constexpr uint32_t kSaSiginfo = 0x00000004, kSaRestart = 0x10000000;
 
+// What an i386 program reads from cs (__USER32_CS) and from ds, es, ss
+// (__USER32_DS) on x86-64 Linux.
+inline constexpr FlatSelectors kUserSelectors{0x23, 0x2b};
+
 // The signal Linux delivers for a fault (these numbers are the same for
 // i386 and x86-64).
 inline int signal_for(FaultKind kind) {

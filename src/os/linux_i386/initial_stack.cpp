@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "os/linux_i386/initial_stack.h"
+#include "os/linux_i386/abi.h"
 
 namespace vx::os::linux_i386 {
 namespace {
@@ -116,6 +117,7 @@ ElfImage load_program(Sandbox& sandbox, std::span<const uint8_t> file, const std
                       const std::vector<std::string>& envp, uint32_t stack_size) {
     check_program(sandbox, file, stack_size);
     ElfImage image = sandbox.load_program(file);
+    sandbox.set_selectors(kUserSelectors);
     GuestMemory& memory = sandbox.memory();
     sandbox.registers().esp = build_initial_stack(memory, image, argv, envp, {uint32_t(memory.size()), stack_size});
     return image;

@@ -404,7 +404,8 @@ SigContext32 LinuxProcess::save_context(uint32_t fault_address) const {
     c.edi = r.edi; c.esi = r.esi; c.ebp = r.ebp; c.esp = r.esp; c.ebx = r.ebx;
     c.edx = r.edx; c.ecx = r.ecx; c.eax = r.eax; c.eip = r.eip; c.eflags = r.eflags;
     c.esp_at_signal = r.esp;
-    c.cs = 0x23; c.ds = c.es = c.ss = 0x2b;
+    c.cs = kUserSelectors.code;
+    c.ds = c.es = c.ss = kUserSelectors.data;
     c.cr2 = fault_address;
     c.oldmask = uint32_t(signals_.saved_mask());
     return c;
