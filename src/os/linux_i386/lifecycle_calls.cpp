@@ -234,11 +234,12 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
     return 0;
 }
 
-int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {  // pid, status*, options, rusage*
+int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {
     const int32_t pid = int32_t(a.a[0]);
-    const uint32_t options = a.a[2];
+    const uint32_t status_out = a.a[1], options = a.a[2], rusage_out = a.a[3];
     if (options & ~kWaitOptions) return fail(EINVAL);
-    if ((a.a[1] && !memory_.accessible(a.a[1], 4, kWrite)) || (a.a[3] && !memory_.accessible(a.a[3], sizeof(Rusage32), kWrite)))
+    if ((status_out && !memory_.accessible(status_out, 4, kWrite)) ||
+        (rusage_out && !memory_.accessible(rusage_out, sizeof(Rusage32), kWrite)))
         return fail(EFAULT);
     pid_t host = -1;  // any child; process groups are not told apart
     if (pid > 0) {
@@ -252,10 +253,10 @@ int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {  // pid, status*, option
     if (done == 0) return 0;  // WNOHANG, nothing yet
     int32_t child = tree_->guest_pid(done);
     if (WIFEXITED(status) || WIFSIGNALED(status)) tree_->release(child);
-    if (a.a[1]) memory_.write(a.a[1], &status, sizeof status);  // the same encoding for i386
-    if (a.a[3]) {
+    if (status_out) memory_.write(status_out, &status, sizeof status);  // the same encoding for i386
+    if (rusage_out) {
         Rusage32 r = to_rusage32(usage);
-        memory_.write(a.a[3], &r, sizeof r);
+        memory_.write(rusage_out, &r, sizeof r);
     }
     return child;
 }

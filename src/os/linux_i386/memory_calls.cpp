@@ -92,7 +92,7 @@ int32_t LinuxProcess::sys_brk(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
-    const uint32_t addr = a.a[0], prot = a.a[2], flags = a.a[3];
+    const uint32_t addr = a.a[0], prot = a.a[2], flags = a.a[3], fd = a.a[4], page_offset = a.a[5];
     const uint64_t length = page_ceil(a.a[1]);
     if (length == 0 || length > memory_.size()) return fail(length ? ENOMEM : EINVAL);
     if ((flags & (MAP_SHARED | MAP_PRIVATE)) == 0) return fail(EINVAL);
@@ -103,7 +103,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         // A file's pages are copied in, never mapped: a host mapping of a file
         // that shrinks would fault the host's own accesses to guest memory.
         // So writes cannot reach the file through a shared mapping: refused.
-        file = descriptors_.host(a.a[4]);
+        file = descriptors_.host(fd);
         if (file < 0) return fail(EBADF);
         int mode = ::fcntl(file, F_GETFL);
         if (mode < 0 || (mode & O_ACCMODE) == O_WRONLY) return fail(EACCES);
@@ -138,7 +138,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         if (!memory_.map(at, uint32_t(length), perms_of(prot), shared)) return fail(ENOMEM);
     } else {
         if (!memory_.map(at, uint32_t(length), kRead | kWrite)) return fail(ENOMEM);
-        int32_t error = read_file_into(file, uint64_t(a.a[5]) * kPageSize, at, uint32_t(length));
+        int32_t error = read_file_into(file, uint64_t(page_offset) * kPageSize, at, uint32_t(length));
         if (!error && !memory_.protect(at, uint32_t(length), perms_of(prot))) error = fail(ENOMEM);
         if (error) {
             if (memory_.unmap(at, uint32_t(length))) reserve(at, uint32_t(length), false);
@@ -161,7 +161,7 @@ int32_t LinuxProcess::read_file_into(int file, uint64_t offset, uint32_t at, uin
     return 0;
 }
 
-int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {  // old, old size, new size, flags, new address
+int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
     constexpr uint32_t kMayMove = 1, kFixed = 2;
     const uint32_t old_addr = a.a[0], flags = a.a[3];
     const uint64_t old_length = page_ceil(a.a[1]), new_length = page_ceil(a.a[2]);
@@ -219,14 +219,14 @@ int32_t LinuxProcess::sys_munmap(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_mprotect(const SyscallArgs& a) {
-    const uint32_t addr = a.a[0];
+    const uint32_t addr = a.a[0], prot = a.a[2];
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || addr + length > memory_.size()) return fail(EINVAL);
     if (!range_reserved(addr, uint32_t(length), true)) return fail(ENOMEM);
     // Private pages held in common with other processes become this one's
     // own once it may write them.
-    if ((a.a[2] & PROT_WRITE) && !admit_memory(memory_.held_bytes(addr, length, true))) return fail(ENOMEM);
-    if (length && !memory_.protect(addr, uint32_t(length), perms_of(a.a[2]))) return fail(ENOMEM);
+    if ((prot & PROT_WRITE) && !admit_memory(memory_.held_bytes(addr, length, true))) return fail(ENOMEM);
+    if (length && !memory_.protect(addr, uint32_t(length), perms_of(prot))) return fail(ENOMEM);
     return 0;
 }
 

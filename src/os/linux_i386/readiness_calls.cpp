@@ -57,7 +57,8 @@ int32_t LinuxProcess::poll_with(uint32_t address, uint32_t count, int timeout) {
 }
 
 int32_t LinuxProcess::sys_poll(const SyscallArgs& a) {
-    return poll_with(a.a[0], a.a[1], int32_t(a.a[2]) < 0 ? -1 : int(std::min<uint32_t>(a.a[2], kMaxWaitMs)));
+    const uint32_t fds = a.a[0], count = a.a[1], timeout_ms = a.a[2];
+    return poll_with(fds, count, int32_t(timeout_ms) < 0 ? -1 : int(std::min<uint32_t>(timeout_ms, kMaxWaitMs)));
 }
 
 namespace {
@@ -76,16 +77,18 @@ int32_t read_timeout(const GuestMemory& memory, uint32_t address, int& out) {
 
 }  // namespace
 
-int32_t LinuxProcess::sys_ppoll(const SyscallArgs& a) {  // fds, count, timespec*, sigmask* (ignored), size
+int32_t LinuxProcess::sys_ppoll(const SyscallArgs& a) {
+    const uint32_t fds = a.a[0], count = a.a[1], timeout_address = a.a[2];  // the signal mask is ignored
     int timeout;
-    if (int32_t error = read_timeout<Timespec32>(memory_, a.a[2], timeout)) return error;
-    return poll_with(a.a[0], a.a[1], timeout);
+    if (int32_t error = read_timeout<Timespec32>(memory_, timeout_address, timeout)) return error;
+    return poll_with(fds, count, timeout);
 }
 
 int32_t LinuxProcess::sys_ppoll64(const SyscallArgs& a) {
+    const uint32_t fds = a.a[0], count = a.a[1], timeout_address = a.a[2];  // the signal mask is ignored
     int timeout;
-    if (int32_t error = read_timeout<Timespec64>(memory_, a.a[2], timeout)) return error;
-    return poll_with(a.a[0], a.a[1], timeout);
+    if (int32_t error = read_timeout<Timespec64>(memory_, timeout_address, timeout)) return error;
+    return poll_with(fds, count, timeout);
 }
 
 int32_t LinuxProcess::select_with(uint32_t nfds, uint32_t read_set, uint32_t write_set, uint32_t except_set,
@@ -123,27 +126,30 @@ int32_t LinuxProcess::select_with(uint32_t nfds, uint32_t read_set, uint32_t wri
     return count;
 }
 
-int32_t LinuxProcess::sys_select(const SyscallArgs& a) {  // _newselect: nfds, r, w, e, timeval*
+int32_t LinuxProcess::sys_select(const SyscallArgs& a) {  // _newselect
+    const uint32_t count = a.a[0], readable = a.a[1], writable = a.a[2], exceptional = a.a[3], timeout_address = a.a[4];
     int timeout = -1;
-    if (a.a[4]) {
+    if (timeout_address) {
         Timeval32 t;
-        if (!memory_.read(a.a[4], &t, sizeof t)) return fail(EFAULT);
+        if (!memory_.read(timeout_address, &t, sizeof t)) return fail(EFAULT);
         if (t.usec < 0 || t.usec >= 1000000 || (timeout = timeout_ms(t.sec, int64_t(t.usec) * 1000)) == -2)
             return fail(EINVAL);
     }
-    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+    return select_with(count, readable, writable, exceptional, timeout);
 }
 
-int32_t LinuxProcess::sys_pselect6(const SyscallArgs& a) {  // nfds, r, w, e, timespec*, sigmask (ignored)
+int32_t LinuxProcess::sys_pselect6(const SyscallArgs& a) {
+    const uint32_t count = a.a[0], readable = a.a[1], writable = a.a[2], exceptional = a.a[3], timeout_address = a.a[4];
     int timeout;
-    if (int32_t error = read_timeout<Timespec32>(memory_, a.a[4], timeout)) return error;
-    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+    if (int32_t error = read_timeout<Timespec32>(memory_, timeout_address, timeout)) return error;  // the signal mask is ignored
+    return select_with(count, readable, writable, exceptional, timeout);
 }
 
 int32_t LinuxProcess::sys_pselect6_64(const SyscallArgs& a) {
+    const uint32_t count = a.a[0], readable = a.a[1], writable = a.a[2], exceptional = a.a[3], timeout_address = a.a[4];
     int timeout;
-    if (int32_t error = read_timeout<Timespec64>(memory_, a.a[4], timeout)) return error;
-    return select_with(a.a[0], a.a[1], a.a[2], a.a[3], timeout);
+    if (int32_t error = read_timeout<Timespec64>(memory_, timeout_address, timeout)) return error;  // the signal mask is ignored
+    return select_with(count, readable, writable, exceptional, timeout);
 }
 
 }  // namespace vx::os::linux_i386
