@@ -208,8 +208,7 @@ public:
 
     // The guest instruction at `eip` as assembly ("imul eax, [ebx]"), or
     // why there is none to show ("(instruction not readable)",
-    // "(undecodable: 0f 0b ...)"): to
-    // tell people where a guest faulted.
+    // "(undecodable: 0f 0b ...)"): to tell people where a guest faulted.
     std::string describe_instruction(uint32_t eip) const;
 
     // The host memory this sandbox consists of: the guest's reservation
