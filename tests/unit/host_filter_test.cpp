@@ -154,10 +154,12 @@ TEST(HostFilter, AllowsOnlyTheEnginesExecutableRemap) {
         if (fd < 0 || ftruncate(fd, off_t(size)) != 0) _exit(1);
         if (mmap(view, length, prot, MAP_SHARED | MAP_FIXED, fd, 0) != view) _exit(2);
     };
-    EXPECT_EQ(0, status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, size); }, executable));
+    const std::vector<long> engine_calls = vx::Sandbox().host_calls();  // the memfd is the engine's call
+    EXPECT_EQ(0, status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, size); }, executable, engine_calls));
     EXPECT_TRUE(killed_by_sigsys(status_of_filtered([&] { remap(PROT_READ | PROT_WRITE | PROT_EXEC, size); },
-                                                    executable)));
-    EXPECT_TRUE(killed_by_sigsys(status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, 4096); }, executable)));
+                                                    executable, engine_calls)));
+    EXPECT_TRUE(killed_by_sigsys(
+        status_of_filtered([&] { remap(PROT_READ | PROT_EXEC, 4096); }, executable, engine_calls)));
     munmap(view, size);
 }
 
@@ -171,6 +173,10 @@ TEST(HostFilter, AllowsWhatTheEngineSaysItCalls) {
         unsigned long base = 0;
         if (syscall(SYS_arch_prctl, ARCH_GET_GS, &base) != 0) _exit(1);
     };
+    auto make_memfd = [] {
+        const int fd = memfd_create("code cache", MFD_CLOEXEC);
+        if (fd < 0 || close(fd) != 0) _exit(1);
+    };
     auto make_timer = [] {
         timer_t timer;
         sigevent event{};
@@ -179,6 +185,8 @@ TEST(HostFilter, AllowsWhatTheEngineSaysItCalls) {
     };
     EXPECT_TRUE(killed_by_sigsys(status_of_filtered(set_gs_base)));
     EXPECT_TRUE(killed_by_sigsys(status_of_filtered(make_timer)));
+    EXPECT_TRUE(killed_by_sigsys(status_of_filtered(make_memfd)));
+    EXPECT_EQ(0, status_of_filtered(make_memfd, {}, engine_calls));
     EXPECT_EQ(0, status_of_filtered(set_gs_base, {}, engine_calls));
     EXPECT_EQ(0, status_of_filtered(make_timer, {}, engine_calls));
 }
