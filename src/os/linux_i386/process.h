@@ -85,9 +85,8 @@ public:
     // What confine_host applied ("" when it was not called).
     const std::string& host_confinement() const { return host_confinement_; }
 
-    // How often the guest made each system call, by number (at most kSyscalls).
+    // System calls are counted by number below this (RunOutcome::syscalls).
     static constexpr uint32_t kSyscalls = 512;
-    const std::vector<uint64_t>& syscall_counts() const { return syscall_counts_; }
 
     // The system calls, one member each (see syscall_table.cpp). Each returns
     // the value for eax: a result, or -errno.
