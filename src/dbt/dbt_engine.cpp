@@ -621,9 +621,6 @@ void DbtEngine::on_preemption_signal(void* ucv) {
     unchained_for_stop_ = true;
 }
 
-}  // namespace vx::dbt
-
-namespace vx::dbt {
 std::vector<long> DbtEngine::host_calls() const {
     return {
         SYS_arch_prctl,  // %gs: the guest's memory
@@ -641,4 +638,5 @@ std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::di
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const SandboxOptions& options) {
     return std::make_unique<DbtEngine>(memory, options.limits, options.dbt, options.selectors);
 }
+
 }  // namespace vx::dbt
