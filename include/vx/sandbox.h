@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "vx/cpu_state.h"
 #include "vx/elf_loader.h"
 #include "vx/engine_options.h"
 #include "vx/event.h"
@@ -47,9 +48,12 @@ enum class EngineKind {
 const char* to_string(EngineKind engine);  // "dbt"
 // The engines this build has that can run on this machine, best first.
 std::vector<EngineKind> available_engines();
+// The guest architectures `engine` runs (the dbt: i386).
+std::vector<Arch> engine_arches(EngineKind engine);
 
 struct SandboxOptions {
     EngineKind engine = EngineKind::Dbt;
+    Arch arch = Arch::i386;               // the guest's; the engine must run it
     DbtOptions dbt = {};                  // read by the dbt engine only
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     EngineLimits limits = {};             // none unless set
@@ -63,10 +67,12 @@ struct SandboxOptions {
 // run on different threads at once (one thread per sandbox at a time).
 class Sandbox {
 public:
-    // Throws Error when this build has no such engine.
+    // Throws Error when this build has no such engine, or when the engine
+    // does not run guests of `options.arch`.
     explicit Sandbox(const SandboxOptions& options = {});
     // A sandbox run by an engine of the caller's (core's Engine interface):
-    // `make_engine` is given the sandbox's memory and options.
+    // `make_engine` is given the sandbox's memory and options, and throws
+    // Error for options its engine cannot run (another arch).
     using EngineFactory = std::function<std::unique_ptr<Engine>(GuestMemory& memory, const SandboxOptions& options)>;
     Sandbox(const SandboxOptions& options, const EngineFactory& make_engine);
     // A sandbox restored from `snapshot` (see restore): with the options of
@@ -79,14 +85,21 @@ public:
 
     GuestMemory& memory() { return *memory_; }
     const GuestMemory& memory() const { return *memory_; }
-    Registers& registers() { return registers_; }
+    // The guest's registers, of its architecture (SandboxOptions::arch):
+    // the engine runs the guest from them and leaves them as the guest does.
+    CpuState& cpu() { return cpu_; }
+    const CpuState& cpu() const { return cpu_; }
+    // An i386 guest's registers: cpu().i386(), which throws Error for a guest
+    // of another arch.
+    Registers& registers() { return cpu_.i386(); }
 
     // Loads a static i386 ELF executable in place of whatever the sandbox
     // held (an earlier program: its memory, registers, segments, the
     // stack's grow-down region), as execve does; eip is its entry, the other
     // registers 0, and no stack is mapped: what the program expects there is
     // its personality's business (os/linux_i386: load_program). Throws
-    // ElfError for a bad file, and then nothing has changed.
+    // ElfError for a bad file, or in a sandbox of another arch than i386,
+    // and then nothing has changed.
     ElfImage load_program(std::span<const uint8_t> file);
     // Throws ElfError for a file load_program would refuse, or whose image
     // reaches into the top `room_at_top` bytes of guest memory.
@@ -97,7 +110,8 @@ public:
     // was reached, a LimitExceeded event (fuel: until more is given).
     // A guest access to the stack's grow-down region is no event: the stack
     // grows (when admit_memory admits it) and the instruction runs again;
-    // when it is not admitted, LimitExceeded.
+    // when it is not admitted, LimitExceeded. Throws Error, and runs
+    // nothing, when cpu() was given another arch's registers.
     Event run();
 
     // Makes the guest stop soon with an Interrupted event, from any thread:
@@ -181,7 +195,8 @@ public:
 
     // Snapshots (see vx::Snapshot and docs/snapshots.md): an image of the
     // guest now, and the guest made that image's again. restore throws
-    // vx::Error, and changes nothing, for a snapshot of another memory size,
+    // vx::Error, and changes nothing, for a snapshot of another memory size
+    // or arch,
     // one whose memory would make more host mappings than this sandbox may,
     // one whose shared pages alone pass its memory limit, or one that counts
     // fuel when this sandbox counts none. What the sandbox spent stays its
@@ -220,7 +235,7 @@ private:
     SandboxOptions options_;
     std::unique_ptr<GuestMemory> memory_;
     std::unique_ptr<Engine> engine_;
-    Registers registers_;
+    CpuState cpu_;
     std::optional<int> exit_status_;
     std::optional<LimitExceeded> host_breach_;
 };

@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "vx/registers.h"
+#include "vx/cpu_state.h"
 #include "vx/sandbox.h"
 
 namespace vx {
@@ -32,7 +32,9 @@ public:
     // snapshot has them unless given others).
     const SandboxOptions& options() const { return options_; }
     uint64_t memory_size() const { return options_.memory_size; }
-    const Registers& registers() const { return registers_; }
+    const CpuState& cpu() const { return cpu_; }
+    // An i386 guest's registers (cpu().i386(): throws Error for another arch).
+    const Registers& registers() const { return cpu_.i386(); }
     const std::vector<uint8_t>& extended_state() const { return extended_state_; }
     Segment segment(SegmentRegister segment) const { return segment == SegmentRegister::fs ? fs_ : gs_; }
     const std::optional<int>& exit_status() const { return exit_status_; }
@@ -48,7 +50,7 @@ private:
 
     SandboxOptions options_;
     std::shared_ptr<const MemoryImage> memory_;
-    Registers registers_;
+    CpuState cpu_;
     std::vector<uint8_t> extended_state_;
     Segment fs_, gs_;
     std::optional<int> exit_status_;

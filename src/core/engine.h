@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "vx/cpu_state.h"
 #include "vx/event.h"
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
@@ -19,9 +20,11 @@ namespace vx {
 class Engine {
 public:
     virtual ~Engine() = default;
-    // Runs the guest from `regs` until something needs its host; `regs` then
-    // holds the guest's state at that point.
-    virtual Event run(Registers& regs) = 0;
+    // Runs the guest from `cpu` until something needs its host; `cpu` then
+    // holds the guest's state at that point. Its arch is the one the engine
+    // was made for (SandboxOptions::arch); the engine's factory refuses
+    // options with an arch it does not run.
+    virtual Event run(CpuState& cpu) = 0;
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
     virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;

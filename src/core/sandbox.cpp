@@ -12,7 +12,8 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
-      engine_(make_engine(*memory_, options)) {
+      engine_(make_engine(*memory_, options)),
+      cpu_(options.arch) {
     if (!engine_) throw Error("no engine was made for the sandbox");
     set_memory_admission(nullptr);
 }
@@ -31,18 +32,23 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file) {
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
     ElfImage image = load_elf(*memory_, file);
-    registers_ = Registers{};
-    registers_.eip = image.entry;
+    cpu_ = Registers{.eip = image.entry};
     exit_status_.reset();
     return image;
 }
 
 void Sandbox::check_program(std::span<const uint8_t> file, uint32_t room_at_top) const {
+    if (options_.arch != Arch::i386)
+        throw ElfError(std::string("an i386 program cannot be loaded into an ") + to_string(options_.arch) +
+                       " sandbox");
     if (room_at_top >= memory_->size()) throw Error("no guest memory is left for a program");
     check_elf(file, uint32_t(memory_->size() - room_at_top));
 }
 
 Event Sandbox::run() {
+    if (cpu_.arch() != options_.arch)
+        throw Error(std::string("the sandbox runs ") + to_string(options_.arch) + " guests, and was given " +
+                    to_string(cpu_.arch()) + " registers");
     for (;;) {
         if (exit_status_) return Event{EventKind::Exit, {}, *exit_status_};
         if (auto breach = limit_exceeded()) {
@@ -50,7 +56,7 @@ Event Sandbox::run() {
             event.limit_exceeded = *breach;
             return event;
         }
-        Event event = engine_->run(registers_);
+        Event event = engine_->run(cpu_);
         // Memory the sandbox took while the guest ran, refused: the engine
         // stopped for it (a write that did not happen, or a limit of its
         // own), and what the admission found is reported (above).

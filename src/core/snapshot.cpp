@@ -18,7 +18,7 @@ std::shared_ptr<const Snapshot> Sandbox::snapshot() const {
     std::shared_ptr<Snapshot> snapshot(new Snapshot);
     snapshot->options_ = options_;
     snapshot->memory_ = memory_->capture();
-    snapshot->registers_ = registers_;
+    snapshot->cpu_ = cpu_;
     snapshot->extended_state_ = engine_->extended_state();
     snapshot->fs_ = engine_->segment(SegmentRegister::fs);
     snapshot->gs_ = engine_->segment(SegmentRegister::gs);
@@ -30,6 +30,9 @@ std::shared_ptr<const Snapshot> Sandbox::snapshot() const {
 void Sandbox::restore(const Snapshot& snapshot) {
     const MemoryImage& image = *snapshot.memory_;
     // Everything that can refuse without touching the host first.
+    if (snapshot.cpu_.arch() != options_.arch)
+        throw Error(std::string("the snapshot is of an ") + to_string(snapshot.cpu_.arch()) +
+                    " guest, and this sandbox runs " + to_string(options_.arch) + " ones");
     memory_->check_restore(image);
     if (snapshot.fuel_ && !engine_->fuel())
         throw Error("the snapshot counts fuel, and this sandbox counts none: its limits must give some");
@@ -49,7 +52,7 @@ void Sandbox::restore(const Snapshot& snapshot) {
         throw Error("the host refused to map the snapshot's memory: the sandbox has none now, and stops with the host "
                     "mappings limit until a restore succeeds");
     }
-    registers_ = snapshot.registers_;
+    cpu_ = snapshot.cpu_;
     if (snapshot.options_.selectors != options_.selectors) set_selectors(snapshot.options_.selectors);
     engine_->set_segment(SegmentRegister::fs, snapshot.fs_.selector, snapshot.fs_.base);
     engine_->set_segment(SegmentRegister::gs, snapshot.gs_.selector, snapshot.gs_.base);

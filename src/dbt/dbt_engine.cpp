@@ -636,6 +636,8 @@ static_assert(XSTATE_GUEST_COMPONENTS == x86::kGuestXstateComponents, "the runti
 std::string DbtEngine::describe_instruction(uint32_t eip) const { return x86::disassemble(memory_, eip); }
 
 std::unique_ptr<Engine> make_dbt_engine(GuestMemory& memory, const SandboxOptions& options) {
+    if (options.arch != Arch::i386)
+        throw Error(std::string("the dbt engine runs i386 guests only, not ") + to_string(options.arch));
     return std::make_unique<DbtEngine>(memory, options.limits, options.dbt, options.selectors);
 }
 

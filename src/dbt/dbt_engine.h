@@ -26,7 +26,8 @@ public:
     DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtOptions& options, const FlatSelectors& selectors);
     ~DbtEngine() override;
 
-    Event run(Registers& regs) override;
+    // An i386 guest's (its factory refuses others; cpu.i386() throws for one).
+    Event run(CpuState& cpu) override { return run(cpu.i386()); }
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
     void set_selectors(const FlatSelectors& selectors) override;
     std::vector<uint8_t> extended_state() const override;
@@ -73,6 +74,7 @@ private:
         std::optional<uint32_t> address;
     };
 
+    Event run(Registers& regs);
     void install_stubs();
     void flush();
     const Block* block_at(uint32_t eip);  // translates on demand

@@ -26,6 +26,14 @@ const char* to_string(EngineKind engine) {
 
 std::vector<EngineKind> available_engines() { return {EngineKind::Dbt}; }
 
+// Each engine's factory refuses the arches not listed here.
+std::vector<Arch> engine_arches(EngineKind engine) {
+    switch (engine) {
+    case EngineKind::Dbt: return {Arch::i386};
+    }
+    return {};
+}
+
 // The constructors that choose an engine by the options: core's own take the
 // engine's factory, so that core names none.
 Sandbox::Sandbox(const SandboxOptions& options) : Sandbox(options, engine_factory(options.engine)) {}

@@ -1,27 +1,40 @@
 // Core stands alone: this program links vx_core and nothing of any engine, and
-// runs guests through an engine of its own (a toy that knows three
-// instructions). It proves, by linking at all, that core names no engine, and
-// shows what a second engine plugs into: Sandbox's own rules (finish, a
-// recorded limit, the stack's growth, admission) hold whatever runs the guest.
+// runs guests through an engine of its own (a toy that knows a few
+// instructions of i386 and of x86-64). It proves, by linking at all, that core
+// names no engine, and shows what a second engine plugs into: Sandbox's own
+// rules (finish, a recorded limit, the stack's growth, admission) hold
+// whatever runs the guest, and the CPU state of either arch goes through
+// Sandbox, run and snapshots whole.
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/engine.h"
 #include "vx/sandbox.h"
+#include "vx/snapshot.h"
 
 namespace {
 
-// Interprets nop (90), push imm8 (6a ib) and int $0x80 (cd 80); anything else
-// is an invalid instruction. Faults are precise: eip stays at the instruction.
+// i386: interprets nop (90), push imm8 (6a ib) and int $0x80 (cd 80).
+// x86-64: nop (90), inc rax (48 ff c0) and syscall (0f 05).
+// Anything else is an invalid instruction. Faults are precise: the
+// instruction pointer stays at the instruction.
 class ToyEngine : public vx::Engine {
 public:
     explicit ToyEngine(vx::GuestMemory& memory) : memory_(memory) {}
 
-    vx::Event run(vx::Registers& regs) override {
+    vx::Event run(vx::CpuState& cpu) override {
         ++runs;
+        return cpu.arch() == vx::Arch::x86_64 ? run_x86_64(cpu.x86_64()) : run_i386(cpu.i386());
+    }
+
+    vx::Event run_i386(vx::Registers& regs) {
         for (;;) {
             uint8_t insn[2] = {};
             if (!memory_.read(regs.eip, insn, 1))
@@ -41,6 +54,29 @@ public:
                 return vx::Event{vx::EventKind::Syscall};
             } else {
                 return fault(vx::FaultKind::InvalidInstruction, regs.eip, {});
+            }
+        }
+    }
+
+    vx::Event run_x86_64(vx::Registers64& regs) {
+        for (;;) {
+            // Guest memory, and Fault's addresses, are 32-bit.
+            if (regs.rip > UINT32_MAX) return fault(vx::FaultKind::SegmentBounds, 0, {});
+            const uint32_t rip = uint32_t(regs.rip);
+            uint8_t insn[3] = {};
+            if (!memory_.read(rip, insn, 1)) return fault(vx::FaultKind::PageFault, rip, rip);
+            if (insn[0] == 0x90) {
+                regs.rip += 1;
+            } else if (insn[0] == 0x48 && memory_.read(rip, insn, 3) && insn[1] == 0xff && insn[2] == 0xc0) {
+                regs.rax += 1;
+                regs.rip += 3;
+            } else if (insn[0] == 0x0f && memory_.read(rip, insn, 2) && insn[1] == 0x05) {
+                regs.rcx = regs.rip + 2;  // as syscall does: the return address in rcx, rflags in r11
+                regs.r11 = regs.rflags;
+                regs.rip += 2;
+                return vx::Event{vx::EventKind::Syscall};
+            } else {
+                return fault(vx::FaultKind::InvalidInstruction, rip, {});
             }
         }
     }
@@ -152,6 +188,148 @@ TEST(CoreAloneFactory, AFactoryThatMakesNoEngineIsRefused) {
     EXPECT_THROW(vx::Sandbox(vx::SandboxOptions{.memory_size = 1u << 20},
                              [](vx::GuestMemory&, const vx::SandboxOptions&) { return std::unique_ptr<vx::Engine>(); }),
                  vx::Error);
+}
+
+// The CPU state: either arch's registers, and the arch they are.
+
+std::unique_ptr<vx::Engine> make_toy(vx::GuestMemory& memory, const vx::SandboxOptions&) {
+    return std::make_unique<ToyEngine>(memory);
+}
+
+vx::SandboxOptions toy_options(vx::Arch arch) { return {.arch = arch, .memory_size = 1u << 20}; }
+
+// What `action` throws as vx::Error ("" when it throws nothing).
+template <class Action>
+std::string error_of(Action action) {
+    try {
+        action();
+    } catch (const vx::Error& error) {
+        return error.what();
+    }
+    return "";
+}
+
+bool names_both_arches(const std::string& message) {
+    return message.find("i386") != std::string::npos && message.find("x86_64") != std::string::npos;
+}
+
+constexpr uint64_t kAbove32Bits = 0x1'2345'6789'abcdull;
+
+TEST(CpuState, HoldsOneArchsRegisters) {
+    EXPECT_EQ(vx::CpuState().arch(), vx::Arch::i386);
+    EXPECT_STREQ(vx::to_string(vx::Arch::i386), "i386");
+    EXPECT_STREQ(vx::to_string(vx::Arch::x86_64), "x86_64");
+
+    vx::CpuState cpu(vx::Arch::x86_64);
+    ASSERT_EQ(cpu.arch(), vx::Arch::x86_64);
+    vx::Registers64& r = cpu.x86_64();
+    EXPECT_EQ(r.rax | r.r15 | r.rip, 0u);
+    EXPECT_EQ(r.rflags, 0x202u);
+    for (unsigned i = 0; i < 16; ++i) r.gpr(i) = kAbove32Bits + i;  // encoding order
+    EXPECT_EQ(r.rax, kAbove32Bits);
+    EXPECT_EQ(r.rsp, kAbove32Bits + 4);
+    EXPECT_EQ(r.rdi, kAbove32Bits + 7);
+    EXPECT_EQ(r.r8, kAbove32Bits + 8);
+    EXPECT_EQ(r.r15, kAbove32Bits + 15);
+
+    EXPECT_TRUE(names_both_arches(error_of([&] { cpu.i386(); })));
+    EXPECT_TRUE(names_both_arches(error_of([&] { std::as_const(cpu).i386(); })));
+    const vx::CpuState i386;
+    EXPECT_TRUE(names_both_arches(error_of([] { vx::CpuState().x86_64(); })));
+    EXPECT_TRUE(names_both_arches(error_of([&] { i386.x86_64(); })));
+    EXPECT_THROW(vx::CpuState(vx::Arch(7)), vx::Error);
+}
+
+class CoreAloneX86_64 : public ::testing::Test {
+protected:
+    CoreAloneX86_64() : sandbox_(toy_options(vx::Arch::x86_64), make_toy) {
+        sandbox_.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+        regs().rip = kCode;
+    }
+    void place(std::initializer_list<uint8_t> code) {
+        std::vector<uint8_t> bytes(code);
+        ASSERT_TRUE(sandbox_.memory().write(kCode, bytes.data(), bytes.size()));
+    }
+    vx::Registers64& regs() { return sandbox_.cpu().x86_64(); }
+    vx::Sandbox sandbox_;
+};
+
+TEST_F(CoreAloneX86_64, RunsWithItsRegistersWhole) {
+    place({0x48, 0xff, 0xc0, 0x90, 0x0f, 0x05});  // inc rax; nop; syscall
+    regs().rax = 0xffff'ffff;
+    regs().r15 = kAbove32Bits;
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(sandbox_.cpu().arch(), vx::Arch::x86_64);
+    EXPECT_EQ(regs().rax, 0x1'0000'0000ull) << "the carry out of the low 32 bits was lost";
+    EXPECT_EQ(regs().r15, kAbove32Bits);
+    EXPECT_EQ(regs().rip, kCode + 6);
+    EXPECT_EQ(regs().rcx, kCode + 6);
+}
+
+TEST_F(CoreAloneX86_64, ASnapshotKeepsItsRegistersWhole) {
+    place({0x48, 0xff, 0xc0, 0x0f, 0x05});  // inc rax; syscall
+    regs().rax = kAbove32Bits;
+    regs().r15 = ~kAbove32Bits;
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    const vx::Registers64 taken = regs();
+    auto snapshot = sandbox_.snapshot();
+    ASSERT_EQ(snapshot->cpu().arch(), vx::Arch::x86_64);
+    EXPECT_EQ(std::memcmp(&snapshot->cpu().x86_64(), &taken, sizeof taken), 0);
+    EXPECT_EQ(snapshot->cpu().x86_64().rax, kAbove32Bits + 1);
+
+    // The guest goes on, then is made the snapshot's again.
+    regs().rip = kCode;
+    ASSERT_EQ(sandbox_.run().kind, vx::EventKind::Syscall);
+    ASSERT_EQ(regs().rax, kAbove32Bits + 2);
+    sandbox_.restore(*snapshot);
+    EXPECT_EQ(std::memcmp(&regs(), &taken, sizeof taken), 0);
+
+    // And another x86-64 sandbox the snapshot's, which runs on from there.
+    vx::Sandbox other(toy_options(vx::Arch::x86_64), make_toy);
+    other.restore(*snapshot);
+    EXPECT_EQ(std::memcmp(&other.cpu().x86_64(), &taken, sizeof taken), 0);
+    other.cpu().x86_64().rip = kCode;
+    ASSERT_EQ(other.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(other.cpu().x86_64().rax, kAbove32Bits + 2);
+    EXPECT_EQ(other.cpu().x86_64().r15, ~kAbove32Bits);
+}
+
+TEST_F(CoreAloneX86_64, ASnapshotOfOneArchIsRefusedByASandboxOfTheOther) {
+    regs().rax = kAbove32Bits;
+    auto snapshot64 = sandbox_.snapshot();
+    vx::Sandbox sandbox32(toy_options(vx::Arch::i386), make_toy);
+    sandbox32.registers().eax = 99;
+    auto snapshot32 = sandbox32.snapshot();
+
+    EXPECT_TRUE(names_both_arches(error_of([&] { sandbox32.restore(*snapshot64); })));
+    EXPECT_EQ(sandbox32.cpu().arch(), vx::Arch::i386);
+    EXPECT_EQ(sandbox32.registers().eax, 99u);
+    EXPECT_TRUE(names_both_arches(error_of([&] { sandbox_.restore(*snapshot32); })));
+    EXPECT_EQ(sandbox_.cpu().arch(), vx::Arch::x86_64);
+    EXPECT_EQ(regs().rax, kAbove32Bits);
+}
+
+TEST_F(CoreAloneX86_64, TheI386ShorthandsRefuseIt) {
+    EXPECT_TRUE(names_both_arches(error_of([&] { sandbox_.registers(); })));
+    auto snapshot = sandbox_.snapshot();
+    EXPECT_TRUE(names_both_arches(error_of([&] { snapshot->registers(); })));
+    // The i386 program loader: refused before anything changes.
+    uint32_t marker = 0x5a5a5a5a;
+    ASSERT_TRUE(sandbox_.memory().write(kCode, &marker, sizeof marker));
+    const std::vector<uint8_t> not_read(64, 0);
+    EXPECT_THROW(sandbox_.check_program(not_read), vx::ElfError);
+    EXPECT_THROW(sandbox_.load_program(not_read), vx::ElfError);
+    uint32_t seen = 0;
+    EXPECT_TRUE(sandbox_.memory().read(kCode, &seen, sizeof seen));
+    EXPECT_EQ(seen, marker);
+    EXPECT_EQ(regs().rip, kCode);
+}
+
+TEST_F(CoreAloneX86_64, RegistersOfAnotherArchAreNotRun) {
+    place({0x0f, 0x05});
+    sandbox_.cpu() = vx::Registers{.eip = kCode};
+    EXPECT_TRUE(names_both_arches(error_of([&] { sandbox_.run(); })));
+    EXPECT_EQ(sandbox_.usage().engine_stat("toy_runs"), 0u) << "the engine was given the wrong registers";
 }
 
 }  // namespace

@@ -2,11 +2,17 @@
 // registers and events that come back: the engine seen through its API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "engines.h"
+#include "vx/error.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -382,6 +388,69 @@ TEST_P(Sandboxes, RunOnSeveralThreadsAtOnce) {
     }
     for (auto& thread : threads) thread.join();
     for (int t = 0; t < kThreads; ++t) EXPECT_EQ(results[t], uint32_t(t) + 3u * 2000000u);
+}
+
+size_t lines_of(const char* path) {
+    std::ifstream in(path);
+    return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+size_t open_descriptors() {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
+// A sandbox runs the arches its engine says it does (vx::engine_arches), and
+// one asking its engine for another is refused, naming the engine and the
+// arch, with no host mapping or descriptor left behind.
+TEST_P(Sandboxes, RunTheArchesTheirEngineRunsAndNoOther) {
+    const vx::EngineKind engine = GetParam();
+    const std::vector<vx::Arch> runs = vx::engine_arches(engine);
+    ASSERT_FALSE(runs.empty());
+    for (vx::Arch arch : {vx::Arch::i386, vx::Arch::x86_64}) {
+        SCOPED_TRACE(vx::to_string(arch));
+        const vx::SandboxOptions options = vx::testing::on_engine(engine, {.arch = arch, .memory_size = 16u << 20});
+        if (std::find(runs.begin(), runs.end(), arch) != runs.end()) {
+            vx::Sandbox sandbox(options);
+            EXPECT_EQ(sandbox.cpu().arch(), arch);
+            continue;
+        }
+        const size_t mappings_before = lines_of("/proc/self/maps"), descriptors_before = open_descriptors();
+        std::string refusal;
+        try {
+            vx::Sandbox sandbox(options);
+        } catch (const vx::Error& error) {
+            refusal = error.what();
+        }
+        EXPECT_NE(refusal.find(vx::to_string(engine)), std::string::npos) << refusal;
+        EXPECT_NE(refusal.find(vx::to_string(arch)), std::string::npos) << refusal;
+        EXPECT_EQ(lines_of("/proc/self/maps"), mappings_before);
+        EXPECT_EQ(open_descriptors(), descriptors_before);
+    }
+}
+
+TEST_P(SandboxTest, ItsCpuStateIsI386) {
+    EXPECT_EQ(sandbox_.cpu().arch(), vx::Arch::i386);
+    EXPECT_EQ(&sandbox_.registers(), &sandbox_.cpu().i386());
+    std::string refusal;
+    try {
+        sandbox_.cpu().x86_64();
+    } catch (const vx::Error& error) {
+        refusal = error.what();
+    }
+    EXPECT_NE(refusal.find("i386"), std::string::npos) << refusal;
+    EXPECT_NE(refusal.find("x86_64"), std::string::npos) << refusal;
+}
+
+TEST(DbtEngine, RunsI386GuestsOnly) {
+    EXPECT_EQ(vx::engine_arches(vx::EngineKind::Dbt), std::vector<vx::Arch>{vx::Arch::i386});
+    try {
+        vx::Sandbox sandbox({.engine = vx::EngineKind::Dbt, .arch = vx::Arch::x86_64, .memory_size = 16u << 20});
+        ADD_FAILURE() << "the dbt engine took an x86_64 guest";
+    } catch (const vx::Error& error) {
+        EXPECT_STREQ(error.what(), "the dbt engine runs i386 guests only, not x86_64");
+    }
 }
 
 VX_FOR_EACH_ENGINE(SandboxTest);

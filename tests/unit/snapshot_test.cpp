@@ -161,6 +161,16 @@ protected:
 
 TEST_P(SnapshotTest, TheOriginalRunsOnUnchanged) { expect_results(finish_with(*original_, 5), 5); }
 
+TEST_P(SnapshotTest, ItCarriesTheGuestsCpuState) {
+    ASSERT_EQ(snapshot_->cpu().arch(), vx::Arch::i386);
+    EXPECT_EQ(&snapshot_->registers(), &snapshot_->cpu().i386());
+    EXPECT_EQ(snapshot_->registers().eax, 20u);
+    EXPECT_THROW(snapshot_->cpu().x86_64(), vx::Error);
+    vx::Sandbox restored(*snapshot_);
+    ASSERT_EQ(restored.cpu().arch(), vx::Arch::i386);
+    EXPECT_EQ(std::memcmp(&restored.registers(), &snapshot_->registers(), sizeof(vx::Registers)), 0);
+}
+
 TEST_P(SnapshotTest, RestoredIntoTheSameSandboxEachRunIsTheSame) {
     for (uint32_t input = 1; input <= 30; ++input) {
         SCOPED_TRACE(input);
