@@ -337,6 +337,21 @@ private:
     int32_t open_file(uint32_t dirfd, uint32_t path_address, uint32_t flags, uint32_t mode);
     int32_t truncate_descriptor(uint32_t fd, int64_t length);
     int32_t make_pipe(uint32_t ends_address, uint32_t flags);
+    // Likewise for paths: a call and its *at form (and the forms with flags),
+    // truncate and truncate64, chown32, lchown32 and fchownat.
+    int32_t check_access(uint32_t dirfd, uint32_t path_address, uint32_t mode, uint32_t flags);
+    int32_t make_directory(uint32_t dirfd, uint32_t path_address, uint32_t mode);
+    int32_t remove_entry(uint32_t dirfd, uint32_t path_address, uint32_t flags);
+    int32_t rename_entry(uint32_t old_dirfd, uint32_t old_path, uint32_t new_dirfd, uint32_t new_path,
+                         uint32_t flags);
+    int32_t link_entry(uint32_t old_dirfd, uint32_t old_path_address, uint32_t new_dirfd,
+                       uint32_t new_path_address, uint32_t flags);
+    int32_t make_symlink(uint32_t target_address, uint32_t dirfd, uint32_t path_address);
+    int32_t read_link_at(uint32_t dirfd, uint32_t path_address, uint32_t buffer_address, uint32_t size);
+    int32_t change_mode(uint32_t dirfd, uint32_t path_address, uint32_t mode);
+    int32_t change_owner(uint32_t dirfd, uint32_t path_address, uint32_t uid, uint32_t gid, uint32_t flags);
+    int32_t change_descriptor_owner(uint32_t fd, uint32_t uid, uint32_t gid);
+    int32_t truncate_path(uint32_t path_address, int64_t length);
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
     // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
