@@ -449,6 +449,9 @@ private:
     // follow the guest's (own_host_process only).
     void mirror_disposition(int signo);
     void mirror_mask();
+    // kill, tkill and tgkill: `signo` to `pid` as kill(2) reads it, or (to
+    // one thread) to that process only. 0 or -errno.
+    int32_t send_signal(int32_t pid, uint32_t signo, bool to_one_thread);
     // Signals to other members of the tree: to `pid` or, as kill(2) reads 0
     // and negative pids, to groups. 0 or -errno.
     int32_t signal_others(int32_t pid, int signo);
