@@ -275,6 +275,8 @@ private:
     void start_image(const ElfImage& image);
     // A guest fork: 0 in the child, the child's pid in the parent, or -errno.
     int32_t fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid);
+    // wait4 and waitpid (no resource use): the child's pid, 0, or -errno.
+    int32_t wait_for_child(int32_t pid, uint32_t status_out, uint32_t options, uint32_t rusage_out);
     // The file execve would run for guest `path`, interpreter lines followed;
     // `argv` gets the interpreter prepended. 0 or -errno.
     int32_t find_executable(const std::string& path, std::vector<std::string>& argv,
