@@ -306,6 +306,7 @@ private:
     // Looks guest `path` up relative to guest dirfd (FileNamespace::lookup).
     int32_t lookup_at(uint32_t dirfd, const std::string& path, bool follow, Entry& found) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
+    int32_t stat_descriptor(uint32_t fd, uint32_t out);  // fstat64, and fstatat64 with AT_EMPTY_PATH
     // getdents64 on a synthetic directory (FileNamespace::synthetic_entries).
     int32_t synthetic_dents(int host, const Place& place, uint32_t address, uint32_t length);
     // The directory that holds guest `path` (at dirfd), to make, remove or
