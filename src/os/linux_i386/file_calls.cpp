@@ -440,6 +440,10 @@ int32_t LinuxProcess::sys_ioctl(const SyscallArgs& a) {
 
 int32_t LinuxProcess::sys_fstat64(const SyscallArgs& a) {
     const uint32_t fd = a.a[0], out = a.a[1];
+    return stat_descriptor(fd, out);
+}
+
+int32_t LinuxProcess::stat_descriptor(uint32_t fd, uint32_t out) {
     const Descriptor* d = descriptors_.find(fd);
     if (!d) return fail(EBADF);
     const Place& place = d->place;
@@ -462,23 +466,32 @@ int32_t LinuxProcess::stat_path(uint32_t dirfd, uint32_t path_address, uint32_t 
     return memory_.write(out, &s, sizeof s) ? 0 : fail(EFAULT);
 }
 
-int32_t LinuxProcess::sys_stat64(const SyscallArgs& a) { return stat_path(uint32_t(AT_FDCWD), a.a[0], a.a[1], true); }
-int32_t LinuxProcess::sys_lstat64(const SyscallArgs& a) { return stat_path(uint32_t(AT_FDCWD), a.a[0], a.a[1], false); }
+int32_t LinuxProcess::sys_stat64(const SyscallArgs& a) {
+    const uint32_t path = a.a[0], out = a.a[1];
+    return stat_path(uint32_t(AT_FDCWD), path, out, true);
+}
+
+int32_t LinuxProcess::sys_lstat64(const SyscallArgs& a) {
+    const uint32_t path = a.a[0], out = a.a[1];
+    return stat_path(uint32_t(AT_FDCWD), path, out, false);
+}
 
 int32_t LinuxProcess::sys_fstatat64(const SyscallArgs& a) {
-    if (a.a[3] & AT_EMPTY_PATH) return sys_fstat64({a.nr, {a.a[0], a.a[2], 0, 0, 0, 0}});
-    return stat_path(a.a[0], a.a[1], a.a[2], !(a.a[3] & AT_SYMLINK_NOFOLLOW));
+    const uint32_t dirfd = a.a[0], path = a.a[1], out = a.a[2], flags = a.a[3];
+    if (flags & AT_EMPTY_PATH) return stat_descriptor(dirfd, out);
+    return stat_path(dirfd, path, out, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
 int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
+    const uint32_t dirfd = a.a[0], path_address = a.a[1], flags = a.a[2], mask = a.a[3], out = a.a[4];
     std::string path;
-    if (int32_t error = read_path(a.a[1], path)) return error;
+    if (int32_t error = read_path(path_address, path)) return error;
     Entry found;
-    if (path.empty() && (a.a[2] & AT_EMPTY_PATH)) {
-        const Descriptor* d = descriptors_.find(a.a[0]);
+    if (path.empty() && (flags & AT_EMPTY_PATH)) {
+        const Descriptor* d = descriptors_.find(dirfd);
         if (!d) return fail(EBADF);
         found = Entry(d->place, d->host, false);
-    } else if (int32_t error = lookup_at(a.a[0], path, !(a.a[2] & AT_SYMLINK_NOFOLLOW), found)) {
+    } else if (int32_t error = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), found)) {
         return error;
     }
     static_assert(sizeof(struct statx) == kStatxSize);  // the same for every architecture
@@ -495,11 +508,11 @@ int32_t LinuxProcess::sys_statx(const SyscallArgs& a) {
         sx.stx_dev_major = major(st.st_dev);
         sx.stx_dev_minor = minor(st.st_dev);
     } else {
-        if (syscall(SYS_statx, found.host, "", AT_EMPTY_PATH, a.a[3], &sx) != 0) return fail(errno);
+        if (syscall(SYS_statx, found.host, "", AT_EMPTY_PATH, mask, &sx) != 0) return fail(errno);
         sx.stx_uid = guest_owner_uid(sx.stx_uid);
         sx.stx_gid = guest_owner_gid(sx.stx_gid);
     }
-    return memory_.write(a.a[4], &sx, sizeof sx) ? 0 : fail(EFAULT);
+    return memory_.write(out, &sx, sizeof sx) ? 0 : fail(EFAULT);
 }
 
 // struct linux_dirent64 is the same for every architecture, but a 64-bit

@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,18 +24,15 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-constexpr uint32_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneParentSettid = 0x100000,
-                   kCloneChildCleartid = 0x200000, kCloneChildSettid = 0x1000000, kExitSignalMask = 0xff;
 // What a guest fork may ask of clone: a copy of the process, never a thread.
-constexpr uint32_t kCloneForkFlags = kCloneVm | kCloneVfork | kCloneParentSettid | kCloneChildCleartid |
-                                     kCloneChildSettid | kExitSignalMask;
+constexpr uint32_t kCloneForkFlags = CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
+                                     CLONE_CHILD_SETTID | CSIGNAL;
 
 constexpr size_t kMaxArgumentBytes = 2u << 20;    // argv and envp together
 constexpr size_t kMaxArgumentString = 128u << 10;  // one of them, as Linux's MAX_ARG_STRLEN
 constexpr int kMaxInterpreterDepth = 4;            // #! lines followed, as Linux does
 constexpr size_t kInterpreterLine = 256;
-constexpr uint32_t kWaitOptions = WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 /* __WALL */ |
-                                  0x80000000 /* __WCLONE */ | 0x20000000 /* __WNOTHREAD */;
+constexpr uint32_t kWaitOptions = WNOHANG | WUNTRACED | WCONTINUED | __WALL | __WCLONE | __WNOTHREAD;
 
 // "#!INTERPRETER [ARG]" at the start of `file`; false when it is none.
 bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& interpreter, std::string& arg) {
@@ -58,8 +56,8 @@ bool parse_interpreter_line(const std::vector<uint8_t>& file, std::string& inter
 int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid) {
     if (!options_.own_host_process) return fail(EAGAIN);
     if (flags & ~kCloneForkFlags) return fail(EINVAL);  // threads and namespaces: not for guests
-    if ((flags & kCloneVm) && !(flags & kCloneVfork)) return fail(EINVAL);  // a thread
-    if ((flags & kCloneParentSettid) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
+    if ((flags & CLONE_VM) && !(flags & CLONE_VFORK)) return fail(EINVAL);  // a thread
+    if ((flags & CLONE_PARENT_SETTID) && !memory_.accessible(parent_tid, 4, kWrite)) return fail(EFAULT);
     int32_t child = tree_->reserve_child();
     if (child < 0) return child;
     // What the two share is counted once for the tree: pages neither can
@@ -79,7 +77,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
         return fail(ENOMEM);
     }
     tree_->charge(child, duplicated);
-    if (flags & kCloneParentSettid) memory_.write(parent_tid, &child, sizeof child);
+    if (flags & CLONE_PARENT_SETTID) memory_.write(parent_tid, &child, sizeof child);
 
     std::fflush(nullptr);  // nothing buffered is written twice
     settle_with_tree();    // no fuel is copied into the child: the parent's goes back to the tree first
@@ -112,15 +110,16 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     forget_pending_signals();  // as on Linux, the child starts with none
     Registers& r = sandbox_.registers();
     if (child_stack) r.esp = child_stack;
-    if (flags & kCloneChildSettid) memory_.write(child_tid, &child, sizeof child);
+    if (flags & CLONE_CHILD_SETTID) memory_.write(child_tid, &child, sizeof child);
     return 0;
 }
 
 int32_t LinuxProcess::sys_fork(const SyscallArgs&) { return fork_process(0, 0, 0, 0); }
-int32_t LinuxProcess::sys_vfork(const SyscallArgs&) { return fork_process(kCloneVm | kCloneVfork, 0, 0, 0); }
+int32_t LinuxProcess::sys_vfork(const SyscallArgs&) { return fork_process(CLONE_VM | CLONE_VFORK, 0, 0, 0); }
 
-int32_t LinuxProcess::sys_clone(const SyscallArgs& a) {  // flags, stack, parent tid, tls, child tid
-    return fork_process(a.a[0], a.a[1], a.a[2], a.a[4]);
+int32_t LinuxProcess::sys_clone(const SyscallArgs& a) {  // its fourth argument, the TLS, is for threads only
+    const uint32_t flags = a.a[0], child_stack = a.a[1], parent_tid = a.a[2], child_tid = a.a[4];
+    return fork_process(flags, child_stack, parent_tid, child_tid);
 }
 
 int32_t LinuxProcess::read_string_array(uint32_t address, std::vector<std::string>& out, size_t& total) const {
@@ -202,12 +201,13 @@ int32_t LinuxProcess::find_executable(const std::string& path, std::vector<std::
 }
 
 int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
+    const uint32_t path_address = a.a[0], argv_address = a.a[1], envp_address = a.a[2];
     std::string path;
-    if (int32_t error = read_path(a.a[0], path)) return error;
+    if (int32_t error = read_path(path_address, path)) return error;
     std::vector<std::string> argv, envp;
     size_t total = 0;
-    if (int32_t error = read_string_array(a.a[1], argv, total)) return error;
-    if (int32_t error = read_string_array(a.a[2], envp, total)) return error;
+    if (int32_t error = read_string_array(argv_address, argv, total)) return error;
+    if (int32_t error = read_string_array(envp_address, envp, total)) return error;
     std::vector<uint8_t> file;
     std::string exe_path;
     if (int32_t error = find_executable(path, argv, file, exe_path, 0)) return error;
@@ -237,6 +237,16 @@ int32_t LinuxProcess::sys_execve(const SyscallArgs& a) {
 int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {
     const int32_t pid = int32_t(a.a[0]);
     const uint32_t status_out = a.a[1], options = a.a[2], rusage_out = a.a[3];
+    return wait_for_child(pid, status_out, options, rusage_out);
+}
+
+int32_t LinuxProcess::sys_waitpid(const SyscallArgs& a) {
+    const int32_t pid = int32_t(a.a[0]);
+    const uint32_t status_out = a.a[1], options = a.a[2];
+    return wait_for_child(pid, status_out, options, 0);
+}
+
+int32_t LinuxProcess::wait_for_child(int32_t pid, uint32_t status_out, uint32_t options, uint32_t rusage_out) {
     if (options & ~kWaitOptions) return fail(EINVAL);
     if ((status_out && !memory_.accessible(status_out, 4, kWrite)) ||
         (rusage_out && !memory_.accessible(rusage_out, sizeof(Rusage32), kWrite)))
@@ -261,20 +271,17 @@ int32_t LinuxProcess::sys_wait4(const SyscallArgs& a) {
     return child;
 }
 
-int32_t LinuxProcess::sys_waitpid(const SyscallArgs& a) {
-    return sys_wait4({a.nr, {a.a[0], a.a[1], a.a[2], 0, 0, 0}});
-}
-
 int32_t LinuxProcess::sys_getpgid(const SyscallArgs& a) {
-    int32_t pid = a.a[0] == 0 ? tree_->self() : int32_t(a.a[0]);
-    int32_t group = tree_->group_of(pid);
+    const int32_t pid = int32_t(a.a[0]);
+    int32_t group = tree_->group_of(pid == 0 ? tree_->self() : pid);
     return group ? group : fail(ESRCH);
 }
 
 int32_t LinuxProcess::sys_getpgrp(const SyscallArgs&) { return tree_->group_of(tree_->self()); }
 
 int32_t LinuxProcess::sys_setpgid(const SyscallArgs& a) {
-    return tree_->set_group(int32_t(a.a[0]), int32_t(a.a[1]));
+    const int32_t pid = int32_t(a.a[0]), group = int32_t(a.a[1]);
+    return tree_->set_group(pid, group);
 }
 
 int32_t LinuxProcess::sys_setsid(const SyscallArgs&) {

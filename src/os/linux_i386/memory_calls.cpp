@@ -74,7 +74,7 @@ uint32_t LinuxProcess::find_free_range(uint32_t length) const {
 }
 
 int32_t LinuxProcess::sys_brk(const SyscallArgs& a) {
-    uint32_t wanted = a.a[0];
+    const uint32_t wanted = a.a[0];
     if (wanted < brk_start_ || wanted > memory_.size()) return int32_t(brk_);
     uint32_t old_end = uint32_t(page_ceil(brk_)), new_end = uint32_t(page_ceil(wanted));
     if (new_end > old_end) {
@@ -162,10 +162,10 @@ int32_t LinuxProcess::read_file_into(int file, uint64_t offset, uint32_t at, uin
 }
 
 int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
-    constexpr uint32_t kMayMove = 1, kFixed = 2;
     const uint32_t old_addr = a.a[0], flags = a.a[3];
     const uint64_t old_length = page_ceil(a.a[1]), new_length = page_ceil(a.a[2]);
-    if (old_addr % kPageSize || new_length == 0 || (flags & ~(kMayMove | kFixed)) || (flags & kFixed))
+    if (old_addr % kPageSize || new_length == 0 || (flags & ~uint32_t(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+        (flags & MREMAP_FIXED))
         return fail(EINVAL);  // MREMAP_FIXED: not needed by the programs seen so far
     if (old_length == 0 || old_addr + old_length > memory_.size() ||
         !range_reserved(old_addr, uint32_t(old_length), true))
@@ -188,7 +188,7 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
         reserve(tail, grow, true);
         return int32_t(old_addr);
     }
-    if (!(flags & kMayMove)) return fail(ENOMEM);
+    if (!(flags & MREMAP_MAYMOVE)) return fail(ENOMEM);
     uint32_t to = find_free_range(uint32_t(new_length));
     if (!to) return fail(ENOMEM);
     for (uint32_t page = old_addr; page < old_addr + old_length; page += kPageSize)
@@ -202,8 +202,9 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_old_mmap(const SyscallArgs& a) {
-    uint32_t args[6];  // old_mmap takes one pointer to its six arguments
-    if (!memory_.read(a.a[0], args, sizeof args)) return fail(EFAULT);
+    const uint32_t args_address = a.a[0];  // old_mmap takes one pointer to its six arguments
+    uint32_t args[6];
+    if (!memory_.read(args_address, args, sizeof args)) return fail(EFAULT);
     if (args[5] % kPageSize) return fail(EINVAL);
     SyscallArgs as_mmap2{nr::mmap2, {args[0], args[1], args[2], args[3], args[4], args[5] / kPageSize}};
     return sys_mmap2(as_mmap2);

@@ -275,6 +275,8 @@ private:
     void start_image(const ElfImage& image);
     // A guest fork: 0 in the child, the child's pid in the parent, or -errno.
     int32_t fork_process(uint32_t flags, uint32_t child_stack, uint32_t parent_tid, uint32_t child_tid);
+    // wait4 and waitpid (no resource use): the child's pid, 0, or -errno.
+    int32_t wait_for_child(int32_t pid, uint32_t status_out, uint32_t options, uint32_t rusage_out);
     // The file execve would run for guest `path`, interpreter lines followed;
     // `argv` gets the interpreter prepended. 0 or -errno.
     int32_t find_executable(const std::string& path, std::vector<std::string>& argv,
@@ -304,6 +306,7 @@ private:
     // Looks guest `path` up relative to guest dirfd (FileNamespace::lookup).
     int32_t lookup_at(uint32_t dirfd, const std::string& path, bool follow, Entry& found) const;
     int32_t stat_path(uint32_t dirfd, uint32_t path, uint32_t out, bool follow);
+    int32_t stat_descriptor(uint32_t fd, uint32_t out);  // fstat64, and fstatat64 with AT_EMPTY_PATH
     // getdents64 on a synthetic directory (FileNamespace::synthetic_entries).
     int32_t synthetic_dents(int host, const Place& place, uint32_t address, uint32_t length);
     // The directory that holds guest `path` (at dirfd), to make, remove or
@@ -337,6 +340,21 @@ private:
     int32_t open_file(uint32_t dirfd, uint32_t path_address, uint32_t flags, uint32_t mode);
     int32_t truncate_descriptor(uint32_t fd, int64_t length);
     int32_t make_pipe(uint32_t ends_address, uint32_t flags);
+    // Likewise for paths: a call and its *at form (and the forms with flags),
+    // truncate and truncate64, chown32, lchown32 and fchownat.
+    int32_t check_access(uint32_t dirfd, uint32_t path_address, uint32_t mode, uint32_t flags);
+    int32_t make_directory(uint32_t dirfd, uint32_t path_address, uint32_t mode);
+    int32_t remove_entry(uint32_t dirfd, uint32_t path_address, uint32_t flags);
+    int32_t rename_entry(uint32_t old_dirfd, uint32_t old_path, uint32_t new_dirfd, uint32_t new_path,
+                         uint32_t flags);
+    int32_t link_entry(uint32_t old_dirfd, uint32_t old_path_address, uint32_t new_dirfd,
+                       uint32_t new_path_address, uint32_t flags);
+    int32_t make_symlink(uint32_t target_address, uint32_t dirfd, uint32_t path_address);
+    int32_t read_link_at(uint32_t dirfd, uint32_t path_address, uint32_t buffer_address, uint32_t size);
+    int32_t change_mode(uint32_t dirfd, uint32_t path_address, uint32_t mode);
+    int32_t change_owner(uint32_t dirfd, uint32_t path_address, uint32_t uid, uint32_t gid, uint32_t flags);
+    int32_t change_descriptor_owner(uint32_t fd, uint32_t uid, uint32_t gid);
+    int32_t truncate_path(uint32_t path_address, int64_t length);
     // 0 when a file may become `size` bytes long; else the sandbox is stopped, -EFBIG.
     int32_t admit_file_size(uint64_t size);
     // Bytes of guest pages in [addr, addr+length) not mapped yet: what mapping
@@ -434,6 +452,9 @@ private:
     // follow the guest's (own_host_process only).
     void mirror_disposition(int signo);
     void mirror_mask();
+    // kill, tkill and tgkill: `signo` to `pid` as kill(2) reads it, or (to
+    // one thread) to that process only. 0 or -errno.
+    int32_t send_signal(int32_t pid, uint32_t signo, bool to_one_thread);
     // Signals to other members of the tree: to `pid` or, as kill(2) reads 0
     // and negative pids, to groups. 0 or -errno.
     int32_t signal_others(int32_t pid, int signo);

@@ -20,7 +20,7 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-constexpr long kSignalSetBytes = 8;  // the kernel's sigset_t, as rt_sigsuspend takes it
+constexpr long kSignalSetBytes = 8;  // the kernel's sigset_t, i386's as the host's: the size the rt_sig* calls take
 using Disposition = SignalState::Disposition;
 
 uint64_t bit(int signo) { return SignalState::bit(signo); }
@@ -126,16 +126,16 @@ void LinuxProcess::mirror_mask() {
 }
 
 int32_t LinuxProcess::sys_rt_sigaction(const SyscallArgs& a) {
-    uint32_t signo = a.a[0];
-    if (signo == 0 || signo >= kSignals || a.a[3] != 8) return fail(EINVAL);
-    if (a.a[2]) {
+    const uint32_t signo = a.a[0], action = a.a[1], old_action_out = a.a[2], set_size = a.a[3];
+    if (signo == 0 || signo >= kSignals || set_size != kSignalSetBytes) return fail(EINVAL);
+    if (old_action_out) {
         const KernelSigaction32& old = signals_.action(int(signo));
-        if (!memory_.write(a.a[2], &old, sizeof old)) return fail(EFAULT);
+        if (!memory_.write(old_action_out, &old, sizeof old)) return fail(EFAULT);
     }
-    if (a.a[1]) {
+    if (action) {
         if (SignalState::fixed(int(signo))) return fail(EINVAL);
         KernelSigaction32 act;
-        if (!memory_.read(a.a[1], &act, sizeof act)) return fail(EFAULT);
+        if (!memory_.read(action, &act, sizeof act)) return fail(EFAULT);
         signals_.set_action(int(signo), act);
         mirror_disposition(int(signo));
     }
@@ -143,27 +143,30 @@ int32_t LinuxProcess::sys_rt_sigaction(const SyscallArgs& a) {
 }
 
 int32_t LinuxProcess::sys_rt_sigprocmask(const SyscallArgs& a) {
-    if (a.a[3] != 8) return fail(EINVAL);
+    const uint32_t how = a.a[0], set_address = a.a[1], old_set_out = a.a[2], set_size = a.a[3];
+    if (set_size != kSignalSetBytes) return fail(EINVAL);
     const uint64_t old = signals_.mask();
-    if (a.a[2] && !memory_.write(a.a[2], &old, sizeof old)) return fail(EFAULT);
-    if (!a.a[1]) return 0;
+    if (old_set_out && !memory_.write(old_set_out, &old, sizeof old)) return fail(EFAULT);
+    if (!set_address) return 0;
     uint64_t set;
-    if (!memory_.read(a.a[1], &set, sizeof set)) return fail(EFAULT);
-    if (!signals_.change_mask(int(a.a[0]), set)) return fail(EINVAL);
+    if (!memory_.read(set_address, &set, sizeof set)) return fail(EFAULT);
+    if (!signals_.change_mask(int(how), set)) return fail(EINVAL);
     mirror_mask();
     return 0;
 }
 
 int32_t LinuxProcess::sys_rt_sigpending(const SyscallArgs& a) {
-    if (a.a[1] != 8) return fail(EINVAL);
+    const uint32_t set_out = a.a[0], set_size = a.a[1];
+    if (set_size != kSignalSetBytes) return fail(EINVAL);
     uint64_t pending = (signals_.pending() | caught_not_taken()) & signals_.mask();
-    return memory_.write(a.a[0], &pending, sizeof pending) ? 0 : fail(EFAULT);
+    return memory_.write(set_out, &pending, sizeof pending) ? 0 : fail(EFAULT);
 }
 
 int32_t LinuxProcess::sys_rt_sigsuspend(const SyscallArgs& a) {
-    if (a.a[1] != 8) return fail(EINVAL);
+    const uint32_t mask_address = a.a[0], set_size = a.a[1];
+    if (set_size != kSignalSetBytes) return fail(EINVAL);
     uint64_t during;
-    if (!memory_.read(a.a[0], &during, sizeof during)) return fail(EFAULT);
+    if (!memory_.read(mask_address, &during, sizeof during)) return fail(EFAULT);
     return suspend_until_signal(during);
 }
 
@@ -197,20 +200,21 @@ int32_t LinuxProcess::suspend_until_signal(uint64_t during) {
 int32_t LinuxProcess::sys_rt_sigtimedwait(const SyscallArgs& a) { return wait_for_signal(a, false); }
 int32_t LinuxProcess::sys_rt_sigtimedwait64(const SyscallArgs& a) { return wait_for_signal(a, true); }
 
-int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // set*, info*, timeout*, size
-    if (a.a[3] != 8) return fail(EINVAL);
+int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {
+    const uint32_t set_address = a.a[0], info_out = a.a[1], timeout_address = a.a[2], set_size = a.a[3];
+    if (set_size != kSignalSetBytes) return fail(EINVAL);
     uint64_t set;
-    if (!memory_.read(a.a[0], &set, sizeof set)) return fail(EFAULT);
+    if (!memory_.read(set_address, &set, sizeof set)) return fail(EFAULT);
     struct timespec timeout, *timeout_ptr = nullptr;
-    if (a.a[2]) {
+    if (timeout_address) {
         int64_t sec, nsec;
         if (time64) {
             Timespec64 t;
-            if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+            if (!memory_.read(timeout_address, &t, sizeof t)) return fail(EFAULT);
             sec = t.sec, nsec = t.nsec;
         } else {
             Timespec32 t;
-            if (!memory_.read(a.a[2], &t, sizeof t)) return fail(EFAULT);
+            if (!memory_.read(timeout_address, &t, sizeof t)) return fail(EFAULT);
             sec = t.sec, nsec = t.nsec;
         }
         if (sec < 0 || nsec < 0 || nsec >= 1000000000) return fail(EINVAL);
@@ -218,11 +222,11 @@ int32_t LinuxProcess::wait_for_signal(const SyscallArgs& a, bool time64) {  // s
         timeout_ptr = &timeout;
     }
     auto taken = [&](int signo, int code, int32_t sender) -> int32_t {
-        if (a.a[1]) {
+        if (info_out) {
             uint8_t info[128] = {};  // the i386 siginfo: signo, errno, code, pid, uid
             const int32_t head[5] = {signo, 0, code, sender, sender ? int32_t(kGuestUid) : 0};
             std::memcpy(info, head, sizeof head);
-            if (!memory_.write(a.a[1], info, sizeof info)) return fail(EFAULT);
+            if (!memory_.write(info_out, info, sizeof info)) return fail(EFAULT);
         }
         return signo;
     };
@@ -251,19 +255,20 @@ bool LinuxProcess::on_alternate_stack(uint32_t sp) const {
 }
 
 int32_t LinuxProcess::sys_sigaltstack(const SyscallArgs& a) {
-    constexpr int32_t kOnStack = 1, kDisable = 2, kMinSize = 2048;
+    const uint32_t stack_address = a.a[0], old_stack_out = a.a[1];
+    constexpr int32_t kMinSize = 2048;  // i386's MINSIGSTKSZ
     const bool on_it = on_alternate_stack(sandbox_.registers().esp);
-    if (a.a[1]) {
+    if (old_stack_out) {
         StackT32 old = alternate_stack_;
-        old.flags = on_it ? kOnStack : old.size ? 0 : kDisable;
-        if (!memory_.write(a.a[1], &old, sizeof old)) return fail(EFAULT);
+        old.flags = on_it ? SS_ONSTACK : old.size ? 0 : SS_DISABLE;
+        if (!memory_.write(old_stack_out, &old, sizeof old)) return fail(EFAULT);
     }
-    if (!a.a[0]) return 0;
+    if (!stack_address) return 0;
     StackT32 next;
-    if (!memory_.read(a.a[0], &next, sizeof next)) return fail(EFAULT);
+    if (!memory_.read(stack_address, &next, sizeof next)) return fail(EFAULT);
     if (on_it) return fail(EPERM);
-    if (next.flags & ~kDisable) return fail(EINVAL);
-    if (next.flags & kDisable) {
+    if (next.flags & ~SS_DISABLE) return fail(EINVAL);
+    if (next.flags & SS_DISABLE) {
         alternate_stack_ = {};
         return 0;
     }
@@ -276,8 +281,9 @@ int32_t LinuxProcess::sys_sigaltstack(const SyscallArgs& a) {
 // The interval timers count for the host process that is this guest; their
 // signals are mirrored ones, so they reach the guest as any other.
 int32_t LinuxProcess::sys_alarm(const SyscallArgs& a) {
+    const uint32_t seconds = a.a[0];
     if (!options_.own_host_process) return fail(ENOSYS);
-    return int32_t(::alarm(a.a[0]));
+    return int32_t(::alarm(seconds));
 }
 
 namespace {
@@ -288,27 +294,29 @@ Itimerval32 to_guest(const itimerval& t) {
 }
 }  // namespace
 
-int32_t LinuxProcess::sys_setitimer(const SyscallArgs& a) {  // which, new*, old*
+int32_t LinuxProcess::sys_setitimer(const SyscallArgs& a) {
+    const uint32_t which = a.a[0], value_address = a.a[1], old_value_out = a.a[2];
     if (!options_.own_host_process) return fail(ENOSYS);
-    if (a.a[0] > ITIMER_PROF) return fail(EINVAL);
+    if (which > ITIMER_PROF) return fail(EINVAL);
     Itimerval32 next;
-    if (!memory_.read(a.a[1], &next, sizeof next)) return fail(EFAULT);
+    if (!memory_.read(value_address, &next, sizeof next)) return fail(EFAULT);
     if (next.value.usec < 0 || next.value.usec >= 1000000 || next.interval.usec < 0 || next.interval.usec >= 1000000)
         return fail(EINVAL);
-    if (a.a[2] && !memory_.accessible(a.a[2], sizeof(Itimerval32), kWrite)) return fail(EFAULT);
+    if (old_value_out && !memory_.accessible(old_value_out, sizeof(Itimerval32), kWrite)) return fail(EFAULT);
     itimerval host{{next.interval.sec, next.interval.usec}, {next.value.sec, next.value.usec}}, old;
-    if (::setitimer(__itimer_which(a.a[0]), &host, &old) != 0) return fail(errno);
+    if (::setitimer(__itimer_which(which), &host, &old) != 0) return fail(errno);
     Itimerval32 out = to_guest(old);
-    if (a.a[2]) memory_.write(a.a[2], &out, sizeof out);
+    if (old_value_out) memory_.write(old_value_out, &out, sizeof out);
     return 0;
 }
 
 int32_t LinuxProcess::sys_getitimer(const SyscallArgs& a) {
-    if (a.a[0] > ITIMER_PROF) return fail(EINVAL);
+    const uint32_t which = a.a[0], value_out = a.a[1];
+    if (which > ITIMER_PROF) return fail(EINVAL);
     itimerval now{};
-    if (options_.own_host_process && ::getitimer(__itimer_which(a.a[0]), &now) != 0) return fail(errno);
+    if (options_.own_host_process && ::getitimer(__itimer_which(which), &now) != 0) return fail(errno);
     Itimerval32 out = to_guest(now);
-    return memory_.write(a.a[1], &out, sizeof out) ? 0 : fail(EFAULT);
+    return memory_.write(value_out, &out, sizeof out) ? 0 : fail(EFAULT);
 }
 
 int32_t LinuxProcess::die_of_signal(int signo) {
@@ -363,14 +371,18 @@ void LinuxProcess::deliver_pending_signals(int32_t interrupted_nr) {
 }
 
 int32_t LinuxProcess::sys_kill(const SyscallArgs& a) {  // kill and tkill
-    int32_t pid = int32_t(a.a[0]);
-    uint32_t signo = a.a[1];
+    const int32_t pid = int32_t(a.a[0]);
+    const uint32_t signo = a.a[1];
+    return send_signal(pid, signo, a.nr != nr::kill);
+}
+
+int32_t LinuxProcess::send_signal(int32_t pid, uint32_t signo, bool to_one_thread) {
     if (signo >= kSignals || int(signo) == unsendable_signal()) return fail(EINVAL);
-    if (a.nr != nr::kill && pid <= 0) return fail(EINVAL);  // tkill (and tgkill) name one thread
+    if (to_one_thread && pid <= 0) return fail(EINVAL);
     bool to_self = pid == tree_->self() || pid == 0 || (pid < -1 && -pid == tree_->group_of(tree_->self()));
     int32_t others = pid == tree_->self() ? -ESRCH : signal_others(pid, int(signo));
     if (!to_self) return others;
-    if (signo != 0) signals_.post(int(signo), a.nr == nr::kill ? SI_USER : SI_TKILL, tree_->self());
+    if (signo != 0) signals_.post(int(signo), to_one_thread ? SI_TKILL : SI_USER, tree_->self());
     return 0;
 }
 
@@ -534,8 +546,10 @@ bool LinuxProcess::deliver_signal(int signo, int code, int32_t sender, uint32_t 
 }
 
 int32_t LinuxProcess::sys_tgkill(const SyscallArgs& a) {  // one thread a process: tgid == tid
-    if (int32_t(a.a[0]) <= 0 || a.a[0] != a.a[1]) return fail(int32_t(a.a[0]) <= 0 ? EINVAL : ESRCH);
-    return sys_kill({a.nr, {a.a[1], a.a[2], 0, 0, 0, 0}});
+    const int32_t tgid = int32_t(a.a[0]), tid = int32_t(a.a[1]);
+    const uint32_t signo = a.a[2];
+    if (tgid <= 0 || tgid != tid) return fail(tgid <= 0 ? EINVAL : ESRCH);
+    return send_signal(tid, signo, true);
 }
 
 int32_t LinuxProcess::sys_rt_sigreturn(const SyscallArgs&) {
