@@ -22,9 +22,9 @@ public:
     // holds the guest's state at that point. Core calls it on a thread with
     // an alternate signal stack (the engine's own handlers may use
     // SA_ONSTACK). Once stop_soon was called (before this run began or
-    // during it), it returns Interrupted before running further guest code
-    // than what it was in: core says what the stop was for (an interrupt, a
-    // time limit) or, when nothing is left to stop for, runs it again.
+    // during it), it returns Interrupted soon, and enters no guest code
+    // again before: core says what the stop was for (an interrupt, a time
+    // limit) or, when nothing is left to stop for, runs it again.
     virtual Event run(Registers& regs) = 0;
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
