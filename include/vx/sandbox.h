@@ -19,6 +19,7 @@
 namespace vx {
 
 class Engine;
+class RunControl;
 class Snapshot;
 
 // Host memory a sandbox keeps, for audits: what it is, and where.
@@ -234,6 +235,7 @@ public:
 private:
     SandboxOptions options_;
     std::unique_ptr<GuestMemory> memory_;
+    std::unique_ptr<RunControl> run_control_;  // stopping the guest: interrupt(), the time limits
     std::unique_ptr<Engine> engine_;
     CpuState cpu_;
     std::optional<int> exit_status_;

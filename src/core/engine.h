@@ -1,7 +1,6 @@
 #pragma once
 // The one interface both isolation engines implement. Everything above it
 // (Sandbox, personalities, tools) is engine-agnostic.
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,7 +22,12 @@ public:
     // Runs the guest from `cpu` until something needs its host; `cpu` then
     // holds the guest's state at that point. Its arch is the one the engine
     // was made for (SandboxOptions::arch); the engine's factory refuses
-    // options with an arch it does not run.
+    // options with an arch it does not run. Core calls it on a thread with
+    // an alternate signal stack (the engine's own handlers may use
+    // SA_ONSTACK). Once stop_soon was called (before this run began or
+    // during it), it returns Interrupted soon, and enters no guest code
+    // again before: core says what the stop was for (an interrupt, a time
+    // limit) or, when nothing is left to stop for, runs it again.
     virtual Event run(CpuState& cpu) = 0;
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
@@ -55,26 +59,32 @@ public:
     // meant to run next; code translated or checked, lookup tables), but
     // with `code_unchanged` (GuestMemory::code_unchanged) what it made from
     // the pages it protected as code may stay. A memory or host-mappings
-    // limit it found the old guest past no longer holds; its fuel, time and
-    // time limits stay as they are.
+    // limit it found the old guest past no longer holds; its fuel stays as it
+    // is (time and its limits are core's).
     virtual Segment segment(SegmentRegister segment) const = 0;
     virtual void guest_replaced(bool code_unchanged) = 0;
     // The engine's own host data (Sandbox::host_regions).
     virtual std::vector<HostRegion> host_regions() const = 0;
 
-    // Limits (see Sandbox): the engine stops the guest itself for fuel, CPU
-    // and wall time, and for memory its own data makes it exceed.
-    virtual void interrupt() = 0;  // any thread
-    // Sandbox::stop_pending and blocking_host_call, for the engine's own stops.
-    virtual bool stop_pending() const = 0;
-    virtual long blocking_host_call(long number, const std::array<long, 6>& args) = 0;
+    // Asks run() to return Interrupted soon (interrupt(), a time limit: core's
+    // RunControl). Async-signal-safe. Called with `ucontext` null on the
+    // thread that asked, whichever it is; and, while run() runs, again on its
+    // thread from the interrupt signal's handler, with the interrupted
+    // context (which it may change, to leave guest code). run() looks for a
+    // stop before it enters guest code: core calls stop_soon(nullptr) before
+    // it reads whether a thread is in run(), and publishes that thread before
+    // calling run(), so either the look sees the stop or the signal comes.
+    virtual void stop_soon(void* ucontext) = 0;
+    // Limits the engine keeps itself (fuel; memory its own data makes the
+    // guest exceed): one was reached, and run() stops with it at once.
+    virtual bool limit_reached() const = 0;
     virtual std::optional<uint64_t> fuel() const = 0;
     virtual void add_fuel(uint64_t instructions) = 0;
     virtual uint64_t take_fuel() = 0;
-    virtual void set_cpu_time_limit(uint64_t ns) = 0;
     // Bytes of host memory the engine spends on the guest now (translations,
     // their bookkeeping, lookup tables), for the memory limit.
     virtual uint64_t host_bytes() const = 0;
+    // What it used (fuel, memory, its own counts); the times are core's.
     virtual void add_usage(Usage& usage) const = 0;
 };
 

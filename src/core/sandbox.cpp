@@ -1,10 +1,12 @@
 #include "vx/sandbox.h"
 
 #include "core/engine.h"
+#include "core/run_control.h"
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace vx {
@@ -12,9 +14,11 @@ namespace vx {
 Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
     : options_(options),
       memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
+      run_control_(std::make_unique<RunControl>(options.limits)),
       engine_(make_engine(*memory_, options)),
       cpu_(options.arch) {
     if (!engine_) throw Error("no engine was made for the sandbox");
+    run_control_->attach(engine_.get());
     set_memory_admission(nullptr);
 }
 
@@ -23,7 +27,8 @@ void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
     memory_->set_admission(std::move(admit));
 }
 
-Sandbox::~Sandbox() = default;
+// Requests no longer reach the engine once it starts going.
+Sandbox::~Sandbox() { run_control_->attach(nullptr); }
 
 ElfImage Sandbox::load_program(std::span<const uint8_t> file) {
     check_program(file);
@@ -56,7 +61,21 @@ Event Sandbox::run() {
             event.limit_exceeded = *breach;
             return event;
         }
-        Event event = engine_->run(cpu_);
+        if (const auto& breach = run_control_->limit_exceeded()) {
+            Event event{EventKind::LimitExceeded};
+            event.limit_exceeded = *breach;
+            return event;
+        }
+        Event event = [&] {
+            RunControl::Running running(*run_control_);
+            return engine_->run(cpu_);
+        }();
+        // The engine stopped for a request: what for is decided here, once for
+        // every engine (nothing left: a CPU timer's deadline was moved since).
+        if (event.kind == EventKind::Interrupted) {
+            if (auto stop = run_control_->take_stop()) return *stop;
+            continue;
+        }
         // Memory the sandbox took while the guest ran, refused: the engine
         // stopped for it (a write that did not happen, or a limit of its
         // own), and what the admission found is reported (above).
@@ -70,14 +89,16 @@ Event Sandbox::run() {
     }
 }
 
-bool Sandbox::stop_pending() const { return limit_exceeded() || engine_->stop_pending(); }
+bool Sandbox::stop_pending() const {
+    return limit_exceeded() || run_control_->pending() || run_control_->limit_exceeded() || engine_->limit_reached();
+}
 
 long Sandbox::blocking_host_call(long number, long a0, long a1, long a2, long a3, long a4, long a5) {
     if (limit_exceeded()) return -EINTR;
-    return engine_->blocking_host_call(number, {a0, a1, a2, a3, a4, a5});
+    return run_control_->blocking_host_call(number, {a0, a1, a2, a3, a4, a5});
 }
 
-void Sandbox::interrupt() { engine_->interrupt(); }
+void Sandbox::interrupt() { run_control_->request(RunControl::kInterrupt); }
 std::optional<uint64_t> Sandbox::fuel() const { return engine_->fuel(); }
 void Sandbox::add_fuel(uint64_t instructions) { engine_->add_fuel(instructions); }
 uint64_t Sandbox::take_fuel() { return engine_->take_fuel(); }
@@ -88,7 +109,7 @@ InterruptSignal Sandbox::interrupt_signal() { return {SIGRTMAX, -1}; }
 void Sandbox::set_cpu_time_limit(uint64_t ns) {
     if (!options_.limits.cpu_time_ns) throw Error("this sandbox has no CPU-time limit to move");
     options_.limits.cpu_time_ns = ns;
-    engine_->set_cpu_time_limit(ns);
+    run_control_->set_cpu_time_limit(ns);
 }
 
 void Sandbox::exceed(const LimitExceeded& breach) {
@@ -113,6 +134,8 @@ std::optional<LimitExceeded> Sandbox::limit_exceeded() const {
 Usage Sandbox::usage() const {
     Usage usage;
     engine_->add_usage(usage);
+    usage.cpu_time_ns = run_control_->cpu_time_ns();
+    usage.wall_time_ns = run_control_->wall_time_ns();
     usage.host_mappings = memory_->host_mappings();
     usage.host_mappings_peak = memory_->host_mappings_peak();
     return usage;
@@ -123,12 +146,19 @@ bool Sandbox::set_extended_state(std::span<const uint8_t> image) { return engine
 
 pid_t Sandbox::fork_host_process() {
     if (!engine_->prepare_fork()) return -1;  // (memfd_create's errno: EMFILE, ENOMEM...)
+    run_control_->prepare_fork();
     pid_t pid = ::fork();
     engine_->finish_fork(pid == 0);
+    run_control_->finish_fork(pid == 0);
     return pid;
 }
 
-std::vector<long> Sandbox::host_calls() const { return engine_->host_calls(); }
+std::vector<long> Sandbox::host_calls() const {
+    std::vector<long> calls = RunControl::host_calls();
+    for (long call : engine_->host_calls())
+        if (std::find(calls.begin(), calls.end(), call) == calls.end()) calls.push_back(call);
+    return calls;
+}
 std::string Sandbox::describe_instruction(uint32_t eip) const { return engine_->describe_instruction(eip); }
 
 void Sandbox::set_selectors(const FlatSelectors& selectors) {

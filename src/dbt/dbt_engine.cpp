@@ -61,8 +61,8 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       xsave_size_(x86::xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
-      fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
-      preemption_(ctx_->stop_requests, fuel_window_.data(), fuel_window_.size(), limits) {
+      fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()) {
+    ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
@@ -287,10 +287,10 @@ std::optional<Event> DbtEngine::emulate(Registers& regs) {
     size_t fetched = x86::fetch(memory_, regs.eip, bytes);
     if (x86::decode(bytes, fetched, insn) == x86::DecodeStatus::Ok && insn.mnemonic() == ZYDIS_MNEMONIC_FXSAVE)
         return emulate_fxsave(regs, insn);
-    auto stop_requested = [](const void* preemption) {
-        return static_cast<const Preemption*>(preemption)->pending() != 0;
+    auto stop_requested = [](const void* stop_soon) {
+        return static_cast<const std::atomic<uint32_t>*>(stop_soon)->load(std::memory_order_acquire) != 0;
     };
-    StringOpResult result = run_string_op(memory_, regs, stop_requested, &preemption_);
+    StringOpResult result = run_string_op(memory_, regs, stop_requested, &ctx_->stop_soon);
     if (result.stopped) return Event{EventKind::Interrupted};  // see run(): the request is taken there
     if (result.ok) return std::nullopt;
     return Event{EventKind::Fault, Fault{FaultKind::PageFault, regs.eip, result.fault_address}};
@@ -311,24 +311,20 @@ Event DbtEngine::breach_event() const {
     return event;
 }
 
-std::optional<Event> DbtEngine::stop_for_requests() {
-    uint32_t requests = preemption_.take();
+Event DbtEngine::stop() {
+    // Cleared before the window opens: a stop_soon that comes between closes
+    // it again after, and its mark stops the next entry.
+    ctx_->stop_soon.store(0, std::memory_order_seq_cst);
+    set_fuel_window(PROT_READ);
     if (unchained_for_stop_) {
         flush();
         unchained_for_stop_ = false;
     }
-    // A CPU timer's signal may come from a deadline since moved later.
-    if ((requests & kStopCpuTime) && preemption_.cpu_time_ns() < *limits_.cpu_time_ns) requests &= ~kStopCpuTime;
-    if (requests & (kStopCpuTime | kStopWallTime)) {
-        if (!breach_) {
-            breach_ = (requests & kStopCpuTime)
-                          ? LimitExceeded{Limit::CpuTime, preemption_.cpu_time_ns(), *limits_.cpu_time_ns}
-                          : LimitExceeded{Limit::WallTime, preemption_.wall_time_ns(), *limits_.wall_time_ns};
-        }
-        return breach_event();
-    }
-    if (requests & kStopInterrupt) return Event{EventKind::Interrupted};
-    return std::nullopt;
+    return Event{EventKind::Interrupted};
+}
+
+void DbtEngine::set_fuel_window(int prot) {
+    if (fuel_window_.data()) mprotect(fuel_window_.data(), fuel_window_.size(), prot);
 }
 
 bool DbtEngine::settle_fuel_at_block(uint32_t eip, uint8_t insns) {
@@ -378,19 +374,6 @@ uint64_t DbtEngine::take_fuel() {
     return left;
 }
 
-void DbtEngine::set_cpu_time_limit(uint64_t ns) {
-    limits_.cpu_time_ns = ns;
-    preemption_.set_cpu_time_limit(ns);
-    if (breach_ && breach_->limit == Limit::CpuTime && breach_->used < ns) breach_.reset();
-}
-
-void DbtEngine::interrupt() { preemption_.request(kStopInterrupt); }
-
-long DbtEngine::blocking_host_call(long number, const std::array<long, 6>& args) {
-    prepare_thread_for_guests();  // the preemption signal's handler, before it is sent here
-    return preemption_.blocking_call(number, args.data());
-}
-
 uint64_t DbtEngine::host_bytes() const {
     constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
     const uint64_t lookup = lookup_pages_.count() * 4096;
@@ -405,8 +388,6 @@ void DbtEngine::update_peaks() {
 
 void DbtEngine::add_usage(Usage& usage) const {
     if (limits_.instructions) usage.instructions = fuel_given_ - *fuel();
-    usage.cpu_time_ns = preemption_.cpu_time_ns();
-    usage.wall_time_ns = preemption_.wall_time_ns();
     usage.memory = memory_.own_bytes() + host_bytes();
     usage.memory_peak = std::max(memory_peak_, usage.memory);
     usage.engine = {
@@ -419,7 +400,7 @@ void DbtEngine::add_usage(Usage& usage) const {
 }
 
 Event DbtEngine::run(Registers& regs) {
-    prepare_thread_for_guests();
+    install_fault_handlers();
     set_thread_gs_base(reinterpret_cast<uint64_t>(memory_.host_base()));
     update_peaks();
     for (;;) {
@@ -428,8 +409,7 @@ Event DbtEngine::run(Registers& regs) {
             seen_exec_generation_ = memory_.exec_generation();
         }
         if (breach_) return breach_event();
-        if (preemption_.pending())
-            if (auto stop = stop_for_requests()) return *stop;
+        if (ctx_->stop_soon.load(std::memory_order_acquire)) return stop();
         const Block* block = next_block_ ? next_block_ : block_at(regs.eip);
         next_block_ = nullptr;
         if (breach_) return breach_event();
@@ -442,9 +422,7 @@ Event DbtEngine::run(Registers& regs) {
         {
             RunningEngine running(this);
             cache_.seal();  // nothing writes translations while the guest runs
-            preemption_.enter_guest();
             vx_dbt_enter(ctx_);
-            preemption_.leave_guest();
         }
         std::memcpy(&regs.eax, ctx_->gprs, sizeof ctx_->gprs);
         regs.eflags = ctx_->eflags;
@@ -467,11 +445,11 @@ Event DbtEngine::run(Registers& regs) {
             continue;
         case EXIT_STOP:
             regs.eip = target;
-            if (preemption_.pending()) continue;  // taken at the top
+            if (ctx_->stop_soon.load(std::memory_order_acquire)) continue;  // taken at the top
             if (stopped_block_insns_ && settle_fuel_at_block(target, stopped_block_insns_)) continue;
-            // A request already taken closed the window again after it; one
-            // that came since is taken (and answered) here.
-            if (auto stop = stop_for_requests()) return *stop;
+            // A stop already taken closed the window again after it (one that
+            // comes since closes it again, and is taken at the top).
+            set_fuel_window(PROT_READ);
             continue;
         case EXIT_CODE_WRITTEN:
             // Nothing translated from the page may run again. The writing
@@ -588,8 +566,13 @@ bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     return true;
 }
 
-void DbtEngine::on_preemption_signal(void* ucv) {
-    if (!preemption_.pending()) return;
+void DbtEngine::stop_soon(void* ucv) {
+    if (!ucv) {
+        ctx_->stop_soon.store(1, std::memory_order_seq_cst);
+        set_fuel_window(PROT_NONE);
+        return;
+    }
+    if (!ctx_->stop_soon.load(std::memory_order_acquire)) return;
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
     const uint64_t pc = uint64_t(g[REG_RIP]);
@@ -624,9 +607,7 @@ void DbtEngine::on_preemption_signal(void* ucv) {
 std::vector<long> DbtEngine::host_calls() const {
     return {
         SYS_arch_prctl,  // %gs: the guest's memory
-        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults and the interrupt signal (signals.cpp)
-        SYS_gettid, SYS_tgkill,  // interrupt() and the time limits signal the running thread
-        SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_delete,  // the time limits
+        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults (signals.cpp)
         SYS_memfd_create,  // a forked child's own code cache
     };
 }

@@ -9,7 +9,6 @@
 
 #include "core/engine.h"
 #include "dbt/code_cache.h"
-#include "dbt/preemption.h"
 #include "dbt/runtime_context.h"
 #include "dbt/translator.h"
 #include "x86/decoder.h"
@@ -32,27 +31,24 @@ public:
     void set_selectors(const FlatSelectors& selectors) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
-    bool prepare_fork() override {
-        if (!cache_.prepare_fork()) return false;
-        preemption_.prepare_fork();
-        return true;
-    }
-    void finish_fork(bool in_child) override {
-        cache_.finish_fork(in_child);
-        preemption_.finish_fork(in_child);
-    }
+    bool prepare_fork() override { return cache_.prepare_fork(); }
+    void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
     std::vector<long> host_calls() const override;
     std::string describe_instruction(uint32_t eip) const override;
     std::vector<HostRegion> host_regions() const override;
     Segment segment(SegmentRegister segment) const override;
     void guest_replaced(bool code_unchanged) override;
-    void interrupt() override;
-    bool stop_pending() const override { return preemption_.pending() || breach_.has_value(); }
-    long blocking_host_call(long number, const std::array<long, 6>& args) override;
+    // A stop: with `uc` null (any thread), the mark vx_dbt_enter looks at
+    // and, with fuel, the fuel window closed (every block loads from it
+    // first); in the interrupt signal's handler on the thread running the
+    // guest, a rep string instruction at the interrupted pc stops where it
+    // is, and any other block leaves at its end (with fuel, the closed
+    // window stops the next block).
+    void stop_soon(void* uc) override;
+    bool limit_reached() const override { return breach_.has_value(); }
     std::optional<uint64_t> fuel() const override;
     void add_fuel(uint64_t instructions) override;
     uint64_t take_fuel() override;
-    void set_cpu_time_limit(uint64_t ns) override;
     uint64_t host_bytes() const override;
     void add_usage(Usage& usage) const override;
 
@@ -61,11 +57,6 @@ public:
     // exit path. Returns false when `pc` is not guest code.
     bool on_guest_fault(int signo, const siginfo_t* info, void* uc);
     bool owns(uint64_t pc) const { return cache_.contains(pc); }
-    // Called by the preemption signal's handler on the thread running this
-    // engine's guest, when a stop was requested: a rep string instruction
-    // at the interrupted pc stops where it is; any other block leaves at its
-    // end (with fuel, the closed fuel window stops the next block).
-    void on_preemption_signal(void* uc);
 
 private:
     struct HostFault {
@@ -87,8 +78,10 @@ private:
     // signal's context, the fuel of the instructions that did not run given
     // back, and the context sent to vx_dbt_exit.
     void leave_guest_code(void* uc, const Block& block, const InsnRecord* record, uint32_t exit_code);
-    // The event for the requests taken (a time limit, an interrupt), if any.
-    std::optional<Event> stop_for_requests();
+    // Stops for stop_soon: its mark cleared, the fuel window open again, the
+    // blocks chained again; core says what the stop was for.
+    Event stop();
+    void set_fuel_window(int prot);
     // After a stop at the start of a block of `insns` instructions: true when
     // the fuel left does not cover them (then the next block to run is a
     // shorter one, or the fuel is gone).
@@ -134,7 +127,6 @@ private:
     std::map<uint64_t, const Block*> blocks_by_host_; // by host entry, of both kinds
     std::optional<HostFault> host_fault_;
 
-    Preemption preemption_;
     uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: elsewhere)
     bool unchained_for_stop_ = false;   // a running block's exits were pointed at their stubs
     const Block* next_block_ = nullptr; // to run instead of the one at eip (a short one)

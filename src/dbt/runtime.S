@@ -31,7 +31,7 @@ vx_dbt_enter:
         mov $XSTATE_GUEST_COMPONENTS, %eax
         xor %edx, %edx
         xrstor64 (%rsi)
-        cmpl $0, CTX_STOP_REQUESTS(%r15)   /* a stop asked for already: no guest code */
+        cmpl $0, CTX_STOP_SOON(%r15)    /* a stop asked for already: no guest code */
         jne vx_dbt_enter_stopped
         .globl vx_dbt_enter_looked
 vx_dbt_enter_looked:
@@ -82,40 +82,5 @@ vx_dbt_exit:
         pop %rbp
         ret
         .size vx_dbt_exit, .-vx_dbt_exit
-
-        /* long vx_dbt_blocking_syscall(const uint32_t* stop_requests,
-         *                               long number, const long args[6])
-         * A host system call that a stop request ends: the preemption
-         * signal's handler sends a signal that comes between the look at the
-         * requests and the syscall instruction to vx_dbt_blocking_stopped
-         * (%rbx keeps the requests' address there: syscall clobbers %rcx and
-         * %r11 only); one that comes during the call makes it return -EINTR. */
-        .globl vx_dbt_blocking_syscall
-        .type vx_dbt_blocking_syscall, @function
-vx_dbt_blocking_syscall:
-        push %rbx
-        mov %rdi, %rbx
-        mov %rsi, %rax
-        mov 0(%rdx), %rdi
-        mov 8(%rdx), %rsi
-        mov 24(%rdx), %r10
-        mov 32(%rdx), %r8
-        mov 40(%rdx), %r9
-        mov 16(%rdx), %rdx
-        .globl vx_dbt_blocking_look
-vx_dbt_blocking_look:
-        cmpl $0, (%rbx)
-        jne vx_dbt_blocking_stopped
-        .globl vx_dbt_blocking_syscall_insn
-vx_dbt_blocking_syscall_insn:
-        syscall
-        pop %rbx
-        ret
-        .globl vx_dbt_blocking_stopped
-vx_dbt_blocking_stopped:
-        mov $-4, %rax                   /* -EINTR */
-        pop %rbx
-        ret
-        .size vx_dbt_blocking_syscall, .-vx_dbt_blocking_syscall
 
         .section .note.GNU-stack,"",@progbits

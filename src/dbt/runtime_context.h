@@ -26,7 +26,7 @@ struct alignas(64) RuntimeContext {
     uint64_t guest_base;
     int64_t fuel;
     uint64_t fuel_base;
-    std::atomic<uint32_t> stop_requests;  // StopRequest bits (preemption.h)
+    std::atomic<uint32_t> stop_soon;  // nonzero: DbtEngine::stop_soon was called, run() has not stopped for it yet
     uint8_t unused1[CTX_X87_IMAGE - 116];
     uint8_t x87_image[108];
     uint8_t unused2[CTX_LOOKUP_KEYS - CTX_X87_IMAGE - 108];
@@ -50,7 +50,7 @@ static_assert(offsetof(RuntimeContext, miss_path) == CTX_MISS_PATH);
 static_assert(offsetof(RuntimeContext, guest_base) == CTX_GUEST_BASE);
 static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
 static_assert(offsetof(RuntimeContext, fuel_base) == CTX_FUEL_BASE);
-static_assert(offsetof(RuntimeContext, stop_requests) == CTX_STOP_REQUESTS);
+static_assert(offsetof(RuntimeContext, stop_soon) == CTX_STOP_SOON);
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
 static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
@@ -59,17 +59,10 @@ static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
 
 extern "C" void vx_dbt_enter(RuntimeContext* ctx);
 extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
-// The stretch of vx_dbt_enter after its look at stop_requests: a stop asked
+// The stretch of vx_dbt_enter after its look at stop_soon: a stop asked
 // for there leaves through vx_dbt_enter_stopped (the guest state is still
 // all in the context).
 extern "C" char vx_dbt_enter_looked[], vx_dbt_enter_end[];
 extern "C" void vx_dbt_enter_stopped();
-// A blocking host call that a stop request ends (Preemption::blocking_call).
-extern "C" long vx_dbt_blocking_syscall(const uint32_t* stop_requests, long number, const long* args);
-// From the look at the requests to the syscall instruction itself (not yet
-// made): a stop asked for there leaves through vx_dbt_blocking_stopped
-// (-EINTR); %rbx holds the requests' address.
-extern "C" char vx_dbt_blocking_look[], vx_dbt_blocking_syscall_insn[];
-extern "C" void vx_dbt_blocking_stopped();
 
 }  // namespace vx::dbt

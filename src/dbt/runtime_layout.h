@@ -16,7 +16,7 @@
 #define CTX_GUEST_BASE    88   /* host address of guest address 0 (the %gs base) */
 #define CTX_FUEL          96   /* instructions left; translated code keeps CTX_FUEL_BASE + them in %r9 */
 #define CTX_FUEL_BASE     104  /* the fuel window's address (0 without fuel) */
-#define CTX_STOP_REQUESTS 112  /* u32, nonzero: the host wants the guest stopped (vx_dbt_enter looks) */
+#define CTX_STOP_SOON     112  /* u32, nonzero: the host wants the guest stopped (stop_soon; vx_dbt_enter looks) */
 #define CTX_X87_IMAGE     128  /* 108 bytes: where fnstenv/fnsave store before the guest gets a copy */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */

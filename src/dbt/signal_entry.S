@@ -14,5 +14,4 @@
         .endm
 
         entry vx_dbt_signal_entry, vx_dbt_on_fault_signal
-        entry vx_dbt_preemption_entry, vx_dbt_on_preemption_signal
         .section .note.GNU-stack,"",@progbits

@@ -9,11 +9,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <mutex>
 
 #include "dbt/dbt_engine.h"
-#include "dbt/preemption.h"
 #include "dbt/runtime_context.h"
 #include "vx/error.h"
 
@@ -24,7 +22,6 @@ constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP};
 struct sigaction previous_actions[NSIG];
 
 thread_local DbtEngine* running_engine = nullptr;
-thread_local std::unique_ptr<char[]> own_alternate_stack;
 thread_local uint64_t thread_gs_base = 0;
 
 void chain_to_previous(int signo, siginfo_t* info, void* uc) {
@@ -47,28 +44,6 @@ void chain_to_previous(int signo, siginfo_t* info, void* uc) {
 }  // namespace
 
 extern "C" void vx_dbt_signal_entry(int signo, siginfo_t* info, void* uc);
-extern "C" void vx_dbt_preemption_entry(int signo, siginfo_t* info, void* uc);
-
-// A time limit's timer, or interrupt() from another thread. No SA_RESTART:
-// a blocking host call returns EINTR, and whoever made it sees the request.
-extern "C" void vx_dbt_on_preemption_signal(int, siginfo_t* info, void* uc) {
-    int saved_errno = errno;
-    if (info->si_code == SI_TIMER) {
-        int value = info->si_value.sival_int;
-        if (Preemption* preemption = preemption_in_slot(value / 8)) preemption->request(uint32_t(value % 8));
-    } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == interrupt_all_value()) {
-        interrupt_all();  // from another process (Sandbox::interrupt_signal)
-    }
-    greg_t* g = static_cast<ucontext_t*>(uc)->uc_mcontext.gregs;
-    const auto pc = uint64_t(g[REG_RIP]);
-    if (pc >= uint64_t(vx_dbt_blocking_look) && pc <= uint64_t(vx_dbt_blocking_syscall_insn) &&
-        *reinterpret_cast<const volatile uint32_t*>(g[REG_RBX]) != 0) {
-        g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_blocking_stopped);  // about to block: it does not
-    } else if (DbtEngine* engine = running_engine) {
-        engine->on_preemption_signal(uc);
-    }
-    errno = saved_errno;
-}
 
 extern "C" void vx_dbt_on_fault_signal(int signo, siginfo_t* info, void* uc) {
     auto* context = static_cast<ucontext_t*>(uc);
@@ -84,31 +59,16 @@ void install_handlers() {
     struct sigaction action;
     std::memset(&action, 0, sizeof action);
     action.sa_sigaction = vx_dbt_signal_entry;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;  // core gives the thread running a guest an alternate stack
     sigemptyset(&action.sa_mask);
     for (int signo : kFaultSignals) sigaction(signo, &action, &previous_actions[signo]);
-    action.sa_sigaction = vx_dbt_preemption_entry;
-    sigaction(preemption_signal(), &action, nullptr);
 }
 
 }  // namespace
 
-void prepare_thread_for_guests() {
+void install_fault_handlers() {
     static std::once_flag once;
     std::call_once(once, install_handlers);
-    thread_local bool prepared = false;  // run() is hot: one sigaltstack call per thread
-    if (prepared) return;
-    prepared = true;
-
-    stack_t current;
-    if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
-    // Large enough for an AVX-512 signal frame, with room for the handler.
-    constexpr size_t kSize = 256 * 1024;
-    own_alternate_stack = std::make_unique<char[]>(kSize);
-    stack_t stack{};
-    stack.ss_sp = own_alternate_stack.get();
-    stack.ss_size = kSize;
-    sigaltstack(&stack, nullptr);
 }
 
 void set_thread_gs_base(uint64_t base) {

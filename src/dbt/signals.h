@@ -6,9 +6,8 @@ namespace vx::dbt {
 class DbtEngine;
 
 // Installs (once per process) the handlers that turn faults in translated code
-// into guest events, and gives the calling thread an alternate signal stack if
-// it has none.
-void prepare_thread_for_guests();
+// into guest events.
+void install_fault_handlers();
 
 // Points %gs at `base` for this thread (translated code addresses guest memory
 // through it); cheap when it already does.

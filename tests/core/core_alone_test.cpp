@@ -3,15 +3,27 @@
 // instructions of i386 and of x86-64). It proves, by linking at all, that core
 // names no engine, and shows what a second engine plugs into: Sandbox's own
 // rules (finish, a recorded limit, the stack's growth, admission) hold
-// whatever runs the guest, and the CPU state of either arch goes through
-// Sandbox, run and snapshots whole.
+// whatever runs the guest, the CPU state of either arch goes through Sandbox,
+// run and snapshots whole, and with only the stop_soon hook, interrupt(), the
+// time limits and blocking host calls stop its guest.
 #include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,10 +33,12 @@
 
 namespace {
 
-// i386: interprets nop (90), push imm8 (6a ib) and int $0x80 (cd 80).
-// x86-64: nop (90), inc rax (48 ff c0) and syscall (0f 05).
+// i386: interprets nop (90), push imm8 (6a ib), jmp rel8 (eb cb) and
+// int $0x80 (cd 80). x86-64: nop (90), inc rax (48 ff c0) and syscall (0f 05).
 // Anything else is an invalid instruction. Faults are precise: the
-// instruction pointer stays at the instruction.
+// instruction pointer stays at the instruction. It stops between
+// instructions once stop_soon was called, and knows nothing else of
+// interrupts or time.
 class ToyEngine : public vx::Engine {
 public:
     explicit ToyEngine(vx::GuestMemory& memory) : memory_(memory) {}
@@ -36,6 +50,11 @@ public:
 
     vx::Event run_i386(vx::Registers& regs) {
         for (;;) {
+            if (stop_.exchange(false)) return vx::Event{vx::EventKind::Interrupted};
+            // A test's watchdog gave up: an event no stop makes, so the test fails rather than hangs.
+            if (give_up) return fault(vx::FaultKind::Breakpoint, regs.eip, {});
+            looping = true;
+            ++instructions;
             uint8_t insn[2] = {};
             if (!memory_.read(regs.eip, insn, 1))
                 return fault(vx::FaultKind::PageFault, regs.eip, regs.eip);
@@ -49,6 +68,8 @@ public:
                 memory_.write(slot, &value, 4);
                 regs.esp = slot;
                 regs.eip += 2;
+            } else if (insn[0] == 0xeb && memory_.read(regs.eip + 1, insn + 1, 1)) {
+                regs.eip += 2 + uint32_t(int32_t(int8_t(insn[1])));
             } else if (insn[0] == 0xcd && memory_.read(regs.eip + 1, insn + 1, 1) && insn[1] == 0x80) {
                 regs.eip += 2;
                 return vx::Event{vx::EventKind::Syscall};
@@ -60,6 +81,7 @@ public:
 
     vx::Event run_x86_64(vx::Registers64& regs) {
         for (;;) {
+            if (stop_.exchange(false)) return vx::Event{vx::EventKind::Interrupted};
             // Guest memory, and Fault's addresses, are 32-bit.
             if (regs.rip > UINT32_MAX) return fault(vx::FaultKind::SegmentBounds, 0, {});
             const uint32_t rip = uint32_t(regs.rip);
@@ -98,17 +120,19 @@ public:
     std::string describe_instruction(uint32_t eip) const override { return "toy instruction at " + std::to_string(eip); }
     void guest_replaced(bool) override {}
     std::vector<vx::HostRegion> host_regions() const override { return {}; }
-    void interrupt() override { interrupted_ = true; }
-    bool stop_pending() const override { return interrupted_; }
-    long blocking_host_call(long, const std::array<long, 6>&) override { return -38; }  // ENOSYS
+    // The one hook for stops: any thread, async-signal-safe.
+    void stop_soon(void*) override { stop_.store(true); }
+    bool limit_reached() const override { return false; }
     std::optional<uint64_t> fuel() const override { return std::nullopt; }
     void add_fuel(uint64_t) override {}
     uint64_t take_fuel() override { return 0; }
-    void set_cpu_time_limit(uint64_t) override {}
     uint64_t host_bytes() const override { return 0; }
     void add_usage(vx::Usage& usage) const override { usage.engine = {{"toy_runs", runs}}; }
 
     uint64_t runs = 0;
+    uint64_t instructions = 0;
+    std::atomic<bool> looping{false};  // it has run an instruction
+    std::atomic<bool> give_up{false};
 
 private:
     static vx::Event fault(vx::FaultKind kind, uint32_t eip, std::optional<uint32_t> address) {
@@ -120,7 +144,7 @@ private:
     vx::GuestMemory& memory_;
     std::array<vx::Segment, 2> segments_{};
     std::vector<uint8_t> extended_ = std::vector<uint8_t>(576, 0);
-    bool interrupted_ = false;
+    std::atomic<bool> stop_{false};
 };
 
 constexpr uint32_t kCode = 0x10000, kStackTop = 0x80000;
@@ -330,6 +354,186 @@ TEST_F(CoreAloneX86_64, RegistersOfAnotherArchAreNotRun) {
     sandbox_.cpu() = vx::Registers{.eip = kCode};
     EXPECT_TRUE(names_both_arches(error_of([&] { sandbox_.run(); })));
     EXPECT_EQ(sandbox_.usage().engine_stat("toy_runs"), 0u) << "the engine was given the wrong registers";
+}
+
+// Stops: what core does for every engine, with only the stop_soon hook.
+
+vx::EngineLimits cpu_time_limit(uint64_t ns) {
+    vx::EngineLimits limits;
+    limits.cpu_time_ns = ns;
+    return limits;
+}
+
+vx::EngineLimits wall_time_limit(uint64_t ns) {
+    vx::EngineLimits limits;
+    limits.wall_time_ns = ns;
+    return limits;
+}
+
+// A guest that loops forever (jmp to itself): only a stop ends its run.
+struct LoopingGuest {
+    explicit LoopingGuest(vx::EngineLimits limits = {})
+        : sandbox(vx::SandboxOptions{.memory_size = 1u << 20, .limits = limits},
+                  [this](vx::GuestMemory& memory, const vx::SandboxOptions&) {
+                      auto engine = std::make_unique<ToyEngine>(memory);
+                      toy = engine.get();
+                      return engine;
+                  }) {
+        const uint8_t jmp_to_itself[] = {0xeb, 0xfe};
+        sandbox.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite);
+        sandbox.memory().write(kCode, jmp_to_itself, sizeof jmp_to_itself);
+        sandbox.memory().protect(kCode, 0x1000, vx::kRead | vx::kExec);
+        sandbox.registers().eip = kCode;
+    }
+    ToyEngine* toy = nullptr;  // made by the factory, before `sandbox` is done
+    vx::Sandbox sandbox;
+};
+
+// Fails a test rather than letting it hang: after a minute `give_up` makes
+// whatever waits return, and the test's assertions fail on what it returns.
+class Watchdog {
+public:
+    explicit Watchdog(std::function<void()> give_up)
+        : thread_([this, give_up = std::move(give_up)] {
+              std::unique_lock lock(mutex_);
+              if (!done_changed_.wait_for(lock, std::chrono::seconds(60), [this] { return done_; })) {
+                  fired_ = true;
+                  give_up();
+              }
+          }) {}
+    ~Watchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        done_changed_.notify_all();
+        thread_.join();
+    }
+    bool fired() const { return fired_; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable done_changed_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;
+};
+
+TEST(CoreAloneStops, InterruptFromAnotherThreadStopsAGuestThatLoopsForever) {
+    LoopingGuest guest;
+    Watchdog watchdog([&] { guest.toy->give_up = true; });
+    std::thread interrupter([&] {
+        while (!guest.toy->looping && !watchdog.fired()) std::this_thread::yield();
+        guest.sandbox.interrupt();
+    });
+    vx::Event event = guest.sandbox.run();
+    interrupter.join();
+    ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+    EXPECT_EQ(guest.sandbox.registers().eip, kCode) << "still at its jmp";
+    EXPECT_FALSE(guest.sandbox.stop_pending()) << "the stop was reported";
+}
+
+TEST(CoreAloneStops, AnInterruptBeforeTheRunStopsItBeforeAnyInstruction) {
+    LoopingGuest guest;
+    guest.sandbox.interrupt();
+    EXPECT_TRUE(guest.sandbox.stop_pending());
+    vx::Event event = guest.sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+    EXPECT_EQ(guest.toy->instructions, 0u);
+}
+
+TEST(CoreAloneStops, CpuTimeLimitStopsItAndStaysUntilMoved) {
+    constexpr uint64_t kLimit = 20'000'000;
+    LoopingGuest guest(cpu_time_limit(kLimit));
+    Watchdog watchdog([&] { guest.toy->give_up = true; });
+    vx::Event event = guest.sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::CpuTime);
+    EXPECT_EQ(event.limit_exceeded.maximum, kLimit);
+    EXPECT_GE(event.limit_exceeded.used, kLimit);
+    EXPECT_GE(guest.sandbox.usage().cpu_time_ns, kLimit);
+
+    const uint64_t runs = guest.toy->runs;
+    vx::Event again = guest.sandbox.run();
+    ASSERT_EQ(again.kind, vx::EventKind::LimitExceeded) << vx::describe(again);
+    EXPECT_EQ(again.limit_exceeded.limit, vx::Limit::CpuTime);
+    EXPECT_EQ(guest.toy->runs, runs) << "a limit reached is core's to report: the engine does not run";
+    EXPECT_TRUE(guest.sandbox.stop_pending());
+
+    const uint64_t moved = event.limit_exceeded.used + kLimit;
+    guest.sandbox.set_cpu_time_limit(moved);
+    EXPECT_FALSE(guest.sandbox.stop_pending());
+    event = guest.sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::CpuTime);
+    EXPECT_EQ(event.limit_exceeded.maximum, moved);
+    EXPECT_GE(event.limit_exceeded.used, moved);
+    EXPECT_GT(guest.toy->runs, runs);
+}
+
+TEST(CoreAloneStops, WallTimeLimitStopsIt) {
+    constexpr uint64_t kLimit = 20'000'000;
+    LoopingGuest guest(wall_time_limit(kLimit));
+    Watchdog watchdog([&] { guest.toy->give_up = true; });
+    vx::Event event = guest.sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::LimitExceeded) << vx::describe(event);
+    EXPECT_EQ(event.limit_exceeded.limit, vx::Limit::WallTime);
+    EXPECT_EQ(event.limit_exceeded.maximum, kLimit);
+    EXPECT_GE(event.limit_exceeded.used, kLimit);
+    EXPECT_GE(guest.sandbox.usage().wall_time_ns, kLimit);
+}
+
+TEST(CoreAloneStops, ABlockingHostCallEndsWithEintrOnInterrupt) {
+    LoopingGuest guest;
+    int ends[2];
+    ASSERT_EQ(pipe(ends), 0);
+    char byte = 'x';
+    ASSERT_EQ(write(ends[1], &byte, 1), 1);
+    EXPECT_EQ(guest.sandbox.blocking_host_call(SYS_read, ends[0], reinterpret_cast<long>(&byte), 1), 1)
+        << "nothing to stop for: the call is made";
+
+    {
+        Watchdog watchdog([&] { (void)!write(ends[1], &byte, 1); });
+        // Before the call or while it blocks (most likely): -EINTR either way.
+        std::thread interrupter([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            guest.sandbox.interrupt();
+        });
+        long result = guest.sandbox.blocking_host_call(SYS_read, ends[0], reinterpret_cast<long>(&byte), 1);
+        interrupter.join();
+        EXPECT_EQ(result, -EINTR);
+    }
+    EXPECT_TRUE(guest.sandbox.stop_pending());
+    EXPECT_EQ(guest.sandbox.blocking_host_call(SYS_read, ends[0], reinterpret_cast<long>(&byte), 1), -EINTR)
+        << "a stop pending: not made at all";
+    vx::Event event = guest.sandbox.run();
+    EXPECT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+    EXPECT_EQ(guest.toy->instructions, 0u);
+    close(ends[0]);
+    close(ends[1]);
+}
+
+TEST(CoreAloneStops, AForkedChildArmsItsOwnTimers) {
+    LoopingGuest guest(cpu_time_limit(20'000'000));
+    guest.sandbox.interrupt();
+    ASSERT_EQ(guest.sandbox.run().kind, vx::EventKind::Interrupted);  // it ran: the parent's timers are armed
+    pid_t pid = guest.sandbox.fork_host_process();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        alarm(60);  // the watchdog: no timer of its own would leave it spinning
+        vx::Event event = guest.sandbox.run();
+        _exit(event.kind == vx::EventKind::LimitExceeded && event.limit_exceeded.limit == vx::Limit::CpuTime ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+TEST(CoreAloneStops, CoreNamesTheHostCallsItsStopsMake) {
+    LoopingGuest guest;
+    const std::vector<long> calls = guest.sandbox.host_calls();
+    for (long call : {long(SYS_timer_create), long(SYS_timer_settime), long(SYS_tgkill), long(SYS_rt_sigaction)})
+        EXPECT_NE(std::find(calls.begin(), calls.end(), call), calls.end()) << "call " << call;
 }
 
 }  // namespace

@@ -1,0 +1,307 @@
+#include "core/run_control.h"
+
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/engine.h"
+#include "vx/error.h"
+#include "vx/sandbox.h"
+
+// run_control.S
+extern "C" void vx_interrupt_signal_entry(int signo, siginfo_t* info, void* uc);
+extern "C" long vx_interruptible_syscall(const uint32_t* requests, long number, const long* args);
+// From the look at the requests to the syscall instruction itself (not yet
+// made): a request that comes there leaves through
+// vx_interruptible_syscall_stopped (-EINTR); %rbx holds the requests' address.
+extern "C" char vx_interruptible_syscall_look[], vx_interruptible_syscall_insn[];
+extern "C" void vx_interruptible_syscall_stopped();
+
+namespace vx {
+namespace {
+
+// Timer signals carry a slot here (and what they stop for), not a pointer:
+// a signal still queued when its sandbox is gone finds an empty slot.
+constexpr int kSlots = 4096;
+std::atomic<RunControl*> slots[kSlots];
+
+std::atomic<uint64_t> thread_serials{0};
+thread_local uint64_t this_thread_serial = 0;
+thread_local pid_t this_thread_id = 0;
+// The RunControl whose engine runs on this thread, for the signal's handler.
+thread_local RunControl* running_here = nullptr;
+thread_local std::unique_ptr<char[]> own_alternate_stack;
+
+// Signal handlers run on an alternate stack (SA_ONSTACK, engines' own too):
+// large enough for an AVX-512 signal frame, with room for the handler.
+void ensure_alternate_signal_stack() {
+    stack_t current;
+    if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
+    constexpr size_t kSize = 256 * 1024;
+    own_alternate_stack = std::make_unique<char[]>(kSize);
+    stack_t stack{};
+    stack.ss_sp = own_alternate_stack.get();
+    stack.ss_size = kSize;
+    sigaltstack(&stack, nullptr);
+}
+
+// A serial of the calling thread's own (never 0); the first time on a thread
+// (or in a forked child), the thread is made ready for the signal.
+uint64_t current_thread_serial() {
+    if (!this_thread_serial) [[unlikely]] {
+        this_thread_serial = ++thread_serials;
+        this_thread_id = pid_t(syscall(SYS_gettid));
+        ensure_alternate_signal_stack();
+    }
+    return this_thread_serial;
+}
+
+uint64_t clock_ns(clockid_t clock) {
+    struct timespec t;
+    clock_gettime(clock, &t);
+    return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
+}
+
+struct timespec as_timespec(uint64_t ns) {
+    return {time_t(ns / 1000000000u), long(ns % 1000000000u)};
+}
+
+int interrupt_signo() { return Sandbox::interrupt_signal().signo; }
+
+void install_interrupt_handler() {
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_sigaction = vx_interrupt_signal_entry;
+    // No SA_RESTART: a blocking host call returns EINTR, and whoever made it
+    // sees the request.
+    action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&action.sa_mask);
+    sigaction(interrupt_signo(), &action, nullptr);
+}
+
+}  // namespace
+
+RunControl::RunControl(const EngineLimits& limits) : limits_(limits) {
+    // Installed with the first sandbox: from then on, the interrupt signal
+    // another process sends stops sandboxes instead of ending this process.
+    static std::once_flag once;
+    std::call_once(once, install_interrupt_handler);
+    for (int i = 0; i < kSlots && slot_ < 0; ++i) {
+        RunControl* empty = nullptr;
+        if (slots[i].compare_exchange_strong(empty, this)) slot_ = i;
+    }
+    if (slot_ < 0) throw Error("too many sandboxes at once");
+}
+
+RunControl::~RunControl() {
+    delete_timers();
+    slots[slot_].store(nullptr, std::memory_order_release);
+}
+
+RunControl* RunControl::in_slot(int slot) {
+    return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;
+}
+
+void RunControl::interrupt_all() {
+    for (int i = 0; i < kSlots; ++i)
+        if (RunControl* control = slots[i].load(std::memory_order_acquire)) control->request(kInterrupt);
+}
+
+void RunControl::request(uint32_t what) {
+    requests_.fetch_or(what, std::memory_order_seq_cst);
+    if (Engine* engine = engine_.load(std::memory_order_acquire)) engine->stop_soon(nullptr);
+    // What the request and the engine's stop_soon stored, before the look at
+    // which thread runs the guest: that thread published itself before its
+    // engine looks (enter_guest), so either the engine sees the stop or the
+    // thread is signalled.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    pid_t tid = running_tid_.load(std::memory_order_seq_cst);
+    if (tid && tid != this_thread_id) syscall(SYS_tgkill, getpid(), tid, interrupt_signo());
+}
+
+std::optional<Event> RunControl::take_stop() {
+    uint32_t requests = requests_.exchange(0, std::memory_order_acq_rel);
+    // A CPU timer's signal may come from a deadline since moved later.
+    if ((requests & kCpuTime) && cpu_time_ns() < *limits_.cpu_time_ns) requests &= ~kCpuTime;
+    if (requests & (kCpuTime | kWallTime)) {
+        if (!breach_) {
+            breach_ = (requests & kCpuTime) ? LimitExceeded{Limit::CpuTime, cpu_time_ns(), *limits_.cpu_time_ns}
+                                            : LimitExceeded{Limit::WallTime, wall_time_ns(), *limits_.wall_time_ns};
+        }
+        Event event{EventKind::LimitExceeded};
+        event.limit_exceeded = *breach_;
+        return event;
+    }
+    if (requests & kInterrupt) return Event{EventKind::Interrupted};
+    return std::nullopt;
+}
+
+void RunControl::enter_guest() {
+    const uint64_t serial = current_thread_serial();
+    if (serial != thread_serial_) [[unlikely]] take_over_thread(serial);
+    running_here = this;
+    // Ordered before the engine's look at a stop: a request either is seen
+    // there or sees this thread and signals it.
+    running_tid_.store(this_thread_id, std::memory_order_seq_cst);
+}
+
+void RunControl::leave_guest() {
+    running_tid_.store(0, std::memory_order_release);
+    running_here = nullptr;
+}
+
+void RunControl::take_over_thread(uint64_t serial) {
+    if (!started_) {
+        started_ = true;
+        wall_start_ns_ = clock_ns(CLOCK_MONOTONIC);
+    } else if (thread_serial_ != 0 && cpu_timer_) {
+        // Only the CPU timer still knows what the old thread used; after a
+        // fork (serial 0) the parent's total was kept.
+        cpu_before_ns_ = cpu_time_ns();
+    }
+    thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    thread_serial_ = serial;
+    arm_timers();
+}
+
+long RunControl::blocking_host_call(long number, const std::array<long, 6>& args) {
+    if (limit_exceeded()) return -EINTR;
+    current_thread_serial();
+    // As enter_guest: either the look in vx_interruptible_syscall sees a
+    // request, or the request sees this thread and signals it.
+    running_tid_.store(this_thread_id, std::memory_order_seq_cst);
+    static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) && std::atomic<uint32_t>::is_always_lock_free);
+    long result = vx_interruptible_syscall(reinterpret_cast<const uint32_t*>(&requests_), number, args.data());
+    running_tid_.store(0, std::memory_order_release);
+    return result;
+}
+
+uint64_t RunControl::cpu_time_ns() const {
+    if (!started_) return 0;
+    if (cpu_timer_ && thread_serial_ != this_thread_serial) {
+        // Asked from another thread: the timer knows what is left.
+        struct itimerspec left;
+        timer_gettime(*cpu_timer_, &left);
+        uint64_t remaining = uint64_t(left.it_value.tv_sec) * 1000000000u + uint64_t(left.it_value.tv_nsec);
+        return *limits_.cpu_time_ns > remaining ? *limits_.cpu_time_ns - remaining : 0;
+    }
+    return cpu_before_ns_ + (clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu_start_ns_);
+}
+
+uint64_t RunControl::wall_time_ns() const { return started_ ? clock_ns(CLOCK_MONOTONIC) - wall_start_ns_ : 0; }
+
+void RunControl::set_cpu_time_limit(uint64_t ns) {
+    limits_.cpu_time_ns = ns;
+    if (breach_ && breach_->limit == Limit::CpuTime && breach_->used < ns) breach_.reset();
+    // Before the first run, or on a thread it has not armed for yet (after
+    // a fork), enter_guest arms it.
+    if (!started_ || thread_serial_ != this_thread_serial || thread_serial_ == 0) return;
+    uint64_t used = cpu_time_ns();
+    if (cpu_timer_) timer_delete(*cpu_timer_);
+    cpu_timer_.reset();
+    if (used >= ns) {
+        request(kCpuTime);
+        return;
+    }
+    cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kCpuTime);
+    struct itimerspec when{};
+    when.it_value = as_timespec(ns - used);
+    timer_settime(*cpu_timer_, 0, &when, nullptr);
+}
+
+timer_t RunControl::make_timer(clockid_t clock, uint32_t what) {
+    struct sigevent event;
+    std::memset(&event, 0, sizeof event);
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = interrupt_signo();
+    event._sigev_un._tid = this_thread_id;
+    event.sigev_value.sival_int = slot_ * 8 + int(what);
+    timer_t timer;
+    if (timer_create(clock, &event, &timer) != 0)
+        throw Error(std::string("cannot create a timer for the time limits: ") + strerror(errno));
+    return timer;
+}
+
+void RunControl::arm_timers() {
+    delete_timers();
+    if (limits_.cpu_time_ns) {
+        uint64_t used = cpu_before_ns_;
+        if (used >= *limits_.cpu_time_ns) {
+            request(kCpuTime);
+        } else {
+            cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kCpuTime);
+            struct itimerspec when{};
+            when.it_value = as_timespec(*limits_.cpu_time_ns - used);
+            timer_settime(*cpu_timer_, 0, &when, nullptr);
+        }
+    }
+    if (limits_.wall_time_ns) {
+        wall_timer_ = make_timer(CLOCK_MONOTONIC, kWallTime);
+        struct itimerspec when{};
+        when.it_value = as_timespec(wall_start_ns_ + *limits_.wall_time_ns);
+        timer_settime(*wall_timer_, TIMER_ABSTIME, &when, nullptr);
+    }
+}
+
+void RunControl::delete_timers() {
+    if (cpu_timer_) timer_delete(*cpu_timer_);
+    if (wall_timer_) timer_delete(*wall_timer_);
+    cpu_timer_.reset();
+    wall_timer_.reset();
+}
+
+void RunControl::prepare_fork() { cpu_at_fork_ns_ = cpu_time_ns(); }
+
+void RunControl::finish_fork(bool in_child) {
+    if (!started_ || !in_child) return;
+    // The child's only thread: no timers, a thread id of its own.
+    cpu_before_ns_ = cpu_at_fork_ns_;
+    thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);  // the child's thread clock starts anew
+    cpu_timer_.reset();
+    wall_timer_.reset();
+    this_thread_serial = 0;
+    thread_serial_ = 0;
+    running_tid_.store(0);
+}
+
+std::vector<long> RunControl::host_calls() {
+    return {
+        SYS_rt_sigaction, SYS_rt_sigreturn, SYS_sigaltstack,  // the interrupt signal's handler
+        SYS_gettid, SYS_tgkill,  // a request signals the thread running the guest
+        SYS_timer_create, SYS_timer_settime, SYS_timer_gettime, SYS_timer_delete,  // the time limits
+        SYS_clock_gettime,  // a thread's CPU time (no vDSO shortcut for it)
+    };
+}
+
+// A time limit's timer, interrupt() from another thread, or the interrupt
+// signal from another process. Entered through vx_interrupt_signal_entry.
+void on_interrupt_signal(siginfo_t* info, void* uc) {
+    if (info->si_code == SI_TIMER) {
+        int value = info->si_value.sival_int;
+        if (RunControl* control = RunControl::in_slot(value / 8)) control->request(uint32_t(value % 8));
+    } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == Sandbox::interrupt_signal().value) {
+        RunControl::interrupt_all();  // from another process (Sandbox::interrupt_signal)
+    }
+    greg_t* g = static_cast<ucontext_t*>(uc)->uc_mcontext.gregs;
+    const auto pc = uint64_t(g[REG_RIP]);
+    if (pc >= uint64_t(vx_interruptible_syscall_look) && pc <= uint64_t(vx_interruptible_syscall_insn) &&
+        *reinterpret_cast<const volatile uint32_t*>(g[REG_RBX]) != 0) {
+        g[REG_RIP] = reinterpret_cast<greg_t>(&vx_interruptible_syscall_stopped);  // about to block: it does not
+    } else if (RunControl* control = running_here; control && control->pending()) {
+        if (Engine* engine = control->engine_.load(std::memory_order_acquire)) engine->stop_soon(uc);
+    }
+}
+
+}  // namespace vx
+
+extern "C" void vx_on_interrupt_signal(int, siginfo_t* info, void* uc) {
+    int saved_errno = errno;
+    vx::on_interrupt_signal(info, uc);
+    errno = saved_errno;
+}
