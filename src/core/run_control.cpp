@@ -1,5 +1,6 @@
 #include "core/run_control.h"
 
+#include <sched.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/engine.h"
@@ -26,10 +28,36 @@ extern "C" void vx_interruptible_syscall_stopped();
 namespace vx {
 namespace {
 
-// Timer signals carry a slot here (and what they stop for), not a pointer:
-// a signal still queued when its sandbox is gone finds an empty slot.
+// Timer signals carry a slot here, the slot's generation and what they stop
+// for, not a pointer: a signal still queued when its sandbox is gone (a
+// kernel may deliver a deleted timer's) finds an empty slot, or one whose
+// generation moved on for another sandbox.
 constexpr int kSlots = 4096;
+constexpr int kSlotBits = 12, kRequestBits = 3, kGenerationBits = 16;
+static_assert(kSlots == 1 << kSlotBits && RunControl::kWallTime < 1 << kRequestBits &&
+              kSlotBits + kRequestBits + kGenerationBits < 32);  // a positive sival_int
 std::atomic<RunControl*> slots[kSlots];
+std::atomic<uint32_t> slot_generations[kSlots];
+// Handlers and interrupt_all using a slot's RunControl now: its destructor
+// waits for them, so none uses it once it is gone.
+std::atomic<uint32_t> slot_users[kSlots];
+
+int timer_value(int slot, uint32_t generation, uint32_t what) {
+    return int((generation % (1u << kGenerationBits)) << (kSlotBits + kRequestBits) |
+               uint32_t(slot) << kRequestBits | what);
+}
+
+// Calls `use` with the RunControl in `slot`, if any (and if its generation
+// is `generation`, when given); async-signal-safe.
+template <class Use>
+void with_control_in(int slot, std::optional<uint32_t> generation, Use use) {
+    if (slot < 0 || slot >= kSlots) return;
+    slot_users[slot].fetch_add(1, std::memory_order_seq_cst);
+    RunControl* control = slots[slot].load(std::memory_order_seq_cst);
+    const bool same = !generation || slot_generations[slot].load(std::memory_order_acquire) % (1u << kGenerationBits) == *generation;
+    if (control && same) use(*control);
+    slot_users[slot].fetch_sub(1, std::memory_order_release);
+}
 
 std::atomic<uint64_t> thread_serials{0};
 thread_local uint64_t this_thread_serial = 0;
@@ -97,20 +125,29 @@ RunControl::RunControl(const EngineLimits& limits) : limits_(limits) {
         if (slots[i].compare_exchange_strong(empty, this)) slot_ = i;
     }
     if (slot_ < 0) throw Error("too many sandboxes at once");
+    generation_ = slot_generations[slot_].fetch_add(1, std::memory_order_acq_rel) + 1;
 }
 
 RunControl::~RunControl() {
     delete_timers();
-    slots[slot_].store(nullptr, std::memory_order_release);
+    slots[slot_].store(nullptr, std::memory_order_seq_cst);
+    // A handler on another thread that found us before the store is done
+    // with us only when it leaves the slot (one on this thread, interrupting
+    // the loop, has left before the loop goes on).
+    while (slot_users[slot_].load(std::memory_order_acquire) != 0) sched_yield();
 }
 
-RunControl* RunControl::in_slot(int slot) {
-    return slot >= 0 && slot < kSlots ? slots[slot].load(std::memory_order_acquire) : nullptr;
+void RunControl::on_timer_signal(int value) {
+    const int slot = (value >> kRequestBits) % kSlots;
+    const uint32_t generation = uint32_t(value) >> (kSlotBits + kRequestBits);
+    with_control_in(slot, generation, [value](RunControl& control) {
+        control.request(uint32_t(value) % (1u << kRequestBits));
+    });
 }
 
 void RunControl::interrupt_all() {
     for (int i = 0; i < kSlots; ++i)
-        if (RunControl* control = slots[i].load(std::memory_order_acquire)) control->request(kInterrupt);
+        with_control_in(i, std::nullopt, [](RunControl& control) { control.request(kInterrupt); });
 }
 
 void RunControl::request(uint32_t what) {
@@ -127,8 +164,13 @@ void RunControl::request(uint32_t what) {
 
 std::optional<Event> RunControl::take_stop() {
     uint32_t requests = requests_.exchange(0, std::memory_order_acq_rel);
-    // A CPU timer's signal may come from a deadline since moved later.
-    if ((requests & kCpuTime) && cpu_time_ns() < *limits_.cpu_time_ns) requests &= ~kCpuTime;
+    // A CPU timer's signal may come from a deadline since moved later; and
+    // only a time limit that is set and reached stops the guest, whatever
+    // signal said otherwise.
+    if ((requests & kCpuTime) && !(limits_.cpu_time_ns && cpu_time_ns() >= *limits_.cpu_time_ns))
+        requests &= ~kCpuTime;
+    if ((requests & kWallTime) && !(limits_.wall_time_ns && wall_time_ns() >= *limits_.wall_time_ns))
+        requests &= ~kWallTime;
     if (requests & (kCpuTime | kWallTime)) {
         if (!breach_) {
             breach_ = (requests & kCpuTime) ? LimitExceeded{Limit::CpuTime, cpu_time_ns(), *limits_.cpu_time_ns}
@@ -221,7 +263,7 @@ timer_t RunControl::make_timer(clockid_t clock, uint32_t what) {
     event.sigev_notify = SIGEV_THREAD_ID;
     event.sigev_signo = interrupt_signo();
     event._sigev_un._tid = this_thread_id;
-    event.sigev_value.sival_int = slot_ * 8 + int(what);
+    event.sigev_value.sival_int = timer_value(slot_, generation_, what);
     timer_t timer;
     if (timer_create(clock, &event, &timer) != 0)
         throw Error(std::string("cannot create a timer for the time limits: ") + strerror(errno));
@@ -283,8 +325,7 @@ std::vector<long> RunControl::host_calls() {
 // signal from another process. Entered through vx_interrupt_signal_entry.
 void on_interrupt_signal(siginfo_t* info, void* uc) {
     if (info->si_code == SI_TIMER) {
-        int value = info->si_value.sival_int;
-        if (RunControl* control = RunControl::in_slot(value / 8)) control->request(uint32_t(value % 8));
+        RunControl::on_timer_signal(info->si_value.sival_int);
     } else if (info->si_code == SI_QUEUE && info->si_value.sival_int == Sandbox::interrupt_signal().value) {
         RunControl::interrupt_all();  // from another process (Sandbox::interrupt_signal)
     }

@@ -88,7 +88,8 @@ public:
 private:
     friend void on_interrupt_signal(siginfo_t* info, void* uc);
     static void interrupt_all();
-    static RunControl* in_slot(int slot);
+    // A time limit's timer signal, with the value its timer carries.
+    static void on_timer_signal(int value);
     void take_over_thread(uint64_t serial);
     void arm_timers();
     void delete_timers();
@@ -99,6 +100,7 @@ private:
     EngineLimits limits_;
     std::optional<LimitExceeded> breach_;
     int slot_ = -1;  // in the registry the timer signal and interrupt_all find us through
+    uint32_t generation_ = 0;  // of the slot, since we took it
     std::atomic<pid_t> running_tid_{0};
     uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
     std::optional<timer_t> cpu_timer_, wall_timer_;

@@ -529,6 +529,53 @@ TEST(CoreAloneStops, AForkedChildArmsItsOwnTimers) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
 }
 
+// A sandbox that makes one system call (int $0x80) each run, and its time
+// limits.
+struct CallingGuest {
+    explicit CallingGuest(vx::EngineLimits limits)
+        : sandbox(vx::SandboxOptions{.memory_size = 1u << 20, .limits = limits}, make_toy) {
+        const uint8_t call[] = {0xcd, 0x80};
+        sandbox.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite);
+        sandbox.memory().write(kCode, call, sizeof call);
+    }
+    vx::Event run() {
+        sandbox.registers().eip = kCode;
+        return sandbox.run();
+    }
+    vx::Sandbox sandbox;
+};
+
+// A time limit's timer signal that comes after its sandbox is gone (a
+// kernel may still deliver a deleted timer's queued signal: here it is
+// queued again by hand) stops no later sandbox, one with no time limit or
+// one whose limit is far away, though it may hold the same slot.
+TEST(CoreAloneStops, AStaleTimerSignalStopsNoLaterSandbox) {
+    sigset_t interrupt_only, before;
+    sigemptyset(&interrupt_only);
+    sigaddset(&interrupt_only, vx::Sandbox::interrupt_signal().signo);
+    ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &interrupt_only, &before), 0);
+    siginfo_t stale{};
+    {
+        CallingGuest expiring(wall_time_limit(1'000'000));
+        ASSERT_EQ(expiring.run().kind, vx::EventKind::Syscall);  // its timers are armed
+        const struct timespec a_minute{60, 0};
+        ASSERT_EQ(sigtimedwait(&interrupt_only, &stale, &a_minute), vx::Sandbox::interrupt_signal().signo);
+        ASSERT_EQ(stale.si_code, SI_TIMER);
+    }
+    vx::EngineLimits an_hour = wall_time_limit(3600'000'000'000ull);
+    for (const vx::EngineLimits& limits : {vx::EngineLimits{}, an_hour}) {
+        CallingGuest later(limits);
+        ASSERT_EQ(later.run().kind, vx::EventKind::Syscall);
+        siginfo_t again = stale;
+        ASSERT_EQ(syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), again.si_signo, &again), 0) << strerror(errno);
+        ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &before, nullptr), 0);  // the handler takes it here
+        const vx::Event event = later.run();
+        EXPECT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+        ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &interrupt_only, nullptr), 0);
+    }
+    ASSERT_EQ(pthread_sigmask(SIG_SETMASK, &before, nullptr), 0);
+}
+
 TEST(CoreAloneStops, CoreNamesTheHostCallsItsStopsMake) {
     LoopingGuest guest;
     const std::vector<long> calls = guest.sandbox.host_calls();
