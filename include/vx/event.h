@@ -13,7 +13,8 @@ enum class FaultKind {
     PageFault,             // access to unmapped guest memory or without permission
     SegmentBounds,         // access beyond the end of guest memory
     StackBounds,           // a stack access beyond the end of guest memory
-    GeneralProtection,     // e.g. an instruction longer than 15 bytes
+    GeneralProtection,     // e.g. an instruction longer than 15 bytes, a load of a selector
+                           // the sandbox's descriptors refuse (Sandbox::set_descriptor)
     PrivilegedInstruction, // hlt, in/out, cli, far transfers, segment loads, ...
     InvalidInstruction,    // undecodable or not allowed (#UD on hardware)
     DivideError,
@@ -32,27 +33,16 @@ struct Fault {
 
 enum class EventKind {
     Syscall,      // the guest executed `int $0x80`; eip is past it
-    SegmentLoad,  // the guest loads %fs or %gs (see `segment_load`); eip is at it
     Fault,        // see `fault`; eip is the faulting instruction
     Interrupted,  // interrupt() was called; run() again to continue
     LimitExceeded,// see `limit_exceeded`; eip is the next instruction to run
     Exit,         // the guest is gone: Sandbox::finish() was called
 };
 
-// A guest's `mov %gs, reg` (or %fs): the host decides what the selector
-// means (Linux: a TLS entry from set_thread_area). To accept it, call
-// Sandbox::set_segment and resume at `next_eip`; otherwise the guest faults.
-struct SegmentLoad {
-    SegmentRegister segment = SegmentRegister::gs;
-    uint16_t selector = 0;
-    uint32_t next_eip = 0;
-};
-
 struct Event {
     EventKind kind;
     Fault fault{};              // valid when kind == Fault
     int exit_status = 0;        // valid when kind == Exit
-    SegmentLoad segment_load{}; // valid when kind == SegmentLoad
     LimitExceeded limit_exceeded{}; // valid when kind == LimitExceeded
 };
 

@@ -15,6 +15,7 @@
 #include "vx/guest_memory.h"
 #include "vx/limits.h"
 #include "vx/registers.h"
+#include "vx/segment_descriptors.h"
 
 namespace vx {
 
@@ -95,12 +96,12 @@ public:
     Registers& registers() { return cpu_.i386(); }
 
     // Loads a static i386 ELF executable in place of whatever the sandbox
-    // held (an earlier program: its memory, registers, segments, the
-    // stack's grow-down region), as execve does; eip is its entry, the other
-    // registers 0, and no stack is mapped: what the program expects there is
-    // its personality's business (os/linux_i386: load_program). Throws
-    // ElfError for a bad file, or in a sandbox of another arch than i386,
-    // and then nothing has changed.
+    // held (an earlier program: its memory, registers, segments and
+    // descriptors, the stack's grow-down region), as execve does; eip is
+    // its entry, the other registers 0, and no stack is mapped: what the
+    // program expects there is its personality's business (os/linux_i386:
+    // load_program). Throws ElfError for a bad file, or in a sandbox of
+    // another arch than i386, and then nothing has changed.
     ElfImage load_program(std::span<const uint8_t> file);
     // Throws ElfError for a file load_program would refuse, or whose image
     // reaches into the top `room_at_top` bytes of guest memory.
@@ -177,8 +178,24 @@ public:
     bool finished() const { return exit_status_.has_value(); }
 
     // What %fs or %gs hold for the guest: the selector it reads back and the
-    // base its accesses through the register add (Linux TLS).
+    // base its accesses through the register add, set as they are, whatever
+    // the descriptors say.
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base);
+
+    // The segment descriptors the host defines for its guest (see
+    // SegmentDescriptors; Linux: set_thread_area's TLS entries): what the
+    // guest's own loads of %fs and %gs may name; a load of anything else
+    // faults (GeneralProtection). set_descriptor is false, changing nothing,
+    // for an index no selector names. As on a CPU, %fs and %gs keep the base
+    // they were loaded with when their entry changes: whoever changes it
+    // loads them again where its ABI says so (Linux does).
+    bool set_descriptor(unsigned index, uint32_t base);
+    void clear_descriptor(unsigned index);
+    const SegmentDescriptors& descriptors() const { return descriptors_; }
+    // Loads `selector` into %fs or %gs as the guest's own load would
+    // (SegmentDescriptors::resolve): false, changing nothing, for one the
+    // CPU refuses.
+    bool load_segment(SegmentRegister segment, uint16_t selector);
 
     // What the guest reads from cs and from ds, es and ss (a personality's
     // ABI: Linux's for its programs); kept in snapshots.
@@ -238,6 +255,7 @@ private:
     std::unique_ptr<RunControl> run_control_;  // stopping the guest: interrupt(), the time limits
     std::unique_ptr<Engine> engine_;
     CpuState cpu_;
+    SegmentDescriptors descriptors_;
     std::optional<int> exit_status_;
     std::optional<LimitExceeded> host_breach_;
 };

@@ -6,6 +6,7 @@
 
 #include "vx/cpu_state.h"
 #include "vx/sandbox.h"
+#include "vx/segment_descriptors.h"
 
 namespace vx {
 
@@ -14,7 +15,8 @@ struct MemoryImage;
 // An immutable image of one sandbox's guest at a point where it was not
 // running (Sandbox::snapshot): its memory (contents, page permissions, the
 // stack's grow-down region), registers, XSAVE extended state, %fs and %gs,
-// the exit status if it had finished, and the fuel it had left. Restoring it
+// the segment descriptors, the exit status if it had finished, and the fuel
+// it had left. Restoring it
 // (Sandbox::restore, or a Sandbox made from it) gives a sandbox that runs on
 // from there as the original would. Memory is copy-on-write: restored
 // sandboxes map the snapshot's pages and copy only those they write, so a
@@ -37,6 +39,7 @@ public:
     const Registers& registers() const { return cpu_.i386(); }
     const std::vector<uint8_t>& extended_state() const { return extended_state_; }
     Segment segment(SegmentRegister segment) const { return segment == SegmentRegister::fs ? fs_ : gs_; }
+    const SegmentDescriptors& descriptors() const { return descriptors_; }
     const std::optional<int>& exit_status() const { return exit_status_; }
     const std::optional<uint64_t>& fuel() const { return fuel_; }
     // Bytes of guest pages mapped, and of those the snapshot holds contents
@@ -53,6 +56,7 @@ private:
     CpuState cpu_;
     std::vector<uint8_t> extended_state_;
     Segment fs_, gs_;
+    SegmentDescriptors descriptors_;
     std::optional<int> exit_status_;
     std::optional<uint64_t> fuel_;
 };

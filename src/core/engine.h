@@ -13,6 +13,7 @@
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
 #include "vx/sandbox.h"
+#include "vx/segment_descriptors.h"
 
 namespace vx {
 
@@ -32,6 +33,10 @@ public:
     // What the guest's %fs or %gs hold: a selector it reads back and the base
     // its accesses through that register add (Linux TLS).
     virtual void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) = 0;
+    // What the guest's own loads of %fs and %gs resolve against
+    // (Sandbox::set_descriptor): a load the table refuses (resolve) is a
+    // GeneralProtection fault at the loading instruction, as on a CPU.
+    virtual void set_descriptors(const SegmentDescriptors& descriptors) = 0;
     // What the guest reads from cs and from ds, es, ss (Sandbox::set_selectors;
     // at first, SandboxOptions::selectors).
     virtual void set_selectors(const FlatSelectors& selectors) = 0;

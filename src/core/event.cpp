@@ -59,11 +59,6 @@ std::string describe(const Event& event) {
     char buffer[160];
     switch (event.kind) {
     case EventKind::Syscall: return "syscall";
-    case EventKind::SegmentLoad:
-        std::snprintf(buffer, sizeof buffer, "load of %%%s with selector 0x%x",
-                      event.segment_load.segment == SegmentRegister::fs ? "fs" : "gs",
-                      event.segment_load.selector);
-        return buffer;
     case EventKind::Interrupted: return "interrupted";
     case EventKind::LimitExceeded:
         return std::string(to_string(event.limit_exceeded.limit)) + " limit exceeded: used " +

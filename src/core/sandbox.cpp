@@ -36,6 +36,10 @@ ElfImage Sandbox::load_program(std::span<const uint8_t> file) {
     memory_->set_grow_down(0, 0);
     set_segment(SegmentRegister::fs, 0, 0);
     set_segment(SegmentRegister::gs, 0, 0);
+    if (!descriptors_.entries().empty()) {
+        descriptors_ = {};
+        engine_->set_descriptors(descriptors_);
+    }
     ElfImage image = load_elf(*memory_, file);
     cpu_ = Registers{.eip = image.entry};
     exit_status_.reset();
@@ -168,6 +172,24 @@ void Sandbox::set_selectors(const FlatSelectors& selectors) {
 
 void Sandbox::set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) {
     engine_->set_segment(segment, selector, base);
+}
+
+bool Sandbox::set_descriptor(unsigned index, uint32_t base) {
+    if (!descriptors_.set(index, base)) return false;
+    engine_->set_descriptors(descriptors_);
+    return true;
+}
+
+void Sandbox::clear_descriptor(unsigned index) {
+    if (!descriptors_.base(index)) return;
+    descriptors_.clear(index);
+    engine_->set_descriptors(descriptors_);
+}
+
+bool Sandbox::load_segment(SegmentRegister segment, uint16_t selector) {
+    std::optional<uint32_t> base = descriptors_.resolve(selector);
+    if (base) engine_->set_segment(segment, selector, *base);
+    return base.has_value();
 }
 
 std::vector<HostRegion> Sandbox::host_regions() const {

@@ -22,6 +22,7 @@ std::shared_ptr<const Snapshot> Sandbox::snapshot() const {
     snapshot->extended_state_ = engine_->extended_state();
     snapshot->fs_ = engine_->segment(SegmentRegister::fs);
     snapshot->gs_ = engine_->segment(SegmentRegister::gs);
+    snapshot->descriptors_ = descriptors_;
     snapshot->exit_status_ = exit_status_;
     snapshot->fuel_ = engine_->fuel();
     return snapshot;
@@ -56,6 +57,10 @@ void Sandbox::restore(const Snapshot& snapshot) {
     if (snapshot.options_.selectors != options_.selectors) set_selectors(snapshot.options_.selectors);
     engine_->set_segment(SegmentRegister::fs, snapshot.fs_.selector, snapshot.fs_.base);
     engine_->set_segment(SegmentRegister::gs, snapshot.gs_.selector, snapshot.gs_.base);
+    if (snapshot.descriptors_ != descriptors_) {
+        descriptors_ = snapshot.descriptors_;
+        engine_->set_descriptors(descriptors_);
+    }
     if (snapshot.fuel_) {
         engine_->take_fuel();
         engine_->add_fuel(*snapshot.fuel_);

@@ -232,19 +232,19 @@ void DbtEngine::guest_replaced(bool code_unchanged) {
     if (breach_ && (breach_->limit == Limit::Memory || breach_->limit == Limit::HostMappings)) breach_.reset();
 }
 
-// The selector a `mov fs/gs, r16` at regs.eip loads.
-Event DbtEngine::segment_load(Registers& regs) {
+std::optional<Event> DbtEngine::load_segment(Registers& regs) {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     x86::Instruction insn;
     x86::decode(bytes, x86::fetch(memory_, regs.eip, bytes), insn);  // it decoded when it was translated
-    SegmentLoad load;
-    load.segment = insn.operands[0].reg.value == ZYDIS_REGISTER_FS ? SegmentRegister::fs : SegmentRegister::gs;
+    const SegmentRegister segment =
+        insn.operands[0].reg.value == ZYDIS_REGISTER_FS ? SegmentRegister::fs : SegmentRegister::gs;
     ZydisRegister source = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, insn.operands[1].reg.value);
-    load.selector = uint16_t(regs.gpr(unsigned(source - ZYDIS_REGISTER_EAX)));
-    load.next_eip = regs.eip + insn.length();
-    Event event{EventKind::SegmentLoad};
-    event.segment_load = load;
-    return event;
+    const uint16_t selector = uint16_t(regs.gpr(unsigned(source - ZYDIS_REGISTER_EAX)));
+    const std::optional<uint32_t> base = descriptors_.resolve(selector);
+    if (!base) return Event{EventKind::Fault, Fault{FaultKind::GeneralProtection, regs.eip, {}}};
+    set_segment(segment, selector, *base);
+    regs.eip += insn.length();
+    return std::nullopt;
 }
 
 // fxsave as a 32-bit program's: 64-bit code would also write xmm8-15 (bytes
@@ -480,7 +480,9 @@ Event DbtEngine::run(Registers& regs) {
             return Event{EventKind::Syscall};
         case EXIT_SEGMENT_LOAD:
             regs.eip = target;
-            return segment_load(regs);
+            if (auto fault = load_segment(regs)) return *fault;
+            if (limits_.instructions) --ctx_->fuel;  // the block gave it back for the host to take
+            continue;
         case EXIT_BREAKPOINT: {
             uint8_t opcode = memory_.host_base()[target];
             regs.eip = target + (opcode == 0xcd ? 2 : 1);  // int $3, or int3 / int1

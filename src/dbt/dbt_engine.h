@@ -28,6 +28,7 @@ public:
     // An i386 guest's (its factory refuses others; cpu.i386() throws for one).
     Event run(CpuState& cpu) override { return run(cpu.i386()); }
     void set_segment(SegmentRegister segment, uint16_t selector, uint32_t base) override;
+    void set_descriptors(const SegmentDescriptors& descriptors) override { descriptors_ = descriptors; }
     void set_selectors(const FlatSelectors& selectors) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
@@ -96,7 +97,9 @@ private:
     // faults, Interrupted when a stop request cut it short.
     std::optional<Event> emulate(Registers& regs);
     std::optional<Event> emulate_fxsave(Registers& regs, const x86::Instruction& insn);
-    Event segment_load(Registers& regs);
+    // Carries out the `mov fs/gs, r` at regs.eip as the CPU would, from
+    // descriptors_; the fault when the CPU would refuse it.
+    std::optional<Event> load_segment(Registers& regs);
 
     GuestMemory& memory_;
     EngineLimits limits_;
@@ -111,6 +114,7 @@ private:
     uint8_t* xsave_area_;  // in xsave_memory_
     GuardedMapping fuel_window_;  // with fuel: read-only zero pages r9 points into (CTX_FUEL_BASE)
     SegmentBases segments_;
+    SegmentDescriptors descriptors_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
     bool lookup_used_ = false;

@@ -35,7 +35,7 @@
 #define EXIT_BREAKPOINT   3
 #define EXIT_HOST_FAULT   4
 #define EXIT_EMULATE      5    /* an instruction the host carries out (string ops) */
-#define EXIT_SEGMENT_LOAD 6    /* mov fs/gs, r16: the host decides */
+#define EXIT_SEGMENT_LOAD 6    /* mov fs/gs, r16: resolved from the sandbox's descriptors */
 #define EXIT_CODE_WRITTEN 8    /* the guest wrote to a page it has translated code from */
 #define EXIT_STOP         7    /* a stop request, or the fuel out at a block's start */
 #define EXIT_COPY_WRITTEN 9    /* the guest wrote to a page a fork shares for copy-on-write */

@@ -20,7 +20,7 @@ enum class Action : uint8_t {
     Breakpoint,    // int3: a trap reported after the instruction, as Linux does
     Popf,          // popfd, with the trap flag kept clear
     ReadSegment,   // mov r/m, sreg: the guest sees Linux's selector values
-    LoadSegment,   // mov fs/gs, r16: the host decides what the selector means (TLS)
+    LoadSegment,   // mov fs/gs, r16: the engine resolves the selector from the guest's descriptors
     Fault,         // never runs; becomes a fault event of kind `fault`
 };
 

@@ -106,6 +106,7 @@ public:
     void set_segment(vx::SegmentRegister which, uint16_t selector, uint32_t base) override {
         segments_[size_t(which)] = {selector, base};
     }
+    void set_descriptors(const vx::SegmentDescriptors& table) override { descriptors = table; }
     void set_selectors(const vx::FlatSelectors&) override {}
     vx::Segment segment(vx::SegmentRegister which) const override { return segments_[size_t(which)]; }
     std::vector<uint8_t> extended_state() const override { return extended_; }
@@ -133,6 +134,7 @@ public:
     uint64_t instructions = 0;
     std::atomic<bool> looping{false};  // it has run an instruction
     std::atomic<bool> give_up{false};
+    vx::SegmentDescriptors descriptors;
 
 private:
     static vx::Event fault(vx::FaultKind kind, uint32_t eip, std::optional<uint32_t> address) {
@@ -206,6 +208,31 @@ TEST_F(CoreAlone, WhatItCannotRunIsTheEnginesFault) {
     ASSERT_EQ(event.kind, vx::EventKind::Fault);
     EXPECT_EQ(event.fault.kind, vx::FaultKind::InvalidInstruction);
     EXPECT_EQ(event.fault.eip, kCode);
+}
+
+TEST(CoreAloneDescriptors, TheEngineHearsOfThemAndLoadsResolveAsOnACpu) {
+    ToyEngine* toy = nullptr;
+    vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 1u << 20}, [&](vx::GuestMemory& memory, const vx::SandboxOptions&) {
+        auto engine = std::make_unique<ToyEngine>(memory);
+        toy = engine.get();
+        return engine;
+    });
+    ASSERT_TRUE(sandbox.set_descriptor(12, 0x4000));
+    EXPECT_EQ(toy->descriptors, sandbox.descriptors());
+    EXPECT_EQ(toy->descriptors.base(12), 0x4000u);
+
+    EXPECT_TRUE(sandbox.load_segment(vx::SegmentRegister::gs, 12 << 3 | 3));
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::gs), (vx::Segment{12 << 3 | 3, 0x4000}));
+    EXPECT_FALSE(sandbox.load_segment(vx::SegmentRegister::gs, 13 << 3 | 3));
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::gs), (vx::Segment{12 << 3 | 3, 0x4000})) << "refused: unchanged";
+    EXPECT_TRUE(sandbox.load_segment(vx::SegmentRegister::fs, 3));
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::fs), (vx::Segment{3, 0}));
+
+    sandbox.clear_descriptor(12);
+    EXPECT_FALSE(toy->descriptors.base(12));
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::gs), (vx::Segment{12 << 3 | 3, 0x4000}))
+        << "a loaded register keeps its base";
+    EXPECT_FALSE(sandbox.load_segment(vx::SegmentRegister::gs, 12 << 3 | 3));
 }
 
 TEST(CoreAloneFactory, AFactoryThatMakesNoEngineIsRefused) {

@@ -345,6 +345,83 @@ TEST_P(SandboxTest, SegmentSelectorsAreTheHostsChoice) {
     EXPECT_EQ(sandbox_.selectors(), (vx::FlatSelectors{0x73, 0x7b}));
 }
 
+TEST_P(SandboxTest, TheGuestsSegmentLoadsResolveFromTheDescriptors) {
+    uint32_t value = 0x7e57da7a;
+    sandbox_.memory().write(kData + 0x10, &value, 4);
+    ASSERT_TRUE(sandbox_.set_descriptor(12, kData));
+    // mov eax, 0x63; mov gs, eax; mov ecx, gs:[0x10]; mov edx, gs
+    auto event = run({0xb8, 0x63, 0, 0, 0, 0x8e, 0xe8, 0x65, 0x8b, 0x0d, 0x10, 0, 0, 0, 0x8c, 0xea});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().ecx, value);
+    EXPECT_EQ(regs().edx, 0x63u);
+    EXPECT_EQ(sandbox_.segment(vx::SegmentRegister::gs), (vx::Segment{0x63, kData}));
+    // mov eax, 0x60 (RPL 0, as a CPU takes it for a DPL 3 entry); mov fs, eax; mov ecx, fs:[0x10]
+    event = run({0xb8, 0x60, 0, 0, 0, 0x8e, 0xe0, 0x64, 0x8b, 0x0d, 0x10, 0, 0, 0});
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().ecx, value);
+    EXPECT_EQ(sandbox_.segment(vx::SegmentRegister::fs), (vx::Segment{0x60, kData}));
+    // mov eax, 3; mov gs, eax: the null selector
+    ASSERT_EQ(run({0xb8, 3, 0, 0, 0, 0x8e, 0xe8}).kind, vx::EventKind::Syscall);
+    EXPECT_EQ(sandbox_.segment(vx::SegmentRegister::gs), (vx::Segment{3, 0}));
+}
+
+TEST_P(SandboxTest, ASegmentLoadTheDescriptorsRefuseIsAGeneralProtectionFault) {
+    ASSERT_TRUE(sandbox_.set_descriptor(12, kData));
+    ASSERT_TRUE(sandbox_.load_segment(vx::SegmentRegister::gs, 0x63));
+    for (uint32_t selector : {0x6bu, 0x67u, 0x2bu, 0xfffbu}) {  // never defined, the LDT, a flat one, the last
+        // mov ebx, 7; mov eax, selector; mov gs, eax; mov ebx, 8
+        auto event = run({0xbb, 7, 0, 0, 0, 0xb8, uint8_t(selector), uint8_t(selector >> 8), 0, 0, 0x8e, 0xe8, 0xbb, 8,
+                          0, 0, 0});
+        ASSERT_EQ(event.kind, vx::EventKind::Fault) << selector;
+        EXPECT_EQ(event.fault.kind, vx::FaultKind::GeneralProtection);
+        EXPECT_EQ(event.fault.eip, kCode + 10);
+        EXPECT_FALSE(event.fault.address);
+        EXPECT_EQ(regs().eip, kCode + 10) << "at the load, as the CPU's fault leaves it";
+        EXPECT_EQ(regs().ebx, 7u);
+        EXPECT_EQ(sandbox_.segment(vx::SegmentRegister::gs), (vx::Segment{0x63, kData})) << "unchanged";
+    }
+    sandbox_.clear_descriptor(12);
+    auto event = run({0xb8, 0x63, 0, 0, 0, 0x8e, 0xe8});
+    ASSERT_EQ(event.kind, vx::EventKind::Fault) << "a cleared entry";
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::GeneralProtection);
+}
+
+TEST_P(SandboxTest, ASegmentLoadCostsOneInstructionOfFuel) {
+    vx::SandboxOptions options{.memory_size = 16u << 20};
+    options.limits.instructions = 100;
+    vx::Sandbox sandbox(vx::testing::on_engine(GetParam(), options));
+    sandbox.memory().map(kCode, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+    ASSERT_TRUE(sandbox.set_descriptor(12, kData));
+    // mov eax, 0x63; mov gs, eax; nop; int $0x80
+    const uint8_t code[] = {0xb8, 0x63, 0, 0, 0, 0x8e, 0xe8, 0x90, 0xcd, 0x80};
+    sandbox.memory().write(kCode, code, sizeof code);
+    sandbox.registers().eip = kCode;
+    ASSERT_EQ(sandbox.run().kind, vx::EventKind::Syscall);
+    EXPECT_EQ(sandbox.fuel(), 96u);
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::gs), (vx::Segment{0x63, kData}));
+}
+
+TEST_P(SandboxTest, OnlyIndexesASelectorNamesAreDescriptors) {
+    EXPECT_FALSE(sandbox_.set_descriptor(0, kData));
+    EXPECT_FALSE(sandbox_.set_descriptor(8192, kData));
+    EXPECT_TRUE(sandbox_.descriptors().entries().empty());
+}
+
+TEST_P(SandboxTest, LoadingAProgramForgetsTheDescriptors) {
+    std::ifstream in(std::string(VX_GUEST_DIR) + "/hello", std::ios::binary);
+    const std::vector<uint8_t> program{std::istreambuf_iterator<char>(in), {}};
+    ASSERT_FALSE(program.empty()) << "no guest hello";
+    vx::Sandbox sandbox(vx::testing::on_engine(GetParam(), {.memory_size = 256u << 20}));
+    ASSERT_TRUE(sandbox.set_descriptor(12, kData));
+    ASSERT_TRUE(sandbox.load_segment(vx::SegmentRegister::gs, 0x63));
+    EXPECT_THROW(sandbox.load_program({}), vx::ElfError);
+    EXPECT_EQ(sandbox.descriptors().base(12), kData) << "a refused program changes nothing";
+    sandbox.load_program(program);
+    EXPECT_TRUE(sandbox.descriptors().entries().empty());
+    EXPECT_EQ(sandbox.segment(vx::SegmentRegister::gs), vx::Segment{});
+    EXPECT_FALSE(sandbox.load_segment(vx::SegmentRegister::gs, 0x63)) << "the engine forgot them too";
+}
+
 class Sandboxes : public ::testing::TestWithParam<vx::EngineKind> {};
 
 TEST_P(Sandboxes, EachHasItsOwnVectorState) {

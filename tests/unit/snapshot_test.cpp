@@ -437,6 +437,35 @@ TEST_P(SnapshotTest, WhatCannotBeRestoredIsRefusedWithNothingChanged) {
 
 // Pages mapped shared (a fresh shared copy each restore) and pages the
 // guest may not touch (their contents kept all the same).
+TEST_P(Snapshot, TheDescriptorsComeBackAndTheGuestsLoadsResolveFromThem) {
+    constexpr uint32_t code = 0x10000, data = 0x20000, value = 0x5ca1ab1e;
+    vx::Sandbox source(options(16u << 20));
+    ASSERT_TRUE(source.memory().map(code, kPage, vx::kRead | vx::kWrite | vx::kExec));
+    ASSERT_TRUE(source.memory().map(data, kPage, vx::kRead | vx::kWrite));
+    ASSERT_TRUE(source.memory().write(data + 0x10, &value, sizeof value));
+    // mov eax, 0x6b; mov gs, eax; mov ecx, gs:[0x10]; int $0x80
+    const uint8_t load[] = {0xb8, 0x6b, 0, 0, 0, 0x8e, 0xe8, 0x65, 0x8b, 0x0d, 0x10, 0, 0, 0, 0xcd, 0x80};
+    ASSERT_TRUE(source.memory().write(code, load, sizeof load));
+    source.registers().eip = code;
+    ASSERT_TRUE(source.set_descriptor(12, 0x1000));
+    ASSERT_TRUE(source.set_descriptor(13, data));
+    auto snapshot = source.snapshot();
+    EXPECT_EQ(snapshot->descriptors(), source.descriptors());
+
+    source.clear_descriptor(13);
+    ASSERT_TRUE(source.set_descriptor(14, 0x3000));
+    source.restore(*snapshot);
+    EXPECT_EQ(source.descriptors(), snapshot->descriptors());
+    vx::Sandbox fresh(*snapshot);
+    EXPECT_EQ(fresh.descriptors(), snapshot->descriptors());
+    for (vx::Sandbox* s : {&source, &fresh}) {
+        const vx::Event event = s->run();
+        ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+        EXPECT_EQ(s->registers().ecx, value);
+        EXPECT_EQ(s->segment(vx::SegmentRegister::gs), (vx::Segment{0x6b, data}));
+    }
+}
+
 TEST_P(Snapshot, SharedAndInaccessiblePagesKeepTheirContents) {
     vx::Sandbox source(options(16u << 20));
     auto& memory = source.memory();

@@ -148,6 +148,9 @@ struct UserDesc {
     uint32_t limit;
     uint32_t flags;  // seg_32bit:1 contents:2 read_exec_only:1 limit_in_pages:1 seg_not_present:1 useable:1
 };
+inline constexpr uint32_t kUserDescSeg32Bit = 1u << 0, kUserDescContents = 3u << 1, kUserDescReadExecOnly = 1u << 3,
+                          kUserDescNotPresent = 1u << 5;
+inline constexpr uint32_t kUserDescFlags = 0x7f;  // the rest (lm, bit 7) the kernel ignores for i386
 static_assert(sizeof(UserDesc) == 16);
 
 // struct iovec of an i386 process.

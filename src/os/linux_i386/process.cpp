@@ -83,7 +83,7 @@ void LinuxProcess::start_image(const ElfImage& image) {
     // The stack's grow-down region is the stack's: nothing is placed there.
     if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
     mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
-    std::fill(std::begin(tls_used_), std::end(tls_used_), false);
+    std::fill(std::begin(tls_), std::end(tls_), std::nullopt);  // (the sandbox's descriptors went with the image)
 }
 
 LinuxProcess::~LinuxProcess() {
@@ -151,18 +151,6 @@ void LinuxProcess::end_host_process(int status) {
     _exit(status);
 }
 
-bool LinuxProcess::load_segment(const SegmentLoad& load) {
-    unsigned index = load.selector >> 3;
-    bool null_selector = (load.selector & ~3u) == 0;
-    bool tls_selector = (load.selector & 7u) == 3 && index >= kFirstTlsEntry &&
-                        index < kFirstTlsEntry + kTlsEntries && tls_used_[index - kFirstTlsEntry];
-    if (!null_selector && !tls_selector) return false;
-    uint32_t base = tls_selector ? tls_base_[index - kFirstTlsEntry] : 0;
-    sandbox_.set_segment(load.segment, load.selector, base);
-    sandbox_.registers().eip = load.next_eip;
-    return true;
-}
-
 RunOutcome LinuxProcess::finish_run(RunOutcome outcome) {
     outcome.pid = tree_->self();
     outcome.usage = sandbox_.usage();
@@ -212,10 +200,6 @@ RunOutcome LinuxProcess::run() {
         case EventKind::Syscall:
             service_syscall();
             break;
-        case EventKind::SegmentLoad:
-            if (load_segment(event.segment_load)) break;
-            event = Event{EventKind::Fault, Fault{FaultKind::GeneralProtection, sandbox_.registers().eip, {}}};
-            [[fallthrough]];
         case EventKind::Fault: {
             if (deliver_fault(event.fault)) break;
             if (tree_->breach()) return stop_for_breach();  // the tree's end came first

@@ -283,8 +283,10 @@ private:
                             std::vector<uint8_t>& file, std::string& exe_path, int depth) const;
     // A NULL-terminated guest array of strings (argv, envp); 0 or -errno.
     int32_t read_string_array(uint32_t address, std::vector<std::string>& out, size_t& total) const;
-    // A guest mov to %fs/%gs: a TLS selector from set_thread_area, or a fault.
-    bool load_segment(const SegmentLoad& load);
+    // Loads `selector` into %fs or %gs as the kernel does for itself
+    // (set_thread_area, sigreturn): one the CPU refuses leaves the null
+    // selector there, as the kernel's fixup does.
+    void load_segment_or_null(SegmentRegister segment, uint16_t selector);
 
     // Guest pages the process has mapped (image, stack, brk, mmap), one flag a
     // page: a PROT_NONE mapping still holds its addresses.
@@ -404,8 +406,9 @@ private:
     uint32_t umask_ = 022;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
-    uint32_t tls_base_[kTlsEntries] = {};
-    bool tls_used_[kTlsEntries] = {};
+    // set_thread_area's entries as get_thread_area reads them back (none:
+    // never set, or deleted); their bases are the sandbox's descriptors.
+    std::optional<UserDesc> tls_[kTlsEntries];
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
     std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include "vx/error.h"
 #include "vx/sandbox.h"
@@ -418,6 +419,8 @@ SigContext32 LinuxProcess::save_context(uint32_t fault_address) const {
     c.esp_at_signal = r.esp;
     c.cs = kUserSelectors.code;
     c.ds = c.es = c.ss = kUserSelectors.data;
+    c.gs = sandbox_.segment(SegmentRegister::gs).selector;
+    c.fs = sandbox_.segment(SegmentRegister::fs).selector;
     c.cr2 = fault_address;
     c.oldmask = uint32_t(signals_.saved_mask());
     return c;
@@ -428,6 +431,10 @@ void LinuxProcess::restore_context(const SigContext32& c, uint64_t mask) {
     r.edi = c.edi; r.esi = c.esi; r.ebp = c.ebp; r.esp = c.esp; r.ebx = c.ebx;
     r.edx = c.edx; r.ecx = c.ecx; r.eip = c.eip;
     r.eflags = sanitize_eflags(c.eflags);
+    // As the kernel does (reload_segments): %gs and %fs are loaded from the
+    // frame, with RPL 3, where that is not what they hold.
+    for (auto [segment, selector] : {std::pair{SegmentRegister::gs, c.gs}, std::pair{SegmentRegister::fs, c.fs}})
+        if (uint16_t(selector | 3) != sandbox_.segment(segment).selector) load_segment_or_null(segment, selector | 3);
     signals_.set_mask(mask);
     mirror_mask();
 }

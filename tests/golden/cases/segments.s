@@ -2,7 +2,8 @@
 # fs- and gs-prefixed accesses: the guest's segment base is folded into the
 # displacement (wrapping at 4 GiB as the CPU's address does), and the
 # access goes through %gs like any other. Reading a segment register gives
-# Linux's selector values; loading one leaves for the host.
+# Linux's selector values; loading one leaves translated code, for the
+# engine to resolve from the guest's descriptors.
         .text
         mov %fs:0, %eax
         mov %gs:0x10, %ecx
