@@ -8,10 +8,10 @@
 #include <cstring>
 #include <utility>
 
-#include "dbt/emitter.h"
-#include "dbt/runtime_context.h"
-#include "dbt/signals.h"
-#include "dbt/string_ops.h"
+#include "dbt/emit/emitter.h"
+#include "dbt/runtime/runtime_context.h"
+#include "dbt/runtime/signals.h"
+#include "dbt/runtime/string_ops.h"
 #include "vx/error.h"
 #include "x86/decoder.h"
 #include "x86/disassemble.h"
@@ -609,7 +609,7 @@ void DbtEngine::stop_soon(void* ucv) {
 std::vector<long> DbtEngine::host_calls() const {
     return {
         SYS_arch_prctl,  // %gs: the guest's memory
-        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults (signals.cpp)
+        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults (runtime/signals.cpp)
         SYS_memfd_create,  // a forked child's own code cache
     };
 }

@@ -8,9 +8,9 @@
 #include <unordered_map>
 
 #include "core/engine.h"
-#include "dbt/code_cache.h"
-#include "dbt/runtime_context.h"
-#include "dbt/translator.h"
+#include "dbt/cache/code_cache.h"
+#include "dbt/runtime/runtime_context.h"
+#include "dbt/translate/translator.h"
 #include "x86/decoder.h"
 
 namespace vx::dbt {
