@@ -21,8 +21,8 @@
 #include <cstring>
 #include <vector>
 
-#include "dbt/code_cache.h"
-#include "dbt/translator.h"
+#include "dbt/cache/code_cache.h"
+#include "dbt/translate/translator.h"
 #include "vx/sandbox.h"
 
 namespace {

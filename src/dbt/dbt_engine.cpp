@@ -8,10 +8,10 @@
 #include <cstring>
 #include <utility>
 
-#include "dbt/emitter.h"
-#include "dbt/runtime_context.h"
-#include "dbt/signals.h"
-#include "dbt/string_ops.h"
+#include "dbt/emit/emitter.h"
+#include "dbt/runtime/runtime_context.h"
+#include "dbt/runtime/signals.h"
+#include "dbt/runtime/string_ops.h"
 #include "vx/error.h"
 #include "x86/decoder.h"
 #include "x86/disassemble.h"
@@ -61,7 +61,8 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       xsave_size_(x86::xsave_area_size()),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
-      fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()) {
+      fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
+      blocks_(*ctx_) {
     ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
@@ -116,16 +117,8 @@ void DbtEngine::install_stubs() {
 
 void DbtEngine::flush() {
     blocks_.clear();
-    short_blocks_.clear();
-    blocks_by_host_.clear();
     next_block_ = nullptr;
-    records_ = 0;
     cache_.rewind(first_block_mark_);
-    if (lookup_used_) {  // back to zero pages: an empty table
-        madvise(ctx_->lookup_keys, sizeof ctx_->lookup_keys + sizeof ctx_->lookup_targets, MADV_DONTNEED);
-        lookup_used_ = false;
-        lookup_pages_.reset();
-    }
     ++flushes_;
 }
 
@@ -150,30 +143,22 @@ bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
     return true;
 }
 
-uint64_t DbtEngine::entry_if_translated(uint32_t eip) const {
-    auto it = blocks_.find(eip);
-    return it == blocks_.end() ? 0 : it->second.host_entry;
-}
-
 const Block* DbtEngine::block_at(uint32_t eip) {
-    if (auto it = blocks_.find(eip); it != blocks_.end()) return &it->second;
+    if (const Block* block = blocks_.find(eip)) return block;
     if (cache_.available() < Translator::kMaxBlockBytes) flush();
-    Block block = translator_.translate(eip, segments_, [this](uint32_t target) {
-        return entry_if_translated(target);
-    });
-    const Block& kept = blocks_.emplace(eip, std::move(block)).first->second;
+    const Block& kept = blocks_.add(translator_.translate(eip, segments_, [this](uint32_t target) {
+        return blocks_.entry_if_translated(target);
+    }));
     remember(kept);
     return &kept;
 }
 
 void DbtEngine::remember(const Block& block, bool protect_pages) {
-    blocks_by_host_[block.host_entry] = &block;
     if (protect_pages && block.guest_end > block.guest_eip)
         for (uint64_t page = block.guest_eip & ~(kPageSize - 1); page < block.guest_end; page += kPageSize)
             if (!memory_.protect_code(uint32_t(page)) && !breach_)
                 breach_ = memory_.host_mapping_breach();  // unprotected, it must not run
     ++translations_;
-    records_ += block.insns.size();
     update_peaks();
     if (limits_.memory && !breach_) {
         const uint64_t host = host_bytes(), total = memory_.own_bytes() + host;
@@ -186,20 +171,6 @@ void DbtEngine::remember(const Block& block, bool protect_pages) {
             if (!memory_.admit(0)) breach_ = LimitExceeded{Limit::Memory, total, *limits_.memory};
         }
     }
-}
-
-void DbtEngine::remember_indirect_target(const Block& block) {
-    uint32_t slot = block.guest_eip & (kLookupEntries - 1);
-    ctx_->lookup_keys[slot] = ~block.guest_eip;
-    ctx_->lookup_targets[slot] = block.host_entry - links_.miss_path;
-    lookup_used_ = true;
-    mark_lookup_written(slot);
-}
-
-const Block* DbtEngine::block_containing(uint64_t host_pc) const {
-    auto it = blocks_by_host_.upper_bound(host_pc);
-    if (it == blocks_by_host_.begin()) return nullptr;
-    return std::prev(it)->second;
 }
 
 void DbtEngine::set_selectors(const FlatSelectors& selectors) {
@@ -346,11 +317,11 @@ bool DbtEngine::settle_fuel_at_block(uint32_t eip, uint8_t insns) {
 
 const Block* DbtEngine::short_block(uint32_t eip, int insns, bool protect_pages) {
     if (cache_.available() < Translator::kMaxBlockBytes) flush();
-    short_blocks_.push_back(translator_.translate(eip, segments_, [this](uint32_t target) {
-        return entry_if_translated(target);
+    const Block& kept = blocks_.add_short(translator_.translate(eip, segments_, [this](uint32_t target) {
+        return blocks_.entry_if_translated(target);
     }, insns));
-    remember(short_blocks_.back(), protect_pages);
-    return &short_blocks_.back();
+    remember(kept, protect_pages);
+    return &kept;
 }
 
 std::optional<uint64_t> DbtEngine::fuel() const {
@@ -375,10 +346,7 @@ uint64_t DbtEngine::take_fuel() {
 }
 
 uint64_t DbtEngine::host_bytes() const {
-    constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
-    const uint64_t lookup = lookup_pages_.count() * 4096;
-    return cache_.used() + lookup + (blocks_.size() + short_blocks_.size()) * kPerBlock +
-           records_ * sizeof(InsnRecord);
+    return cache_.used() + blocks_.host_bytes();
 }
 
 void DbtEngine::update_peaks() {
@@ -440,7 +408,7 @@ Event DbtEngine::run(Registers& regs) {
         }
         switch (code) {
         case EXIT_LOOKUP_MISS:
-            remember_indirect_target(*block_at(target));
+            blocks_.add_indirect_target(*block_at(target), links_.miss_path);
             regs.eip = target;
             continue;
         case EXIT_STOP:
@@ -529,7 +497,7 @@ void DbtEngine::leave_guest_code(void* ucv, const Block& block, const InsnRecord
 bool DbtEngine::on_guest_fault(int signo, const siginfo_t* info, void* ucv) {
     auto* uc = static_cast<ucontext_t*>(ucv);
     const uint64_t pc = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
-    const Block* block = block_containing(pc);
+    const Block* block = blocks_.containing(pc);
     if (!block || pc >= block->host_body_end) return false;
     if (pc < block->host_entry + block->prologue_end) {
         // The fuel check: the fuel ran out, or the window was closed for a stop.
@@ -584,7 +552,7 @@ void DbtEngine::stop_soon(void* ucv) {
         return;
     }
     if (!cache_.contains(pc)) return;  // in the host: run() looks before it enters
-    const Block* block = block_containing(pc);
+    const Block* block = blocks_.containing(pc);
     if (!block) return;  // in the shared stubs: on the way out already
     const InsnRecord* record = block->record_for(pc);
     if (record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
@@ -601,15 +569,14 @@ void DbtEngine::stop_soon(void* ucv) {
         Emitter::patch_rel32(cache_.writable(site), site, block->host_entry + exit.stub);
     }
     cache_.seal();  // the guest goes on running
-    std::memset(ctx_->lookup_keys, 0, sizeof ctx_->lookup_keys);
-    for (size_t page = 0; page < kLookupKeyPages; ++page) lookup_pages_.set(page);
+    blocks_.forget_indirect_targets();
     unchained_for_stop_ = true;
 }
 
 std::vector<long> DbtEngine::host_calls() const {
     return {
         SYS_arch_prctl,  // %gs: the guest's memory
-        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults (signals.cpp)
+        SYS_rt_sigaction, SYS_rt_sigreturn,  // faults (runtime/signals.cpp)
         SYS_memfd_create,  // a forked child's own code cache
     };
 }

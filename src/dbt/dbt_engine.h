@@ -1,16 +1,13 @@
 #pragma once
-#include <bitset>
 #include <csignal>
-#include <list>
-#include <map>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 
 #include "core/engine.h"
-#include "dbt/code_cache.h"
-#include "dbt/runtime_context.h"
-#include "dbt/translator.h"
+#include "dbt/cache/block_cache.h"
+#include "dbt/cache/code_cache.h"
+#include "dbt/runtime/runtime_context.h"
+#include "dbt/translate/translator.h"
 #include "x86/decoder.h"
 
 namespace vx::dbt {
@@ -90,9 +87,6 @@ private:
     Event refused_write(uint32_t eip, uint32_t address);
     Event breach_event() const;
     void update_peaks();
-    uint64_t entry_if_translated(uint32_t eip) const;
-    void remember_indirect_target(const Block& block);
-    const Block* block_containing(uint64_t host_pc) const;
     // Carries out a string instruction at regs.eip; a fault event if it
     // faults, Interrupted when a stop request cut it short.
     std::optional<Event> emulate(Registers& regs);
@@ -117,18 +111,7 @@ private:
     SegmentDescriptors descriptors_;
     uint64_t seen_exec_generation_ = 0;
     uint64_t flushes_ = 0;
-    bool lookup_used_ = false;
-    // The lookup table's pages written since the last flush (keys, then
-    // targets): what it costs the host, as its other pages stay untouched.
-    static constexpr size_t kLookupKeyPages = kLookupEntries * sizeof(uint32_t) / 4096;
-    std::bitset<kLookupKeyPages + kLookupEntries * sizeof(uint64_t) / 4096> lookup_pages_;
-    void mark_lookup_written(uint32_t slot) {
-        lookup_pages_.set(slot * sizeof(uint32_t) / 4096);
-        lookup_pages_.set(kLookupKeyPages + slot * sizeof(uint64_t) / 4096);
-    }
-    std::unordered_map<uint32_t, Block> blocks_;  // by guest eip
-    std::list<Block> short_blocks_;                // cut short to the fuel left; run once, never looked up
-    std::map<uint64_t, const Block*> blocks_by_host_; // by host entry, of both kinds
+    BlockCache blocks_;
     std::optional<HostFault> host_fault_;
 
     uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: elsewhere)
@@ -138,7 +121,6 @@ private:
     uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_WINDOW)
     std::optional<LimitExceeded> breach_;
     uint64_t translations_ = 0;
-    uint64_t records_ = 0;              // InsnRecords kept, for host_bytes
     uint64_t code_cache_peak_ = 0;
     uint64_t memory_peak_ = 0;
     uint64_t code_writes_ = 0;

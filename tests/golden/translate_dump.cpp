@@ -27,9 +27,9 @@
 #include <string>
 #include <vector>
 
-#include "dbt/code_cache.h"
-#include "dbt/runtime_layout.h"
-#include "dbt/translator.h"
+#include "dbt/cache/code_cache.h"
+#include "dbt/runtime/runtime_layout.h"
+#include "dbt/translate/translator.h"
 #include "vx/event.h"
 #include "x86/decoder.h"
 #include "x86/disassemble.h"

@@ -43,7 +43,7 @@ probe core x86/decoder.h refused
 probe core os/linux_i386/process.h refused
 probe core core/engine.h compiles
 # x86 knows no engine and no personality.
-probe x86 dbt/translator.h refused
+probe x86 dbt/translate/translator.h refused
 probe x86 os/linux_i386/abi.h refused
 probe x86 vx/guest_memory.h compiles
 # An engine knows no personality; it uses core's engine interface and x86.

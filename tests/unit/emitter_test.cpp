@@ -4,7 +4,7 @@
 #include <cstring>
 #include <vector>
 
-#include "dbt/emitter.h"
+#include "dbt/emit/emitter.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "dbt/code_cache.h"
-#include "dbt/translator.h"
+#include "dbt/cache/code_cache.h"
+#include "dbt/translate/translator.h"
 
 namespace {
 

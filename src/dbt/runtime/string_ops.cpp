@@ -1,6 +1,6 @@
 // String instructions address es:[edi], whose segment cannot be overridden:
 // in 64-bit mode that would be a host address. The host carries them out.
-#include "dbt/string_ops.h"
+#include "dbt/runtime/string_ops.h"
 
 #include <algorithm>
 #include <cstring>

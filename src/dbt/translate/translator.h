@@ -5,7 +5,7 @@
 #include <functional>
 #include <vector>
 
-#include "dbt/code_cache.h"
+#include "dbt/cache/code_cache.h"
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
 

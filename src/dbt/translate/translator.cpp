@@ -2,13 +2,13 @@
 // other, each given the rewrite the policy's decision calls for (in the
 // translate_*.cpp files, see block_writer.h), then the block's exit stubs
 // and its fuel accounting.
-#include "dbt/translator.h"
+#include "dbt/translate/translator.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
-#include "dbt/block_writer.h"
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 

@@ -1,6 +1,6 @@
 // x87 state stores, which would give the guest host addresses: the
 // pointers in them are cleared on the way.
-#include "dbt/block_writer.h"
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 

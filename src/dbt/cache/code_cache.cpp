@@ -1,4 +1,4 @@
-#include "dbt/code_cache.h"
+#include "dbt/cache/code_cache.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

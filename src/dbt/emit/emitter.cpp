@@ -1,4 +1,4 @@
-#include "dbt/emitter.h"
+#include "dbt/emit/emitter.h"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,6 +1,6 @@
 // String instructions inline, on the host addresses of the guest's esi/edi.
-// Those the host carries out instead: string_ops.cpp.
-#include "dbt/block_writer.h"
+// Those the host carries out instead: runtime/string_ops.cpp.
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 

@@ -13,9 +13,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "dbt/emitter.h"
-#include "dbt/runtime_layout.h"
-#include "dbt/translator.h"
+#include "dbt/emit/emitter.h"
+#include "dbt/runtime/runtime_layout.h"
+#include "dbt/translate/translator.h"
 #include "x86/policy.h"
 
 namespace vx::dbt {

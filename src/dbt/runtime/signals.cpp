@@ -1,4 +1,4 @@
-#include "dbt/signals.h"
+#include "dbt/runtime/signals.h"
 
 #include <asm/prctl.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <mutex>
 
 #include "dbt/dbt_engine.h"
-#include "dbt/runtime_context.h"
+#include "dbt/runtime/runtime_context.h"
 #include "vx/error.h"
 
 namespace vx::dbt {

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "dbt/runtime_layout.h"
+#include "dbt/runtime/runtime_layout.h"
 
 namespace vx::dbt {
 

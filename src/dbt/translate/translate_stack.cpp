@@ -1,6 +1,6 @@
 // Stack instructions, on the guest's esp (r12d): each store happens before
 // esp moves, so that a fault leaves esp as it was, as the CPU does.
-#include "dbt/block_writer.h"
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 

@@ -1,7 +1,7 @@
 // Branches: direct ones leave through exit stubs the engine chains (see
 // BlockWriter::finish_exits); indirect ones and ret find their target's
 // translation in the lookup table inline.
-#include "dbt/block_writer.h"
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 

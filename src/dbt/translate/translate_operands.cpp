@@ -4,7 +4,7 @@
 // (xlat's implicit address, a segment register read).
 #include <algorithm>
 
-#include "dbt/block_writer.h"
+#include "dbt/translate/block_writer.h"
 
 namespace vx::dbt {
 
