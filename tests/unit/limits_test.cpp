@@ -253,6 +253,38 @@ TEST_P(Preemption, InterruptStopsEveryKindOfLoop) {
     }
 }
 
+// A stop that unchains a running block forgets the indirect branch targets
+// the engine looked up; a guest that never branched indirectly had none,
+// and its stops make the host keep no memory for them (the memory limit
+// counts what the engine keeps).
+TEST_P(Preemption, StopsKeepNoMemoryForIndirectTargetsNeverLookedUp) {
+    vx::Sandbox sandbox(options(16u << 20));
+    auto& memory = sandbox.memory();
+    const uint8_t loop[] = {0xff, 0x05, 0, 0, 0x02, 0, 0xeb, 0xf8};  // again: inc dword [0x20000]; jmp again
+    memory.map(0x10000, 0x1000, vx::kRead | vx::kWrite | vx::kExec);
+    memory.map(0x20000, 0x1000, vx::kRead | vx::kWrite);
+    memory.write(0x10000, loop, sizeof loop);
+    sandbox.registers().eip = 0x10000;
+    auto turns = [&] {
+        uint32_t count = 0;
+        memory.read(0x20000, &count, sizeof count);
+        return count;
+    };
+    const uint64_t at_first = sandbox.memory_in_use();
+    for (int stop = 0; stop < 3; ++stop) {
+        const uint32_t before = turns();
+        std::thread interrupter([&] {
+            while (turns() == before) std::this_thread::yield();
+            sandbox.interrupt();
+        });
+        const vx::Event event = sandbox.run();
+        interrupter.join();
+        ASSERT_EQ(event.kind, vx::EventKind::Interrupted) << vx::describe(event);
+    }
+    // One block of a loop, translated again after each stop: a few KiB.
+    EXPECT_LT(sandbox.memory_in_use() - at_first, 64u << 10) << "from " << at_first;
+}
+
 TEST_P(Preemption, TimeLimitsStopASpinningGuestAndStay) {
     for (vx::Limit limit : {vx::Limit::CpuTime, vx::Limit::WallTime}) {
         vx::SandboxOptions options = this->options(64u << 20);

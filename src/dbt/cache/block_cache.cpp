@@ -38,6 +38,7 @@ void BlockCache::add_indirect_target(const Block& block, uint64_t miss_path) {
 }
 
 void BlockCache::forget_indirect_targets() {
+    if (!lookup_used_) return;  // none to forget: its pages stay the zero pages they are
     std::memset(ctx_.lookup_keys, 0, sizeof ctx_.lookup_keys);
     for (size_t page = 0; page < kLookupKeyPages; ++page) lookup_pages_.set(page);
 }
