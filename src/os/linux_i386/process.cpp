@@ -74,15 +74,13 @@ void LinuxProcess::give_standard_fds() {
 
 void LinuxProcess::start_image(const ElfImage& image) {
     // What the loader and the initial stack mapped is the process's already.
-    reserved_.assign(memory_.size() / kPageSize, false);
-    for (uint32_t page = 0; page < reserved_.size(); ++page)
-        reserved_[page] = memory_.perms_at(page * kPageSize) != kNone;
-    brk_start_ = brk_ = image.image_end;
+    std::vector<bool> mapped(memory_.size() / kPageSize, false);
+    for (uint32_t page = 0; page < mapped.size(); ++page) mapped[page] = memory_.perms_at(page * kPageSize) != kNone;
     uint32_t lowest_stack = memory_.size();
-    while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
+    while (lowest_stack > kPageSize && mapped[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
     // The stack's grow-down region is the stack's: nothing is placed there.
     if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
-    mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
+    space_.start(std::move(mapped), image.image_end, lowest_stack - kPageSize);  // a guard page under the stack
     std::fill(std::begin(tls_), std::end(tls_), std::nullopt);  // (the sandbox's descriptors went with the image)
 }
 

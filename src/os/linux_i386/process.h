@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "os/linux_i386/abi.h"
+#include "os/linux_i386/address_space.h"
 #include "os/linux_i386/descriptor_table.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
@@ -288,14 +289,9 @@ private:
     // selector there, as the kernel's fixup does.
     void load_segment_or_null(SegmentRegister segment, uint16_t selector);
 
-    // Guest pages the process has mapped (image, stack, brk, mmap), one flag a
-    // page: a PROT_NONE mapping still holds its addresses.
-    bool range_reserved(uint32_t addr, uint32_t length, bool all) const;
-    void reserve(uint32_t addr, uint32_t length, bool reserved);
     // Whether [addr, addr+length) meets the stack's grow-down region, where
     // only MAP_FIXED places a mapping.
     bool in_stack_region(uint32_t addr, uint64_t length) const;
-    uint32_t find_free_range(uint32_t length) const;  // 0: none
 
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
@@ -395,14 +391,14 @@ private:
     GuestMemory& memory_;
     std::vector<uint64_t> syscall_counts_ = std::vector<uint64_t>(kSyscalls);
     ProcessOptions options_;
-    std::vector<bool> reserved_;
     std::vector<int32_t> common_holdings_;  // ProcessTree::hold_in_common ids
     FileNamespace files_;
     // Every host descriptor here was made for the guest (the standard ones
     // are copies), and is closed with it.
     DescriptorTable descriptors_;
-    uint32_t brk_start_ = 0, brk_ = 0;
-    uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
+    // The pages the process mapped, the break and where mmap places mappings
+    // (address_space.h); the pages the stack grew to are the memory's.
+    AddressSpace space_{[this](uint32_t addr) { return memory_.mapped(addr); }};
     uint32_t umask_ = 022;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
