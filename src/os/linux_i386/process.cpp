@@ -81,7 +81,7 @@ void LinuxProcess::start_image(const ElfImage& image) {
     // The stack's grow-down region is the stack's: nothing is placed there.
     if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
     space_.start(std::move(mapped), image.image_end, lowest_stack - kPageSize);  // a guard page under the stack
-    std::fill(std::begin(tls_), std::end(tls_), std::nullopt);  // (the sandbox's descriptors went with the image)
+    thread_areas_.clear();  // (the sandbox's descriptors went with the image)
 }
 
 LinuxProcess::~LinuxProcess() {

@@ -23,6 +23,7 @@
 #include "os/linux_i386/run_outcome.h"
 #include "os/linux_i386/scratch_directory.h"
 #include "os/linux_i386/signal_state.h"
+#include "os/linux_i386/thread_areas.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -402,9 +403,9 @@ private:
     uint32_t umask_ = 022;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
-    // set_thread_area's entries as get_thread_area reads them back (none:
-    // never set, or deleted); their bases are the sandbox's descriptors.
-    std::optional<UserDesc> tls_[kTlsEntries];
+    // set_thread_area's entries as get_thread_area reads them back
+    // (thread_areas.h); their bases are the sandbox's descriptors.
+    ThreadAreas thread_areas_;
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
     std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork
