@@ -49,8 +49,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
                 signals_.set_action(signo, {SignalState::kIgnore, 0, 0, 0});
         }
         // CPU time and fuel hold for the tree the guest may fork.
-        tree_cpu_budget_ = sandbox_.limits().cpu_time_ns;
-        tree_fuel_budget_ = sandbox_.limits().instructions;
+        budgets_.hold(sandbox_.limits().cpu_time_ns, sandbox_.limits().instructions);
         if (options_.max_file_size) {
             limit_host_file_size();
             mirror_disposition(SIGXFSZ);  // the kernel's SIGXFSZ must not end the host process

@@ -24,6 +24,7 @@
 #include "os/linux_i386/scratch_directory.h"
 #include "os/linux_i386/signal_state.h"
 #include "os/linux_i386/thread_areas.h"
+#include "os/linux_i386/tree_budgets.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -256,7 +257,6 @@ private:
     // Memory the sandbox takes between calls (a run of pages a fork shared,
     // written): admitted for the whole tree, and said to it at once.
     bool admit_own_growth(uint64_t bytes);
-    uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process ends the others, and its outcome names the breach; any
     // other process tells the first one and ends.
@@ -409,9 +409,7 @@ private:
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
     std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork
-    std::optional<uint64_t> tree_cpu_budget_;   // ns, for the whole tree (the sandbox's limit is a slice)
-    std::optional<uint64_t> tree_fuel_budget_;  // instructions, for the whole tree
-    uint64_t cpu_inherited_ = 0;                // the sandbox's CPU count when this process was forked
+    TreeBudgets budgets_;  // the tree's CPU time and fuel, and this process's slices of them
     std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as the host process had it, while the limit is set
     std::string host_confinement_;       // see confine_host
 
