@@ -105,7 +105,7 @@ int32_t LinuxProcess::fork_process(uint32_t flags, uint32_t child_stack, uint32_
     setrlimit(RLIMIT_CORE, &no_core_dumps);
     tree_->become(child);
     forked_ = true;
-    cpu_inherited_ = sandbox_.usage().cpu_time_ns;  // the parent's, until the fork
+    budgets_.inherit_cpu(sandbox_.usage().cpu_time_ns);  // the parent's, until the fork
     take_cpu_slice();
     forget_pending_signals();  // as on Linux, the child starts with none
     Registers& r = sandbox_.registers();

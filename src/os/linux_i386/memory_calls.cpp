@@ -1,6 +1,7 @@
 // brk, mmap and friends, all inside guest memory (file mappings are copies). The process keeps its own
-// record of which pages are mapped (reserved_), since a PROT_NONE mapping
-// still owns its addresses. Every call that maps pages first asks the
+// record of which pages are mapped (AddressSpace, which also says where the
+// break and a mapping may go), since a PROT_NONE mapping still owns its
+// addresses. Every call that maps pages first asks the
 // sandbox to admit the pages it adds (admit_memory, for the whole tree): beyond the
 // memory limit the sandbox stops, and the call maps nothing (ENOMEM). That
 // is asked before looking for room, so a bomb is stopped by the limit rather
@@ -28,19 +29,8 @@ Perm perms_of(uint32_t prot) {  // PROT_READ/WRITE/EXEC have Perm's values
 
 }  // namespace
 
-bool LinuxProcess::range_reserved(uint32_t addr, uint32_t length, bool all) const {
-    // (Pages the stack grew to are mapped without this process mapping them.)
-    for (uint32_t p = addr / kPageSize; p < (uint64_t(addr) + length) / kPageSize; ++p)
-        if ((reserved_[p] || memory_.mapped(p * kPageSize)) != all) return !all;
-    return all;
-}
-
 bool LinuxProcess::in_stack_region(uint32_t addr, uint64_t length) const {
     return addr < memory_.grow_down_low() && addr + length > memory_.grow_down_floor();
-}
-
-void LinuxProcess::reserve(uint32_t addr, uint32_t length, bool reserved) {
-    for (uint32_t p = addr / kPageSize; p < (uint64_t(addr) + length) / kPageSize; ++p) reserved_[p] = reserved;
 }
 
 uint64_t LinuxProcess::unmapped_bytes(uint32_t addr, uint64_t length) const {
@@ -64,31 +54,24 @@ bool LinuxProcess::admit_own_growth(uint64_t bytes) {
     return false;
 }
 
-uint32_t LinuxProcess::find_free_range(uint32_t length) const {
-    uint32_t pages = length / kPageSize, run = 0;
-    for (uint32_t p = mmap_top_ / kPageSize; p-- > page_ceil(brk_) / kPageSize;) {
-        run = reserved_[p] ? 0 : run + 1;
-        if (run == pages) return p * kPageSize;
-    }
-    return 0;
-}
-
 int32_t LinuxProcess::sys_brk(const SyscallArgs& a) {
     const uint32_t wanted = a.a[0];
-    if (wanted < brk_start_ || wanted > memory_.size()) return int32_t(brk_);
-    uint32_t old_end = uint32_t(page_ceil(brk_)), new_end = uint32_t(page_ceil(wanted));
+    const int32_t unchanged = int32_t(space_.brk());
+    const std::optional<AddressSpace::BreakChange> change = space_.break_change(wanted);
+    if (!change) return unchanged;
+    const uint32_t old_end = change->old_end, new_end = change->new_end;
     if (new_end > old_end) {
-        // All its pages are new: it fails over mapped ones.
-        if (!admit_memory(new_end - old_end)) return int32_t(brk_);
-        if (new_end > mmap_top_ || range_reserved(old_end, new_end - old_end, false)) return int32_t(brk_);
-        if (!memory_.map(old_end, new_end - old_end, kRead | kWrite)) return int32_t(brk_);
-        reserve(old_end, new_end - old_end, true);
+        // All its pages are new (admitted before looking for room).
+        if (!admit_memory(new_end - old_end)) return unchanged;
+        if (!space_.heap_may_grow_to(new_end)) return unchanged;
+        if (!memory_.map(old_end, new_end - old_end, kRead | kWrite)) return unchanged;
+        space_.reserve(old_end, new_end - old_end, true);
     } else if (new_end < old_end) {
-        if (!memory_.unmap(new_end, old_end - new_end)) return int32_t(brk_);
-        reserve(new_end, old_end - new_end, false);
+        if (!memory_.unmap(new_end, old_end - new_end)) return unchanged;
+        space_.reserve(new_end, old_end - new_end, false);
     }
-    brk_ = wanted;
-    return int32_t(brk_);
+    space_.set_break(wanted);
+    return int32_t(space_.brk());
 }
 
 int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
@@ -117,7 +100,7 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
     const bool fits = addr % kPageSize == 0 && addr >= kLowestGuestMapping && addr + length <= memory_.size();
     if (fixed) {
         if (!fits) return fail(addr % kPageSize ? EINVAL : ENOMEM);
-        if ((flags & MAP_FIXED_NOREPLACE) && range_reserved(addr, uint32_t(length), false)) return fail(EEXIST);
+        if ((flags & MAP_FIXED_NOREPLACE) && space_.taken(addr, uint32_t(length), false)) return fail(EEXIST);
         // Over pages already mapped it adds nothing, they are replaced, but
         // for pages shared with other processes (still theirs).
         if (!admit_memory(unmapped_bytes(addr, length) + memory_.held_bytes(addr, length, false) +
@@ -126,9 +109,9 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         at = addr;
     } else if (!admit_memory(length)) {  // wherever it goes, the pages are new
         return fail(ENOMEM);
-    } else if (fits && !range_reserved(addr, uint32_t(length), false) && !in_stack_region(addr, length)) {
+    } else if (fits && !space_.taken(addr, uint32_t(length), false) && !in_stack_region(addr, length)) {
         at = addr;  // the hint is free: take it, as Linux does (but for the stack's room to grow)
-    } else if (!(at = find_free_range(uint32_t(length)))) {
+    } else if (!(at = space_.place(uint32_t(length)))) {
         return fail(ENOMEM);
     }
     // Past the host mappings limit (or when the host refuses), ENOMEM, as
@@ -141,11 +124,11 @@ int32_t LinuxProcess::sys_mmap2(const SyscallArgs& a) {
         int32_t error = read_file_into(file, uint64_t(page_offset) * kPageSize, at, uint32_t(length));
         if (!error && !memory_.protect(at, uint32_t(length), perms_of(prot))) error = fail(ENOMEM);
         if (error) {
-            if (memory_.unmap(at, uint32_t(length))) reserve(at, uint32_t(length), false);
+            if (memory_.unmap(at, uint32_t(length))) space_.reserve(at, uint32_t(length), false);
             return error;
         }
     }
-    reserve(at, uint32_t(length), true);
+    space_.reserve(at, uint32_t(length), true);
     return int32_t(at);
 }
 
@@ -168,14 +151,14 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
         (flags & MREMAP_FIXED))
         return fail(EINVAL);  // MREMAP_FIXED: not needed by the programs seen so far
     if (old_length == 0 || old_addr + old_length > memory_.size() ||
-        !range_reserved(old_addr, uint32_t(old_length), true))
+        !space_.taken(old_addr, uint32_t(old_length), true))
         return fail(EFAULT);
     if (new_length > memory_.size()) return fail(ENOMEM);
     if (new_length <= old_length) {
         if (new_length < old_length) {
             if (!memory_.unmap(old_addr + uint32_t(new_length), uint32_t(old_length - new_length)))
                 return fail(ENOMEM);
-            reserve(old_addr + uint32_t(new_length), uint32_t(old_length - new_length), false);
+            space_.reserve(old_addr + uint32_t(new_length), uint32_t(old_length - new_length), false);
         }
         return int32_t(old_addr);
     }
@@ -183,21 +166,21 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
     // Grown in place or moved (the old pages go), it adds `grow` bytes of pages.
     if (!admit_memory(grow)) return fail(ENOMEM);
     const uint32_t tail = old_addr + uint32_t(old_length);
-    if (uint64_t(tail) + grow <= mmap_top_ && tail >= page_ceil(brk_) && !range_reserved(tail, grow, false)) {
+    if (space_.may_extend(tail, grow)) {
         if (!memory_.map(tail, grow, memory_.perms_at(tail - kPageSize))) return fail(ENOMEM);  // the last mapping grows
-        reserve(tail, grow, true);
+        space_.reserve(tail, grow, true);
         return int32_t(old_addr);
     }
     if (!(flags & MREMAP_MAYMOVE)) return fail(ENOMEM);
-    uint32_t to = find_free_range(uint32_t(new_length));
+    uint32_t to = space_.place(uint32_t(new_length));
     if (!to) return fail(ENOMEM);
     for (uint32_t page = old_addr; page < old_addr + old_length; page += kPageSize)
         if (memory_.perms_at(page) != memory_.perms_at(old_addr)) return fail(EFAULT);  // not one mapping
     // Moved, pages held in common with other processes become this one's own.
     if (!admit_memory(memory_.held_bytes(old_addr, old_length, false))) return fail(ENOMEM);
     if (!memory_.move(old_addr, uint32_t(old_length), to, uint32_t(new_length))) return fail(ENOMEM);
-    reserve(old_addr, uint32_t(old_length), false);
-    reserve(to, uint32_t(new_length), true);
+    space_.reserve(old_addr, uint32_t(old_length), false);
+    space_.reserve(to, uint32_t(new_length), true);
     return int32_t(to);
 }
 
@@ -215,7 +198,7 @@ int32_t LinuxProcess::sys_munmap(const SyscallArgs& a) {
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || length == 0 || addr + length > memory_.size()) return fail(EINVAL);
     if (!memory_.unmap(addr, uint32_t(length))) return fail(ENOMEM);  // as Linux when a split passes its map count
-    reserve(addr, uint32_t(length), false);
+    space_.reserve(addr, uint32_t(length), false);
     return 0;
 }
 
@@ -223,7 +206,7 @@ int32_t LinuxProcess::sys_mprotect(const SyscallArgs& a) {
     const uint32_t addr = a.a[0], prot = a.a[2];
     const uint64_t length = page_ceil(a.a[1]);
     if (addr % kPageSize || addr + length > memory_.size()) return fail(EINVAL);
-    if (!range_reserved(addr, uint32_t(length), true)) return fail(ENOMEM);
+    if (!space_.taken(addr, uint32_t(length), true)) return fail(ENOMEM);
     // Private pages held in common with other processes become this one's
     // own once it may write them.
     if ((prot & PROT_WRITE) && !admit_memory(memory_.held_bytes(addr, length, true))) return fail(ENOMEM);

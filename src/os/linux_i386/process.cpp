@@ -49,8 +49,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
                 signals_.set_action(signo, {SignalState::kIgnore, 0, 0, 0});
         }
         // CPU time and fuel hold for the tree the guest may fork.
-        tree_cpu_budget_ = sandbox_.limits().cpu_time_ns;
-        tree_fuel_budget_ = sandbox_.limits().instructions;
+        budgets_.hold(sandbox_.limits().cpu_time_ns, sandbox_.limits().instructions);
         if (options_.max_file_size) {
             limit_host_file_size();
             mirror_disposition(SIGXFSZ);  // the kernel's SIGXFSZ must not end the host process
@@ -74,16 +73,14 @@ void LinuxProcess::give_standard_fds() {
 
 void LinuxProcess::start_image(const ElfImage& image) {
     // What the loader and the initial stack mapped is the process's already.
-    reserved_.assign(memory_.size() / kPageSize, false);
-    for (uint32_t page = 0; page < reserved_.size(); ++page)
-        reserved_[page] = memory_.perms_at(page * kPageSize) != kNone;
-    brk_start_ = brk_ = image.image_end;
+    std::vector<bool> mapped(memory_.size() / kPageSize, false);
+    for (uint32_t page = 0; page < mapped.size(); ++page) mapped[page] = memory_.perms_at(page * kPageSize) != kNone;
     uint32_t lowest_stack = memory_.size();
-    while (lowest_stack > kPageSize && reserved_[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
+    while (lowest_stack > kPageSize && mapped[lowest_stack / kPageSize - 1]) lowest_stack -= kPageSize;
     // The stack's grow-down region is the stack's: nothing is placed there.
     if (memory_.grow_down_low() == lowest_stack) lowest_stack = memory_.grow_down_floor();
-    mmap_top_ = lowest_stack - kPageSize;  // a guard page under the stack
-    std::fill(std::begin(tls_), std::end(tls_), std::nullopt);  // (the sandbox's descriptors went with the image)
+    space_.start(std::move(mapped), image.image_end, lowest_stack - kPageSize);  // a guard page under the stack
+    thread_areas_.clear();  // (the sandbox's descriptors went with the image)
 }
 
 LinuxProcess::~LinuxProcess() {

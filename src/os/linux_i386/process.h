@@ -16,12 +16,15 @@
 #include <vector>
 
 #include "os/linux_i386/abi.h"
+#include "os/linux_i386/address_space.h"
 #include "os/linux_i386/descriptor_table.h"
 #include "os/linux_i386/file_namespace.h"
 #include "os/linux_i386/process_tree.h"
 #include "os/linux_i386/run_outcome.h"
 #include "os/linux_i386/scratch_directory.h"
 #include "os/linux_i386/signal_state.h"
+#include "os/linux_i386/thread_areas.h"
+#include "os/linux_i386/tree_budgets.h"
 #include "vx/sandbox.h"
 
 namespace vx::os::linux_i386 {
@@ -254,7 +257,6 @@ private:
     // Memory the sandbox takes between calls (a run of pages a fork shared,
     // written): admitted for the whole tree, and said to it at once.
     bool admit_own_growth(uint64_t bytes);
-    uint64_t own_cpu_time(uint64_t sandbox_cpu) const;
     // A limit reached by this process or another ends the whole tree: the
     // first process ends the others, and its outcome names the breach; any
     // other process tells the first one and ends.
@@ -288,14 +290,9 @@ private:
     // selector there, as the kernel's fixup does.
     void load_segment_or_null(SegmentRegister segment, uint16_t selector);
 
-    // Guest pages the process has mapped (image, stack, brk, mmap), one flag a
-    // page: a PROT_NONE mapping still holds its addresses.
-    bool range_reserved(uint32_t addr, uint32_t length, bool all) const;
-    void reserve(uint32_t addr, uint32_t length, bool reserved);
     // Whether [addr, addr+length) meets the stack's grow-down region, where
     // only MAP_FIXED places a mapping.
     bool in_stack_region(uint32_t addr, uint64_t length) const;
-    uint32_t find_free_range(uint32_t length) const;  // 0: none
 
     // A NUL-terminated guest string of at most PATH_MAX bytes; -EFAULT/-ENAMETOOLONG.
     int32_t read_path(uint32_t address, std::string& out) const;
@@ -395,26 +392,24 @@ private:
     GuestMemory& memory_;
     std::vector<uint64_t> syscall_counts_ = std::vector<uint64_t>(kSyscalls);
     ProcessOptions options_;
-    std::vector<bool> reserved_;
     std::vector<int32_t> common_holdings_;  // ProcessTree::hold_in_common ids
     FileNamespace files_;
     // Every host descriptor here was made for the guest (the standard ones
     // are copies), and is closed with it.
     DescriptorTable descriptors_;
-    uint32_t brk_start_ = 0, brk_ = 0;
-    uint32_t mmap_top_ = 0;  // mmap allocates downwards from here
+    // The pages the process mapped, the break and where mmap places mappings
+    // (address_space.h); the pages the stack grew to are the memory's.
+    AddressSpace space_{[this](uint32_t addr) { return memory_.mapped(addr); }};
     uint32_t umask_ = 022;
     char process_name_[16] = {};
     StackT32 alternate_stack_{};  // size 0: none
-    // set_thread_area's entries as get_thread_area reads them back (none:
-    // never set, or deleted); their bases are the sandbox's descriptors.
-    std::optional<UserDesc> tls_[kTlsEntries];
+    // set_thread_area's entries as get_thread_area reads them back
+    // (thread_areas.h); their bases are the sandbox's descriptors.
+    ThreadAreas thread_areas_;
     std::unique_ptr<ProcessTree> tree_;  // shared with every process forked from this one
     std::unique_ptr<ScratchDirectory> private_tmp_;  // removed by the first process only
     bool forked_ = false;                // this host process was forked for a guest fork
-    std::optional<uint64_t> tree_cpu_budget_;   // ns, for the whole tree (the sandbox's limit is a slice)
-    std::optional<uint64_t> tree_fuel_budget_;  // instructions, for the whole tree
-    uint64_t cpu_inherited_ = 0;                // the sandbox's CPU count when this process was forked
+    TreeBudgets budgets_;  // the tree's CPU time and fuel, and this process's slices of them
     std::optional<struct rlimit> host_file_size_;  // RLIMIT_FSIZE as the host process had it, while the limit is set
     std::string host_confinement_;       // see confine_host
 

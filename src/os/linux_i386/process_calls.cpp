@@ -174,7 +174,7 @@ int32_t LinuxProcess::sys_sysinfo(const SyscallArgs& a) {
     info.uptime = int32_t(boot.tv_sec);
     // The guest's own memory is all it has.
     info.totalram = memory_.size();
-    info.freeram = uint32_t(std::count(reserved_.begin(), reserved_.end(), false)) * kPageSize;
+    info.freeram = uint32_t(space_.free_bytes());
     info.procs = 1;
     info.mem_unit = 1;
     return memory_.write(info_out, &info, sizeof info) ? 0 : fail(EFAULT);

@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
@@ -16,14 +15,6 @@
 namespace vx::os::linux_i386 {
 namespace {
 
-// The least a slice gives, so that a process does not come back for more
-// after every few instructions; beyond what the tree has left it gives
-// nothing, and the overshoot of a tree is at most a slice a process.
-constexpr uint64_t kMinCpuSliceNs = 1'000'000;
-constexpr uint64_t kMinFuelSlice = 1u << 14;
-// A process holding fuel it does not spend (blocked, not scheduled) keeps it
-// from the others: a slice is at most this share of the budget a process.
-constexpr uint64_t kFuelSliceShare = 32;
 // How a process that reached a limit asks the first one to stop: every 10 ms
 // for up to 5 s, until the first process ends it.
 constexpr int kStopAttempts = 500;
@@ -63,27 +54,16 @@ void LinuxProcess::check_file_size_after(int host, ssize_t written, uint64_t req
                          *options_.max_file_size});
 }
 
-// The sandbox counts from the first process's start: its CPU before the
-// fork was the parent's.
-uint64_t LinuxProcess::own_cpu_time(uint64_t sandbox_cpu) const {
-    return sandbox_cpu > cpu_inherited_ ? sandbox_cpu - cpu_inherited_ : 0;
-}
-
 bool LinuxProcess::take_cpu_slice() {
-    if (!tree_cpu_budget_) return true;
+    if (!budgets_.cpu_ns()) return true;
     const uint64_t used = sandbox_.usage().cpu_time_ns;
-    tree_->set_cpu(own_cpu_time(used));
-    const uint64_t total = tree_->cpu_total();
-    if (total >= *tree_cpu_budget_) {
+    tree_->set_cpu(budgets_.own_cpu_time(used));
+    const std::optional<uint64_t> slice = budgets_.cpu_slice(tree_->cpu_total(), tree_->live_count());
+    if (!slice) {
         sandbox_.set_cpu_time_limit(used);  // none left: it stops at once (after a fork, too)
         return false;
     }
-    const uint64_t left = *tree_cpu_budget_ - total;
-    const unsigned live = tree_->live_count();
-    // Alone, the whole remainder (as for a process that never forks); else a
-    // share that leaves the others as much.
-    const uint64_t slice = live <= 1 ? left : std::max(left / (2 * live), std::min(left, kMinCpuSliceNs));
-    sandbox_.set_cpu_time_limit(used + slice);
+    sandbox_.set_cpu_time_limit(used + *slice);
     return true;
 }
 
@@ -91,11 +71,7 @@ bool LinuxProcess::draw_fuel() {
     std::atomic<uint64_t>& pool = tree_->fuel_pool();
     uint64_t available = pool.load();
     while (available) {
-        const unsigned live = tree_->live_count();
-        uint64_t slice = available;
-        if (live > 1)
-            slice = std::max(std::min(available / (2 * live), *tree_fuel_budget_ / (kFuelSliceShare * live)),
-                             std::min(available, kMinFuelSlice));
+        const uint64_t slice = budgets_.fuel_slice(available, tree_->live_count());
         if (pool.compare_exchange_weak(available, available - slice)) {
             sandbox_.add_fuel(slice);
             return true;
@@ -105,8 +81,8 @@ bool LinuxProcess::draw_fuel() {
 }
 
 void LinuxProcess::settle_with_tree() {
-    if (tree_cpu_budget_) tree_->set_cpu(own_cpu_time(sandbox_.usage().cpu_time_ns));
-    if (tree_fuel_budget_) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
+    if (budgets_.cpu_ns()) tree_->set_cpu(budgets_.own_cpu_time(sandbox_.usage().cpu_time_ns));
+    if (budgets_.fuel()) tree_->fuel_pool().fetch_add(sandbox_.take_fuel());
 }
 
 void LinuxProcess::hold_common_pages_with_child(int32_t child) {
@@ -138,14 +114,14 @@ void LinuxProcess::release_common_holdings() {
 }
 
 bool LinuxProcess::continue_within_tree(LimitExceeded& limit) {
-    if (limit.limit == Limit::CpuTime && tree_cpu_budget_) {
+    if (limit.limit == Limit::CpuTime && budgets_.cpu_ns()) {
         if (take_cpu_slice()) return true;
-        limit = {Limit::CpuTime, tree_->cpu_total(), *tree_cpu_budget_};
+        limit = {Limit::CpuTime, tree_->cpu_total(), *budgets_.cpu_ns()};
         return false;
     }
-    if (limit.limit == Limit::Instructions && tree_fuel_budget_) {
+    if (limit.limit == Limit::Instructions && budgets_.fuel()) {
         if (draw_fuel()) return true;
-        limit = {Limit::Instructions, *tree_fuel_budget_, *tree_fuel_budget_};
+        limit = {Limit::Instructions, *budgets_.fuel(), *budgets_.fuel()};
         return false;
     }
     return false;
