@@ -62,6 +62,26 @@ struct SandboxOptions {
     FlatSelectors selectors = {};         // see set_selectors
 };
 
+// Where a function the host calls (Sandbox::call) returns to: an address in
+// the lowest 64 KiB, which no program is loaded at (kLowestGuestMapping), so
+// no guest code is ever there and fetching from it ends the call.
+inline constexpr uint32_t kCallReturnAddress = kLowestGuestMapping - kPageSize;
+
+// What a call into the guest (Sandbox::call) ended with.
+struct CallResult {
+    bool returned = false;  // the function returned: value holds what it left in edx:eax
+    uint64_t value = 0;
+    // When it did not return: what ended the call (a fault, a limit, an
+    // interrupt, Exit, or an event the call's handler declined).
+    Event event{};
+    uint32_t eax() const { return uint32_t(value); }
+};
+
+// Given each event of a call (its registers are the sandbox's then): true when
+// it has handled it (a system call answered in eax, say) and the function
+// goes on from the registers as it left them; false ends the call with it.
+using CallHandler = std::function<bool(const Event& event)>;
+
 // One guest: its memory, its registers and the engine that runs it. The
 // sandbox never interprets what the guest asks for: run() returns an Event and
 // the caller decides (services a syscall, reports a fault, ...), then may call
@@ -115,6 +135,21 @@ public:
     // when it is not admitted, LimitExceeded. Throws Error, and runs
     // nothing, when cpu() was given another arch's registers.
     Event run();
+
+    // Calls the guest function at `entry` with `args` as an i386 cdecl call
+    // (docs/plugins.md) and runs the guest until it returns: the arguments
+    // are pushed right to left below the guest's esp, aligned so that the
+    // callee finds esp+4 a multiple of 16, then kCallReturnAddress, to which
+    // the function returns. Each event on the way goes to `on_event` (none:
+    // every event ends the call); Exit always ends it. on_event may call
+    // call() again: that call runs below the current esp. Whatever the end,
+    // the guest's registers (general, x87/SSE/AVX, %fs and %gs) are put back
+    // as they were before; its memory keeps what the call did to it. Throws
+    // Error, having run nothing, for a guest not i386, when the stack below
+    // esp is not writable guest memory for the arguments and the return
+    // address, or when kCallReturnAddress's page is mapped (then also if
+    // on_event maps it).
+    CallResult call(uint32_t entry, std::span<const uint32_t> args = {}, const CallHandler& on_event = {});
 
     // Makes the guest stop soon with an Interrupted event, from any thread:
     // the running guest within microseconds, wherever its code is; a sandbox

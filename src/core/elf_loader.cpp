@@ -109,7 +109,52 @@ std::map<uint32_t, Perm> page_perms_of(const std::vector<Elf32_Phdr>& phdrs) {
     return page_perms;
 }
 
+// Whether the NUL-terminated string at `offset` of a string table is `name`.
+bool names(std::span<const uint8_t> strings, uint32_t offset, std::string_view name) {
+    if (offset >= strings.size() || strings.size() - offset <= name.size()) return false;
+    return std::memcmp(strings.data() + offset, name.data(), name.size()) == 0 && strings[offset + name.size()] == 0;
+}
+
 }  // namespace
+
+std::optional<uint32_t> elf_symbol(std::span<const uint8_t> file, std::string_view name) {
+    check_elf(file, kMaxGuestMemory);
+    const Elf32_Ehdr eh = check_header(file);
+    if (name.empty() || name.find('\0') != std::string_view::npos) return std::nullopt;
+    if (eh.e_shoff == 0 || eh.e_shnum == 0) return std::nullopt;  // no section headers, so no symbols
+    if (eh.e_shentsize != sizeof(Elf32_Shdr)) reject("bad section header entry size");
+    if (uint64_t(eh.e_shoff) + uint64_t(eh.e_shnum) * sizeof(Elf32_Shdr) > file.size())
+        reject("section headers lie outside the file");
+    auto section = [&](uint32_t index) {
+        Elf32_Shdr sh;
+        std::memcpy(&sh, file.data() + eh.e_shoff + uint64_t(index) * sizeof sh, sizeof sh);
+        return sh;
+    };
+    auto contents = [&](const Elf32_Shdr& sh, const char* what) {
+        if (uint64_t(sh.sh_offset) + sh.sh_size > file.size()) reject(std::string(what) + " lies outside the file");
+        return file.subspan(sh.sh_offset, sh.sh_size);
+    };
+    std::optional<uint32_t> local;
+    for (uint32_t i = 0; i < eh.e_shnum; ++i) {
+        const Elf32_Shdr symtab = section(i);
+        if (symtab.sh_type != SHT_SYMTAB) continue;
+        if (symtab.sh_entsize != sizeof(Elf32_Sym)) reject("bad symbol table entry size");
+        if (symtab.sh_link >= eh.e_shnum) reject("a symbol table names no string table");
+        const Elf32_Shdr strtab = section(symtab.sh_link);
+        if (strtab.sh_type != SHT_STRTAB) reject("a symbol table's string table is not one");
+        const std::span<const uint8_t> symbols = contents(symtab, "a symbol table");
+        const std::span<const uint8_t> strings = contents(strtab, "a string table");
+        for (size_t at = 0; symbols.size() - at >= sizeof(Elf32_Sym); at += sizeof(Elf32_Sym)) {
+            Elf32_Sym sym;
+            std::memcpy(&sym, symbols.data() + at, sizeof sym);
+            const bool defined = sym.st_shndx != SHN_UNDEF && sym.st_shndx < SHN_LORESERVE && sym.st_shndx < eh.e_shnum;
+            if (ELF32_ST_TYPE(sym.st_info) != STT_FUNC || !defined || !names(strings, sym.st_name, name)) continue;
+            if (ELF32_ST_BIND(sym.st_info) != STB_LOCAL) return sym.st_value;
+            if (!local) local = sym.st_value;
+        }
+    }
+    return local;
+}
 
 uint64_t elf_image_bytes(std::span<const uint8_t> file) {
     check_elf(file, kMaxGuestMemory);

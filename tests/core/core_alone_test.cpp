@@ -210,6 +210,35 @@ TEST_F(CoreAlone, WhatItCannotRunIsTheEnginesFault) {
     EXPECT_EQ(event.fault.eip, kCode);
 }
 
+// A call into the guest is core's for any engine: the frame it pushes, the
+// return recognised at kCallReturnAddress (here the guest's handler jumps
+// there, as a guest may), the registers put back.
+TEST_F(CoreAlone, ACallReturnsThroughItsTrapAddressWhateverTheEngine) {
+    vx::GuestMemory& memory = sandbox_.memory();
+    memory.map(kStackTop - 0x1000, 0x1000, vx::kRead | vx::kWrite);
+    place({0xcd, 0x80});
+    sandbox_.registers().esp = kStackTop - 8;
+    sandbox_.registers().eip = kCode + 2;
+    const vx::Registers before = sandbox_.registers();
+    const uint32_t args[] = {7, 8};
+    std::vector<uint32_t> frame(3);
+    vx::CallResult result = sandbox_.call(kCode, args, [&](const vx::Event& event) {
+        EXPECT_EQ(event.kind, vx::EventKind::Syscall);
+        vx::Registers& regs = sandbox_.registers();
+        EXPECT_EQ((regs.esp + 4) % 16, 0u);
+        EXPECT_LT(regs.esp, kStackTop - 8);
+        EXPECT_TRUE(memory.read(regs.esp, frame.data(), 12));
+        regs.eax = 42;
+        regs.edx = 1;
+        regs.eip = vx::kCallReturnAddress;
+        return true;
+    });
+    ASSERT_TRUE(result.returned) << vx::describe(result.event);
+    EXPECT_EQ(result.value, (1ull << 32) | 42);
+    EXPECT_EQ(frame, (std::vector<uint32_t>{vx::kCallReturnAddress, 7, 8}));
+    EXPECT_EQ(std::memcmp(&sandbox_.registers(), &before, sizeof before), 0);
+}
+
 TEST(CoreAloneDescriptors, TheEngineHearsOfThemAndLoadsResolveAsOnACpu) {
     ToyEngine* toy = nullptr;
     vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 1u << 20}, [&](vx::GuestMemory& memory, const vx::SandboxOptions&) {
@@ -374,6 +403,11 @@ TEST_F(CoreAloneX86_64, TheI386ShorthandsRefuseIt) {
     EXPECT_TRUE(sandbox_.memory().read(kCode, &seen, sizeof seen));
     EXPECT_EQ(seen, marker);
     EXPECT_EQ(regs().rip, kCode);
+}
+
+TEST_F(CoreAloneX86_64, ACallIntoItIsRefused) {
+    EXPECT_THROW(sandbox_.call(kCode), vx::Error);
+    EXPECT_EQ(sandbox_.usage().engine_stat("toy_runs"), 0u);
 }
 
 TEST_F(CoreAloneX86_64, RegistersOfAnotherArchAreNotRun) {

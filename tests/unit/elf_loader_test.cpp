@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <optional>
+#include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -389,6 +393,163 @@ TEST_F(ElfLoaderTest, RejectedFileMapsNothing) {
 
 TEST_F(ElfLoaderTest, ElfErrorIsAVxError) {
     EXPECT_THROW(load(std::vector<uint8_t>{}), vx::Error);
+}
+
+// Symbols (elf_symbol): the minimal executable with a string table, a symbol
+// table and section headers after its code, offsets kept so that a test can
+// break one thing.
+struct SymbolElf {
+    std::vector<uint8_t> file;
+    uint32_t symtab_header = 0, strtab_header = 0;  // file offsets of their Elf32_Shdr
+    uint32_t symbols = 0;                           // file offset of the symbol table
+
+    template <typename T> T& at(uint32_t offset) { return *reinterpret_cast<T*>(file.data() + offset); }
+    Elf32_Ehdr& header() { return at<Elf32_Ehdr>(0); }
+    Elf32_Shdr& symtab() { return at<Elf32_Shdr>(symtab_header); }
+    Elf32_Shdr& strtab() { return at<Elf32_Shdr>(strtab_header); }
+    Elf32_Sym& symbol(unsigned index) { return at<Elf32_Sym>(symbols + index * sizeof(Elf32_Sym)); }
+};
+
+constexpr uint32_t kFunction = kTextAddr + kCodeOffset;
+
+SymbolElf symbol_elf() {
+    SymbolElf elf;
+    elf.file = minimal_elf().bytes();
+    auto append = [&](const void* data, size_t size) {
+        while (elf.file.size() % 4) elf.file.push_back(0);
+        const uint32_t offset = uint32_t(elf.file.size());
+        elf.file.insert(elf.file.end(), static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
+        return offset;
+    };
+    const char strings[] = "\0func\0object\0undefined\0absolute\0local\0";
+    const uint32_t strings_at = append(strings, sizeof strings);
+    auto sym = [](uint32_t name, uint8_t bind, uint8_t type, uint16_t section, uint32_t value) {
+        Elf32_Sym s{};
+        s.st_name = name;
+        s.st_info = ELF32_ST_INFO(bind, type);
+        s.st_shndx = section;
+        s.st_value = value;
+        return s;
+    };
+    const Elf32_Sym symbols[] = {
+        sym(0, STB_LOCAL, STT_NOTYPE, SHN_UNDEF, 0),
+        sym(1, STB_LOCAL, STT_FUNC, 1, kFunction + 8),  // "func" too: the global one comes first
+        sym(1, STB_GLOBAL, STT_FUNC, 1, kFunction),
+        sym(6, STB_GLOBAL, STT_OBJECT, 1, kFunction + 4),
+        sym(13, STB_GLOBAL, STT_FUNC, SHN_UNDEF, 0),
+        sym(23, STB_GLOBAL, STT_FUNC, SHN_ABS, 0x1234),
+        sym(32, STB_LOCAL, STT_FUNC, 1, kFunction + 12),
+        sym(0, STB_GLOBAL, STT_FUNC, 1, kFunction + 2),  // no name: asking for "" does not find it
+    };
+    elf.symbols = append(symbols, sizeof symbols);
+    auto section = [](uint32_t type, uint32_t offset, uint32_t size, uint32_t link, uint32_t entsize) {
+        Elf32_Shdr sh{};
+        sh.sh_type = type;
+        sh.sh_offset = offset;
+        sh.sh_size = size;
+        sh.sh_link = link;
+        sh.sh_entsize = entsize;
+        return sh;
+    };
+    Elf32_Shdr text = section(SHT_PROGBITS, kCodeOffset, uint32_t(kCode.size()), 0, 0);
+    text.sh_addr = kFunction;
+    const Elf32_Shdr sections[] = {
+        section(SHT_NULL, 0, 0, 0, 0),
+        text,
+        section(SHT_SYMTAB, elf.symbols, sizeof symbols, 3, sizeof(Elf32_Sym)),
+        section(SHT_STRTAB, strings_at, sizeof strings, 0, 0),
+    };
+    const uint32_t headers = append(sections, sizeof sections);
+    elf.symtab_header = headers + 2 * sizeof(Elf32_Shdr);
+    elf.strtab_header = headers + 3 * sizeof(Elf32_Shdr);
+    elf.header().e_shoff = headers;
+    elf.header().e_shentsize = sizeof(Elf32_Shdr);
+    elf.header().e_shnum = 4;
+    return elf;
+}
+
+TEST(ElfSymbol, FindsDefinedFunctionsOnly) {
+    SymbolElf elf = symbol_elf();
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), kFunction);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "local"), kFunction + 12) << "no global one of that name";
+    EXPECT_EQ(vx::elf_symbol(elf.file, "object"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "undefined"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "absolute"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "fun"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "funcs"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, ""), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, std::string_view("func\0", 5)), std::nullopt);
+}
+
+TEST(ElfSymbol, AFileWithoutSectionHeadersHasNone) {
+    SymbolElf elf = symbol_elf();
+    elf.header().e_shoff = 0;
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), std::nullopt);
+    elf = symbol_elf();
+    elf.header().e_shnum = 0;
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), std::nullopt);
+}
+
+TEST(ElfSymbol, ANameOutsideItsStringTableNamesNothing) {
+    SymbolElf elf = symbol_elf();
+    elf.symbol(2).st_name = 0xffffffff;
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), kFunction + 8) << "the local one is left";
+    elf = symbol_elf();
+    elf.strtab().sh_size = 4;  // "\0fun": "func" runs past the table's end
+    EXPECT_EQ(vx::elf_symbol(elf.file, "fun"), std::nullopt);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), std::nullopt);
+    elf = symbol_elf();
+    elf.symbol(2).st_shndx = 9;  // a section there is not
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), kFunction + 8) << "the local one is left";
+}
+
+TEST(ElfSymbol, BrokenTablesAreRefused) {
+    const std::vector<std::pair<const char*, std::function<void(SymbolElf&)>>> breaks = {
+        {"section header size", [](SymbolElf& e) { e.header().e_shentsize = 20; }},
+        {"headers past the end", [](SymbolElf& e) { e.header().e_shoff = uint32_t(e.file.size()) - 10; }},
+        {"headers far past", [](SymbolElf& e) { e.header().e_shoff = 0xfffffff0; }},
+        {"huge header count", [](SymbolElf& e) { e.header().e_shnum = 0xffff; }},
+        {"symbols past the end", [](SymbolElf& e) { e.symtab().sh_offset = 0xffffff00; }},
+        {"huge symbol table", [](SymbolElf& e) { e.symtab().sh_size = 0xffffffff; }},
+        {"symbol size", [](SymbolElf& e) { e.symtab().sh_entsize = 0; }},
+        {"string table index", [](SymbolElf& e) { e.symtab().sh_link = 99; }},
+        {"string table kind", [](SymbolElf& e) { e.strtab().sh_type = SHT_PROGBITS; }},
+        {"huge string table", [](SymbolElf& e) { e.strtab().sh_size = 0xfffffff0; }},
+        {"strings past the end", [](SymbolElf& e) { e.strtab().sh_offset = uint32_t(e.file.size()); }},
+    };
+    for (const auto& [what, broken] : breaks) {
+        SymbolElf elf = symbol_elf();
+        broken(elf);
+        EXPECT_THROW(vx::elf_symbol(elf.file, "func"), vx::ElfError) << what;
+    }
+    // A file check_elf refuses.
+    SymbolElf elf = symbol_elf();
+    elf.header().e_machine = EM_X86_64;
+    EXPECT_THROW(vx::elf_symbol(elf.file, "func"), vx::ElfError);
+}
+
+// Every prefix of the file, and every byte of it changed: an answer or
+// ElfError, never a read outside the file (run under a sanitizer to see one).
+TEST(ElfSymbol, TruncatedAndCorruptedFilesNeverCrash) {
+    const SymbolElf good = symbol_elf();
+    auto look_up = [](std::span<const uint8_t> file) {
+        try {
+            (void)vx::elf_symbol(file, "func");
+        } catch (const vx::ElfError&) {
+        }
+    };
+    for (size_t length = 0; length <= good.file.size(); ++length)
+        look_up(std::span<const uint8_t>(good.file).first(length));
+    for (size_t i = 0; i < good.file.size(); ++i)
+        for (uint8_t value : {0x00, 0x7f, 0x80, 0xff}) {
+            std::vector<uint8_t> file = good.file;
+            file[i] = value;
+            look_up(file);
+        }
+    // A symbol table whose size ends within an entry: that entry is not read.
+    SymbolElf elf = symbol_elf();
+    elf.symtab().sh_size = 3 * sizeof(Elf32_Sym) - 1;
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), kFunction + 8);
 }
 
 }  // namespace

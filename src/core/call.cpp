@@ -1,0 +1,91 @@
+// Sandbox::call: the host calls a guest function (docs/plugins.md).
+#include "vx/sandbox.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace vx {
+namespace {
+
+std::string hex(uint64_t value) {
+    char text[20];
+    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+// What the callee finds at esp: the return address, then the arguments; the
+// arguments start on a 16-byte boundary, as gcc's i386 code assumes.
+struct CallFrame {
+    uint32_t esp;
+    std::vector<uint32_t> words;
+};
+
+CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
+    const uint64_t arg_bytes = uint64_t(args.size()) * 4;
+    if (uint64_t(esp) < arg_bytes + 4 + 15)
+        throw Error("the guest's stack has no room below esp " + hex(esp) + " for the call's " +
+                    std::to_string(args.size()) + " arguments");
+    const uint32_t args_at = uint32_t((esp - arg_bytes) & ~uint64_t(15));
+    CallFrame frame{args_at - 4, {kCallReturnAddress}};
+    frame.words.insert(frame.words.end(), args.begin(), args.end());
+    return frame;
+}
+
+}  // namespace
+
+CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const CallHandler& on_event) {
+    if (options_.arch != Arch::i386 || cpu_.arch() != Arch::i386)
+        throw Error(std::string("a call into the guest is an i386 call; this sandbox runs ") +
+                    to_string(options_.arch) + " guests");
+    auto refuse_mapped_trap = [&] {
+        if (memory_->mapped(kCallReturnAddress))
+            throw Error("the page of the call's return address " + hex(kCallReturnAddress) +
+                        " is mapped: a call could not tell its return from the guest's code");
+    };
+    refuse_mapped_trap();
+    const CallFrame frame = frame_below(cpu_.i386().esp, args);
+    const uint64_t frame_bytes = frame.words.size() * sizeof(uint32_t);
+    if (!memory_->accessible(frame.esp, frame_bytes, kWrite) ||
+        !memory_->write(frame.esp, frame.words.data(), frame_bytes))
+        throw Error("the guest's stack is not writable guest memory at " + hex(frame.esp) + ".." +
+                    hex(frame.esp + frame_bytes) + " for the call's " + std::to_string(args.size()) +
+                    " arguments");
+
+    // The guest's registers come back however the call ends (an exception of
+    // on_event's included): a call does not move them.
+    struct Restore {
+        Sandbox& sandbox;
+        CpuState cpu;
+        std::vector<uint8_t> extended;
+        Segment fs, gs;
+        ~Restore() {
+            sandbox.cpu_ = cpu;
+            sandbox.set_extended_state(extended);
+            sandbox.set_segment(SegmentRegister::fs, fs.selector, fs.base);
+            sandbox.set_segment(SegmentRegister::gs, gs.selector, gs.base);
+        }
+    } restore{*this, cpu_, extended_state(), segment(SegmentRegister::fs), segment(SegmentRegister::gs)};
+
+    // Clean flags (DF clear, as the convention wants); the other registers as
+    // they were: the callee owes the caller nothing of them.
+    Registers& registers = cpu_.i386();
+    registers.esp = frame.esp;
+    registers.eip = entry;
+    registers.eflags = Registers{}.eflags;
+
+    for (;;) {
+        Event event = run();
+        const Registers& now = cpu_.i386();
+        // Nothing can be at the return address: fetching there faults, and
+        // that fault is the return (a guest jumping there early has returned
+        // too, with whatever it left in edx:eax: the result is the guest's).
+        if (event.kind == EventKind::Fault && event.fault.eip == kCallReturnAddress &&
+            now.eip == kCallReturnAddress)
+            return CallResult{.returned = true, .value = uint64_t(now.edx) << 32 | now.eax};
+        if (event.kind == EventKind::Exit || !on_event || !on_event(event)) return CallResult{.event = event};
+        refuse_mapped_trap();
+    }
+}
+
+}  // namespace vx
