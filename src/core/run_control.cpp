@@ -247,13 +247,17 @@ void RunControl::set_cpu_time_limit(uint64_t ns) {
     uint64_t used = cpu_time_ns();
     if (cpu_timer_) timer_delete(*cpu_timer_);
     cpu_timer_.reset();
-    if (used >= ns) {
+    arm_cpu_timer(used);
+}
+
+void RunControl::arm_cpu_timer(uint64_t used) {
+    if (used >= *limits_.cpu_time_ns) {
         request(kCpuTime);
         return;
     }
     cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kCpuTime);
     struct itimerspec when{};
-    when.it_value = as_timespec(ns - used);
+    when.it_value = as_timespec(*limits_.cpu_time_ns - used);
     timer_settime(*cpu_timer_, 0, &when, nullptr);
 }
 
@@ -272,17 +276,7 @@ timer_t RunControl::make_timer(clockid_t clock, uint32_t what) {
 
 void RunControl::arm_timers() {
     delete_timers();
-    if (limits_.cpu_time_ns) {
-        uint64_t used = cpu_before_ns_;
-        if (used >= *limits_.cpu_time_ns) {
-            request(kCpuTime);
-        } else {
-            cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kCpuTime);
-            struct itimerspec when{};
-            when.it_value = as_timespec(*limits_.cpu_time_ns - used);
-            timer_settime(*cpu_timer_, 0, &when, nullptr);
-        }
-    }
+    if (limits_.cpu_time_ns) arm_cpu_timer(cpu_before_ns_);
     if (limits_.wall_time_ns) {
         wall_timer_ = make_timer(CLOCK_MONOTONIC, kWallTime);
         struct itimerspec when{};

@@ -92,6 +92,9 @@ private:
     static void on_timer_signal(int value);
     void take_over_thread(uint64_t serial);
     void arm_timers();
+    // The CPU-time limit's timer on this thread, for what is left of the
+    // limit after `used` (nothing left: a request at once).
+    void arm_cpu_timer(uint64_t used);
     void delete_timers();
     timer_t make_timer(clockid_t clock, uint32_t what);
 
