@@ -82,6 +82,11 @@ struct CallResult {
 // goes on from the registers as it left them; false ends the call with it.
 using CallHandler = std::function<bool(const Event& event)>;
 
+// How a call into the guest (Sandbox::call) is made.
+struct CallOptions {
+    CallHandler on_event;  // none: every event ends the call
+};
+
 // One guest: its memory, its registers and the engine that runs it. The
 // sandbox never interprets what the guest asks for: run() returns an Event and
 // the caller decides (services a syscall, reports a fault, ...), then may call
@@ -149,7 +154,10 @@ public:
     // esp is not writable guest memory for the arguments and the return
     // address, or when kCallReturnAddress's page is mapped (then also if
     // on_event maps it).
-    CallResult call(uint32_t entry, std::span<const uint32_t> args = {}, const CallHandler& on_event = {});
+    CallResult call(uint32_t entry, std::span<const uint32_t> args, const CallOptions& options);
+    CallResult call(uint32_t entry, std::span<const uint32_t> args = {}, const CallHandler& on_event = {}) {
+        return call(entry, args, CallOptions{.on_event = on_event});
+    }
 
     // Makes the guest stop soon with an Interrupted event, from any thread:
     // the running guest within microseconds, wherever its code is; a sandbox

@@ -34,7 +34,8 @@ CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
 
 }  // namespace
 
-CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const CallHandler& on_event) {
+CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const CallOptions& options) {
+    const CallHandler& on_event = options.on_event;
     if (options_.arch != Arch::i386 || cpu_.arch() != Arch::i386)
         throw Error(std::string("a call into the guest is an i386 call; this sandbox runs ") +
                     to_string(options_.arch) + " guests");
