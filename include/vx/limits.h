@@ -41,6 +41,9 @@ struct LimitExceeded {
     Limit limit = Limit::Memory;
     uint64_t used = 0;
     uint64_t maximum = 0;
+    // The limit of one call into the guest (CallLimits): it ended that call,
+    // and the sandbox is not stopped by it.
+    bool per_call = false;
 };
 
 // A count an engine keeps of its own work, for people and tools: what it is

@@ -82,9 +82,22 @@ struct CallResult {
 // goes on from the registers as it left them; false ends the call with it.
 using CallHandler = std::function<bool(const Event& event)>;
 
+// What one call into the guest may spend, on top of the sandbox's own
+// limits (unset: nothing of its own). A call that reaches one ends with a
+// LimitExceeded event marked per_call, and the sandbox is not stopped: the
+// next call may run. Nested calls are held by the calls around them too.
+struct CallLimits {
+    // Guest instructions; only in a sandbox that counts fuel (its limits give
+    // some), whose fuel the call spends: the sandbox keeps what it did not.
+    std::optional<uint64_t> instructions = {};
+    std::optional<uint64_t> cpu_time_ns = {};
+    std::optional<uint64_t> wall_time_ns = {};
+};
+
 // How a call into the guest (Sandbox::call) is made.
 struct CallOptions {
     CallHandler on_event;  // none: every event ends the call
+    CallLimits limits = {};
 };
 
 // One guest: its memory, its registers and the engine that runs it. The
@@ -156,7 +169,7 @@ public:
     // on_event maps it).
     CallResult call(uint32_t entry, std::span<const uint32_t> args, const CallOptions& options);
     CallResult call(uint32_t entry, std::span<const uint32_t> args = {}, const CallHandler& on_event = {}) {
-        return call(entry, args, CallOptions{.on_event = on_event});
+        return call(entry, args, CallOptions{.on_event = on_event, .limits = {}});
     }
 
     // Makes the guest stop soon with an Interrupted event, from any thread:
@@ -293,6 +306,7 @@ public:
     std::vector<HostRegion> host_regions() const;
 
 private:
+    class CallBudget;
     SandboxOptions options_;
     std::unique_ptr<GuestMemory> memory_;
     std::unique_ptr<RunControl> run_control_;  // stopping the guest: interrupt(), the time limits

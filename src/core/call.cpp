@@ -1,9 +1,14 @@
 // Sandbox::call: the host calls a guest function (docs/plugins.md).
 #include "vx/sandbox.h"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include "core/engine.h"
+#include "core/run_control.h"
 
 namespace vx {
 namespace {
@@ -33,6 +38,49 @@ CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
 }
 
 }  // namespace
+
+// A call's own limits (CallLimits) while it runs: its fuel taken out of the
+// sandbox's and what it did not spend given back, its time windows set in
+// run control, however the call ends.
+class Sandbox::CallBudget {
+public:
+    CallBudget(Sandbox& sandbox, const CallLimits& limits) : sandbox_(sandbox) {
+        if (limits.instructions) {
+            if (!sandbox.engine_->fuel())
+                throw Error("a call's instruction limit needs a sandbox that counts fuel (its limits give some)");
+            call_fuel_ = *limits.instructions;
+            sandbox_fuel_ = sandbox.engine_->take_fuel();
+            given_ = std::min(*sandbox_fuel_, call_fuel_);
+            sandbox.engine_->add_fuel(given_);
+        }
+        outer_window_ = sandbox.run_control_->begin_call(limits.cpu_time_ns, limits.wall_time_ns);
+    }
+    ~CallBudget() {
+        sandbox_.run_control_->end_call(outer_window_);
+        if (sandbox_fuel_) {
+            const uint64_t left = sandbox_.engine_->take_fuel();
+            sandbox_.engine_->add_fuel(*sandbox_fuel_ - (given_ - left));
+        }
+    }
+    CallBudget(const CallBudget&) = delete;
+    CallBudget& operator=(const CallBudget&) = delete;
+
+    // The event as the call reports it: fuel that ran out is the call's own
+    // limit when the sandbox had more than the call was given.
+    Event as_reported(Event event) const {
+        LimitExceeded& breach = event.limit_exceeded;
+        if (event.kind == EventKind::LimitExceeded && breach.limit == Limit::Instructions && sandbox_fuel_ &&
+            *sandbox_fuel_ > given_)
+            breach = LimitExceeded{Limit::Instructions, given_, call_fuel_, true};
+        return event;
+    }
+
+private:
+    Sandbox& sandbox_;
+    std::optional<uint64_t> sandbox_fuel_;  // when the call has an instruction limit
+    uint64_t call_fuel_ = 0, given_ = 0;
+    RunControl::CallWindow outer_window_;
+};
 
 CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const CallOptions& options) {
     const CallHandler& on_event = options.on_event;
@@ -68,6 +116,8 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
         }
     } restore{*this, cpu_, extended_state(), segment(SegmentRegister::fs), segment(SegmentRegister::gs)};
 
+    CallBudget budget(*this, options.limits);
+
     // Clean flags (DF clear, as the convention wants); the other registers as
     // they were: the callee owes the caller nothing of them.
     Registers& registers = cpu_.i386();
@@ -76,7 +126,7 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     registers.eflags = Registers{}.eflags;
 
     for (;;) {
-        Event event = run();
+        Event event = budget.as_reported(run());
         const Registers& now = cpu_.i386();
         // Nothing can be at the return address: fetching there faults, and
         // that fault is the return (a guest jumping there early has returned
@@ -84,7 +134,10 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
         if (event.kind == EventKind::Fault && event.fault.eip == kCallReturnAddress &&
             now.eip == kCallReturnAddress)
             return CallResult{.returned = true, .value = uint64_t(now.edx) << 32 | now.eax};
-        if (event.kind == EventKind::Exit || !on_event || !on_event(event)) return CallResult{.event = event};
+        // The call's own limits end it: a handler cannot give it more.
+        const bool call_limit = event.kind == EventKind::LimitExceeded && event.limit_exceeded.per_call;
+        if (event.kind == EventKind::Exit || call_limit || !on_event || !on_event(event))
+            return CallResult{.event = event};
         refuse_mapped_trap();
     }
 }

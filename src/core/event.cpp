@@ -61,7 +61,8 @@ std::string describe(const Event& event) {
     case EventKind::Syscall: return "syscall";
     case EventKind::Interrupted: return "interrupted";
     case EventKind::LimitExceeded:
-        return std::string(to_string(event.limit_exceeded.limit)) + " limit exceeded: used " +
+        return std::string(to_string(event.limit_exceeded.limit)) +
+               (event.limit_exceeded.per_call ? " limit of the call exceeded: used " : " limit exceeded: used ") +
                format_amount(event.limit_exceeded.limit, event.limit_exceeded.used) + " of " +
                format_amount(event.limit_exceeded.limit, event.limit_exceeded.maximum);
     case EventKind::Exit:

@@ -5,6 +5,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -164,24 +165,69 @@ void RunControl::request(uint32_t what) {
 
 std::optional<Event> RunControl::take_stop() {
     uint32_t requests = requests_.exchange(0, std::memory_order_acq_rel);
-    // A CPU timer's signal may come from a deadline since moved later; and
-    // only a time limit that is set and reached stops the guest, whatever
-    // signal said otherwise.
-    if ((requests & kCpuTime) && !(limits_.cpu_time_ns && cpu_time_ns() >= *limits_.cpu_time_ns))
-        requests &= ~kCpuTime;
-    if ((requests & kWallTime) && !(limits_.wall_time_ns && wall_time_ns() >= *limits_.wall_time_ns))
-        requests &= ~kWallTime;
-    if (requests & (kCpuTime | kWallTime)) {
+    // A timer's signal may come from a deadline since moved later; and only
+    // a time limit that is set and reached stops the guest, whatever signal
+    // said otherwise.
+    const uint64_t cpu = cpu_time_ns(), wall = wall_time_ns();
+    const bool cpu_limit = limits_.cpu_time_ns && cpu >= *limits_.cpu_time_ns;
+    const bool wall_limit = limits_.wall_time_ns && wall >= *limits_.wall_time_ns;
+    const bool call_cpu = call_.cpu_at && cpu >= *call_.cpu_at;
+    const bool call_wall = call_.wall_at && clock_ns(CLOCK_MONOTONIC) >= *call_.wall_at;
+    const bool cpu_stop = (requests & kCpuTime) && (cpu_limit || call_cpu);
+    const bool wall_stop = (requests & kWallTime) && (wall_limit || call_wall);
+    if ((cpu_stop && cpu_limit) || (wall_stop && wall_limit)) {
         if (!breach_) {
-            breach_ = (requests & kCpuTime) ? LimitExceeded{Limit::CpuTime, cpu_time_ns(), *limits_.cpu_time_ns}
-                                            : LimitExceeded{Limit::WallTime, wall_time_ns(), *limits_.wall_time_ns};
+            breach_ = (cpu_stop && cpu_limit) ? LimitExceeded{Limit::CpuTime, cpu, *limits_.cpu_time_ns}
+                                              : LimitExceeded{Limit::WallTime, wall, *limits_.wall_time_ns};
         }
         Event event{EventKind::LimitExceeded};
         event.limit_exceeded = *breach_;
         return event;
     }
+    if (cpu_stop || wall_stop) {
+        // The call's own limit: it ends the call, and the sandbox goes on.
+        Event event{EventKind::LimitExceeded};
+        event.limit_exceeded =
+            cpu_stop ? LimitExceeded{Limit::CpuTime, cpu - (*call_.cpu_at - *call_.cpu_budget), *call_.cpu_budget, true}
+                     : LimitExceeded{Limit::WallTime, clock_ns(CLOCK_MONOTONIC) - (*call_.wall_at - *call_.wall_budget),
+                                     *call_.wall_budget, true};
+        return event;
+    }
     if (requests & kInterrupt) return Event{EventKind::Interrupted};
     return std::nullopt;
+}
+
+RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns) {
+    const CallWindow outer = call_;
+    if (!cpu_ns && !wall_ns) return outer;
+    if (cpu_ns) {
+        const uint64_t at = cpu_time_ns() + *cpu_ns;
+        if (!call_.cpu_at || at < *call_.cpu_at) call_.cpu_at = at, call_.cpu_budget = cpu_ns;
+    }
+    if (wall_ns) {
+        const uint64_t at = clock_ns(CLOCK_MONOTONIC) + *wall_ns;
+        if (!call_.wall_at || at < *call_.wall_at) call_.wall_at = at, call_.wall_budget = wall_ns;
+    }
+    rearm_timers_here();
+    return outer;
+}
+
+void RunControl::end_call(const CallWindow& outer) {
+    const bool changed = call_.cpu_at != outer.cpu_at || call_.wall_at != outer.wall_at;
+    call_ = outer;
+    if (changed) rearm_timers_here();
+}
+
+std::optional<uint64_t> RunControl::cpu_deadline() const {
+    if (limits_.cpu_time_ns && call_.cpu_at) return std::min(*limits_.cpu_time_ns, *call_.cpu_at);
+    return limits_.cpu_time_ns ? limits_.cpu_time_ns : call_.cpu_at;
+}
+
+std::optional<uint64_t> RunControl::wall_deadline() const {
+    std::optional<uint64_t> sandbox;
+    if (limits_.wall_time_ns && started_) sandbox = wall_start_ns_ + *limits_.wall_time_ns;
+    if (sandbox && call_.wall_at) return std::min(*sandbox, *call_.wall_at);
+    return sandbox ? sandbox : call_.wall_at;
 }
 
 void RunControl::enter_guest() {
@@ -231,7 +277,7 @@ uint64_t RunControl::cpu_time_ns() const {
         struct itimerspec left;
         timer_gettime(*cpu_timer_, &left);
         uint64_t remaining = uint64_t(left.it_value.tv_sec) * 1000000000u + uint64_t(left.it_value.tv_nsec);
-        return *limits_.cpu_time_ns > remaining ? *limits_.cpu_time_ns - remaining : 0;
+        return cpu_timer_at_ > remaining ? cpu_timer_at_ - remaining : 0;
     }
     return cpu_before_ns_ + (clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu_start_ns_);
 }
@@ -241,23 +287,28 @@ uint64_t RunControl::wall_time_ns() const { return started_ ? clock_ns(CLOCK_MON
 void RunControl::set_cpu_time_limit(uint64_t ns) {
     limits_.cpu_time_ns = ns;
     if (breach_ && breach_->limit == Limit::CpuTime && breach_->used < ns) breach_.reset();
+    rearm_timers_here();
+}
+
+void RunControl::rearm_timers_here() {
     // Before the first run, or on a thread it has not armed for yet (after
-    // a fork), enter_guest arms it.
+    // a fork), enter_guest arms them.
     if (!started_ || thread_serial_ != this_thread_serial || thread_serial_ == 0) return;
-    uint64_t used = cpu_time_ns();
-    if (cpu_timer_) timer_delete(*cpu_timer_);
-    cpu_timer_.reset();
-    arm_cpu_timer(used);
+    cpu_before_ns_ = cpu_time_ns();
+    thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    arm_timers();
 }
 
 void RunControl::arm_cpu_timer(uint64_t used) {
-    if (used >= *limits_.cpu_time_ns) {
+    const uint64_t at = *cpu_deadline();
+    if (used >= at) {
         request(kCpuTime);
         return;
     }
     cpu_timer_ = make_timer(CLOCK_THREAD_CPUTIME_ID, kCpuTime);
+    cpu_timer_at_ = at;
     struct itimerspec when{};
-    when.it_value = as_timespec(*limits_.cpu_time_ns - used);
+    when.it_value = as_timespec(at - used);
     timer_settime(*cpu_timer_, 0, &when, nullptr);
 }
 
@@ -276,11 +327,11 @@ timer_t RunControl::make_timer(clockid_t clock, uint32_t what) {
 
 void RunControl::arm_timers() {
     delete_timers();
-    if (limits_.cpu_time_ns) arm_cpu_timer(cpu_before_ns_);
-    if (limits_.wall_time_ns) {
+    if (cpu_deadline()) arm_cpu_timer(cpu_before_ns_);
+    if (const auto at = wall_deadline()) {
         wall_timer_ = make_timer(CLOCK_MONOTONIC, kWallTime);
         struct itimerspec when{};
-        when.it_value = as_timespec(wall_start_ns_ + *limits_.wall_time_ns);
+        when.it_value = as_timespec(*at);
         timer_settime(*wall_timer_, TIMER_ABSTIME, &when, nullptr);
     }
 }

@@ -76,6 +76,17 @@ public:
     // below `ns` no longer holds.
     void set_cpu_time_limit(uint64_t ns);
 
+    // A call into the guest's own time limits (Sandbox::call), within the
+    // sandbox's: at most `cpu_ns` of CPU and `wall_ns` of wall time from now
+    // (unset: none of its own), and within the call it is nested in. What
+    // the call reaches of them stops it as the sandbox's limits would, but
+    // is not kept: it ends with end_call, which puts `outer` back.
+    struct CallWindow {
+        std::optional<uint64_t> cpu_at, cpu_budget;    // in cpu_time_ns()'s terms
+        std::optional<uint64_t> wall_at, wall_budget;  // CLOCK_MONOTONIC
+    };
+    CallWindow begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns);
+    void end_call(const CallWindow& outer);
     // Around a host fork: timers are not inherited, so the child arms its own
     // (its CPU time starts where the parent's was; the wall deadline is kept).
     void prepare_fork();
@@ -92,6 +103,13 @@ private:
     static void on_timer_signal(int value);
     void take_over_thread(uint64_t serial);
     void arm_timers();
+    // arm_timers again now when this thread is the one they are armed for
+    // (else the next enter_guest arms them).
+    void rearm_timers_here();
+    // Where the CPU and wall timers go off: the sandbox's limit or the
+    // call's, whichever comes first.
+    std::optional<uint64_t> cpu_deadline() const;
+    std::optional<uint64_t> wall_deadline() const;
     // The CPU-time limit's timer on this thread, for what is left of the
     // limit after `used` (nothing left: a request at once).
     void arm_cpu_timer(uint64_t used);
@@ -107,6 +125,8 @@ private:
     std::atomic<pid_t> running_tid_{0};
     uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
     std::optional<timer_t> cpu_timer_, wall_timer_;
+    uint64_t cpu_timer_at_ = 0;  // the deadline cpu_timer_ is armed for
+    CallWindow call_;
     bool started_ = false;
     uint64_t wall_start_ns_ = 0;
     uint64_t cpu_before_ns_ = 0;        // on earlier threads
