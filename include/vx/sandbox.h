@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <sys/types.h>
@@ -315,6 +316,10 @@ private:
     SegmentDescriptors descriptors_;
     std::optional<int> exit_status_;
     std::optional<LimitExceeded> host_breach_;
+    // What each call (call()) in progress puts back of the extended state
+    // (a deque: a nested call's image does not move an outer one's).
+    std::deque<std::vector<uint8_t>> call_extended_states_;
+    size_t call_depth_ = 0;
 };
 
 }  // namespace vx

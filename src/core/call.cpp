@@ -102,19 +102,26 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
                     " arguments");
 
     // The guest's registers come back however the call ends (an exception of
-    // on_event's included): a call does not move them.
+    // on_event's included): a call does not move them. The extended state
+    // is put back only when the callee changed it (most leave it alone), in
+    // an image kept per depth of nesting, so that a call allocates nothing.
+    if (call_depth_ == call_extended_states_.size()) call_extended_states_.emplace_back();
+    std::vector<uint8_t>& extended = call_extended_states_[call_depth_];
+    engine_->extended_state_into(extended);
     struct Restore {
         Sandbox& sandbox;
+        const std::vector<uint8_t>& extended;
         CpuState cpu;
-        std::vector<uint8_t> extended;
         Segment fs, gs;
         ~Restore() {
+            --sandbox.call_depth_;
             sandbox.cpu_ = cpu;
-            sandbox.set_extended_state(extended);
+            if (!sandbox.engine_->extended_state_is(extended)) sandbox.engine_->set_extended_state(extended);
             sandbox.set_segment(SegmentRegister::fs, fs.selector, fs.base);
             sandbox.set_segment(SegmentRegister::gs, gs.selector, gs.base);
         }
-    } restore{*this, cpu_, extended_state(), segment(SegmentRegister::fs), segment(SegmentRegister::gs)};
+    } restore{*this, extended, cpu_, segment(SegmentRegister::fs), segment(SegmentRegister::gs)};
+    ++call_depth_;
 
     CallBudget budget(*this, options.limits);
 

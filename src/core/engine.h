@@ -1,6 +1,7 @@
 #pragma once
 // The one interface both isolation engines implement. Everything above it
 // (Sandbox, personalities, tools) is engine-agnostic.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -45,6 +46,15 @@ public:
     // fault on.
     virtual std::vector<uint8_t> extended_state() const = 0;
     virtual bool set_extended_state(std::span<const uint8_t> image) = 0;
+    // The same image written into `image`, whose memory is reused; and
+    // whether the state is `image` now: for a call into the guest, which
+    // puts the state back only when the callee changed it. These defaults
+    // copy; an engine may do better.
+    virtual void extended_state_into(std::vector<uint8_t>& image) const { image = extended_state(); }
+    virtual bool extended_state_is(std::span<const uint8_t> image) const {
+        const std::vector<uint8_t> now = extended_state();
+        return std::equal(now.begin(), now.end(), image.begin(), image.end());
+    }
     // Around a host fork(): whatever host state fork would leave shared
     // (it copies private memory only) is made the child's own.
     // prepare_fork is false (errno says why) when the host refused what a

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -126,10 +127,31 @@ void DbtEngine::flush() {
 // instruction and operand pointers cleared: in the 64-bit format they are
 // the host addresses of translated code and of guest memory, and a signal
 // frame hands this image to the guest.
+namespace {
+constexpr size_t kX87PointersAt = 8, kX87PointersEnd = 24;  // FIP, FCS, FDP, FDS (or the 64-bit FIP and FDP)
+constexpr size_t kMxcsrMaskAt = 28, kMxcsrMaskEnd = 32;
+}  // namespace
+
 std::vector<uint8_t> DbtEngine::extended_state() const {
-    std::vector<uint8_t> image(xsave_area_, xsave_area_ + xsave_size_);
-    std::memset(image.data() + 8, 0, 16);  // FIP, FCS, FDP, FDS (or the 64-bit FIP and FDP)
+    std::vector<uint8_t> image;
+    extended_state_into(image);
     return image;
+}
+
+void DbtEngine::extended_state_into(std::vector<uint8_t>& image) const {
+    image.assign(xsave_area_, xsave_area_ + xsave_size_);
+    std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
+}
+
+bool DbtEngine::extended_state_is(std::span<const uint8_t> image) const {
+    // Compared but for the x87 pointers (host addresses in the area, zeros
+    // in an image) and MXCSR_MASK, which is the CPU's, not the guest's
+    // (xsave writes it; an image set by the host may hold 0).
+    if (image.size() != xsave_size_) return false;
+    auto same = [&](size_t begin, size_t end) {
+        return std::memcmp(image.data() + begin, xsave_area_ + begin, end - begin) == 0;
+    };
+    return same(0, kX87PointersAt) && same(kX87PointersEnd, kMxcsrMaskAt) && same(kMxcsrMaskEnd, xsave_size_);
 }
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {

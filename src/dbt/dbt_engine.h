@@ -29,6 +29,8 @@ public:
     void set_selectors(const FlatSelectors& selectors) override;
     std::vector<uint8_t> extended_state() const override;
     bool set_extended_state(std::span<const uint8_t> image) override;
+    void extended_state_into(std::vector<uint8_t>& image) const override;
+    bool extended_state_is(std::span<const uint8_t> image) const override;
     bool prepare_fork() override { return cache_.prepare_fork(); }
     void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
     std::vector<long> host_calls() const override;
