@@ -40,3 +40,9 @@ if command -v pkg-config >/dev/null; then
 else
   echo "(no pkg-config here: its build line is not tried)"
 fi
+
+# libvx.a holds every layer the C API needs: the same program links it alone
+# (with what it uses of the system: Zydis, libstdc++).
+"$cc" -o "$work/call_plugin_static" "$example/call_plugin.c" -I"$prefix/include" "$libdir/libvx.a" \
+  -lZydis -lstdc++ -lm
+check_output "$work/call_plugin_static" "$plugin"
