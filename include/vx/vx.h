@@ -100,8 +100,9 @@ typedef struct vx_sandbox_options {
 /* Makes a sandbox with `options` (NULL: the defaults) in *sandbox, which the
  * caller owns (vx_sandbox_free). It holds no program yet.
  * VX_ERR_INVALID_ARGUMENT for a bad memory size or a null `sandbox`;
- * VX_ERR_REFUSED when this machine runs no engine; VX_ERR_NO_MEMORY when the
- * host cannot reserve the guest's address space. */
+ * VX_ERR_REFUSED when the sandbox cannot be made here (this machine runs no
+ * engine, the host cannot reserve the guest's address space: vx_last_error
+ * says which). */
 VX_API vx_status vx_sandbox_new(const vx_sandbox_options* options, vx_sandbox** sandbox);
 
 /* Frees the sandbox and everything it holds. NULL is allowed. Not while a

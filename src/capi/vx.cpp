@@ -186,7 +186,9 @@ vx_status refuse_in_call(const char* function) {
 
 // The whole file at `path`, or why not.
 vx_status read_file(const char* function, const char* path, std::vector<uint8_t>& out) {
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // Non-blocking: a FIFO would block the open until a writer came (it is
+    // refused below, as any file that is not a regular one).
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         const int error = errno;
         return fail(error == ENOENT || error == ENOTDIR ? VX_ERR_NO_FILE : VX_ERR_IO, function,

@@ -6,6 +6,7 @@
  *     capi_test PLUGIN_FUNCTIONS_GUEST */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,16 @@ static void test_bad_programs_and_symbols(void) {
     CHECK(strstr(vx_last_error(), "/nonexistent/plugin") != NULL);
     CHECK_STATUS(vx_load_plugin_file(sandbox, "/nonexistent"), VX_ERR_NO_FILE);
     CHECK_STATUS(vx_load_program_file(sandbox, "/tmp"), VX_ERR_IO);
+    CHECK_STATUS(vx_load_program_file(sandbox, "/dev/zero"), VX_ERR_IO);
+    /* A FIFO with no writer: refused, not waited on. */
+    char fifo[64] = "/tmp/vx_capi_test_XXXXXX";
+    CHECK(mkdtemp(fifo) != NULL);
+    strcat(fifo, "/fifo");
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK_STATUS(vx_load_program_file(sandbox, fifo), VX_ERR_IO);
+    unlink(fifo);
+    *strrchr(fifo, '/') = '\0';
+    rmdir(fifo);
     CHECK_STATUS(vx_load_program(sandbox, "hello", 5), VX_ERR_BAD_PROGRAM);
     CHECK_STATUS(vx_load_program(sandbox, "", 0), VX_ERR_BAD_PROGRAM);
     char* text = write_temporary("#!/bin/sh\necho not an ELF\n", 26);
