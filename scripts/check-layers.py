@@ -22,6 +22,7 @@ LAYERS = {
     "engines": (["src/engines"], ["vx/", "core/", "dbt/"]),
     "linux": (["src/os/linux_i386"], ["vx/", "os/linux_i386/"]),
     "tools": (["tools"], ["vx/", "os/linux_i386/", "tools/"]),
+    "capi": (["src/capi"], ["vx/"]),
 }
 SYSTEM_HEADERS = {
     "Zydis/": {"x86", "dbt"},

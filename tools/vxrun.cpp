@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
     app.add_option("--env", env_settings,
                    "set K=V in the guest's environment, or copy the host's value of K (repeatable)")
         ->allow_extra_args(false);
+    app.set_version_flag("--version", "vxrun " VX_VERSION);
     // Options come first; PROGRAM and everything after it belong to the guest.
     app.prefix_command();
     app.footer("Usage: vxrun [OPTIONS] PROGRAM [ARGS...]");

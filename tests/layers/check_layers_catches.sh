@@ -28,6 +28,7 @@ breaks src/dbt/translate/translator.cpp '#include "os/linux_i386/abi.h"'
 breaks src/x86/policy.cpp '#include "dbt/translate/translator.h"'
 breaks src/core/guest_memory.cpp '#include <seccomp.h>'
 breaks tools/vxrun.cpp '#include "dbt/dbt_engine.h"'
+breaks src/capi/vx.cpp '#include "core/run_control.h"'
 breaks src/core/sandbox.cpp '#include "../dbt/dbt_engine.h"'
 
 [[ $failures -eq 0 ]] && echo "check-layers catches every forbidden include tried"
