@@ -32,6 +32,7 @@ class Event(ctypes.Structure):
         ("limit", ctypes.c_int),
         ("limit_used", ctypes.c_uint64),
         ("limit_maximum", ctypes.c_uint64),
+        ("limit_per_call", ctypes.c_int),
         ("description", ctypes.c_char * 128),
     ]
 

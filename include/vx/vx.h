@@ -228,7 +228,8 @@ typedef struct vx_event {
     int exit_status;             /* EXIT */
     vx_limit limit;              /* LIMIT_EXCEEDED: which, */
     uint64_t limit_used;         /* how much was used, */
-    uint64_t limit_maximum;      /* and the limit */
+    uint64_t limit_maximum;      /* and the limit; */
+    int limit_per_call;          /* nonzero: the call's own limit (vx_call_options), which stops no later call */
     char description[128];       /* for people, NUL-terminated: "page fault at eip 0x08049000 (address 0x00000000)" */
 } vx_event;
 
@@ -248,10 +249,20 @@ typedef struct vx_call_result {
  * EXIT event ends the call whatever the handler says. */
 typedef int (*vx_event_handler)(vx_sandbox* sandbox, const vx_event* event, void* user);
 
-/* How a call is made. A zeroed struct: no handler. */
+/* How a call is made. A zeroed struct: no handler, no limits of its own. */
 typedef struct vx_call_options {
     vx_event_handler on_event;  /* NULL: every event ends the call */
     void* user;                 /* given to on_event as it is */
+    /* What this call may spend, on top of the sandbox's limits (0: nothing
+     * of its own). A call that reaches one ends with VX_EVENT_LIMIT_EXCEEDED
+     * and limit_per_call set, without asking on_event; the sandbox is not
+     * stopped by it. Instructions: only in a sandbox made with fuel (else
+     * VX_ERR_REFUSED, having run nothing), spent from the sandbox's fuel,
+     * which keeps what the call did not spend. Nested calls are held by the
+     * calls around them. */
+    uint64_t max_instructions;
+    uint64_t max_cpu_time_ns;
+    uint64_t max_wall_time_ns;
     /* Host functions the guest calls by name (the C++ API's registry in
      * vx::CallOptions) will be given here. */
 } vx_call_options;

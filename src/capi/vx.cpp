@@ -166,6 +166,7 @@ void to_c(const vx::Event& event, vx_event& out) {
         out.limit = to_c(event.limit_exceeded.limit);
         out.limit_used = event.limit_exceeded.used;
         out.limit_maximum = event.limit_exceeded.maximum;
+        out.limit_per_call = event.limit_exceeded.per_call;
     }
     const std::string description = vx::describe(event);
     const size_t length = std::min(description.size(), sizeof out.description - 1);
@@ -307,6 +308,11 @@ vx_status call_guest(const char* fn, vx_sandbox* sandbox, uint32_t entry, const 
                 return handler(sandbox, &event, user) != 0;
             };
         }
+        auto limit = [](uint64_t amount) { return amount ? std::optional<uint64_t>(amount) : std::nullopt; };
+        if (options)
+            call_options.limits = {.instructions = limit(options->max_instructions),
+                                   .cpu_time_ns = limit(options->max_cpu_time_ns),
+                                   .wall_time_ns = limit(options->max_wall_time_ns)};
         CallRunning running(sandbox);
         const vx::CallResult outcome = sandbox->sandbox->call(entry, std::span(args, nargs), call_options);
         result->returned = outcome.returned;

@@ -155,6 +155,45 @@ static void test_fuel(void) {
     vx_sandbox_free(sandbox);
 }
 
+/* Limits of one call: the call ends, the sandbox runs the next one. */
+static void test_call_limits(void) {
+    vx_sandbox_options sandbox_options = {0};
+    sandbox_options.fuel = 1000000;
+    vx_sandbox* sandbox = plugin(&sandbox_options);
+    const uint32_t spin = entry(sandbox, "spin");
+    vx_call_options options = {0};
+    options.max_instructions = 1000;
+    vx_call_result result;
+    CHECK_OK(vx_call_with(sandbox, spin, NULL, 0, &options, &result));
+    CHECK(!result.returned && result.event.kind == VX_EVENT_LIMIT_EXCEEDED);
+    CHECK(result.event.limit == VX_LIMIT_INSTRUCTIONS && result.event.limit_per_call);
+    CHECK(result.event.limit_used == 1000 && result.event.limit_maximum == 1000);
+    CHECK(strstr(result.event.description, "of the call") != NULL);
+    uint64_t fuel = 0;
+    CHECK_OK(vx_fuel(sandbox, &fuel));
+    CHECK(fuel == 1000000 - 1000);
+    vx_sandbox_free(sandbox);
+
+    sandbox = plugin(NULL);
+    memset(&options, 0, sizeof options);
+    options.max_cpu_time_ns = 20 * 1000 * 1000;
+    CHECK_OK(vx_call_with(sandbox, spin, NULL, 0, &options, &result));
+    CHECK(!result.returned && result.event.limit == VX_LIMIT_CPU_TIME && result.event.limit_per_call);
+    memset(&options, 0, sizeof options);
+    options.max_wall_time_ns = 20 * 1000 * 1000;
+    CHECK_OK(vx_call_with(sandbox, spin, NULL, 0, &options, &result));
+    CHECK(!result.returned && result.event.limit == VX_LIMIT_WALL_TIME && result.event.limit_per_call);
+    result = call(sandbox, "add", 2, 2, 3);
+    CHECK(result.returned && (uint32_t)result.value == 5);
+
+    /* Instructions per call need a sandbox that counts them. */
+    memset(&options, 0, sizeof options);
+    options.max_instructions = 10;
+    CHECK_STATUS(vx_call_with(sandbox, entry(sandbox, "add"), NULL, 0, &options, &result), VX_ERR_REFUSED);
+    CHECK(strstr(vx_last_error(), "counts fuel") != NULL);
+    vx_sandbox_free(sandbox);
+}
+
 static void* interrupt_soon(void* sandbox) {
     const struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
@@ -213,7 +252,7 @@ static int nest_again(vx_sandbox* sandbox, const vx_event* event, void* user) {
         registers.eax != kHostNest)
         return 0;
     ++*(int*)user;
-    vx_call_options options = {nest_again, user};
+    vx_call_options options = {nest_again, user, 0, 0, 0};
     vx_call_result inner;
     if (vx_call_with(sandbox, entry(sandbox, "nest"), &registers.ebx, 1, &options, &inner) != VX_OK ||
         !inner.returned)
@@ -227,7 +266,7 @@ static void test_handlers(void) {
     vx_registers before, after;
     CHECK_OK(vx_get_registers(sandbox, &before));
     struct asked asked = {0, 0};
-    vx_call_options options = {answer_ask, &asked};
+    vx_call_options options = {answer_ask, &asked, 0, 0, 0};
     const uint32_t question = 21;
     vx_call_result result;
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "ask_host"), &question, 1, &options, &result));
@@ -239,7 +278,7 @@ static void test_handlers(void) {
     result = call(sandbox, "ask_host", 1, 21, 0);
     CHECK(!result.returned && result.event.kind == VX_EVENT_SYSCALL);
     int declined = 0;
-    vx_call_options declining = {decline, &declined};
+    vx_call_options declining = {decline, &declined, 0, 0, 0};
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "ask_host"), &question, 1, &declining, &result));
     CHECK(!result.returned && result.event.kind == VX_EVENT_SYSCALL && declined == 1);
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "add"), (const uint32_t[]){1, 2}, 2, NULL, &result));
@@ -247,7 +286,7 @@ static void test_handlers(void) {
 
     /* Calls nest through the handler: nest(3) is 1123. */
     int nested = 0;
-    vx_call_options nesting = {nest_again, &nested};
+    vx_call_options nesting = {nest_again, &nested, 0, 0, 0};
     const uint32_t depth = 3;
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "nest"), &depth, 1, &nesting, &result));
     CHECK(result.returned && (uint32_t)result.value == 1123);
@@ -536,6 +575,7 @@ int main(int argc, char** argv) {
     test_results();
     test_a_fault_ends_a_call();
     test_fuel();
+    test_call_limits();
     test_interrupts();
     test_handlers();
     test_snapshots();
