@@ -7,7 +7,7 @@
 #                 [OUTPUT_DIRECTORY dir])
 #
 # makes the target `codec`, which builds the file `codec` (in
-# OUTPUT_DIRECTORY, else the current binary directory); its path is the
+# OUTPUT_DIRECTORY, else plugins/ in the current binary directory); its path is the
 # target's VX_PLUGIN_FILE property. SOURCES (C or assembly) are relative to
 # the current source directory; DEPENDS lists what else they include. The SDK
 # is found beside this file (../guest, as in vx's tree and its installed
@@ -57,7 +57,8 @@ function(vx_add_plugin name)
   if(P_OUTPUT_DIRECTORY)
     set(out "${P_OUTPUT_DIRECTORY}/${name}")
   else()
-    set(out "${CMAKE_CURRENT_BINARY_DIR}/${name}")
+    # Not the binary directory itself: the target has the file's name there.
+    set(out "${CMAKE_CURRENT_BINARY_DIR}/plugins/${name}")
   endif()
   set(sdk "${VX_PLUGIN_SDK_DIR}")
   set(runtime "${sdk}/runtime/plugin.c" "${sdk}/runtime/mem.c")
