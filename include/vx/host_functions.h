@@ -53,6 +53,8 @@ using HostFunction = std::function<uint64_t(HostCall& call)>;
 // functions are added: a plug-in that bound a name keeps its gate (the SDK
 // caches it in guest memory, snapshots included), so it is called with this
 // registry, or one that added the same functions in the same order, for life.
+// Sandboxes on several threads may share a registry (calls only read it; its
+// functions are then called from those threads at once).
 class HostFunctions {
 public:
     struct Entry {
