@@ -54,7 +54,7 @@ protected:
         file_ = plugin_file();
         ASSERT_FALSE(file_.empty()) << "no guest host_calls_plugin";
         sandbox_ = std::make_unique<vx::Sandbox>(on_engine(GetParam()));
-        sandbox_->load_program(file_);
+        program_entry_ = sandbox_->load_program(file_).entry;
         vx::GuestMemory& memory = sandbox_->memory();
         ASSERT_TRUE(memory.map(kStackBase, kStackSize, vx::kRead | vx::kWrite));
         ASSERT_TRUE(memory.map(kData, vx::kPageSize, vx::kRead | vx::kWrite));
@@ -147,6 +147,7 @@ protected:
     vx::Registers& regs() { return sandbox_->registers(); }
 
     std::vector<uint8_t> file_;
+    uint32_t program_entry_ = 0;
     std::unique_ptr<vx::Sandbox> sandbox_;
     vx::HostFunctions functions_;
     vx::CallOptions options_;
@@ -461,6 +462,24 @@ TEST_P(HostFunctionsTest, ThePluginBindsANameOnceAndKeepsItsGate) {
     ASSERT_EQ(reordered.gate("host_other"), functions_.gate("host_zero"));
     options_.host_functions = &reordered;
     EXPECT_EQ(returned("call_zero"), 99u);
+}
+
+TEST_P(HostFunctionsTest, APluginRunAsAProgramSaysSoAndExits) {
+    regs().eip = program_entry_;
+    regs().esp = kStackTop;
+    vx::Event event = sandbox_->run();
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().eax, 4u) << "write";
+    EXPECT_EQ(regs().ebx, 2u) << "to stderr";
+    std::string message(regs().edx, '\0');
+    ASSERT_LT(regs().edx, 200u);
+    ASSERT_TRUE(sandbox_->memory().read(regs().ecx, message.data(), message.size()));
+    EXPECT_EQ(message, "a vx plug-in: its host calls its functions; it does not run as a program\n");
+    regs().eax = regs().edx;
+    event = sandbox_->run();
+    ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+    EXPECT_EQ(regs().eax, 1u) << "exit";
+    EXPECT_EQ(regs().ebx, 1u) << "status 1";
 }
 
 TEST(HostFunctionsRegistry, RefusesBadFunctions) {
