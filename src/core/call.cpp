@@ -35,13 +35,14 @@ CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
     return frame;
 }
 
-static_assert(kHostGateBase / kPageSize != kCallReturnAddress / kPageSize, "the gates and the return have pages of their own");
+static_assert(kHostGateBase / kPageSize != kCallReturnAddress / kPageSize,
+              "the gates and the return have pages of their own");
 static_assert(kHostGateBase >= kPageSize, "address 0's page stays a null pointer's");
 
 // The guest fetched at `gate` in the gate page, as a call leaves it: esp at
 // the return address, the arguments above it. Runs what the gate is (lookup,
 // unresolved, a function of `functions`) and returns from it as cdecl does
-// (eax:edx, eip from the stack, esp past the return address, the arguments
+// (edx:eax, eip from the stack, esp past the return address, the arguments
 // left to the caller), or says why it is refused.
 std::optional<HostCallRefusal> answer_host_call(Sandbox& sandbox, const HostFunctions& functions,
                                                 uint32_t gate) {
