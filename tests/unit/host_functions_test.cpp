@@ -387,6 +387,26 @@ TEST_P(HostFunctionsTest, CallsNestGuestHostGuestHost) {
     EXPECT_TRUE(same(regs(), before));
 }
 
+TEST_P(HostFunctionsTest, ARefusalOfAnOuterCallFromAnInnerOneEndsTheOuterOne) {
+    const vx::Registers before = regs();
+    vx::HostFunctions outer_functions, inner_functions;
+    const vx::HostCall* outer_call = nullptr;
+    outer_functions.add("host_nest", 1, [&](vx::HostCall& call) -> uint64_t {
+        outer_call = &call;
+        vx::CallOptions inner{.on_event = {}, .host_functions = &inner_functions};
+        vx::CallResult result = call.sandbox().call(entry("call_one"), std::vector<uint32_t>{1}, inner);
+        ADD_FAILURE() << "the inner call went on: " << vx::describe(result.event);
+        return 0;
+    });
+    inner_functions.add("host_one", 1, [&](vx::HostCall&) -> uint64_t { outer_call->refuse("from inside"); });
+    options_.host_functions = &outer_functions;
+    vx::CallResult result = call("nest", {1});
+    ASSERT_EQ(result.event.kind, vx::EventKind::HostCall) << vx::describe(result.event);
+    EXPECT_EQ(result.event.host_call.function, "host_nest");
+    EXPECT_EQ(result.event.host_call.reason, "from inside");
+    EXPECT_TRUE(same(regs(), before));
+}
+
 TEST_P(HostFunctionsTest, AHostFunctionThatThrowsEndsTheCallWithItsException) {
     const vx::Registers before = regs();
     EXPECT_THROW(call("call_throw"), std::runtime_error);
