@@ -33,6 +33,7 @@ class Event(ctypes.Structure):
         ("limit_used", ctypes.c_uint64),
         ("limit_maximum", ctypes.c_uint64),
         ("limit_per_call", ctypes.c_int),
+        ("host_call_problem", ctypes.c_int),
         ("description", ctypes.c_char * 128),
     ]
 

@@ -31,12 +31,33 @@ struct Fault {
     std::optional<uint32_t> address;  // guest data address, where known
 };
 
+// Why a guest's call of a host function (docs/plugins.md) was refused.
+enum class HostCallProblem {
+    NoSuchGate,       // the guest ran into the gate page where no function's gate is
+    UnreadableFrame,  // its return address or arguments at esp are not readable guest memory
+    BadName,          // the name it looked up is not a readable string of at most kMaxHostFunctionName bytes
+    UnknownFunction,  // it called a function by a name the host does not have
+    BadPointer,       // a range the function was passed is not guest memory it may read (write)
+    TooLong,          // a length or a string longer than the function takes
+    Refused,          // the function refused the call (HostCall::refuse)
+};
+
+const char* to_string(HostCallProblem problem);
+
+struct HostCallRefusal {
+    HostCallProblem problem = HostCallProblem::Refused;
+    uint32_t gate = 0;     // the address the guest called
+    std::string function;  // the function's name, when the gate is one's or the guest named it
+    std::string reason;    // for people: what was wrong
+};
+
 enum class EventKind {
     Syscall,      // the guest executed `int $0x80`; eip is past it
     Fault,        // see `fault`; eip is the faulting instruction
     Interrupted,  // interrupt() was called; run() again to continue
     LimitExceeded,// see `limit_exceeded`; eip is the next instruction to run
     Exit,         // the guest is gone: Sandbox::finish() was called
+    HostCall,     // see `host_call`: a call of a host function refused (Sandbox::call's only, never run()'s)
 };
 
 struct Event {
@@ -44,6 +65,7 @@ struct Event {
     Fault fault{};              // valid when kind == Fault
     int exit_status = 0;        // valid when kind == Exit
     LimitExceeded limit_exceeded{}; // valid when kind == LimitExceeded
+    HostCallRefusal host_call{};    // valid when kind == HostCall
 };
 
 std::string describe(const Event& event);

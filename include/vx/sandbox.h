@@ -21,6 +21,7 @@
 namespace vx {
 
 class Engine;
+class HostFunctions;
 class RunControl;
 class Snapshot;
 
@@ -99,6 +100,10 @@ struct CallLimits {
 struct CallOptions {
     CallHandler on_event;  // none: every event ends the call
     CallLimits limits = {};
+    // The functions the guest may call by name (host_functions.h); none: its
+    // gates are refused. Borrowed for the call (the host owns its registry,
+    // one for many calls and sandboxes): it must outlive the call.
+    const HostFunctions* host_functions = nullptr;
 };
 
 // One guest: its memory, its registers and the engine that runs it. The
@@ -160,14 +165,18 @@ public:
     // are pushed right to left below the guest's esp, aligned so that the
     // callee finds esp+4 a multiple of 16, then kCallReturnAddress, to which
     // the function returns. Each event on the way goes to `on_event` (none:
-    // every event ends the call); Exit always ends it. on_event may call
-    // call() again: that call runs below the current esp. Whatever the end,
+    // every event ends the call); Exit always ends it. The guest's calls of
+    // `options.host_functions` are no events: each runs and the guest goes
+    // on, or it is refused and the call ends with a HostCall event.
+    // on_event and host functions may call call() again: that call runs
+    // below the current esp. Whatever the end,
     // the guest's registers (general, x87/SSE/AVX, %fs and %gs) are put back
     // as they were before; its memory keeps what the call did to it. Throws
     // Error, having run nothing, for a guest not i386, when the stack below
     // esp is not writable guest memory for the arguments and the return
-    // address, or when kCallReturnAddress's page is mapped (then also if
-    // on_event maps it).
+    // address, or when kCallReturnAddress's page is mapped, or with host
+    // functions kHostGateBase's (then also if on_event or a host function
+    // maps it).
     CallResult call(uint32_t entry, std::span<const uint32_t> args, const CallOptions& options);
     CallResult call(uint32_t entry, std::span<const uint32_t> args = {}, const CallHandler& on_event = {}) {
         return call(entry, args, CallOptions{.on_event = on_event, .limits = {}});

@@ -192,7 +192,8 @@ typedef enum vx_event_kind {
     VX_EVENT_FAULT = 2,          /* see fault_kind; eip is the faulting instruction */
     VX_EVENT_INTERRUPTED = 3,    /* vx_interrupt was called */
     VX_EVENT_LIMIT_EXCEEDED = 4, /* see limit */
-    VX_EVENT_EXIT = 5            /* the guest is gone (exit_status) */
+    VX_EVENT_EXIT = 5,           /* the guest is gone (exit_status) */
+    VX_EVENT_HOST_CALL = 6       /* a call of a host function was refused: see host_call_problem */
 } vx_event_kind;
 
 typedef enum vx_fault_kind {
@@ -219,6 +220,17 @@ typedef enum vx_limit {
 
 /* What stopped the guest. Fields other than kind and description hold only
  * for the kinds named. */
+/* Why a guest's call of a host function was refused (VX_EVENT_HOST_CALL). */
+typedef enum vx_host_call_problem {
+    VX_HOST_CALL_NO_SUCH_GATE = 0,     /* it ran into the gate page where no function's gate is */
+    VX_HOST_CALL_UNREADABLE_FRAME = 1, /* its return address or arguments are not readable guest memory */
+    VX_HOST_CALL_BAD_NAME = 2,         /* the name it looked up is not a readable string of at most 255 bytes */
+    VX_HOST_CALL_UNKNOWN_FUNCTION = 3, /* it called a function by a name the host does not have */
+    VX_HOST_CALL_BAD_POINTER = 4,      /* a range it passed is not guest memory the function may read (write) */
+    VX_HOST_CALL_TOO_LONG = 5,         /* a length or string longer than the function takes */
+    VX_HOST_CALL_REFUSED = 6           /* the function refused the call (vx_host_call_refuse, or a failed status) */
+} vx_host_call_problem;
+
 typedef struct vx_event {
     vx_event_kind kind;
     vx_fault_kind fault_kind;    /* FAULT */
@@ -230,6 +242,7 @@ typedef struct vx_event {
     uint64_t limit_used;         /* how much was used, */
     uint64_t limit_maximum;      /* and the limit; */
     int limit_per_call;          /* nonzero: the call's own limit (vx_call_options), which stops no later call */
+    vx_host_call_problem host_call_problem; /* HOST_CALL: what was wrong (the description names the function) */
     char description[128];       /* for people, NUL-terminated: "page fault at eip 0x08049000 (address 0x00000000)" */
 } vx_event;
 
@@ -249,6 +262,57 @@ typedef struct vx_call_result {
  * EXIT event ends the call whatever the handler says. */
 typedef int (*vx_event_handler)(vx_sandbox* sandbox, const vx_event* event, void* user);
 
+/* ---- Host functions --------------------------------------------------- */
+
+/* A registry of functions a plug-in calls by name through the guest SDK
+ * (guest/include/vx/plugin.h: VX_HOST_FUNCTION; docs/plugins.md), given to
+ * calls in vx_call_options. One registry may serve many sandboxes and calls,
+ * on several threads once it is complete (adding is not thread-safe). */
+typedef struct vx_host_functions vx_host_functions;
+/* One guest call of a host function, valid while that function runs. */
+typedef struct vx_host_call vx_host_call;
+
+/* A host function: its arguments through vx_host_call_arg, guest memory
+ * through vx_host_call_read/_write/_read_string (all checked); it sets
+ * *result (edx:eax for the guest) and returns VX_OK. Any other status, or
+ * vx_host_call_refuse, refuses the guest's call: the whole call (vx_call)
+ * ends with VX_EVENT_HOST_CALL. It may vx_call the same sandbox again
+ * (vx_host_call_sandbox). */
+typedef vx_status (*vx_host_function)(vx_host_call* call, void* user, uint64_t* result);
+
+/* A new, empty registry in *functions, which the caller owns. */
+VX_API vx_status vx_host_functions_new(vx_host_functions** functions);
+/* NULL is allowed. No call may be using it. */
+VX_API void vx_host_functions_free(vx_host_functions* functions);
+/* Adds `function` under `name` (1..255 bytes, not yet added), taking
+ * `arg_count` 32-bit arguments (0..16; a 64-bit argument counts two);
+ * `user` is given to it as it is. VX_ERR_INVALID_ARGUMENT for a bad name or
+ * count, VX_ERR_REFUSED for a name already added or a full registry (1022). */
+VX_API vx_status vx_host_functions_add(vx_host_functions* functions, const char* name, unsigned arg_count,
+                                       vx_host_function function, void* user);
+
+/* The sandbox the call is of (to call into the guest again). */
+VX_API vx_sandbox* vx_host_call_sandbox(vx_host_call* call);
+/* Argument `index` (0-based) in *value: VX_ERR_INVALID_ARGUMENT past the
+ * function's arg_count. */
+VX_API vx_status vx_host_call_arg(const vx_host_call* call, unsigned index, uint32_t* value);
+/* Copies `size` bytes of guest memory at `address` into `buffer`, or
+ * `buffer` into it: VX_ERR_OUT_OF_RANGE when any byte is not guest memory
+ * the guest may read (write), wrapping past 4 GiB included; nothing is
+ * written then, and the guest's call is refused (BAD_POINTER) when the
+ * function returns, whatever it returns. */
+VX_API vx_status vx_host_call_read(vx_host_call* call, uint32_t address, void* buffer, size_t size);
+VX_API vx_status vx_host_call_write(vx_host_call* call, uint32_t address, const void* buffer, size_t size);
+/* The NUL-terminated guest string at `address`, of at most capacity-1
+ * bytes, into `buffer` (NUL-terminated), its length in *length (may be
+ * NULL). VX_ERR_OUT_OF_RANGE for unreadable memory, VX_ERR_LIMIT for a
+ * longer string: as vx_host_call_read, the guest's call is then refused. */
+VX_API vx_status vx_host_call_read_string(vx_host_call* call, uint32_t address, char* buffer, size_t capacity,
+                                          size_t* length);
+/* Refuses the guest's call with `reason` (REFUSED) when the function
+ * returns. Returns VX_ERR_REFUSED, for `return vx_host_call_refuse(...)`. */
+VX_API vx_status vx_host_call_refuse(vx_host_call* call, const char* reason);
+
 /* How a call is made. A zeroed struct: no handler, no limits of its own. */
 typedef struct vx_call_options {
     vx_event_handler on_event;  /* NULL: every event ends the call */
@@ -263,6 +327,9 @@ typedef struct vx_call_options {
     uint64_t max_instructions;
     uint64_t max_cpu_time_ns;
     uint64_t max_wall_time_ns;
+    /* The functions the guest may call by name (NULL: none; its gates are
+     * faults). Borrowed: it must outlive the call. */
+    const vx_host_functions* host_functions;
     /* Host functions the guest calls by name (the C++ API's registry in
      * vx::CallOptions) will be given here. */
 } vx_call_options;

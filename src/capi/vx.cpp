@@ -3,6 +3,8 @@
 // and a message, and nothing is thrown past it.
 #include "vx/vx.h"
 
+#include "capi_internal.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,73 +29,9 @@
 #include "vx/sandbox.h"
 #include "vx/snapshot.h"
 
-namespace {
-
-using Program = std::shared_ptr<const std::vector<uint8_t>>;
-
-}  // namespace
-
-struct vx_sandbox {
-    std::unique_ptr<vx::Sandbox> sandbox;
-    Program program;  // the file loaded last (or the snapshot's): what vx_symbol searches
-    unsigned calls_running = 0;
-};
-
-struct vx_snapshot {
-    std::shared_ptr<const vx::Snapshot> snapshot;
-    Program program;
-};
+using namespace vx::capi;
 
 namespace {
-
-// The message of the last failure on this thread. A fixed buffer: setting it
-// allocates nothing, so a failure to allocate can be reported too.
-thread_local char last_error[512];
-
-vx_status fail(vx_status status, std::string_view message) noexcept {
-    const size_t length = std::min(message.size(), sizeof last_error - 1);
-    std::memcpy(last_error, message.data(), length);
-    last_error[length] = '\0';
-    return status;
-}
-
-vx_status fail(vx_status status, const char* function, std::string_view message) noexcept {
-    try {
-        return fail(status, std::string(function) + ": " + std::string(message));
-    } catch (...) {
-        return fail(status, message);
-    }
-}
-
-// Runs `body`, which returns a status, turning any exception into one:
-// vx::ElfError is a bad program, another vx::Error `refusal` (what the C++
-// API's refusals mean for this function), std::bad_alloc no memory, anything
-// else an internal failure.
-template <class Body>
-vx_status guarded(const char* function, vx_status refusal, Body&& body) noexcept {
-    try {
-        return body();
-    } catch (const vx::ElfError& error) {
-        return fail(VX_ERR_BAD_PROGRAM, function, error.what());
-    } catch (const vx::Error& error) {
-        return fail(refusal, function, error.what());
-    } catch (const std::bad_alloc&) {
-        return fail(VX_ERR_NO_MEMORY, function, "out of host memory");
-    } catch (const std::exception& error) {
-        return fail(VX_ERR_INTERNAL, function, error.what());
-    } catch (...) {
-        return fail(VX_ERR_INTERNAL, function, "an unknown exception");
-    }
-}
-
-vx_status invalid(const char* function, std::string_view what) noexcept {
-    return fail(VX_ERR_INVALID_ARGUMENT, function, what);
-}
-
-#define VX_REQUIRE(pointer)                                                              \
-    do {                                                                                 \
-        if (!(pointer)) return invalid(fn, #pointer " is NULL");                      \
-    } while (0)
 
 std::optional<vx::SandboxOptions> sandbox_options(const vx_sandbox_options* c, vx::SandboxOptions options,
                                                   const char* function, vx_status& status) {
@@ -141,6 +79,19 @@ vx_limit to_c(vx::Limit limit) {
     }
 }
 
+vx_host_call_problem to_c(vx::HostCallProblem problem) {
+    switch (problem) {
+    case vx::HostCallProblem::NoSuchGate: return VX_HOST_CALL_NO_SUCH_GATE;
+    case vx::HostCallProblem::UnreadableFrame: return VX_HOST_CALL_UNREADABLE_FRAME;
+    case vx::HostCallProblem::BadName: return VX_HOST_CALL_BAD_NAME;
+    case vx::HostCallProblem::UnknownFunction: return VX_HOST_CALL_UNKNOWN_FUNCTION;
+    case vx::HostCallProblem::BadPointer: return VX_HOST_CALL_BAD_POINTER;
+    case vx::HostCallProblem::TooLong: return VX_HOST_CALL_TOO_LONG;
+    case vx::HostCallProblem::Refused: return VX_HOST_CALL_REFUSED;
+    }
+    return VX_HOST_CALL_REFUSED;
+}
+
 vx_event_kind to_c(vx::EventKind kind) {
     switch (kind) {
     case vx::EventKind::Syscall: return VX_EVENT_SYSCALL;
@@ -148,6 +99,7 @@ vx_event_kind to_c(vx::EventKind kind) {
     case vx::EventKind::Interrupted: return VX_EVENT_INTERRUPTED;
     case vx::EventKind::LimitExceeded: return VX_EVENT_LIMIT_EXCEEDED;
     case vx::EventKind::Exit: return VX_EVENT_EXIT;
+    case vx::EventKind::HostCall: return VX_EVENT_HOST_CALL;
     }
     return VX_EVENT_NONE;
 }
@@ -168,18 +120,11 @@ void to_c(const vx::Event& event, vx_event& out) {
         out.limit_maximum = event.limit_exceeded.maximum;
         out.limit_per_call = event.limit_exceeded.per_call;
     }
+    if (event.kind == vx::EventKind::HostCall) out.host_call_problem = to_c(event.host_call.problem);
     const std::string description = vx::describe(event);
     const size_t length = std::min(description.size(), sizeof out.description - 1);
     std::memcpy(out.description, description.data(), length);
 }
-
-// A call on the sandbox is running (a handler is being given an event) while
-// one of these lives: what would pull the guest from under it is refused.
-struct CallRunning {
-    explicit CallRunning(vx_sandbox* handle) : handle(handle) { ++handle->calls_running; }
-    ~CallRunning() { --handle->calls_running; }
-    vx_sandbox* handle;
-};
 
 vx_status refuse_in_call(const char* function) {
     return fail(VX_ERR_REFUSED, function, "not from an event handler of a call on the same sandbox");
@@ -313,6 +258,7 @@ vx_status call_guest(const char* fn, vx_sandbox* sandbox, uint32_t entry, const 
             call_options.limits = {.instructions = limit(options->max_instructions),
                                    .cpu_time_ns = limit(options->max_cpu_time_ns),
                                    .wall_time_ns = limit(options->max_wall_time_ns)};
+        if (options) call_options.host_functions = host_functions_of(options->host_functions);
         CallRunning running(sandbox);
         const vx::CallResult outcome = sandbox->sandbox->call(entry, std::span(args, nargs), call_options);
         result->returned = outcome.returned;

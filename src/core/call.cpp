@@ -4,11 +4,13 @@
 #include <algorithm>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/engine.h"
 #include "core/run_control.h"
+#include "vx/host_functions.h"
 
 namespace vx {
 namespace {
@@ -35,6 +37,61 @@ CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
     CallFrame frame{args_at - 4, {kCallReturnAddress}};
     frame.words.insert(frame.words.end(), args.begin(), args.end());
     return frame;
+}
+
+static_assert(kHostGateBase / kPageSize != kCallReturnAddress / kPageSize,
+              "the gates and the return have pages of their own");
+static_assert(kHostGateBase >= kPageSize, "address 0's page stays a null pointer's");
+
+// The guest fetched at `gate` in the gate page, as a call leaves it: esp at
+// the return address, the arguments above it. Runs what the gate is (lookup,
+// unresolved, a function of `functions`) and returns from it as cdecl does
+// (edx:eax, eip from the stack, esp past the return address, the arguments
+// left to the caller), or says why it is refused.
+std::optional<HostCallRefusal> answer_host_call(Sandbox& sandbox, const HostFunctions& functions,
+                                                uint32_t gate) {
+    static const HostFunctions::Entry lookup{"", 1, {}}, unresolved{"", 1, {}};  // built in
+    const HostFunctions::Entry* entry = gate == kHostLookupGate       ? &lookup
+                                        : gate == kHostUnresolvedGate ? &unresolved
+                                                                      : functions.at_gate(gate);
+    if (!entry)
+        return HostCallRefusal{HostCallProblem::NoSuchGate, gate, {},
+                               hex(gate) + " is no function's gate (the registry has " +
+                                   std::to_string(functions.size()) + ")"};
+    const uint32_t esp = sandbox.registers().esp;
+    uint32_t frame[1 + kMaxHostFunctionArgs];
+    const uint64_t frame_bytes = (1 + uint64_t(entry->arg_count)) * 4;
+    if (!sandbox.memory().read(esp, frame, frame_bytes))
+        return HostCallRefusal{HostCallProblem::UnreadableFrame, gate, entry->name,
+                               "esp " + hex(esp) + ": the return address and " +
+                                   std::to_string(entry->arg_count) + " arguments are not readable guest memory"};
+    HostCall call(sandbox, *entry, gate, std::span(frame + 1, entry->arg_count));
+    uint64_t result = 0;
+    try {
+        if (entry == &lookup || entry == &unresolved) {
+            std::string name;
+            try {
+                name = call.read_string(call.arg(0), kMaxHostFunctionName);
+            } catch (const HostCallRefused& bad) {
+                return HostCallRefusal{HostCallProblem::BadName, gate, {}, bad.refusal.reason};
+            }
+            if (entry == &unresolved)
+                return HostCallRefusal{HostCallProblem::UnknownFunction, gate, name,
+                                       "the plug-in calls a function the host does not have"};
+            result = functions.gate(name);
+        } else {
+            result = entry->function(call);
+        }
+    } catch (const HostCallRefused& refused) {
+        if (refused.call != &call) throw;  // an outer call's, refused from within this one
+        return refused.refusal;
+    }
+    Registers& registers = sandbox.registers();
+    registers.eax = uint32_t(result);
+    registers.edx = uint32_t(result >> 32);
+    registers.eip = frame[0];
+    registers.esp = esp + 4;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -87,10 +144,14 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     if (options_.arch != Arch::i386 || cpu_.arch() != Arch::i386)
         throw Error(std::string("a call into the guest is an i386 call; this sandbox runs ") +
                     to_string(options_.arch) + " guests");
+    const HostFunctions* host_functions = options.host_functions;
     auto refuse_mapped_trap = [&] {
         if (memory_->mapped(kCallReturnAddress))
             throw Error("the page of the call's return address " + hex(kCallReturnAddress) +
                         " is mapped: a call could not tell its return from the guest's code");
+        if (host_functions && memory_->mapped(kHostGateBase))
+            throw Error("the page of the host functions' gates " + hex(kHostGateBase) +
+                        " is mapped: a call could not tell a host call from the guest's code");
     };
     refuse_mapped_trap();
     const CallFrame frame = frame_below(cpu_.i386().esp, args);
@@ -141,6 +202,15 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
         if (event.kind == EventKind::Fault && event.fault.eip == kCallReturnAddress &&
             now.eip == kCallReturnAddress)
             return CallResult{.returned = true, .value = uint64_t(now.edx) << 32 | now.eax};
+        // So is every gate: a fetch there is a call of a host function (a
+        // refused one ends the call, whatever on_event would say).
+        if (host_functions && event.kind == EventKind::Fault && event.fault.kind == FaultKind::PageFault &&
+            in_host_gate_page(event.fault.eip) && now.eip == event.fault.eip) {
+            if (auto refusal = answer_host_call(*this, *host_functions, now.eip))
+                return CallResult{.event = Event{.kind = EventKind::HostCall, .host_call = std::move(*refusal)}};
+            refuse_mapped_trap();
+            continue;
+        }
         // The call's own limits end it: a handler cannot give it more.
         const bool call_limit = event.kind == EventKind::LimitExceeded && event.limit_exceeded.per_call;
         if (event.kind == EventKind::Exit || call_limit || !on_event || !on_event(event))

@@ -55,6 +55,39 @@ std::string format_amount(Limit limit, uint64_t amount) {
     }
 }
 
+const char* to_string(HostCallProblem problem) {
+    switch (problem) {
+    case HostCallProblem::NoSuchGate: return "no such gate";
+    case HostCallProblem::UnreadableFrame: return "unreadable call frame";
+    case HostCallProblem::BadName: return "bad function name";
+    case HostCallProblem::UnknownFunction: return "unknown function";
+    case HostCallProblem::BadPointer: return "bad pointer";
+    case HostCallProblem::TooLong: return "too long";
+    case HostCallProblem::Refused: return "refused";
+    }
+    return "refused";
+}
+
+namespace {
+
+// A name the guest chose, shown to people: printable ASCII as it is, any
+// other byte as \xNN (no terminal control sequence gets through).
+std::string printable(const std::string& text) {
+    std::string shown;
+    for (unsigned char c : text) {
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            shown += char(c);
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            shown += escaped;
+        }
+    }
+    return shown;
+}
+
+}  // namespace
+
 std::string describe(const Event& event) {
     char buffer[160];
     switch (event.kind) {
@@ -76,6 +109,15 @@ std::string describe(const Event& event) {
             std::snprintf(buffer, sizeof buffer, "%s at eip 0x%08x", to_string(event.fault.kind),
                           event.fault.eip);
         return buffer;
+    case EventKind::HostCall: {
+        const HostCallRefusal& refusal = event.host_call;
+        std::snprintf(buffer, sizeof buffer, "host call at gate 0x%08x", refusal.gate);
+        std::string text = buffer;
+        if (!refusal.function.empty()) text += " (" + printable(refusal.function) + ")";
+        text += std::string(" refused: ") + to_string(refusal.problem);
+        if (!refusal.reason.empty()) text += ": " + printable(refusal.reason);
+        return text;
+    }
     }
     return "event";
 }

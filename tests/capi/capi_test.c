@@ -252,7 +252,7 @@ static int nest_again(vx_sandbox* sandbox, const vx_event* event, void* user) {
         registers.eax != kHostNest)
         return 0;
     ++*(int*)user;
-    vx_call_options options = {nest_again, user, 0, 0, 0};
+    vx_call_options options = {.on_event = nest_again, .user = user};
     vx_call_result inner;
     if (vx_call_with(sandbox, entry(sandbox, "nest"), &registers.ebx, 1, &options, &inner) != VX_OK ||
         !inner.returned)
@@ -266,7 +266,7 @@ static void test_handlers(void) {
     vx_registers before, after;
     CHECK_OK(vx_get_registers(sandbox, &before));
     struct asked asked = {0, 0};
-    vx_call_options options = {answer_ask, &asked, 0, 0, 0};
+    vx_call_options options = {.on_event = answer_ask, .user = &asked};
     const uint32_t question = 21;
     vx_call_result result;
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "ask_host"), &question, 1, &options, &result));
@@ -278,7 +278,7 @@ static void test_handlers(void) {
     result = call(sandbox, "ask_host", 1, 21, 0);
     CHECK(!result.returned && result.event.kind == VX_EVENT_SYSCALL);
     int declined = 0;
-    vx_call_options declining = {decline, &declined, 0, 0, 0};
+    vx_call_options declining = {.on_event = decline, .user = &declined};
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "ask_host"), &question, 1, &declining, &result));
     CHECK(!result.returned && result.event.kind == VX_EVENT_SYSCALL && declined == 1);
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "add"), (const uint32_t[]){1, 2}, 2, NULL, &result));
@@ -286,7 +286,7 @@ static void test_handlers(void) {
 
     /* Calls nest through the handler: nest(3) is 1123. */
     int nested = 0;
-    vx_call_options nesting = {nest_again, &nested, 0, 0, 0};
+    vx_call_options nesting = {.on_event = nest_again, .user = &nested};
     const uint32_t depth = 3;
     CHECK_OK(vx_call_with(sandbox, entry(sandbox, "nest"), &depth, 1, &nesting, &result));
     CHECK(result.returned && (uint32_t)result.value == 1123);
@@ -565,12 +565,156 @@ static void test_version_and_names(void) {
     CHECK(strcmp(vx_status_name((vx_status)999), "VX_ERR_UNKNOWN") == 0);
 }
 
+/* ---- Host functions: tests/unit/guests/host_calls_plugin.c ------------- */
+
+static const char* host_plugin_path;
+
+static vx_status host_two(vx_host_call* call, void* user, uint64_t* result) {
+    (void)user;
+    uint32_t a = 0, b = 0;
+    CHECK_OK(vx_host_call_arg(call, 0, &a));
+    CHECK_OK(vx_host_call_arg(call, 1, &b));
+    CHECK_STATUS(vx_host_call_arg(call, 2, &b), VX_ERR_INVALID_ARGUMENT);
+    *result = (uint64_t)a * 1000 + b;
+    return VX_OK;
+}
+
+/* host_log(text, length): keeps the text in `user` (a 64-byte buffer). */
+static vx_status host_log(vx_host_call* call, void* user, uint64_t* result) {
+    uint32_t text = 0, length = 0;
+    CHECK_OK(vx_host_call_arg(call, 0, &text));
+    CHECK_OK(vx_host_call_arg(call, 1, &length));
+    if (length >= 64) return vx_host_call_refuse(call, "too long for this host");
+    char* kept = user;
+    const vx_status status = vx_host_call_read(call, text, kept, length);
+    if (status != VX_OK) return status;
+    kept[length] = '\0';
+    *result = length;
+    return VX_OK;
+}
+
+static vx_status host_strlen(vx_host_call* call, void* user, uint64_t* result) {
+    (void)user;
+    uint32_t text = 0;
+    char buffer[16];
+    size_t length = 0;
+    CHECK_OK(vx_host_call_arg(call, 0, &text));
+    const vx_status status = vx_host_call_read_string(call, text, buffer, sizeof buffer, &length);
+    *result = length;
+    return status;
+}
+
+/* host_fill(buffer, length): bytes 1, 2, 3, ... */
+static vx_status host_fill(vx_host_call* call, void* user, uint64_t* result) {
+    (void)user;
+    uint32_t address = 0, length = 0;
+    uint8_t bytes[64];
+    CHECK_OK(vx_host_call_arg(call, 0, &address));
+    CHECK_OK(vx_host_call_arg(call, 1, &length));
+    if (length > sizeof bytes) return vx_host_call_refuse(call, "at most 64 bytes");
+    for (uint32_t i = 0; i < length; ++i) bytes[i] = (uint8_t)(i + 1);
+    /* A write it may not make is refused whatever the function says next. */
+    const vx_status status = vx_host_call_write(call, address, bytes, length);
+    *result = length;
+    (void)status;
+    return VX_OK;
+}
+
+/* host_nest(depth): calls the plug-in's nest(depth) again. */
+static vx_status host_nest(vx_host_call* call, void* user, uint64_t* result) {
+    (void)user;
+    uint32_t depth = 0;
+    CHECK_OK(vx_host_call_arg(call, 0, &depth));
+    vx_sandbox* sandbox = vx_host_call_sandbox(call);
+    CHECK(sandbox != NULL);
+    vx_call_options options = {.host_functions = user};
+    vx_call_result inner;
+    const vx_status status = vx_call_with(sandbox, entry(sandbox, "nest"), &depth, 1, &options, &inner);
+    CHECK(inner.returned);
+    *result = inner.value;
+    return status;
+}
+
+static vx_status host_throw(vx_host_call* call, void* user, uint64_t* result) {
+    (void)call, (void)user, (void)result;
+    return VX_ERR_INTERNAL; /* any status but VX_OK refuses the call */
+}
+
+static vx_call_result call_with_functions(vx_sandbox* sandbox, const vx_host_functions* functions,
+                                          const char* name, size_t nargs, uint32_t a0, uint32_t a1) {
+    const uint32_t args[2] = {a0, a1};
+    vx_call_options options = {.host_functions = functions};
+    vx_call_result result;
+    CHECK_OK(vx_call_with(sandbox, entry(sandbox, name), args, nargs, &options, &result));
+    return result;
+}
+
+static void test_host_functions(void) {
+    vx_host_functions* functions = NULL;
+    char logged[64] = "";
+    CHECK_OK(vx_host_functions_new(&functions));
+    CHECK_OK(vx_host_functions_add(functions, "host_two", 2, host_two, NULL));
+    CHECK_OK(vx_host_functions_add(functions, "host_log", 2, host_log, logged));
+    CHECK_OK(vx_host_functions_add(functions, "host_strlen", 1, host_strlen, NULL));
+    CHECK_OK(vx_host_functions_add(functions, "host_fill", 2, host_fill, NULL));
+    CHECK_OK(vx_host_functions_add(functions, "host_nest", 1, host_nest, functions));
+    CHECK_OK(vx_host_functions_add(functions, "host_throw", 0, host_throw, NULL));
+    CHECK_STATUS(vx_host_functions_add(functions, "host_two", 2, host_two, NULL), VX_ERR_REFUSED);
+    CHECK_STATUS(vx_host_functions_add(functions, "", 0, host_two, NULL), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_host_functions_add(functions, "many", 17, host_two, NULL), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_host_functions_add(NULL, "x", 0, host_two, NULL), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_host_functions_add(functions, "x", 0, NULL, NULL), VX_ERR_INVALID_ARGUMENT);
+
+    vx_sandbox* sandbox = NULL;
+    CHECK_OK(vx_sandbox_new(NULL, &sandbox));
+    CHECK_OK(vx_load_plugin_file(sandbox, host_plugin_path));
+
+    vx_call_result result = call_with_functions(sandbox, functions, "call_two", 2, 7, 9);
+    CHECK(result.returned && (uint32_t)result.value == 7009);
+    result = call_with_functions(sandbox, functions, "greet", 0, 0, 0);
+    CHECK(result.returned && (uint32_t)result.value == 11 && strcmp(logged, "hello, host") == 0);
+    result = call_with_functions(sandbox, functions, "fill_local", 0, 0, 0);
+    CHECK(result.returned && (uint32_t)result.value == (32u << 16) + 8 * 0xee + 32 * 33 / 2);
+    result = call_with_functions(sandbox, functions, "nest", 1, 3, 0);
+    CHECK(result.returned && (uint32_t)result.value == 1123);
+
+    /* Refusals end the call with VX_EVENT_HOST_CALL. */
+    result = call_with_functions(sandbox, functions, "fill_code", 0, 0, 0);
+    CHECK(!result.returned && result.event.kind == VX_EVENT_HOST_CALL);
+    CHECK(result.event.host_call_problem == VX_HOST_CALL_BAD_POINTER);
+    CHECK(strstr(result.event.description, "host_fill") != NULL);
+    result = call_with_functions(sandbox, functions, "log_text", 2, 0x10, 4);
+    CHECK(!result.returned && result.event.host_call_problem == VX_HOST_CALL_BAD_POINTER);
+    result = call_with_functions(sandbox, functions, "log_text", 2, 0x10, 100);
+    CHECK(!result.returned && result.event.host_call_problem == VX_HOST_CALL_REFUSED);
+    CHECK(strstr(result.event.description, "too long for this host") != NULL);
+    result = call_with_functions(sandbox, functions, "call_throw", 0, 0, 0);
+    CHECK(!result.returned && result.event.host_call_problem == VX_HOST_CALL_REFUSED);
+    CHECK(strstr(result.event.description, "VX_ERR_INTERNAL") != NULL);
+    result = call_with_functions(sandbox, functions, "call_missing", 1, 1, 0);
+    CHECK(!result.returned && result.event.host_call_problem == VX_HOST_CALL_UNKNOWN_FUNCTION);
+    CHECK(strstr(result.event.description, "host_missing") != NULL);
+    /* Without the registry, a gate is a fault. */
+    result = call(sandbox, "call_two", 2, 1, 2);
+    CHECK(!result.returned && result.event.kind == VX_EVENT_FAULT);
+    /* And the sandbox still serves calls after all that. */
+    result = call_with_functions(sandbox, functions, "call_two", 2, 1, 2);
+    CHECK(result.returned && (uint32_t)result.value == 1002);
+
+    CHECK_STATUS(vx_host_call_arg(NULL, 0, NULL), VX_ERR_INVALID_ARGUMENT);
+    CHECK(vx_host_call_sandbox(NULL) == NULL);
+    vx_sandbox_free(sandbox);
+    vx_host_functions_free(functions);
+    vx_host_functions_free(NULL);
+}
+
 int main(int argc, char** argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: capi_test PLUGIN_FUNCTIONS_GUEST\n");
+    if (argc != 3) {
+        fprintf(stderr, "usage: capi_test PLUGIN_FUNCTIONS_GUEST HOST_CALLS_PLUGIN\n");
         return 2;
     }
     plugin_path = argv[1];
+    host_plugin_path = argv[2];
     test_version_and_names();
     test_results();
     test_a_fault_ends_a_call();
@@ -584,6 +728,7 @@ int main(int argc, char** argv) {
     test_bad_programs_and_symbols();
     test_memory_bounds();
     test_memory_limit_and_host_mappings();
+    test_host_functions();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

@@ -219,6 +219,8 @@ RunOutcome LinuxProcess::run() {
             if (continue_within_tree(event.limit_exceeded)) break;  // a slice ran out; the tree had more
             tree_->record_breach(event.limit_exceeded);
             return stop_for_breach(event.limit_exceeded);
+        case EventKind::HostCall:  // made by Sandbox::call only: a program's run has no host functions
+            throw Error("a program's run reported a host call (" + describe(event) + ")");
         }
     }
 }
