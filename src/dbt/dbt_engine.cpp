@@ -66,6 +66,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
+    ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
     ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
@@ -545,17 +546,22 @@ void DbtEngine::stop_soon(void* ucv) {
     if (!ctx_->stop_soon.load(std::memory_order_acquire)) return;
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
-    const uint64_t pc = uint64_t(g[REG_RIP]);
+    uint64_t pc = uint64_t(g[REG_RIP]);
     if (pc >= uint64_t(vx_dbt_enter_looked) && pc < uint64_t(vx_dbt_enter_end)) {
         // Past vx_dbt_enter's look at the requests, not yet in guest code.
         g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_enter_stopped);
         return;
     }
+    // In a gate loading the guest's extended state: it runs to its end and
+    // returns into its block (the return address is at rsp in every gate),
+    // which is stopped as any block is, but never left from inside the gate.
+    const bool in_gate = pc >= uint64_t(vx_dbt_xstate_ready) && pc < uint64_t(vx_dbt_xstate_gates_end);
+    if (in_gate) pc = *reinterpret_cast<const uint64_t*>(g[REG_RSP]);
     if (!cache_.contains(pc)) return;  // in the host: run() looks before it enters
     const Block* block = blocks_.containing(pc);
     if (!block) return;  // in the shared stubs: on the way out already
     const InsnRecord* record = block->record_for(pc);
-    if (record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
+    if (!in_gate && record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
         stopped_block_insns_ = 0;
         leave_guest_code(uc, *block, record, EXIT_STOP);
         return;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dbt/cache/code_cache.h"
+#include "dbt/runtime/runtime_layout.h"
 #include "dbt/translate/translator.h"
 
 namespace {
@@ -53,6 +54,12 @@ protected:
     vx::dbt::Translator translator_;
 };
 
+// `call [r15 + CTX_XSTATE_GATE]`: the block loads the guest's extended state.
+bool is_gate(const HostInsn& insn) {
+    return insn.info.mnemonic == ZYDIS_MNEMONIC_CALL && insn.ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+           insn.ops[0].mem.base == ZYDIS_REGISTER_R15 && insn.ops[0].mem.disp.value == CTX_XSTATE_GATE;
+}
+
 // Every memory access of a translated guest instruction goes through %gs with
 // 32-bit addressing (or a small non-negative absolute address). The guest
 // instructions given here all access memory, so there must be code, and an
@@ -60,7 +67,8 @@ protected:
 void expect_confined(const std::vector<HostInsn>& code) {
     EXPECT_FALSE(code.empty()) << "no host code was emitted";
     int accesses = 0;
-    for (const HostInsn& insn : code)
+    for (const HostInsn& insn : code) {
+        if (is_gate(insn)) continue;  // the engine's, into the runtime context
         for (size_t i = 0; i < insn.info.operand_count; ++i) {
             const ZydisDecodedOperand& op = insn.ops[i];
             if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type == ZYDIS_MEMOP_TYPE_AGEN) continue;
@@ -71,6 +79,7 @@ void expect_confined(const std::vector<HostInsn>& code) {
             EXPECT_TRUE(insn.info.address_width == 32 || small_absolute)
                 << ZydisMnemonicGetString(insn.info.mnemonic);
         }
+    }
     EXPECT_GT(accesses, 0) << "the emitted code (" << code.size() << " instructions) accesses no memory";
 }
 

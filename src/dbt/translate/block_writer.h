@@ -7,7 +7,7 @@
 //   translate_stack.cpp     push, pop, pushfd/popfd, pushad/popad, enter, leave
 //   translate_strings.cpp   movs, stos, lods, scas, cmps
 //   translate_branches.cpp  direct and indirect jumps and calls, ret, loop
-//   translate_x87.cpp       fnstenv/fnsave, xsave
+//   translate_x87.cpp       fnstenv/fnsave, xsave, the extended state's gate
 #include <Zydis/Zydis.h>
 
 #include <cstdint>
@@ -135,6 +135,7 @@ private:
     // translate_x87.cpp
     bool store_x87_state(const Instruction& insn);
     bool copy_xsave(const Instruction& insn, uint32_t eip);
+    void load_extended_state();
 
     const GuestMemory& memory_;
     CodeCache& cache_;
@@ -145,6 +146,7 @@ private:
     Emitter out_;
     Block block_;
     uint8_t index_ = 0;  // of the instruction being translated
+    bool extended_state_loaded_ = false;  // the block has called the gate by here
     uint64_t fuel_taken_site_ = 0;
     std::vector<PendingExit> pending_;
     std::vector<PendingRefund> refunds_;

@@ -44,8 +44,12 @@ bool BlockWriter::translate_one(uint32_t& pc) {
     }
     pc = eip + insn.length();
     uint32_t mark = out_.size();
+    const bool loaded_before = extended_state_loaded_;
     record(eip);
-    switch (translate_action(insn, x86::classify(insn), eip, pc)) {
+    const x86::Decision decision = x86::classify(insn);
+    if (decision.action != Action::Fault && !extended_state_loaded_ && needs_extended_state(insn))
+        load_extended_state();
+    switch (translate_action(insn, decision, eip, pc)) {
     case Outcome::Continue: return true;
     case Outcome::End: return false;
     case Outcome::Refused: break;
@@ -53,6 +57,7 @@ bool BlockWriter::translate_one(uint32_t& pc) {
     // No safe translation: whatever was written goes, and the guest faults here.
     out_.truncate(mark);
     block_.insns.pop_back();
+    extended_state_loaded_ = loaded_before;
     fault(eip, FaultKind::InvalidInstruction);
     return false;
 }

@@ -8,6 +8,7 @@
 #include "dbt/cache/code_cache.h"
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
+#include "x86/decoder.h"
 
 namespace vx::dbt {
 
@@ -68,6 +69,13 @@ struct SegmentBases {
 
 // The base a guest segment register adds to an address (fs/gs: Linux TLS).
 uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases);
+
+// Whether a guest instruction may read or write the guest's extended state
+// (x87, MMX, SSE, AVX, AVX-512 registers, MXCSR, the x87 control, status and
+// tag words, XINUSE): true unless it is known to be integer-only. A block
+// loads that state before the first such instruction (see runtime.S); until
+// then the CPU holds the host's, which no guest instruction may see.
+bool needs_extended_state(const x86::Instruction& insn);
 
 class Translator {
 public:
