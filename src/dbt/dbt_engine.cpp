@@ -402,8 +402,11 @@ Event DbtEngine::run(Registers& regs) {
             uint64_t flushes_before = flushes_;
             const Block* next = block_at(target);
             uint64_t site = cache_.exec_base() + (code - EXIT_CODE_LIMIT);
-            if (flushes_ == flushes_before)
-                Emitter::patch_rel32(cache_.writable(site), site, next->host_entry);
+            if (flushes_ == flushes_before) {
+                const Block* from = blocks_.containing(site);
+                const uint64_t entry = from ? chained_entry(*from, next->host_entry) : next->host_entry;
+                Emitter::patch_rel32(cache_.writable(site), site, entry);
+            }
             regs.eip = target;
             continue;
         }

@@ -135,6 +135,7 @@ private:
     // translate_x87.cpp
     bool store_x87_state(const Instruction& insn);
     bool copy_xsave(const Instruction& insn, uint32_t eip);
+    void gate_slot();
     void load_extended_state();
 
     const GuestMemory& memory_;
@@ -146,7 +147,6 @@ private:
     Emitter out_;
     Block block_;
     uint8_t index_ = 0;  // of the instruction being translated
-    bool extended_state_loaded_ = false;  // the block has called the gate by here
     uint64_t fuel_taken_site_ = 0;
     std::vector<PendingExit> pending_;
     std::vector<PendingRefund> refunds_;

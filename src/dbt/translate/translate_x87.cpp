@@ -3,6 +3,9 @@
 // that loads the guest's extended state before a block first touches it.
 #include "dbt/translate/block_writer.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace vx::dbt {
 
 namespace {
@@ -90,15 +93,34 @@ bool needs_extended_state(const Instruction& insn) {
     return false;
 }
 
-// `call *CTX_XSTATE_GATE(%r15)`: the loader the first time in a run, a lone
-// `ret` after that. It changes no guest register or flag and cannot fault;
-// the call's return address goes on the host stack (rsp), as the exit
-// stub's pushfq does. A block calls it once, before its first instruction
-// that needs the state (after that instruction's record: a stop that comes
-// in the gate unchains the block, see DbtEngine::stop_soon).
+// The block's first bytes: a 4-byte nop, which load_extended_state turns
+// into the gate's call.
+void BlockWriter::gate_slot() {
+    static constexpr uint8_t kNop4[kGateSlotBytes] = {0x0f, 0x1f, 0x40, 0x00};  // nop dword [rax + 0]
+    out_.raw(kNop4, kGateSlotBytes);
+}
+
+// `call *CTX_XSTATE_GATE(%r15)` at the block's start: the loader the first
+// time in a run, a lone `ret` after that. It changes no guest register or
+// flag and cannot fault; the call's return address goes on the host stack
+// (rsp), as the exit stub's pushfq does. It comes before the block's first
+// instruction (a stop that lands in the gate unchains the block, see
+// DbtEngine::stop_soon), and a block that loaded the state enters the blocks
+// it chains to past theirs (chained_entry): a loop runs it once.
 void BlockWriter::load_extended_state() {
-    out_.insn(ZYDIS_MNEMONIC_CALL, {mem(kCtx, CTX_XSTATE_GATE, 8)});
-    extended_state_loaded_ = true;
+    if (block_.loads_extended_state) return;
+    ZydisEncoderRequest r{};
+    r.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    r.mnemonic = ZYDIS_MNEMONIC_CALL;
+    r.operand_count = 1;
+    r.operands[0] = mem(kCtx, CTX_XSTATE_GATE, 8);
+    uint8_t call[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    if (x86::encode(r, call, sizeof call) != kGateSlotBytes) {
+        std::fprintf(stderr, "vx: internal error: the gate's call is not %u bytes\n", kGateSlotBytes);
+        std::abort();
+    }
+    out_.overwrite(0, call, kGateSlotBytes);
+    block_.loads_extended_state = true;
 }
 
 // fnstenv/fnsave (32-bit forms; the 16-bit ones are refused): the CPU
