@@ -106,7 +106,11 @@ void DbtEngine::install_stubs() {
 
     // Where an indirect branch whose target is not in the lookup table goes:
     // r10d = guest target, the guest's rcx in r11 (see BlockWriter::jump_indirect).
+    // It starts with a gate slot's nop, as blocks do: a branch from a block
+    // that loaded the extended state enters past it (an empty table slot
+    // leads here).
     links_.miss_path = out.here();
+    out.raw(kGateSlotNop, kGateSlotBytes);
     out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});

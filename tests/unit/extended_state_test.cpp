@@ -299,6 +299,19 @@ TEST_P(ExtendedState, TheGuestsStateSurvivesExitsAndTheHostKeepsItsControlState)
     }
 }
 
+// Indirect branches from a block that loaded the state enter their target
+// past its gate slot, the lookup table's empty slots (which lead to the
+// miss path: eip 0xffffffff "hits" one) included.
+TEST_P(ExtendedState, AnIndirectBranchAfterTheStateIsLoadedStillMisses) {
+    vx::Sandbox sandbox(options());
+    // movd xmm0, eax; mov eax, 0xffffffff; jmp eax
+    map(sandbox, {0x66, 0x0f, 0x6e, 0xc0, 0xb8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xe0});
+    const vx::Event event = sandbox.run();
+    ASSERT_EQ(event.kind, vx::EventKind::Fault) << vx::describe(event);
+    EXPECT_EQ(event.fault.kind, vx::FaultKind::PageFault);
+    EXPECT_EQ(sandbox.registers().eip, 0xffffffffu);
+}
+
 VX_FOR_EACH_ENGINE(ExtendedState);
 
 // A stop request whose signal lands in the gate that loads the extended

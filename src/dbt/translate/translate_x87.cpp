@@ -96,8 +96,7 @@ bool needs_extended_state(const Instruction& insn) {
 // The block's first bytes: a 4-byte nop, which load_extended_state turns
 // into the gate's call.
 void BlockWriter::gate_slot() {
-    static constexpr uint8_t kNop4[kGateSlotBytes] = {0x0f, 0x1f, 0x40, 0x00};  // nop dword [rax + 0]
-    out_.raw(kNop4, kGateSlotBytes);
+    out_.raw(kGateSlotNop, kGateSlotBytes);
 }
 
 // `call *CTX_XSTATE_GATE(%r15)` at the block's start: the loader the first

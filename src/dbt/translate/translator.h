@@ -61,6 +61,7 @@ struct Block {
 // CTX_XSTATE_GATE]` where it needs the guest's extended state, a nop where
 // not. A branch from a block that loaded the state enters past them.
 inline constexpr uint32_t kGateSlotBytes = 4;
+inline constexpr uint8_t kGateSlotNop[kGateSlotBytes] = {0x0f, 0x1f, 0x40, 0x00};  // nop dword [rax + 0]
 inline uint64_t chained_entry(const Block& from, uint64_t target_entry) {
     return from.loads_extended_state ? target_entry + kGateSlotBytes : target_entry;
 }

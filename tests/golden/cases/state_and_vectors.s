@@ -5,7 +5,8 @@
 # address size prefix added. (xsave is left out: the policy refuses it on
 # a host whose XCR0 has PKRU, so its translation differs between machines.)
 # Each block with such an instruction calls the extended state's gate first;
-# a loop of one chains to itself past it.
+# a loop of one chains to itself past it, and its indirect branches go past
+# their target's gate slot too.
         .text
         xlat
         fnstenv (%ebx)
@@ -16,3 +17,5 @@
 2:      addps %xmm1, %xmm0
         dec %ecx
         jnz 2b
+        movd %xmm0, %eax
+        ret
