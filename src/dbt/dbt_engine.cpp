@@ -127,7 +127,8 @@ void DbtEngine::flush() {
     ++flushes_;
 }
 
-// The guest's state as saved on its way out (xsaveopt64), with the x87
+// The guest's state as saved on its way out (xsaveopt64, when a block had
+// loaded it; the area holds it whenever the host has control), with the x87
 // instruction and operand pointers cleared: in the 64-bit format they are
 // the host addresses of translated code and of guest memory, and a signal
 // frame hands this image to the guest.
@@ -496,7 +497,8 @@ void DbtEngine::leave_guest_code(void* ucv, const Block& block, const InsnRecord
     ctx_->exit_eip = record ? record->guest_eip : block.guest_eip;
 
     // Resume in vx_dbt_exit, which stores the guest's extended state (restored
-    // by sigreturn) and returns from vx_dbt_enter.
+    // by sigreturn) if a block had loaded it (ctx.xstate_gate says, memory the
+    // signal leaves alone) and returns from vx_dbt_enter.
     g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_exit);
     g[REG_R15] = reinterpret_cast<greg_t>(ctx_);
     g[REG_EFL] = 0x202;

@@ -9,8 +9,8 @@
  * base is in %gs, set by the caller.
  *
  * The guest's extended state (x87, SSE, AVX, AVX-512) is loaded lazily: it
- * stays in the save area until a block about to run an instruction that
- * touches it calls the gate, `call *CTX_XSTATE_GATE(%r15)`. vx_dbt_exit
+ * stays in the save area until a block with an instruction that touches it
+ * calls the gate at its start, `call *CTX_XSTATE_GATE(%r15)`. vx_dbt_exit
  * saves it back, and gives the host its control state again, only when a
  * gate loaded it: a run of integer code never pays for xrstor and xsaveopt,
  * and the CPU holds the host's extended state all along (no guest

@@ -71,8 +71,8 @@ extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
 // all in the context).
 extern "C" char vx_dbt_enter_looked[], vx_dbt_enter_end[];
 extern "C" void vx_dbt_enter_stopped();
-// The gate a block calls before its first instruction that touches x87 or
-// vector state (see runtime.S): the loader puts the guest's extended state
+// The gate a block calls at its start when it has an instruction that may
+// touch x87 or vector state (see runtime.S): the loader puts the guest's extended state
 // in the CPU and points CTX_XSTATE_GATE at the ready stub, a lone `ret`.
 // Neither pushes anything: in both, at every instruction, the return address
 // into the block is at [rsp].
