@@ -67,6 +67,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
+    ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
     ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
@@ -106,7 +107,11 @@ void DbtEngine::install_stubs() {
 
     // Where an indirect branch whose target is not in the lookup table goes:
     // r10d = guest target, the guest's rcx in r11 (see BlockWriter::jump_indirect).
+    // It starts with a gate slot's nop, as blocks do: a branch from a block
+    // that loaded the extended state enters past it (an empty table slot
+    // leads here).
     links_.miss_path = out.here();
+    out.raw(kGateSlotNop, kGateSlotBytes);
     out.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_RCX), reg(ZYDIS_REGISTER_R11)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
@@ -123,7 +128,8 @@ void DbtEngine::flush() {
     ++flushes_;
 }
 
-// The guest's state as saved on its way out (xsaveopt64), with the x87
+// The guest's state as saved on its way out (xsaveopt64, when a block had
+// loaded it; the area holds it whenever the host has control), with the x87
 // instruction and operand pointers cleared: in the 64-bit format they are
 // the host addresses of translated code and of guest memory, and a signal
 // frame hands this image to the guest.
@@ -423,8 +429,11 @@ Event DbtEngine::run(Registers& regs) {
             uint64_t flushes_before = flushes_;
             const Block* next = block_at(target);
             uint64_t site = cache_.exec_base() + (code - EXIT_CODE_LIMIT);
-            if (flushes_ == flushes_before)
-                Emitter::patch_rel32(cache_.writable(site), site, next->host_entry);
+            if (flushes_ == flushes_before) {
+                const Block* from = blocks_.containing(site);
+                const uint64_t entry = from ? chained_entry(*from, next->host_entry) : next->host_entry;
+                Emitter::patch_rel32(cache_.writable(site), site, entry);
+            }
             regs.eip = target;
             continue;
         }
@@ -510,7 +519,8 @@ void DbtEngine::leave_guest_code(void* ucv, const Block& block, const InsnRecord
     ctx_->exit_eip = record ? record->guest_eip : block.guest_eip;
 
     // Resume in vx_dbt_exit, which stores the guest's extended state (restored
-    // by sigreturn) and returns from vx_dbt_enter.
+    // by sigreturn) if a block had loaded it (ctx.xstate_gate says, memory the
+    // signal leaves alone) and returns from vx_dbt_enter.
     g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_exit);
     g[REG_R15] = reinterpret_cast<greg_t>(ctx_);
     g[REG_EFL] = 0x202;
@@ -567,17 +577,22 @@ void DbtEngine::stop_soon(void* ucv) {
     if (!ctx_->stop_soon.load(std::memory_order_acquire)) return;
     auto* uc = static_cast<ucontext_t*>(ucv);
     greg_t* g = uc->uc_mcontext.gregs;
-    const uint64_t pc = uint64_t(g[REG_RIP]);
+    uint64_t pc = uint64_t(g[REG_RIP]);
     if (pc >= uint64_t(vx_dbt_enter_looked) && pc < uint64_t(vx_dbt_enter_end)) {
         // Past vx_dbt_enter's look at the requests, not yet in guest code.
         g[REG_RIP] = reinterpret_cast<greg_t>(&vx_dbt_enter_stopped);
         return;
     }
+    // In a gate loading the guest's extended state: it runs to its end and
+    // returns into its block (the return address is at rsp in every gate),
+    // which is stopped as any block is, but never left from inside the gate.
+    const bool in_gate = pc >= uint64_t(vx_dbt_xstate_ready) && pc < uint64_t(vx_dbt_xstate_gates_end);
+    if (in_gate) pc = *reinterpret_cast<const uint64_t*>(g[REG_RSP]);
     if (!cache_.contains(pc)) return;  // in the host: run() looks before it enters
     const Block* block = blocks_.containing(pc);
     if (!block) return;  // in the shared stubs: on the way out already
     const InsnRecord* record = block->record_for(pc);
-    if (record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
+    if (!in_gate && record && (record->fixup & kInterruptible) && pc == block->host_entry + record->host_offset) {
         stopped_block_insns_ = 0;
         leave_guest_code(uc, *block, record, EXIT_STOP);
         return;

@@ -115,6 +115,7 @@ const char* context_field(int64_t offset) {
     case CTX_FUEL: return "ctx.fuel";
     case CTX_FUEL_BASE: return "ctx.fuel_base";
     case CTX_STOP_SOON: return "ctx.stop_soon";
+    case CTX_XSTATE_GATE: return "ctx.xstate_gate";
     case CTX_LOOKUP_KEYS: return "ctx.lookup_keys";
     case CTX_LOOKUP_TARGETS: return "ctx.lookup_targets";
     default: return nullptr;

@@ -209,7 +209,7 @@ TEST_P(Preemption, InterruptStopsASpinningGuestFromAnotherThread) {
 
 // Loops with no string instruction: a block jumping to itself, a
 // conditional branch, an indirect jump, a return, a block jumping to itself
-// with the AC flag set (the interrupt signal's handler starts with the
+// with the AC flag set, one with a vector instruction (the interrupt signal's handler starts with the
 // guest's flags: its entry clears AC before any C++ runs); each counts its turns in
 // memory and is stopped twice (the first stop flushed the translations it
 // unchained). The interrupt is asked once the count shows the guest inside
@@ -223,6 +223,9 @@ TEST_P(Preemption, InterruptStopsEveryKindOfLoop) {
         {0xff, 0x05, 0, 0, 0x02, 0, 0x68, 0x00, 0, 0x01, 0, 0xc3},       // again: inc [..]; push again; ret
         // pushf; or dword [esp], 0x40000; popf; again: inc [..]; jmp again
         {0x9c, 0x81, 0x0c, 0x24, 0, 0, 0x04, 0, 0x9d, 0xff, 0x05, 0, 0, 0x02, 0, 0xeb, 0xf8},
+        // again: inc [..]; por xmm0, xmm0; jmp again (each turn calls the extended state's gate,
+        // host code a stop may land in)
+        {0xff, 0x05, 0, 0, 0x02, 0, 0x66, 0x0f, 0xeb, 0xc0, 0xeb, 0xf4},
     };
     for (const auto& loop : loops) {
         vx::Sandbox sandbox(options(16u << 20));

@@ -67,6 +67,10 @@ public:
     // (always 4 bytes, whatever its value). Returns the disp32's address.
     uint64_t add_later(ZydisRegister r64);
     void set_int32(uint64_t site, int32_t value) { std::memcpy(out_ + (site - exec_), &value, 4); }
+    // Bytes of the engine's own, as they are.
+    void raw(const uint8_t* bytes, uint32_t n) { std::memcpy(out_ + size_, bytes, n), size_ += n; }
+    // Replaces `n` bytes already written at offset `at` with as many others.
+    void overwrite(uint32_t at, const uint8_t* bytes, uint32_t n) { std::memcpy(out_ + at, bytes, n); }
 
     // A string instruction on 64-bit addresses: `byte_opcode` is the opcode
     // of its byte form (movsb a4, cmpsb a6, stosb aa, lodsb ac, scasb ae),

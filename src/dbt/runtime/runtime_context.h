@@ -27,9 +27,14 @@ struct alignas(64) RuntimeContext {
     int64_t fuel;
     uint64_t fuel_base;
     std::atomic<uint32_t> stop_soon;  // nonzero: DbtEngine::stop_soon was called, run() has not stopped for it yet
-    uint8_t unused1[CTX_X87_IMAGE - 116];
+    uint32_t unused1;
+    // vx_dbt_xstate_load whenever the host has control (the save area holds
+    // the guest's extended state), vx_dbt_xstate_ready once a block loaded it.
+    uint64_t xstate_gate;
     uint8_t x87_image[108];
-    uint8_t unused2[CTX_LOOKUP_KEYS - CTX_X87_IMAGE - 108];
+    uint8_t unused2[CTX_XSTATE_SPILL - CTX_X87_IMAGE - 108];
+    uint64_t xstate_spill[3];
+    uint8_t unused3[CTX_LOOKUP_KEYS - CTX_XSTATE_SPILL - 24];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -52,7 +57,9 @@ static_assert(offsetof(RuntimeContext, fuel) == CTX_FUEL);
 static_assert(offsetof(RuntimeContext, fuel_base) == CTX_FUEL_BASE);
 static_assert(offsetof(RuntimeContext, stop_soon) == CTX_STOP_SOON);
 static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_always_lock_free);
+static_assert(offsetof(RuntimeContext, xstate_gate) == CTX_XSTATE_GATE);
 static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
+static_assert(offsetof(RuntimeContext, xstate_spill) == CTX_XSTATE_SPILL);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
@@ -64,5 +71,11 @@ extern "C" void vx_dbt_exit();  // %r15 = ctx, guest state stored
 // all in the context).
 extern "C" char vx_dbt_enter_looked[], vx_dbt_enter_end[];
 extern "C" void vx_dbt_enter_stopped();
+// The gate a block calls at its start when it has an instruction that may
+// touch x87 or vector state (see runtime.S): the loader puts the guest's extended state
+// in the CPU and points CTX_XSTATE_GATE at the ready stub, a lone `ret`.
+// Neither pushes anything: in both, at every instruction, the return address
+// into the block is at [rsp].
+extern "C" char vx_dbt_xstate_ready[], vx_dbt_xstate_load[], vx_dbt_xstate_gates_end[];
 
 }  // namespace vx::dbt

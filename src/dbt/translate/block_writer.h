@@ -7,7 +7,7 @@
 //   translate_stack.cpp     push, pop, pushfd/popfd, pushad/popad, enter, leave
 //   translate_strings.cpp   movs, stos, lods, scas, cmps
 //   translate_branches.cpp  direct and indirect jumps and calls, ret, loop
-//   translate_x87.cpp       fnstenv/fnsave, xsave
+//   translate_x87.cpp       fnstenv/fnsave, xsave, the extended state's gate
 #include <Zydis/Zydis.h>
 
 #include <cstdint>
@@ -135,6 +135,8 @@ private:
     // translate_x87.cpp
     bool store_x87_state(const Instruction& insn);
     bool copy_xsave(const Instruction& insn, uint32_t eip);
+    void gate_slot();
+    void load_extended_state();
 
     const GuestMemory& memory_;
     CodeCache& cache_;

@@ -62,6 +62,7 @@ bool BlockWriter::call_through_operand(const Instruction& insn, uint32_t next) {
 // every indirect branch rather than in one shared stub, so that each branch
 // gets its own slot in the CPU's branch predictor. It compares with lea and
 // jrcxz, leaving the guest's flags alone; rcx is borrowed through r11.
+// (The lookup table holds block entries, each at a gate slot.)
 void BlockWriter::jump_indirect() {
     const ZydisRegister rcx = ZYDIS_REGISTER_RCX, ecx = ZYDIS_REGISTER_ECX, r11 = ZYDIS_REGISTER_R11;
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(r11), reg(rcx)});
@@ -74,7 +75,9 @@ void BlockWriter::jump_indirect() {
     out_.bind(hit);
     out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(ecx), reg(ZYDIS_REGISTER_R10W)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch64), mem(kCtx, CTX_LOOKUP_TARGETS, 8, rcx, 8)});
-    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch64), mem(kScratch64, 0, 8, kMissPath, 1)});
+    // Past the target's gate slot when this block loaded the extended state.
+    const int64_t past_slot = block_.loads_extended_state ? kGateSlotBytes : 0;
+    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch64), mem(kScratch64, past_slot, 8, kMissPath, 1)});
     out_.insn(ZYDIS_MNEMONIC_MOV, {reg(rcx), reg(r11)});
     out_.insn(ZYDIS_MNEMONIC_JMP, {reg(kScratch64)});
 }

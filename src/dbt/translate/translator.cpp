@@ -45,7 +45,9 @@ bool BlockWriter::translate_one(uint32_t& pc) {
     pc = eip + insn.length();
     uint32_t mark = out_.size();
     record(eip);
-    switch (translate_action(insn, x86::classify(insn), eip, pc)) {
+    const x86::Decision decision = x86::classify(insn);
+    if (decision.action != Action::Fault && needs_extended_state(insn)) load_extended_state();
+    switch (translate_action(insn, decision, eip, pc)) {
     case Outcome::Continue: return true;
     case Outcome::End: return false;
     case Outcome::Refused: break;
@@ -126,11 +128,12 @@ void BlockWriter::finish_exits() {
         block_.exits.push_back({uint32_t(exit.site - block_.host_entry), uint32_t(stub - block_.host_entry)});
         // Chained at once to a block already translated.
         const uint64_t target = exit.target == block_.guest_eip ? block_.host_entry : find_(exit.target);
-        if (target) out_.retarget(exit.site, target);
+        if (target) out_.retarget(exit.site, chained_entry(block_, target));
     }
 }
 
-// With fuel: the block's instructions are taken from r9, then a load at r9
+// The gate slot comes first, so that an entry past it still runs the fuel
+// check. With fuel: the block's instructions are taken from r9, then a load at r9
 // in the fuel window, which faults below it (a guard page) when r9 went
 // negative, and anywhere once the host closed it to stop the guest. Neither
 // touches the guest's flags. Without fuel, blocks start with their first
@@ -146,6 +149,7 @@ void BlockWriter::fuel_check() {
 Block BlockWriter::write(uint32_t eip, int max_insns) {
     block_.guest_eip = eip;
     block_.host_entry = out_.here();
+    gate_slot();
     fuel_check();
     uint32_t pc = eip;
     bool open = true;

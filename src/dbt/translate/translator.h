@@ -8,6 +8,7 @@
 #include "dbt/cache/code_cache.h"
 #include "vx/guest_memory.h"
 #include "vx/registers.h"
+#include "x86/decoder.h"
 
 namespace vx::dbt {
 
@@ -37,8 +38,13 @@ struct Block {
     uint32_t guest_end = 0;      // past its last instruction's bytes
     uint64_t host_entry = 0;
     uint64_t host_body_end = 0;  // exit stubs follow; they never fault
-    uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the fuel check
+    uint32_t prologue_end = 0;   // host offset of the first instruction's code: before it, the gate slot and the fuel check
     uint8_t insn_count = 0;      // guest instructions translated (the last may be one that exits or faults)
+    // Its gate slot (kGateSlotBytes at host_entry) calls the extended state's
+    // gate: it has an instruction that needs the state. Then the state is
+    // loaded wherever its code leaves to, and its direct exits are chained
+    // past their target's gate slot (the 4-byte nop of a block without one).
+    bool loads_extended_state = false;
     std::vector<InsnRecord> insns;
     // Each direct branch out of it: the rel32 (chained to the target's block,
     // or to the stub) and its stub, which leaves to the host instead (host
@@ -50,6 +56,15 @@ struct Block {
     // The guest instruction whose translation contains host address `pc`.
     const InsnRecord* record_for(uint64_t pc) const;
 };
+
+// Every block starts with this many bytes for the gate: `call [r15 +
+// CTX_XSTATE_GATE]` where it needs the guest's extended state, a nop where
+// not. A branch from a block that loaded the state enters past them.
+inline constexpr uint32_t kGateSlotBytes = 4;
+inline constexpr uint8_t kGateSlotNop[kGateSlotBytes] = {0x0f, 0x1f, 0x40, 0x00};  // nop dword [rax + 0]
+inline uint64_t chained_entry(const Block& from, uint64_t target_entry) {
+    return from.loads_extended_state ? target_entry + kGateSlotBytes : target_entry;
+}
 
 // Shared code in the cache that blocks jump to.
 struct RuntimeLinks {
@@ -68,6 +83,13 @@ struct SegmentBases {
 
 // The base a guest segment register adds to an address (fs/gs: Linux TLS).
 uint32_t fold_segment_base(ZydisRegister segment, const SegmentBases& bases);
+
+// Whether a guest instruction may read or write the guest's extended state
+// (x87, MMX, SSE, AVX, AVX-512 registers, MXCSR, the x87 control, status and
+// tag words, XINUSE): true unless it is known to be integer-only. A block
+// with such an instruction loads that state at its start (see runtime.S);
+// until then the CPU holds the host's, which no guest instruction may see.
+bool needs_extended_state(const x86::Instruction& insn);
 
 class Translator {
 public:

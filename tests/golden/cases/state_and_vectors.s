@@ -4,6 +4,9 @@
 # the host), and a gather, whose vector-indexed address needs a 32-bit
 # address size prefix added. (xsave is left out: the policy refuses it on
 # a host whose XCR0 has PKRU, so its translation differs between machines.)
+# Each block with such an instruction calls the extended state's gate first;
+# a loop of one chains to itself past it, and its indirect branches go past
+# their target's gate slot too.
         .text
         xlat
         fnstenv (%ebx)
@@ -11,3 +14,8 @@
         vpgatherdd (%ebx,%zmm2,4), %zmm0{%k1}
         loopne 1f
 1:      fxsave (%eax)
+2:      addps %xmm1, %xmm0
+        dec %ecx
+        jnz 2b
+        movd %xmm0, %eax
+        ret
