@@ -13,8 +13,10 @@ examples/verify hashes one file of 64 MiB
 The standalone programs read the file from stdin in 1 MiB chunks, as
 vxverify gives them to the plug-in. Runs are interleaved as bench/run.py
 runs them (the order rotating every round), each timed by wall clock (the
-whole process: start-up, reading the file, hashing); every run's digest must
-be the baseline's. Ratios are of medians, against the baseline.
+whole process: start-up, reading the file, hashing), and by the CPU time it
+took (user and system: steadier on a machine shared with other work); every
+run's digest must be the baseline's. Ratios are of medians, against the
+baseline.
 
 Build first:  cmake --build build --target verify_bench
 Then:         python3 bench/verify_bench.py [--rounds N] [--only sha256] [--size 64M]
@@ -22,6 +24,7 @@ Then:         python3 bench/verify_bench.py [--rounds N] [--only sha256] [--size
 
 import argparse
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,9 +42,16 @@ LABELS = {NATIVE_I386: "native i386", NATIVE_X64: "native x86-64 build (same C s
           VXRUN: "vxrun (standalone)", VXVERIFY: "vxverify (plug-in)"}
 
 
-def run_once(cmd, stdin_path, timeout):
-    """(seconds, status, digest, stderr): the digest is the first word printed."""
-    start = time.perf_counter()
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(cmd, stdin_path, timeout, cpu_times):
+    """(seconds, status, digest, stderr): the digest is the first word
+    printed. The run's CPU time (user and system, of the process and its
+    children) goes to cpu_times."""
+    start, cpu_start = time.perf_counter(), children_cpu()
     with open(stdin_path, "rb") as stdin:
         try:
             p = subprocess.run(cmd, stdin=stdin, capture_output=True, timeout=timeout)
@@ -50,6 +60,7 @@ def run_once(cmd, stdin_path, timeout):
         except OSError as e:
             return time.perf_counter() - start, None, b"", f"cannot execute: {e}".encode()
     seconds = time.perf_counter() - start
+    cpu_times.append(children_cpu() - cpu_start)
     words = p.stdout.split()
     return seconds, p.returncode, words[0] if words else p.stdout, p.stderr
 
@@ -101,7 +112,7 @@ def main():
     baseline = runners[0]
     log(f"native i386: {why}; baseline = {LABELS[baseline]}")
 
-    results, failures = {}, []
+    results, cpu_results, failures = {}, {}, []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "input"
         data.write_bytes(random.Random(64).randbytes(size))
@@ -111,27 +122,42 @@ def main():
         for algorithm in algorithms:
             i386, x64 = standalone / f"{algorithm}_i386", standalone / f"{algorithm}_x86_64"
 
+            cpu = {r: [] for r in runners}
+
             def run(runner):
                 if runner == VXVERIFY:
                     cmd = [str(vxverify), "--plugin", f"{algorithm}={plugins / algorithm}", "--print", str(data)]
-                    return run_once(cmd, empty, args.timeout), cmd
+                    return run_once(cmd, empty, args.timeout, cpu[runner]), cmd
                 cmd = {NATIVE_I386: [str(i386)], NATIVE_X64: [str(x64)], QEMU: [args.qemu, str(i386)],
                        VXRUN: [str(vxrun), str(i386)]}[runner]
-                return run_once(cmd, data, args.timeout), cmd
+                return run_once(cmd, data, args.timeout, cpu[runner]), cmd
 
             try:
                 results[algorithm] = interleaved(algorithm, runners, baseline, args.warmup, args.rounds, run)
+                # Each runner ran once a round, the warm-up rounds first.
+                cpu_results[algorithm] = {r: statistics.median(t[args.warmup:]) for r, t in cpu.items()}
                 log(f"{algorithm}: " + ", ".join(f"{r} {results[algorithm][r] * 1000:.1f} ms" for r in runners))
             except Failure as f:
                 log(str(f))
                 failures.append(str(f).splitlines()[0])
                 results[algorithm] = None
 
-    others = [r for r in runners if r != baseline]
     print()
     print(f"Baseline: {LABELS[baseline]}" + ("" if native_ok else f" (this host cannot run i386 programs: {why})")
-          + f". {size >> 20} MiB hashed; median wall time of {args.rounds} interleaved run(s) per runner.")
-    print()
+          + f". {size >> 20} MiB hashed; median of {args.rounds} interleaved run(s) per runner.")
+    for title, table in (("Wall time", results), ("CPU time (user and system)", cpu_results)):
+        print()
+        print(f"{title}:")
+        print()
+        print_table(table, algorithms, runners, baseline)
+    if failures:
+        print(f"\n**{len(failures)} algorithm(s) FAILED** (details on stderr)")
+        return 1
+    return 0
+
+
+def print_table(results, algorithms, runners, baseline):
+    others = [r for r in runners if r != baseline]
     head = ["algorithm", "baseline ms"] + [c for r in others for c in (f"{LABELS[r]} ms", "ratio")]
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
@@ -150,10 +176,6 @@ def main():
         print("| " + " | ".join(cells) + " |")
     print("| " + " | ".join(["geometric mean", ""] + [c for r in others for c in ("", fmt_ratio(geomean(ratios[r])))])
           + " |")
-    if failures:
-        print(f"\n**{len(failures)} algorithm(s) FAILED** (details on stderr)")
-        return 1
-    return 0
 
 
 if __name__ == "__main__":
