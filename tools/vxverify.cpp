@@ -39,13 +39,14 @@ int main(int argc, char** argv) {
     app.add_option("--cpu-per-call", limits.cpu_per_call_ns, "CPU time any call may take")
         ->transform(vxrun::seconds_value())
         ->option_text("SECONDS=1");
-    app.add_option("--cpu-per-mib", limits.cpu_per_mib_ns, "and more per MiB the call is given")
+    app.add_option("--cpu-per-mib", limits.cpu_per_mib_ns, "CPU time a call may take besides, per MiB of data it is given")
         ->transform(vxrun::seconds_value())
         ->option_text("SECONDS=1");
     CLI::Option* fuel = app.add_option("--instructions-per-byte", instructions_per_byte,
                                        "fuel: guest instructions a call may run per byte given (beside 1e8)")
                             ->transform(vxrun::count_value())
                             ->type_name("N");
+    app.set_version_flag("--version", "vxverify " VX_VERSION);
     app.add_option("operands", operands, "FILE HEX pairs to check, or with --print, FILEs");
     app.footer(
         "Usage: vxverify --plugin NAME=PATH... [-c LIST]... [FILE HEX]...\n"
