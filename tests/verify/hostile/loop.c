@@ -1,0 +1,8 @@
+/* Loops for ever. */
+#include "hostile.h"
+TRIVIAL_SIZES_INIT_FINAL
+VX_HASH_EXPORT void vx_hash_update(void* state, const uint8_t* data, uint32_t length) {
+    if (triggers(state, data, length))
+        for (;;) __asm__ volatile("");
+    trivial_update(state, data, length);
+}
