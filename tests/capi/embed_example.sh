@@ -9,12 +9,13 @@ trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
 
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log" || { cat "$work/install.log"; exit 1; }
-for f in include/vx/vx.h include/vx/sandbox.h bin/vxrun share/man/man1/vxrun.1 share/man/man3/vx.3 \
-         share/vx/guest/include/vxguest.h share/vx/guest/runtime/start.S; do
+for f in include/vx/vx.h include/vx/sandbox.h include/vx/host_functions.h bin/vxrun bin/vxverify share/man/man1/vxrun.1 share/man/man3/vx.3 \
+         share/vx/guest/include/vxguest.h share/vx/guest/runtime/start.S share/vx/guest/include/vx/plugin.h \
+         share/vx/guest/runtime/plugin.c; do
   [ -e "$prefix/$f" ] || { echo "not installed: $f"; exit 1; }
 done
 libdir=$(dirname "$(find "$prefix" -name libvx.so -print -quit)")
-for f in libvx.a pkgconfig/vx.pc cmake/vx/vxConfig.cmake cmake/vx/vxConfigVersion.cmake; do
+for f in libvx.a pkgconfig/vx.pc cmake/vx/vxConfig.cmake cmake/vx/vxConfigVersion.cmake cmake/vx/VxPlugin.cmake; do
   [ -e "$libdir/$f" ] || { echo "not installed: $libdir/$f"; exit 1; }
 done
 "$prefix/bin/vxrun" --version | grep -q '^vxrun [0-9]' || { echo "vxrun --version says no version"; exit 1; }
