@@ -67,6 +67,13 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
+    for (unsigned component = 2; component < 64; ++component) {
+        const uint64_t bit = uint64_t(1) << component;
+        if (!(XSTATE_GUEST_COMPONENTS & x86::enabled_xstate_components() & bit)) continue;
+        const x86::XsaveRange range = x86::xsave_component_range(component);
+        if (range.size && range.offset >= x86::kXsaveReservedEnd && range.offset + range.size <= xsave_size_)
+            xsave_components_.push_back({bit, range});
+    }
     ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
@@ -138,26 +145,55 @@ constexpr size_t kX87PointersAt = 8, kX87PointersEnd = 24;  // FIP, FCS, FDP, FD
 constexpr size_t kMxcsrMaskAt = 28, kMxcsrMaskEnd = 32;
 }  // namespace
 
+uint64_t DbtEngine::present_components() const {
+    uint64_t xstate_bv;
+    std::memcpy(&xstate_bv, xsave_area_ + x86::kXsaveHeader, 8);
+    return xstate_bv;
+}
+
+// The whole area, with the x87 pointers cleared and the components XSTATE_BV
+// does not mark present zeroed (their bytes in the area are stale: whatever
+// a component held before it went back to its initial state).
 std::vector<uint8_t> DbtEngine::extended_state() const {
-    std::vector<uint8_t> image;
-    extended_state_into(image);
+    std::vector<uint8_t> image(xsave_area_, xsave_area_ + xsave_size_);
+    std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
+    const uint64_t present = present_components();
+    for (const XsaveComponent& component : xsave_components_)
+        if (!(present & component.bit)) std::memset(image.data() + component.range.offset, 0, component.range.size);
     return image;
 }
 
+// For a call, which puts the state back if the callee changed it: the
+// legacy area, the header and the components present only (most guests have
+// no AVX-512 state: a fifth of the area or less).
 void DbtEngine::extended_state_into(std::vector<uint8_t>& image) const {
-    image.assign(xsave_area_, xsave_area_ + xsave_size_);
+    image.resize(xsave_size_);
+    std::memcpy(image.data(), xsave_area_, x86::kXsaveReservedEnd);
     std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
+    const uint64_t present = present_components();
+    for (const XsaveComponent& component : xsave_components_)
+        if (present & component.bit)
+            std::memcpy(image.data() + component.range.offset, xsave_area_ + component.range.offset,
+                        component.range.size);
 }
 
 bool DbtEngine::extended_state_is(std::span<const uint8_t> image) const {
     // Compared but for the x87 pointers (host addresses in the area, zeros
-    // in an image) and MXCSR_MASK, which is the CPU's, not the guest's
-    // (xsave writes it; an image set by the host may hold 0).
+    // in an image), MXCSR_MASK, which is the CPU's, not the guest's (xsave
+    // writes it; an image set by the host may hold 0), and the components
+    // neither marks present (the headers, XSTATE_BV included, are compared).
     if (image.size() != xsave_size_) return false;
     auto same = [&](size_t begin, size_t end) {
         return std::memcmp(image.data() + begin, xsave_area_ + begin, end - begin) == 0;
     };
-    return same(0, kX87PointersAt) && same(kX87PointersEnd, kMxcsrMaskAt) && same(kMxcsrMaskEnd, xsave_size_);
+    if (!same(0, kX87PointersAt) || !same(kX87PointersEnd, kMxcsrMaskAt) ||
+        !same(kMxcsrMaskEnd, x86::kXsaveReservedEnd))
+        return false;
+    const uint64_t present = present_components();
+    for (const XsaveComponent& component : xsave_components_)
+        if ((present & component.bit) && !same(component.range.offset, component.range.offset + component.range.size))
+            return false;
+    return true;
 }
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine.h"
+#include "x86/host_cpu.h"
 #include "dbt/cache/block_cache.h"
 #include "dbt/cache/code_cache.h"
 #include "dbt/runtime/runtime_context.h"
@@ -108,6 +109,14 @@ private:
     size_t xsave_size_;
     GuardedMapping xsave_memory_;
     uint8_t* xsave_area_;  // in xsave_memory_
+    // Components 2 and up a guest has (AVX, AVX-512's) and where they lie:
+    // an image holds only those its XSTATE_BV marks present.
+    struct XsaveComponent {
+        uint64_t bit;
+        x86::XsaveRange range;
+    };
+    std::vector<XsaveComponent> xsave_components_;
+    uint64_t present_components() const;
     GuardedMapping fuel_window_;  // with fuel: read-only zero pages r9 points into (CTX_FUEL_BASE)
     SegmentBases segments_;
     SegmentDescriptors descriptors_;

@@ -18,6 +18,12 @@ size_t xsave_area_size() {
     return b;
 }
 
+XsaveRange xsave_component_range(unsigned component) {
+    unsigned a, b, c, d;
+    __cpuid_count(0xd, component, a, b, c, d);
+    return {b, a};
+}
+
 uint64_t enabled_xstate_components() {
     unsigned a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;

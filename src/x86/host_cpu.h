@@ -15,6 +15,13 @@ inline constexpr uint64_t kGuestXstateComponents = 0xe7;
 // The size of a standard-format XSAVE area for every enabled component.
 // Throws vx::Error when the CPU or kernel lacks XSAVE or XSAVEOPT.
 size_t xsave_area_size();
+// Where state component `component` (2 and up: AVX, opmask, ...) lies in
+// a standard-format XSAVE area: its offset and size in bytes (CPUID leaf
+// 0xD), both 0 for one the CPU does not have.
+struct XsaveRange {
+    size_t offset = 0, size = 0;
+};
+XsaveRange xsave_component_range(unsigned component);
 // XCR0: the state components the kernel has enabled.
 uint64_t enabled_xstate_components();
 // The MXCSR bits this CPU supports (what FXSAVE reports, 0 read as the
