@@ -56,6 +56,21 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
     perms_.assign(size_ / kPageSize, kNone);
     held_.assign(size_ / kPageSize, false);
     copy_tag_.assign(size_ / kPageSize, 0);
+    touched_runs_.assign((size_ / kCopyRun + 63) / 64 + 1, 0);
+}
+
+uint64_t GuestMemory::next_touched(uint64_t run) const {
+    for (uint64_t word = run / 64; word < touched_runs_.size(); ++word) {
+        const uint64_t bits = touched_runs_[word] & (word == run / 64 ? ~uint64_t(0) << (run % 64) : ~uint64_t(0));
+        if (bits) return word * 64 + uint64_t(__builtin_ctzll(bits));
+    }
+    return touched_runs_.size() * 64;
+}
+
+void GuestMemory::touch(uint64_t first_page, uint64_t end_page) const {
+    if (first_page >= end_page) return;
+    for (uint64_t run = first_page / kCopyRunPages; run <= (end_page - 1) / kCopyRunPages; ++run)
+        touched_runs_[run / 64] |= uint64_t(1) << (run % 64);
 }
 
 GuestMemory::~GuestMemory() { munmap(base_, kReservation); }
@@ -83,6 +98,7 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<PageFlags>
 
 void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uint32_t mappings,
                          uint64_t replaced) const {
+    touch(first, first + next.size());
     for (uint64_t i = 0; i < next.size(); ++i) {
         PageFlags& flags = perms_[first + i];
         const bool contents_replaced = i < replaced;
@@ -288,6 +304,7 @@ uint64_t GuestMemory::hold_common_pages() {
     for (size_t p = 0; p < perms_.size(); ++p)
         if (common(perms_[p]) && !held_[p]) {
             held_[p] = true;
+            touch(p, p + 1);
             ++pages;
         }
     held_pages_ += uint32_t(pages);
@@ -369,6 +386,7 @@ bool GuestMemory::release_code_run(uint32_t page) const {
     code_released_ = true;
     if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
         perms_[page] &= PageFlags(~kCodeProtected);
+        touch(page, page + 1);
         return true;
     }
     auto in_run = [&](uint64_t p) {
@@ -429,6 +447,7 @@ std::vector<uint32_t> GuestMemory::mark_copy_pending(uint16_t tag) {
     for (uint64_t p = first; p < end; ++p)
         if (eligible(p) && (next[p - first] & kCopyPending)) {
             copy_tag_[p] = tag;
+            touch(p, p + 1);
             ++per_run[p / kCopyRunPages];
         }
     commit(first, next, uint32_t(mappings), 0);
@@ -459,7 +478,11 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
     if (tags.empty()) return true;
     if (staying && admit_ && !admit_(staying * kPageSize)) return false;
     std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
-    for (PageFlags& flags : next) flags &= PageFlags(~kCopyPending);
+    // Pages pending since a restore keep the image's mapping, written or
+    // not: kReleased says so (a restore of that image may copy them back).
+    for (PageFlags& flags : next)
+        if (flags & kCopyPending)
+            flags = PageFlags(flags & ~kCopyPending) | ((flags & kAsRestored) ? kReleased : 0);
     if (!change_for_engine(first, next)) return false;
     if (copy_released_)
         for (uint16_t tag : tags)
@@ -483,7 +506,10 @@ void GuestMemory::forget_copies() {
     // The pages stay pending, for no record: a write still makes them
     // writable (and admits them) first, and nobody is told.
     for (uint64_t p = 0; p < perms_.size(); ++p)
-        if (perms_[p] & kCopyPending) copy_tag_[p] = kNoRecord;
+        if (perms_[p] & kCopyPending) {
+            copy_tag_[p] = kNoRecord;
+            touch(p, p + 1);
+        }
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {

@@ -3,6 +3,7 @@
 // contents of the mapped pages in a sealed memfd, at offsets equal to their
 // guest addresses, and what restore makes of each page.
 #include <cstdint>
+#include <mutex>
 #include <vector>
 
 namespace vx {
@@ -34,6 +35,14 @@ struct MemoryImage {
     uint32_t mapped_pages = 0, held_pages = 0, pending_pages = 0, shared_pages = 0;
     uint64_t stored_bytes = 0;    // of the file: pages that held anything but zeros
     uint32_t grow_floor = 0, grow_low = 0;
+
+    // The file's contents, mapped read-only once (nullptr when the host
+    // refused): what a restore copies back into the pages a guest wrote.
+    const uint8_t* contents() const;
+
+private:
+    mutable std::once_flag contents_once_;
+    mutable const uint8_t* contents_ = nullptr;
 };
 
 }  // namespace vx

@@ -32,6 +32,7 @@ constexpr uint32_t kPage = vx::kPageSize;
 constexpr uint32_t kStackBase = 0x0ff00000, kStackSize = 64u << 10, kStackTop = kStackBase + kStackSize;
 constexpr uint32_t kFresh = 0x0e000000;  // a page a tenant maps
 constexpr uint32_t kCode = 0x0d000000;   // a page of code the host wrote, writable
+constexpr uint32_t kBuffer = 0x0c000000, kBufferPages = 256;  // zeros, writable
 constexpr uint32_t kSecret = 0x5ec2e7ed;
 // mov eax, 1; ret
 constexpr uint8_t kReturnOne[] = {0xb8, 0x01, 0, 0, 0, 0xc3};
@@ -53,6 +54,7 @@ protected:
         ASSERT_TRUE(prepared.memory().map(kStackBase, kStackSize, vx::kRead | vx::kWrite));
         ASSERT_TRUE(prepared.memory().map(kCode, kPage, vx::kRead | vx::kWrite | vx::kExec));
         ASSERT_TRUE(prepared.memory().write(kCode, kReturnOne, sizeof kReturnOne));
+        ASSERT_TRUE(prepared.memory().map(kBuffer, kBufferPages * kPage, vx::kRead | vx::kWrite));
         prepared.registers().esp = kStackTop - 64;
         snapshot_ = prepared.snapshot();
     }
@@ -170,6 +172,58 @@ TEST_P(Tenants, ARestoreLeavesNothingOfThePreviousTenant) {
     leave_secrets(sandbox);
     sandbox.restore(*snapshot_);
     expect_as_new(look(sandbox), fresh);
+}
+
+// Restored again from the snapshot restored last, the few pages a guest
+// wrote are copied back (their runs stay its own, writable, and counted);
+// many, or after the memory limit, its runs are mapped anew (pending a copy
+// again). Either way it reads the snapshot's contents.
+TEST_P(Tenants, ARestoreCopiesBackAFewPagesWrittenAndMapsManyAnew) {
+    vx::Sandbox sandbox(*snapshot_);
+    const uint32_t data = call(sandbox, "data_address");
+    ASSERT_TRUE(sandbox.memory().copy_pending(data));
+    call(sandbox, "write_data", {kSecret});
+    ASSERT_FALSE(sandbox.memory().copy_pending(data));
+    const uint64_t own = sandbox.memory().own_bytes();
+    EXPECT_GT(own, 0u);
+    sandbox.restore(*snapshot_);
+    EXPECT_FALSE(sandbox.memory().copy_pending(data)) << "copied back, not mapped anew";
+    EXPECT_EQ(call(sandbox, "read_word", {data}), 0x11111111u);
+    EXPECT_EQ(sandbox.memory().own_bytes(), own) << "the runs kept are still counted";
+
+    // More pages than a restore copies: mapped anew.
+    for (uint32_t p = 0; p < kBufferPages; ++p)
+        ASSERT_TRUE(sandbox.memory().write(kBuffer + p * kPage + 8, &kSecret, sizeof kSecret));
+    sandbox.restore(*snapshot_);
+    uint32_t pending_runs = 0;
+    for (uint32_t p = 0; p < kBufferPages; p += vx::GuestMemory::kCopyRun / kPage) {
+        pending_runs += sandbox.memory().copy_pending(kBuffer + p * kPage);
+        uint32_t word = 1;
+        ASSERT_TRUE(sandbox.memory().read(kBuffer + p * kPage + 8, &word, sizeof word));
+        EXPECT_EQ(word, 0u);
+    }
+    EXPECT_GE(pending_runs, 3u);
+    for (uint32_t p = 0; p < kBufferPages; ++p) {
+        uint32_t word = 1;
+        ASSERT_TRUE(sandbox.memory().read(kBuffer + p * kPage + 8, &word, sizeof word));
+        ASSERT_EQ(word, 0u) << "page " << p;
+    }
+
+    // A guest that reached the memory limit: everything mapped anew.
+    vx::SandboxOptions limited = options();
+    limited.limits.memory = 1u << 20;  // the buffer's four runs do not fit beside the rest
+    vx::Sandbox bounded(*snapshot_, limited);
+    call(bounded, "write_data", {kSecret});
+    bool refused = false;
+    for (uint32_t p = 0; p < kBufferPages && !refused; ++p)
+        refused = !bounded.memory().write(kBuffer + p * kPage, &kSecret, sizeof kSecret);
+    ASSERT_TRUE(refused);
+    ASSERT_EQ(bounded.limit_exceeded().value_or(vx::LimitExceeded{}).limit, vx::Limit::Memory);
+    bounded.restore(*snapshot_);
+    EXPECT_FALSE(bounded.limit_exceeded());
+    EXPECT_TRUE(bounded.memory().copy_pending(data));
+    EXPECT_TRUE(bounded.memory().copy_pending(kBuffer));
+    EXPECT_EQ(call(bounded, "read_word", {data}), 0x11111111u);
 }
 
 TEST_P(Tenants, APoolsNextLeaseFindsNothingOfThePrevious) {
