@@ -71,8 +71,40 @@ bool read_all(int fd, uint8_t* to, size_t length, off_t offset) {
     return true;
 }
 
+constexpr uint64_t kPagemapPresent = 1ull << 63, kPagemapSwapped = 1ull << 62, kPagemapFileOrShared = 1ull << 61;
+
+uint64_t pagemap_entry(int fd, const void* page) {
+    uint64_t entry = 0;
+    const off_t offset = off_t(reinterpret_cast<uint64_t>(page) / kPageSize * sizeof entry);
+    return read_all(fd, reinterpret_cast<uint8_t*>(&entry), sizeof entry, offset) ? entry : 0;
+}
+
+// Whether the pagemap tells a page this process wrote in a private mapping
+// of a file from one only read there, as restore relies on it to (a host
+// that says "not present" of everything would leave a tenant's writes).
+bool pagemap_tells_writes(int fd) {
+    const int file = memfd_create("vx-pagemap-probe", MFD_CLOEXEC);
+    if (file < 0) return false;
+    bool tells = false;
+    if (ftruncate(file, 2 * kPageSize) == 0) {
+        void* view = mmap(nullptr, 2 * kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE, file, 0);
+        if (view != MAP_FAILED) {
+            volatile uint8_t* const pages = static_cast<uint8_t*>(view);
+            (void)pages[0];
+            pages[kPageSize] = 1;
+            const uint64_t read = pagemap_entry(fd, view), written = pagemap_entry(fd, static_cast<uint8_t*>(view) + kPageSize);
+            tells = (read & kPagemapPresent) && (read & kPagemapFileOrShared) && (written & kPagemapPresent) &&
+                    !(written & kPagemapFileOrShared);
+            munmap(view, 2 * kPageSize);
+        }
+    }
+    close(file);
+    return tells;
+}
+
 // /proc/self/pagemap, opened once (and again in a forked child, whose own
-// it must be); -1 when this host has none to give.
+// it must be); -1 when this host has none to give, or one that does not
+// tell written pages apart.
 std::atomic<int> pagemap_file{-2};  // -2: not opened yet
 
 int pagemap_fd() {
@@ -85,7 +117,11 @@ int pagemap_fd() {
     });
     int fd = pagemap_file.load(std::memory_order_acquire);
     if (fd != -2) return fd;
-    const int opened = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    int opened = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (opened >= 0 && !pagemap_tells_writes(opened)) {
+        close(opened);
+        opened = -1;
+    }
     if (!pagemap_file.compare_exchange_strong(fd, opened) && opened >= 0) close(opened);
     return pagemap_file.load(std::memory_order_acquire);
 }
@@ -134,11 +170,11 @@ std::vector<uint32_t> GuestMemory::keep_written_runs(const MemoryImage& image) {
         if (!read_all(pagemap, reinterpret_cast<uint8_t*>(entries), (end - first) * sizeof entries[0],
                       off_t(first_entry * sizeof entries[0])))
             break;
-        constexpr uint64_t kPresent = 1ull << 63, kSwapped = 1ull << 62, kFileOrShared = 1ull << 61;
         std::vector<uint64_t> written;
         for (uint64_t p = first; p < end; ++p) {
             const uint64_t entry = entries[p - first];
-            if ((image.flags[p] & kCopyPending) && (((entry & kPresent) && !(entry & kFileOrShared)) || (entry & kSwapped)))
+            if ((image.flags[p] & kCopyPending) &&
+                (((entry & kPagemapPresent) && !(entry & kPagemapFileOrShared)) || (entry & kPagemapSwapped)))
                 written.push_back(p);
         }
         if (copied + written.size() > kMaxPagesCopied || kept.size() == kMaxRunsKept) continue;  // mapped anew
