@@ -286,7 +286,10 @@ private:
     mutable uint32_t mapped_pages_ = 0;
     mutable std::vector<bool> held_;  // per page: see hold_common_pages()
     mutable uint32_t held_pages_ = 0;
-    mutable std::vector<uint16_t> copy_tag_;  // per page, with kCopyPending
+    // Per page, with kCopyPending; none until a tag is marked (pending for
+    // no record until then, as a restore leaves pages).
+    mutable std::vector<uint16_t> copy_tag_;
+    uint16_t copy_tag(uint64_t page) const { return copy_tag_.empty() ? kNoRecord : copy_tag_[page]; }
     mutable uint32_t pending_pages_ = 0;
     std::function<bool(uint64_t)> admit_;
     std::function<void(uint16_t, uint32_t)> copy_released_;

@@ -55,7 +55,6 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
     base_ = static_cast<uint8_t*>(base);
     perms_.assign(size_ / kPageSize, kNone);
     held_.assign(size_ / kPageSize, false);
-    copy_tag_.assign(size_ / kPageSize, 0);
     touched_runs_.assign((size_ / kCopyRun + 63) / 64 + 1, 0);
 }
 
@@ -446,6 +445,7 @@ std::vector<uint32_t> GuestMemory::mark_copy_pending(uint16_t tag) {
     std::vector<uint32_t> per_run((perms_.size() + kCopyRunPages - 1) / kCopyRunPages);
     for (uint64_t p = first; p < end; ++p)
         if (eligible(p) && (next[p - first] & kCopyPending)) {
+            if (copy_tag_.empty()) copy_tag_.assign(perms_.size(), kNoRecord);
             copy_tag_[p] = tag;
             touch(p, p + 1);
             ++per_run[p / kCopyRunPages];
@@ -472,7 +472,7 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
     uint64_t staying = 0;
     for (uint64_t p = first; p < end; ++p) {
         if (!(perms_[p] & kCopyPending)) continue;
-        if (std::find(tags.begin(), tags.end(), copy_tag_[p]) == tags.end()) tags.push_back(copy_tag_[p]);
+        if (std::find(tags.begin(), tags.end(), copy_tag(p)) == tags.end()) tags.push_back(copy_tag(p));
         staying += p < replaced_first || p >= replaced_end;
     }
     if (tags.empty()) return true;
@@ -492,9 +492,10 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
 
 std::vector<std::pair<uint16_t, uint32_t>> GuestMemory::pending_copies() const {
     std::vector<std::pair<uint16_t, uint32_t>> pairs;
+    if (copy_tag_.empty()) return pairs;  // none marked: every page pending is for no record
     for (uint64_t p = 0; pending_pages_ && p < perms_.size(); ++p)
-        if ((perms_[p] & kCopyPending) && copy_tag_[p] != kNoRecord) {
-            std::pair<uint16_t, uint32_t> pair{copy_tag_[p], uint32_t(p / kCopyRunPages)};
+        if ((perms_[p] & kCopyPending) && copy_tag(p) != kNoRecord) {
+            std::pair<uint16_t, uint32_t> pair{copy_tag(p), uint32_t(p / kCopyRunPages)};
             if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
         }
     return pairs;
@@ -506,10 +507,7 @@ void GuestMemory::forget_copies() {
     // The pages stay pending, for no record: a write still makes them
     // writable (and admits them) first, and nobody is told.
     for (uint64_t p = 0; p < perms_.size(); ++p)
-        if (perms_[p] & kCopyPending) {
-            copy_tag_[p] = kNoRecord;
-            touch(p, p + 1);
-        }
+        if ((perms_[p] & kCopyPending) && !copy_tag_.empty()) copy_tag_[p] = kNoRecord;
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {

@@ -278,7 +278,6 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     // a shared page, a copy in a new shared mapping (one a run of them).
     image->flags.assign(pages, kNone);
     image->held.assign(pages, false);
-    image->copy_tags.assign(pages, 0);
     for (uint64_t p = 0; p < pages; ++p) {
         const PageFlags old = perms_[p];
         if (!(old & kMapped)) continue;
@@ -289,7 +288,6 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
             ++image->shared_pages;
         } else if (old & kWrite) {
             flags |= (stored[p] ? kImage : 0) | kAsRestored | kCopyPending;
-            image->copy_tags[p] = kNoRecord;
             ++image->pending_pages;
         } else {
             flags |= (stored[p] ? kImage : 0) | kAsRestored;
@@ -435,16 +433,15 @@ bool GuestMemory::restore(const MemoryImage& image, bool keep_written) {
     if (!same_image) {
         perms_ = image.flags;
         held_ = image.held;
-        copy_tag_ = image.copy_tags;
     } else {
         for (uint64_t r = next_touched(0); r < runs; r = next_touched(r + 1)) {
             for (uint64_t p = r * kCopyRunPages, end = std::min(pages, p + kCopyRunPages); p < end; ++p) {
                 perms_[p] = image.flags[p];
                 held_[p] = image.held[p];
-                copy_tag_[p] = image.copy_tags[p];
             }
         }
     }
+    std::vector<uint16_t>().swap(copy_tag_);  // every page pending now is the image's: for no record
     std::fill(touched_runs_.begin(), touched_runs_.end(), 0);
     mapped_pages_ = image.mapped_pages;
     held_pages_ = image.held_pages;
@@ -490,7 +487,7 @@ void GuestMemory::empty_after_refusal() {
     }
     std::fill(perms_.begin(), perms_.end(), PageFlags(kNone));
     std::fill(held_.begin(), held_.end(), false);
-    std::fill(copy_tag_.begin(), copy_tag_.end(), 0);
+    std::vector<uint16_t>().swap(copy_tag_);
     mapped_pages_ = held_pages_ = pending_pages_ = 0;
     host_mappings_ = 1;
     grow_floor_ = grow_low_ = 0;

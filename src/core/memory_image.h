@@ -26,10 +26,9 @@ struct MemoryImage {
     int fd = -1;          // sealed: nobody writes it again
     uint32_t size = 0;
     // Per page, as restore leaves them: GuestMemory's PageFlags, held in
-    // common, copy tags.
+    // common (the pages pending a copy are for no record).
     std::vector<uint16_t> flags;
     std::vector<bool> held;
-    std::vector<uint16_t> copy_tags;
     std::vector<Run> runs;        // cover every page
     uint32_t host_mappings = 1;   // that the restored pages make (GuestMemory::host_mappings)
     uint32_t mapped_pages = 0, held_pages = 0, pending_pages = 0, shared_pages = 0;
