@@ -279,12 +279,44 @@ private:
     bool release_code_in(uint32_t addr, uint64_t length) const;
     bool release_code_run(uint32_t page) const;
 
+    // The per-page tables' host memory: one mapping of its own, which stays
+    // the host's zero pages until written, so a guest mostly unmapped (and a
+    // sandbox restored from a snapshot, which writes only its mapped pages'
+    // entries) costs the host only the table pages that say something.
+    struct TableMemory {
+        explicit TableMemory(uint64_t pages);
+        ~TableMemory();
+        TableMemory(const TableMemory&) = delete;
+        TableMemory& operator=(const TableMemory&) = delete;
+        uint8_t* base = nullptr;
+        size_t bytes = 0;
+    };
+    // One entry a page, in TableMemory.
+    template <class T>
+    class PageTable {
+    public:
+        PageTable(void* entries, size_t size) : entries_(static_cast<T*>(entries)), size_(size) {}
+        T& operator[](size_t i) { return entries_[i]; }
+        const T& operator[](size_t i) const { return entries_[i]; }
+        T* begin() { return entries_; }
+        T* end() { return entries_ + size_; }
+        T* data() { return entries_; }
+        const T* data() const { return entries_; }
+        size_t size() const { return size_; }
+
+    private:
+        T* entries_;
+        size_t size_;
+    };
+
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
+    TableMemory tables_;
     // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
-    mutable std::vector<PageFlags> perms_;
+    mutable PageTable<PageFlags> perms_;
     mutable uint32_t mapped_pages_ = 0;
-    mutable std::vector<bool> held_;  // per page: see hold_common_pages()
+    mutable PageTable<uint8_t> held_;  // per page: see hold_common_pages()
+    mutable bool tables_zero_ = true;  // perms_ and held_ are all zeros, as made
     mutable uint32_t held_pages_ = 0;
     // Per page, with kCopyPending; none until a tag is marked (pending for
     // no record until then, as a restore leaves pages).

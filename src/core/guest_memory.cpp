@@ -42,9 +42,25 @@ bool GuestMemory::starts_mapping(PageFlags here, PageFlags before) {
            ((here & kAccountingEdge) && !accounted_alike);
 }
 
-GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_mappings_(max_host_mappings) {
+GuestMemory::TableMemory::TableMemory(uint64_t pages) : bytes(pages * (sizeof(PageFlags) + 1)) {
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw Error(std::string("cannot map guest memory's page tables: ") + strerror(errno));
+    base = static_cast<uint8_t*>(memory);
+}
+
+GuestMemory::TableMemory::~TableMemory() { munmap(base, bytes); }
+
+static uint64_t checked_pages(uint64_t size) {
     if (size < 16 * kPageSize || size > kMaxGuestMemory || size % kPageSize)
         throw Error("guest memory size must be a multiple of 4 KiB between 64 KiB and 3 GiB");
+    return size / kPageSize;
+}
+
+GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings)
+    : tables_(checked_pages(size)),
+      perms_(tables_.base, size / kPageSize),
+      held_(tables_.base + size / kPageSize * sizeof(PageFlags), size / kPageSize),
+      max_host_mappings_(max_host_mappings) {
     if (max_host_mappings < 16) throw Error("the host mappings limit must be at least 16");
     size_ = uint32_t(size);
     // Always the whole 4 GiB a 32-bit address can reach, plus a guard for wide
@@ -53,8 +69,6 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) throw Error(std::string("cannot reserve guest memory: ") + strerror(errno));
     base_ = static_cast<uint8_t*>(base);
-    perms_.assign(size_ / kPageSize, kNone);
-    held_.assign(size_ / kPageSize, false);
     touched_runs_.assign((size_ / kCopyRun + 63) / 64 + 1, 0);
 }
 
@@ -68,6 +82,7 @@ uint64_t GuestMemory::next_touched(uint64_t run) const {
 
 void GuestMemory::touch(uint64_t first_page, uint64_t end_page) const {
     if (first_page >= end_page) return;
+    tables_zero_ = false;
     for (uint64_t run = first_page / kCopyRunPages; run <= (end_page - 1) / kCopyRunPages; ++run)
         touched_runs_[run / 64] |= uint64_t(1) << (run % 64);
 }

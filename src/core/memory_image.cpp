@@ -431,8 +431,14 @@ bool GuestMemory::restore(const MemoryImage& image, bool keep_written) {
     // The tables: only the runs touched since, when they were this image's.
     const uint64_t pages = perms_.size(), runs = (pages + kCopyRunPages - 1) / kCopyRunPages;
     if (!same_image) {
-        perms_ = image.flags;
-        held_ = image.held;
+        // Zeros as made: only the mapped pages' entries need writing.
+        for (const MemoryImage::Run& run : image.runs)
+            for (uint64_t p = run.first_page; p < uint64_t(run.first_page) + run.pages; ++p) {
+                if (tables_zero_ && !(image.flags[run.first_page] & kMapped)) break;
+                perms_[p] = image.flags[p];
+                held_[p] = image.held[p];
+            }
+        tables_zero_ = false;
     } else {
         for (uint64_t r = next_touched(0); r < runs; r = next_touched(r + 1)) {
             for (uint64_t p = r * kCopyRunPages, end = std::min(pages, p + kCopyRunPages); p < end; ++p) {
