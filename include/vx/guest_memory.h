@@ -196,7 +196,9 @@ public:
     // succeeds.
     std::shared_ptr<const MemoryImage> capture() const;
     void check_restore(const MemoryImage& image) const;
-    bool restore(const MemoryImage& image);
+    // Restoring the image restored last, runs the guest wrote may be put
+    // back by copying (see keep_written_runs) unless `keep_written` is false.
+    bool restore(const MemoryImage& image, bool keep_written = true);
     // After a restore: whether every page code was translated from
     // (protect_code) holds the contents and permissions it had when it was
     // protected. So it is when the image restored is the one restored last
@@ -217,6 +219,10 @@ private:
     static constexpr PageFlags kCopyPending = 256;  // see mark_copy_pending; tag in copy_tag_
     static constexpr PageFlags kImage = 512;  // private, mapped from an image's file (restore): a kind of its own
     static constexpr PageFlags kAsRestored = 1024;  // private, as restored: never host-writable or replaced since
+    // Private, restored and pending, then made host-writable by a write to
+    // its run (release_copy_run), never replaced or protected since: the
+    // image's host mapping still, whatever was written into it.
+    static constexpr PageFlags kReleased = 2048;
     static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
     // Releases the runs touching [addr, addr+length): pages that stay mapped
     // become own (admitted, writable for the host); with `replaced`, those
@@ -237,6 +243,23 @@ private:
     static bool starts_mapping(PageFlags here, PageFlags before);
     // Leaves [0, size) empty (after a refused restore).
     void empty_after_refusal();
+    // The runs of kCopyRun bytes whose pages' flags, held marks or copy tags
+    // changed since the last restore (touched_runs_): a restore of the same
+    // image copies only those from it.
+    void touch(uint64_t first_page, uint64_t end_page) const;
+    bool touched(uint64_t run) const { return touched_runs_[run / 64] >> (run % 64) & 1; }
+    // The first touched run at or after `run` (none: past the last run).
+    uint64_t next_touched(uint64_t run) const;
+    // Restoring the image restored last: the copy runs whose pages the guest
+    // (or the host) wrote since, and whose mappings are still the image's,
+    // put back by copying the snapshot's contents into the pages written
+    // (found in /proc/self/pagemap) instead of mapping the run anew: no
+    // host mapping changes, and the pages stay the sandbox's own. At most
+    // kMaxPagesCopied pages are copied, in at most kMaxRunsKept runs (each
+    // counts whole as the sandbox's own, as after the write); the runs kept
+    // are returned, in order.
+    static constexpr uint32_t kMaxPagesCopied = 64, kMaxRunsKept = 4;
+    std::vector<uint32_t> keep_written_runs(const MemoryImage& image);
     // Whether restoring `image` now leaves every code-protected page as it
     // is; if so, `code_pages` lists them.
     bool code_kept_by(const MemoryImage& image, std::vector<uint32_t>& code_pages) const;
@@ -256,14 +279,49 @@ private:
     bool release_code_in(uint32_t addr, uint64_t length) const;
     bool release_code_run(uint32_t page) const;
 
+    // The per-page tables' host memory: one mapping of its own, which stays
+    // the host's zero pages until written, so a guest mostly unmapped (and a
+    // sandbox restored from a snapshot, which writes only its mapped pages'
+    // entries) costs the host only the table pages that say something.
+    struct TableMemory {
+        explicit TableMemory(uint64_t pages);
+        ~TableMemory();
+        TableMemory(const TableMemory&) = delete;
+        TableMemory& operator=(const TableMemory&) = delete;
+        uint8_t* base = nullptr;
+        size_t bytes = 0;
+    };
+    // One entry a page, in TableMemory.
+    template <class T>
+    class PageTable {
+    public:
+        PageTable(void* entries, size_t size) : entries_(static_cast<T*>(entries)), size_(size) {}
+        T& operator[](size_t i) { return entries_[i]; }
+        const T& operator[](size_t i) const { return entries_[i]; }
+        T* begin() { return entries_; }
+        T* end() { return entries_ + size_; }
+        T* data() { return entries_; }
+        const T* data() const { return entries_; }
+        size_t size() const { return size_; }
+
+    private:
+        T* entries_;
+        size_t size_;
+    };
+
     uint8_t* base_ = nullptr;
     uint32_t size_ = 0;
+    TableMemory tables_;
     // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
-    mutable std::vector<PageFlags> perms_;
+    mutable PageTable<PageFlags> perms_;
     mutable uint32_t mapped_pages_ = 0;
-    mutable std::vector<bool> held_;  // per page: see hold_common_pages()
+    mutable PageTable<uint8_t> held_;  // per page: see hold_common_pages()
+    mutable bool tables_zero_ = true;  // perms_ and held_ are all zeros, as made
     mutable uint32_t held_pages_ = 0;
-    mutable std::vector<uint16_t> copy_tag_;  // per page, with kCopyPending
+    // Per page, with kCopyPending; none until a tag is marked (pending for
+    // no record until then, as a restore leaves pages).
+    mutable std::vector<uint16_t> copy_tag_;
+    uint16_t copy_tag(uint64_t page) const { return copy_tag_.empty() ? kNoRecord : copy_tag_[page]; }
     mutable uint32_t pending_pages_ = 0;
     std::function<bool(uint64_t)> admit_;
     std::function<void(uint16_t, uint32_t)> copy_released_;
@@ -283,6 +341,7 @@ private:
     uint64_t generation_after_restore_ = 0;
     mutable bool code_released_ = false;
     bool code_unchanged_ = false;
+    mutable std::vector<uint64_t> touched_runs_;  // a bit for each run of kCopyRun bytes (see touch)
 };
 
 }  // namespace vx

@@ -42,9 +42,25 @@ bool GuestMemory::starts_mapping(PageFlags here, PageFlags before) {
            ((here & kAccountingEdge) && !accounted_alike);
 }
 
-GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_mappings_(max_host_mappings) {
+GuestMemory::TableMemory::TableMemory(uint64_t pages) : bytes(pages * (sizeof(PageFlags) + 1)) {
+    void* memory = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw Error(std::string("cannot map guest memory's page tables: ") + strerror(errno));
+    base = static_cast<uint8_t*>(memory);
+}
+
+GuestMemory::TableMemory::~TableMemory() { munmap(base, bytes); }
+
+static uint64_t checked_pages(uint64_t size) {
     if (size < 16 * kPageSize || size > kMaxGuestMemory || size % kPageSize)
         throw Error("guest memory size must be a multiple of 4 KiB between 64 KiB and 3 GiB");
+    return size / kPageSize;
+}
+
+GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings)
+    : tables_(checked_pages(size)),
+      perms_(tables_.base, size / kPageSize),
+      held_(tables_.base + size / kPageSize * sizeof(PageFlags), size / kPageSize),
+      max_host_mappings_(max_host_mappings) {
     if (max_host_mappings < 16) throw Error("the host mappings limit must be at least 16");
     size_ = uint32_t(size);
     // Always the whole 4 GiB a 32-bit address can reach, plus a guard for wide
@@ -53,9 +69,22 @@ GuestMemory::GuestMemory(uint64_t size, uint32_t max_host_mappings) : max_host_m
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED) throw Error(std::string("cannot reserve guest memory: ") + strerror(errno));
     base_ = static_cast<uint8_t*>(base);
-    perms_.assign(size_ / kPageSize, kNone);
-    held_.assign(size_ / kPageSize, false);
-    copy_tag_.assign(size_ / kPageSize, 0);
+    touched_runs_.assign((size_ / kCopyRun + 63) / 64 + 1, 0);
+}
+
+uint64_t GuestMemory::next_touched(uint64_t run) const {
+    for (uint64_t word = run / 64; word < touched_runs_.size(); ++word) {
+        const uint64_t bits = touched_runs_[word] & (word == run / 64 ? ~uint64_t(0) << (run % 64) : ~uint64_t(0));
+        if (bits) return word * 64 + uint64_t(__builtin_ctzll(bits));
+    }
+    return touched_runs_.size() * 64;
+}
+
+void GuestMemory::touch(uint64_t first_page, uint64_t end_page) const {
+    if (first_page >= end_page) return;
+    tables_zero_ = false;
+    for (uint64_t run = first_page / kCopyRunPages; run <= (end_page - 1) / kCopyRunPages; ++run)
+        touched_runs_[run / 64] |= uint64_t(1) << (run % 64);
 }
 
 GuestMemory::~GuestMemory() { munmap(base_, kReservation); }
@@ -83,6 +112,7 @@ uint64_t GuestMemory::mappings_with(uint64_t first, const std::vector<PageFlags>
 
 void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uint32_t mappings,
                          uint64_t replaced) const {
+    touch(first, first + next.size());
     for (uint64_t i = 0; i < next.size(); ++i) {
         PageFlags& flags = perms_[first + i];
         const bool contents_replaced = i < replaced;
@@ -288,6 +318,7 @@ uint64_t GuestMemory::hold_common_pages() {
     for (size_t p = 0; p < perms_.size(); ++p)
         if (common(perms_[p]) && !held_[p]) {
             held_[p] = true;
+            touch(p, p + 1);
             ++pages;
         }
     held_pages_ += uint32_t(pages);
@@ -369,6 +400,7 @@ bool GuestMemory::release_code_run(uint32_t page) const {
     code_released_ = true;
     if (!(perms_[page] & kWrite)) {  // read-only for the host anyway
         perms_[page] &= PageFlags(~kCodeProtected);
+        touch(page, page + 1);
         return true;
     }
     auto in_run = [&](uint64_t p) {
@@ -428,7 +460,9 @@ std::vector<uint32_t> GuestMemory::mark_copy_pending(uint16_t tag) {
     std::vector<uint32_t> per_run((perms_.size() + kCopyRunPages - 1) / kCopyRunPages);
     for (uint64_t p = first; p < end; ++p)
         if (eligible(p) && (next[p - first] & kCopyPending)) {
+            if (copy_tag_.empty()) copy_tag_.assign(perms_.size(), kNoRecord);
             copy_tag_[p] = tag;
+            touch(p, p + 1);
             ++per_run[p / kCopyRunPages];
         }
     commit(first, next, uint32_t(mappings), 0);
@@ -453,13 +487,17 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
     uint64_t staying = 0;
     for (uint64_t p = first; p < end; ++p) {
         if (!(perms_[p] & kCopyPending)) continue;
-        if (std::find(tags.begin(), tags.end(), copy_tag_[p]) == tags.end()) tags.push_back(copy_tag_[p]);
+        if (std::find(tags.begin(), tags.end(), copy_tag(p)) == tags.end()) tags.push_back(copy_tag(p));
         staying += p < replaced_first || p >= replaced_end;
     }
     if (tags.empty()) return true;
     if (staying && admit_ && !admit_(staying * kPageSize)) return false;
     std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
-    for (PageFlags& flags : next) flags &= PageFlags(~kCopyPending);
+    // Pages pending since a restore keep the image's mapping, written or
+    // not: kReleased says so (a restore of that image may copy them back).
+    for (PageFlags& flags : next)
+        if (flags & kCopyPending)
+            flags = PageFlags(flags & ~kCopyPending) | ((flags & kAsRestored) ? kReleased : 0);
     if (!change_for_engine(first, next)) return false;
     if (copy_released_)
         for (uint16_t tag : tags)
@@ -469,9 +507,10 @@ bool GuestMemory::release_copy_run(uint64_t run, uint64_t replaced_first, uint64
 
 std::vector<std::pair<uint16_t, uint32_t>> GuestMemory::pending_copies() const {
     std::vector<std::pair<uint16_t, uint32_t>> pairs;
+    if (copy_tag_.empty()) return pairs;  // none marked: every page pending is for no record
     for (uint64_t p = 0; pending_pages_ && p < perms_.size(); ++p)
-        if ((perms_[p] & kCopyPending) && copy_tag_[p] != kNoRecord) {
-            std::pair<uint16_t, uint32_t> pair{copy_tag_[p], uint32_t(p / kCopyRunPages)};
+        if ((perms_[p] & kCopyPending) && copy_tag(p) != kNoRecord) {
+            std::pair<uint16_t, uint32_t> pair{copy_tag(p), uint32_t(p / kCopyRunPages)};
             if (std::find(pairs.begin(), pairs.end(), pair) == pairs.end()) pairs.push_back(pair);
         }
     return pairs;
@@ -483,7 +522,7 @@ void GuestMemory::forget_copies() {
     // The pages stay pending, for no record: a write still makes them
     // writable (and admits them) first, and nobody is told.
     for (uint64_t p = 0; p < perms_.size(); ++p)
-        if (perms_[p] & kCopyPending) copy_tag_[p] = kNoRecord;
+        if ((perms_[p] & kCopyPending) && !copy_tag_.empty()) copy_tag_[p] = kNoRecord;
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {

@@ -3,6 +3,7 @@
 #include "core/memory_image.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "vx/error.h"
@@ -69,11 +71,129 @@ bool read_all(int fd, uint8_t* to, size_t length, off_t offset) {
     return true;
 }
 
+constexpr uint64_t kPagemapPresent = 1ull << 63, kPagemapSwapped = 1ull << 62, kPagemapFileOrShared = 1ull << 61;
+
+uint64_t pagemap_entry(int fd, const void* page) {
+    uint64_t entry = 0;
+    const off_t offset = off_t(reinterpret_cast<uint64_t>(page) / kPageSize * sizeof entry);
+    return read_all(fd, reinterpret_cast<uint8_t*>(&entry), sizeof entry, offset) ? entry : 0;
+}
+
+// Whether the pagemap tells a page this process wrote in a private mapping
+// of a file from one only read there, as restore relies on it to (a host
+// that says "not present" of everything would leave a tenant's writes).
+bool pagemap_tells_writes(int fd) {
+    const int file = memfd_create("vx-pagemap-probe", MFD_CLOEXEC);
+    if (file < 0) return false;
+    bool tells = false;
+    if (ftruncate(file, 2 * kPageSize) == 0) {
+        void* view = mmap(nullptr, 2 * kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE, file, 0);
+        if (view != MAP_FAILED) {
+            volatile uint8_t* const pages = static_cast<uint8_t*>(view);
+            (void)pages[0];
+            pages[kPageSize] = 1;
+            const uint64_t read = pagemap_entry(fd, view), written = pagemap_entry(fd, static_cast<uint8_t*>(view) + kPageSize);
+            tells = (read & kPagemapPresent) && (read & kPagemapFileOrShared) && (written & kPagemapPresent) &&
+                    !(written & kPagemapFileOrShared);
+            munmap(view, 2 * kPageSize);
+        }
+    }
+    close(file);
+    return tells;
+}
+
+// /proc/self/pagemap, opened once (and again in a forked child, whose own
+// it must be); -1 when this host has none to give, or one that does not
+// tell written pages apart.
+std::atomic<int> pagemap_file{-2};  // -2: not opened yet
+
+int pagemap_fd() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        pthread_atfork(nullptr, nullptr, [] {
+            const int inherited = pagemap_file.exchange(-2);
+            if (inherited >= 0) close(inherited);
+        });
+    });
+    int fd = pagemap_file.load(std::memory_order_acquire);
+    if (fd != -2) return fd;
+    int opened = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    if (opened >= 0 && !pagemap_tells_writes(opened)) {
+        close(opened);
+        opened = -1;
+    }
+    if (!pagemap_file.compare_exchange_strong(fd, opened) && opened >= 0) close(opened);
+    return pagemap_file.load(std::memory_order_acquire);
+}
+
 }  // namespace
 
 MemoryImage::~MemoryImage() {
+    if (contents_) munmap(const_cast<uint8_t*>(contents_), size);
     if (fd >= 0) close(fd);
 }
+
+const uint8_t* MemoryImage::contents() const {
+    std::call_once(contents_once_, [this] {
+        void* view = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+        if (view != MAP_FAILED) contents_ = static_cast<const uint8_t*>(view);
+    });
+    return contents_;
+}
+
+std::vector<uint32_t> GuestMemory::keep_written_runs(const MemoryImage& image) {
+    std::vector<uint32_t> kept;
+    const int pagemap = pagemap_fd();
+    const uint8_t* const contents = pagemap >= 0 ? image.contents() : nullptr;
+    if (!contents) return kept;
+    const uint64_t pages = perms_.size(), runs = (pages + kCopyRunPages - 1) / kCopyRunPages;
+    uint32_t copied = 0;
+    for (uint64_t run = next_touched(0); run < runs; run = next_touched(run + 1)) {
+        // Every page as the image has it, but the pending ones released (all
+        // of them: a write releases the whole run), none shared.
+        const uint64_t first = run * kCopyRunPages, end = std::min(pages, first + kCopyRunPages);
+        bool eligible = true, released = false;
+        for (uint64_t p = first; p < end && eligible; ++p) {
+            const PageFlags want = image.flags[p];
+            if (want & kCopyPending) {
+                eligible = perms_[p] == (PageFlags(want & ~(kCopyPending | kAsRestored)) | kReleased);
+                released = true;
+            } else {
+                eligible = !(want & kShared) && PageFlags(perms_[p] & ~kCodeProtected) == want && held_[p] == image.held[p];
+            }
+        }
+        if (!eligible || !released) continue;
+        // The pages written: the host's copies (present and not the file's
+        // page, or swapped out); the others still read the snapshot's.
+        uint64_t entries[kCopyRunPages];
+        const uint64_t first_entry = reinterpret_cast<uint64_t>(base_) / kPageSize + first;
+        if (!read_all(pagemap, reinterpret_cast<uint8_t*>(entries), (end - first) * sizeof entries[0],
+                      off_t(first_entry * sizeof entries[0])))
+            break;
+        std::vector<uint64_t> written;
+        for (uint64_t p = first; p < end; ++p) {
+            const uint64_t entry = entries[p - first];
+            if ((image.flags[p] & kCopyPending) &&
+                (((entry & kPagemapPresent) && !(entry & kPagemapFileOrShared)) || (entry & kPagemapSwapped)))
+                written.push_back(p);
+        }
+        if (copied + written.size() > kMaxPagesCopied || kept.size() == kMaxRunsKept) continue;  // mapped anew
+        for (uint64_t p : written) {
+            uint8_t* const page = base_ + p * kPageSize;
+            if (image.flags[p] & kImage) {
+                const uint8_t* const from = contents + p * kPageSize;
+                if (std::memcmp(page, from, kPageSize) != 0) std::memcpy(page, from, kPageSize);
+            } else if (!zero_page(page)) {
+                std::memset(page, 0, kPageSize);
+            }
+        }
+        copied += uint32_t(written.size());
+        kept.push_back(uint32_t(run));
+    }
+    return kept;
+}
+
+
 
 std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     if (host_state_lost_) throw Error("cannot snapshot guest memory whose host mappings were lost");
@@ -158,7 +278,6 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     // a shared page, a copy in a new shared mapping (one a run of them).
     image->flags.assign(pages, kNone);
     image->held.assign(pages, false);
-    image->copy_tags.assign(pages, 0);
     for (uint64_t p = 0; p < pages; ++p) {
         const PageFlags old = perms_[p];
         if (!(old & kMapped)) continue;
@@ -169,7 +288,6 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
             ++image->shared_pages;
         } else if (old & kWrite) {
             flags |= (stored[p] ? kImage : 0) | kAsRestored | kCopyPending;
-            image->copy_tags[p] = kNoRecord;
             ++image->pending_pages;
         } else {
             flags |= (stored[p] ? kImage : 0) | kAsRestored;
@@ -219,7 +337,12 @@ bool GuestMemory::code_kept_by(const MemoryImage& image, std::vector<uint32_t>& 
     constexpr PageFlags kPerms = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec);
     const PageFlags* flags = perms_.data();
     const uint16_t* restored = image.flags.data();
+    // (Pages in runs not touched since are as the image has them: unprotected.)
     for (size_t p = 0, pages = perms_.size(); p < pages; ++p) {
+        if (p % kCopyRunPages == 0 && !touched(p / kCopyRunPages)) {
+            p = next_touched(p / kCopyRunPages) * kCopyRunPages - 1;
+            continue;
+        }
         if (!(flags[p] & kCodeProtected)) continue;
         if (!(flags[p] & kAsRestored) || (flags[p] & kPerms) != (restored[p] & kPerms)) return false;
         code_pages.push_back(uint32_t(p));
@@ -227,20 +350,25 @@ bool GuestMemory::code_kept_by(const MemoryImage& image, std::vector<uint32_t>& 
     return true;
 }
 
-bool GuestMemory::restore(const MemoryImage& image) {
+bool GuestMemory::restore(const MemoryImage& image, bool keep_written) {
     check_restore(image);
+    const bool same_image = image.serial == restored_serial_ && !host_state_lost_;
     std::vector<uint32_t> code_pages;
     const bool code_kept = code_kept_by(image, code_pages);
     // Every page is replaced: the copies a host fork left pending here are
     // let go of, as an unmap does.
     if (copy_released_)
         for (const auto& [tag, run] : pending_copies()) copy_released_(tag, run);
+    const std::vector<uint32_t> kept = same_image && keep_written && !breach_ ? keep_written_runs(image)
+                                                                             : std::vector<uint32_t>{};
+    auto kept_run = [&](uint64_t run) { return std::binary_search(kept.begin(), kept.end(), uint32_t(run)); };
 
-    auto map_run = [&](const MemoryImage::Run& run) {
-        const PageFlags flags = image.flags[run.first_page];
-        uint8_t* const at = base_ + uint64_t(run.first_page) * kPageSize;
-        const size_t length = size_t(run.pages) * kPageSize;
-        const off_t offset = off_t(uint64_t(run.first_page) * kPageSize);
+    // Pages [first, end) of one image run.
+    auto map_pages = [&](uint32_t first, uint32_t end) {
+        const PageFlags flags = image.flags[first];
+        uint8_t* const at = base_ + uint64_t(first) * kPageSize;
+        const size_t length = size_t(end - first) * kPageSize;
+        const off_t offset = off_t(uint64_t(first) * kPageSize);
         if (!(flags & kMapped))
             return mmap(at, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED;
         if (flags & kImage)
@@ -251,10 +379,10 @@ bool GuestMemory::restore(const MemoryImage& image) {
         if (mmap(at, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ||
             !read_all(image.fd, at, length, offset))
             return false;
-        for (uint32_t p = run.first_page; p < run.first_page + run.pages;) {
+        for (uint32_t p = first; p < end;) {
             const int prot = host_prot_of(image.flags[p]);
             uint32_t q = p + 1;
-            while (q < run.first_page + run.pages && host_prot_of(image.flags[q]) == prot) ++q;
+            while (q < end && host_prot_of(image.flags[q]) == prot) ++q;
             if (prot != (PROT_READ | PROT_WRITE) &&
                 mprotect(base_ + uint64_t(p) * kPageSize, size_t(q - p) * kPageSize, prot) != 0)
                 return false;
@@ -262,34 +390,89 @@ bool GuestMemory::restore(const MemoryImage& image) {
         }
         return true;
     };
-    // An image run restored from this image last time, none of whose pages
-    // changed since (never host-writable, permissions as restored), is
-    // mapped as it would be again: left as it is.
-    const bool same_image = image.serial == restored_serial_ && !host_state_lost_;
-    auto unchanged = [&](const MemoryImage::Run& run) {
-        const PageFlags flags = image.flags[run.first_page];
-        if (!same_image || !(flags & kMapped) || (flags & kShared)) return false;
-        for (uint32_t p = run.first_page; p < run.first_page + run.pages; ++p)
-            if (!(perms_[p] & kAsRestored) || PageFlags(perms_[p] & ~kCodeProtected) != image.flags[p]) return false;
+    // Pages restored from this image last time, none of which changed since
+    // (never host-writable, replaced or protected: in a run not touched, or
+    // with flags as restored), are mapped as they would be again: left as
+    // they are.
+    auto unchanged = [&](uint32_t first, uint32_t end) {
+        const PageFlags flags = image.flags[first];
+        if (!same_image || (flags & kShared)) return false;
+        for (uint64_t p = first; p < end;) {
+            if (!touched(p / kCopyRunPages)) p = std::max<uint64_t>(p, next_touched(p / kCopyRunPages) * kCopyRunPages);
+            if (p >= end) break;
+            const uint64_t run_end = std::min<uint64_t>(end, (p / kCopyRunPages + 1) * kCopyRunPages);
+            for (; p < run_end; ++p) {
+                if (!(flags & kMapped) ? perms_[p] != kNone
+                                       : !(perms_[p] & kAsRestored) ||
+                                             PageFlags(perms_[p] & ~kCodeProtected) != image.flags[p])
+                    return false;
+            }
+        }
         return true;
     };
+    // Each image run but the copy runs kept.
     for (const MemoryImage::Run& run : image.runs)
-        if (!unchanged(run) && !map_run(run)) {
-            empty_after_refusal();
-            return false;
+        for (uint32_t p = run.first_page, end = run.first_page + run.pages; p < end;) {
+            auto run_end = [&](uint32_t at) { return std::min<uint32_t>(end, (at / kCopyRunPages + 1) * kCopyRunPages); };
+            if (kept_run(p / kCopyRunPages)) {
+                p = run_end(p);
+                continue;
+            }
+            // Up to the next run kept, if it is in this image run.
+            const auto next_kept = std::upper_bound(kept.begin(), kept.end(), uint32_t(p / kCopyRunPages));
+            const uint32_t q = next_kept == kept.end() ? end : std::min<uint32_t>(end, *next_kept * kCopyRunPages);
+            if (!unchanged(p, q) && !map_pages(p, q)) {
+                empty_after_refusal();
+                return false;
+            }
+            p = q;
         }
 
-    perms_ = image.flags;
-    // Protected as before: the host keeps the image's pages read-only (the
-    // guest's writable ones are pending) until released, so only the mark
-    // is needed.
-    for (uint32_t p : code_pages) perms_[p] |= kCodeProtected;
-    held_ = image.held;
-    copy_tag_ = image.copy_tags;
+    // The tables: only the runs touched since, when they were this image's.
+    const uint64_t pages = perms_.size(), runs = (pages + kCopyRunPages - 1) / kCopyRunPages;
+    if (!same_image) {
+        // Zeros as made: only the mapped pages' entries need writing.
+        for (const MemoryImage::Run& run : image.runs)
+            for (uint64_t p = run.first_page; p < uint64_t(run.first_page) + run.pages; ++p) {
+                if (tables_zero_ && !(image.flags[run.first_page] & kMapped)) break;
+                perms_[p] = image.flags[p];
+                held_[p] = image.held[p];
+            }
+        tables_zero_ = false;
+    } else {
+        for (uint64_t r = next_touched(0); r < runs; r = next_touched(r + 1)) {
+            for (uint64_t p = r * kCopyRunPages, end = std::min(pages, p + kCopyRunPages); p < end; ++p) {
+                perms_[p] = image.flags[p];
+                held_[p] = image.held[p];
+            }
+        }
+    }
+    std::vector<uint16_t>().swap(copy_tag_);  // every page pending now is the image's: for no record
+    std::fill(touched_runs_.begin(), touched_runs_.end(), 0);
     mapped_pages_ = image.mapped_pages;
     held_pages_ = image.held_pages;
     pending_pages_ = image.pending_pages;
     host_mappings_ = image.host_mappings;
+    // The runs kept stay as the guest's writes left them: their own, writable.
+    for (uint32_t run : kept) {
+        const uint64_t first = uint64_t(run) * kCopyRunPages, end = std::min(pages, first + kCopyRunPages);
+        std::vector<PageFlags> next(perms_.begin() + first, perms_.begin() + end);
+        for (PageFlags& flags : next)
+            if (flags & kCopyPending) {
+                flags = PageFlags(flags & ~(kCopyPending | kAsRestored)) | kReleased;
+                --pending_pages_;
+            }
+        host_mappings_ = uint32_t(mappings_with(first, next));
+        std::copy(next.begin(), next.end(), perms_.begin() + first);
+        touch(first, end);
+    }
+    // Protected as before: the host keeps the image's pages read-only (the
+    // guest's writable ones are pending) until released, so only the mark
+    // is needed.
+    for (uint32_t p : code_pages) {
+        perms_[p] |= kCodeProtected;
+        touch(p, p + 1);
+    }
     host_mappings_peak_ = std::max(host_mappings_peak_, host_mappings_);
     grow_floor_ = image.grow_floor;
     grow_low_ = image.grow_low;
@@ -310,7 +493,7 @@ void GuestMemory::empty_after_refusal() {
     }
     std::fill(perms_.begin(), perms_.end(), PageFlags(kNone));
     std::fill(held_.begin(), held_.end(), false);
-    std::fill(copy_tag_.begin(), copy_tag_.end(), 0);
+    std::vector<uint16_t>().swap(copy_tag_);
     mapped_pages_ = held_pages_ = pending_pages_ = 0;
     host_mappings_ = 1;
     grow_floor_ = grow_low_ = 0;

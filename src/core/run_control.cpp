@@ -32,16 +32,38 @@ namespace {
 // Timer signals carry a slot here, the slot's generation and what they stop
 // for, not a pointer: a signal still queued when its sandbox is gone (a
 // kernel may deliver a deleted timer's) finds an empty slot, or one whose
-// generation moved on for another sandbox.
-constexpr int kSlots = 4096;
-constexpr int kSlotBits = 12, kRequestBits = 3, kGenerationBits = 16;
-static_assert(kSlots == 1 << kSlotBits && RunControl::kWallTime < 1 << kRequestBits &&
+// generation moved on for another sandbox. 65536 slots: more sandboxes than
+// a host's default vm.max_map_count lets a process map (each takes a few
+// host mappings); the arrays' pages that no slot reaches stay untouched.
+constexpr int kSlotBits = 16, kRequestBits = 3, kGenerationBits = 12;
+constexpr int kSlots = 1 << kSlotBits;
+static_assert(RunControl::kWallTime < 1 << kRequestBits &&
               kSlotBits + kRequestBits + kGenerationBits < 32);  // a positive sival_int
 std::atomic<RunControl*> slots[kSlots];
 std::atomic<uint32_t> slot_generations[kSlots];
 // Handlers and interrupt_all using a slot's RunControl now: its destructor
 // waits for them, so none uses it once it is gone.
 std::atomic<uint32_t> slot_users[kSlots];
+// Every slot ever taken is below this (interrupt_all looks no further).
+// Lock-free, as the rest (a forked child may make sandboxes): a new
+// sandbox takes the slot the last one to go gave back, else a slot never
+// used, else the first free one.
+std::atomic<int> slots_end{0};
+std::atomic<int> slot_given_back{-1};
+
+int take_slot(RunControl* control) {
+    auto claim = [control](int slot) {
+        RunControl* empty = nullptr;
+        return slots[slot].compare_exchange_strong(empty, control, std::memory_order_seq_cst);
+    };
+    const int given_back = slot_given_back.exchange(-1, std::memory_order_acq_rel);
+    if (given_back >= 0 && claim(given_back)) return given_back;
+    for (int end = slots_end.load(std::memory_order_acquire); end < kSlots;)
+        if (slots_end.compare_exchange_weak(end, end + 1, std::memory_order_acq_rel) && claim(end)) return end;
+    for (int slot = 0; slot < kSlots; ++slot)
+        if (claim(slot)) return slot;
+    return -1;
+}
 
 int timer_value(int slot, uint32_t generation, uint32_t what) {
     return int((generation % (1u << kGenerationBits)) << (kSlotBits + kRequestBits) |
@@ -121,11 +143,10 @@ RunControl::RunControl(const EngineLimits& limits) : limits_(limits) {
     // another process sends stops sandboxes instead of ending this process.
     static std::once_flag once;
     std::call_once(once, install_interrupt_handler);
-    for (int i = 0; i < kSlots && slot_ < 0; ++i) {
-        RunControl* empty = nullptr;
-        if (slots[i].compare_exchange_strong(empty, this)) slot_ = i;
-    }
-    if (slot_ < 0) throw Error("too many sandboxes at once");
+    slot_ = take_slot(this);
+    if (slot_ < 0)
+        throw Error("too many sandboxes at once: this process holds " + std::to_string(kSlots) +
+                    ", the most it may");
     generation_ = slot_generations[slot_].fetch_add(1, std::memory_order_acq_rel) + 1;
 }
 
@@ -136,6 +157,7 @@ RunControl::~RunControl() {
     // with us only when it leaves the slot (one on this thread, interrupting
     // the loop, has left before the loop goes on).
     while (slot_users[slot_].load(std::memory_order_acquire) != 0) sched_yield();
+    slot_given_back.store(slot_, std::memory_order_release);
 }
 
 void RunControl::on_timer_signal(int value) {
@@ -147,7 +169,7 @@ void RunControl::on_timer_signal(int value) {
 }
 
 void RunControl::interrupt_all() {
-    for (int i = 0; i < kSlots; ++i)
+    for (int i = 0, end = slots_end.load(std::memory_order_acquire); i < end; ++i)
         with_control_in(i, std::nullopt, [](RunControl& control) { control.request(kInterrupt); });
 }
 

@@ -47,7 +47,11 @@ void Sandbox::restore(const Snapshot& snapshot) {
     if (!engine_->set_extended_state(snapshot.extended_state_))
         throw Error("the snapshot's extended state is not one this CPU loads");
 
-    if (!memory_->restore(image)) {
+    // Runs the guest wrote are copied back rather than mapped anew, unless
+    // it reached the memory limit: then the next guest starts from no more
+    // than the snapshot's own.
+    const bool reached_memory_limit = host_breach_ && host_breach_->limit == Limit::Memory;
+    if (!memory_->restore(image, !reached_memory_limit)) {
         engine_->set_extended_state(extended_before);
         engine_->guest_replaced(false);
         throw Error("the host refused to map the snapshot's memory: the sandbox has none now, and stops with the host "

@@ -29,6 +29,13 @@ PLUGIN u32 sum(const u32* words, u32 count) {
     return total;
 }
 
+/* fill(words, count, value): writes `value` into count words (the pages a
+ * call dirties, for bench/plugin_bench.cpp); returns count. */
+PLUGIN u32 fill(u32* words, u32 count, u32 value) {
+    for (u32 i = 0; i < count; ++i) words[i] = value;
+    return count;
+}
+
 PLUGIN void write_null(void) { *(volatile u32*)0 = 1; }
 
 PLUGIN void spin(void) {

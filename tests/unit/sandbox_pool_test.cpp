@@ -1,0 +1,376 @@
+// Resets and pools (docs/plugins.md, "Pools"): a tenant leaves secrets in
+// memory (pages written, pages newly mapped, the stack), general, SSE/AVX
+// and x87 registers, %fs/%gs and the descriptors (tests/unit/guests/tenant.c),
+// and the next tenant of the sandbox, after a restore or from a pool, finds
+// exactly what a new sandbox from the snapshot finds; code a tenant rewrote,
+// or another snapshot's, is not run from old translations; a pool under
+// several threads hands each lease a sandbox of its own, reset; the
+// sandboxes' registry holds more than 4096 at once, and refuses clearly
+// past its maximum.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/run_control.h"
+#include "engines.h"
+#include "vx/elf_loader.h"
+#include "vx/error.h"
+#include "vx/sandbox.h"
+#include "vx/sandbox_pool.h"
+#include "vx/snapshot.h"
+
+namespace {
+
+constexpr uint32_t kPage = vx::kPageSize;
+constexpr uint32_t kStackBase = 0x0ff00000, kStackSize = 64u << 10, kStackTop = kStackBase + kStackSize;
+constexpr uint32_t kFresh = 0x0e000000;  // a page a tenant maps
+constexpr uint32_t kCode = 0x0d000000;   // a page of code the host wrote, writable
+constexpr uint32_t kBuffer = 0x0c000000, kBufferPages = 256;  // zeros, writable
+constexpr uint32_t kSecret = 0x5ec2e7ed;
+// mov eax, 1; ret
+constexpr uint8_t kReturnOne[] = {0xb8, 0x01, 0, 0, 0, 0xc3};
+
+std::vector<uint8_t> guest_file(const char* name) {
+    std::ifstream in(std::string(VX_GUEST_DIR) + "/" + name, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+bool host_has_avx() { return __builtin_cpu_supports("avx"); }
+
+class Tenants : public ::testing::TestWithParam<vx::EngineKind> {
+protected:
+    void SetUp() override {
+        file_ = guest_file("tenant");
+        ASSERT_FALSE(file_.empty()) << "no guest tenant";
+        vx::Sandbox prepared(vx::testing::on_engine(GetParam(), {.memory_size = 256u << 20}));
+        prepared.load_program(file_);
+        ASSERT_TRUE(prepared.memory().map(kStackBase, kStackSize, vx::kRead | vx::kWrite));
+        ASSERT_TRUE(prepared.memory().map(kCode, kPage, vx::kRead | vx::kWrite | vx::kExec));
+        ASSERT_TRUE(prepared.memory().write(kCode, kReturnOne, sizeof kReturnOne));
+        ASSERT_TRUE(prepared.memory().map(kBuffer, kBufferPages * kPage, vx::kRead | vx::kWrite));
+        prepared.registers().esp = kStackTop - 64;
+        snapshot_ = prepared.snapshot();
+    }
+
+    uint32_t entry(const char* name) const { return vx::elf_symbol(file_, name).value(); }
+
+    uint32_t call(vx::Sandbox& sandbox, const char* name, std::vector<uint32_t> args = {}) {
+        return call_at(sandbox, entry(name), args);
+    }
+    static uint32_t call_at(vx::Sandbox& sandbox, uint32_t entry, std::vector<uint32_t> args = {}) {
+        const vx::CallResult result = sandbox.call(entry, args);
+        EXPECT_TRUE(result.returned) << vx::describe(result.event);
+        return result.eax();
+    }
+
+    // Everything a tenant can leave: memory (the program's data and bss,
+    // a page it maps, the stack below esp), registers of every kind run into
+    // a stop, %fs/%gs and the descriptors.
+    void leave_secrets(vx::Sandbox& sandbox) {
+        call(sandbox, "write_data", {kSecret});
+        ASSERT_TRUE(sandbox.memory().map(kFresh, kPage, vx::kRead | vx::kWrite));
+        ASSERT_TRUE(sandbox.memory().write(kFresh + 16, &kSecret, sizeof kSecret));
+        ASSERT_TRUE(sandbox.memory().write(kStackBase + 8, &kSecret, sizeof kSecret));
+        ASSERT_TRUE(sandbox.set_descriptor(12, kSecret & ~0xfffu));
+        ASSERT_TRUE(sandbox.load_segment(vx::SegmentRegister::gs, 12 * 8 + 3));
+        sandbox.set_segment(vx::SegmentRegister::fs, 0x2b, kSecret);
+        vx::Registers& r = sandbox.registers();
+        r.eip = entry("taint");
+        r.eax = kSecret;
+        r.ecx = host_has_avx();
+        const vx::Event event = sandbox.run();
+        ASSERT_EQ(event.kind, vx::EventKind::Syscall) << vx::describe(event);
+        ASSERT_EQ(r.ebx, kSecret);
+        ASSERT_LT(r.esp, kStackTop - 64 - 4 * 64);  // it pushed the secret
+    }
+
+    // What a tenant finds: the guest's own look at its registers, the
+    // host's at memory and the sandbox's state.
+    struct Found {
+        std::vector<uint8_t> dump, ymm;
+        std::vector<uint32_t> words;  // data, bss, stack
+        bool fresh_mapped;
+        vx::Registers registers;
+        std::vector<uint8_t> extended;
+        vx::Segment fs, gs;
+        vx::SegmentDescriptors descriptors;
+    };
+
+    Found look(vx::Sandbox& sandbox) {
+        Found found{};
+        found.registers = sandbox.registers();
+        found.extended = sandbox.extended_state();
+        found.fs = sandbox.segment(vx::SegmentRegister::fs);
+        found.gs = sandbox.segment(vx::SegmentRegister::gs);
+        found.descriptors = sandbox.descriptors();
+        found.fresh_mapped = sandbox.memory().mapped(kFresh);
+        const uint32_t data = call(sandbox, "data_address"), bss = call(sandbox, "bss_address");
+        for (uint32_t at : {data, bss, bss + 1500 * 4}) found.words.push_back(call(sandbox, "read_word", {at}));
+        uint32_t word = 0;
+        EXPECT_TRUE(sandbox.memory().read(data, &word, 4));
+        found.words.push_back(word);
+        for (uint32_t at = kStackBase; at < kStackTop; at += 4) {
+            EXPECT_TRUE(sandbox.memory().read(at, &word, 4));
+            if (at < found.registers.esp - 64) found.words.push_back(word);  // below the call's frames
+        }
+        const uint32_t area = call(sandbox, "dump");
+        found.dump.resize(248);
+        EXPECT_TRUE(sandbox.memory().read(area, found.dump.data(), found.dump.size()));
+        if (host_has_avx()) {
+            call(sandbox, "dump_ymm");
+            found.ymm.resize(128);
+            EXPECT_TRUE(sandbox.memory().read(area + 256, found.ymm.data(), found.ymm.size()));
+        }
+        return found;
+    }
+
+    static bool holds_secret(const std::vector<uint8_t>& bytes) {
+        for (size_t i = 0; i + 4 <= bytes.size(); ++i)
+            if (std::memcmp(bytes.data() + i, &kSecret, 4) == 0) return true;
+        return false;
+    }
+
+    void expect_as_new(const Found& seen, const Found& fresh) {
+        EXPECT_FALSE(seen.fresh_mapped) << "the page the last tenant mapped";
+        EXPECT_EQ(seen.words, fresh.words) << "memory the last tenant wrote";
+        for (uint32_t w : seen.words) EXPECT_NE(w, kSecret);
+        EXPECT_EQ(std::memcmp(&seen.registers, &fresh.registers, sizeof seen.registers), 0) << "general registers";
+        EXPECT_EQ(seen.extended, fresh.extended) << "x87/SSE/AVX state";
+        EXPECT_FALSE(holds_secret(seen.extended));
+        EXPECT_EQ(seen.fs, fresh.fs);
+        EXPECT_EQ(seen.gs, fresh.gs);
+        EXPECT_EQ(seen.descriptors, fresh.descriptors);
+        EXPECT_EQ(seen.dump, fresh.dump) << "what the guest finds in its registers";
+        EXPECT_FALSE(holds_secret(seen.dump));
+        EXPECT_EQ(seen.ymm, fresh.ymm) << "ymm's upper halves";
+        EXPECT_FALSE(holds_secret(seen.ymm));
+    }
+
+    vx::SandboxOptions options() const { return snapshot_->options(); }
+
+    std::vector<uint8_t> file_;
+    std::shared_ptr<const vx::Snapshot> snapshot_;
+};
+
+TEST_P(Tenants, ARestoreLeavesNothingOfThePreviousTenant) {
+    vx::Sandbox untouched(*snapshot_);
+    const Found fresh = look(untouched);
+    ASSERT_EQ(fresh.words.front(), 0x11111111u);
+
+    vx::Sandbox sandbox(*snapshot_);
+    leave_secrets(sandbox);
+    sandbox.restore(*snapshot_);
+    expect_as_new(look(sandbox), fresh);
+    // And again, the second time from a sandbox that ran the checks' calls.
+    leave_secrets(sandbox);
+    sandbox.restore(*snapshot_);
+    expect_as_new(look(sandbox), fresh);
+}
+
+// Restored again from the snapshot restored last, the few pages a guest
+// wrote are copied back (their runs stay its own, writable, and counted);
+// many, or after the memory limit, its runs are mapped anew (pending a copy
+// again). Either way it reads the snapshot's contents.
+TEST_P(Tenants, ARestoreCopiesBackAFewPagesWrittenAndMapsManyAnew) {
+    vx::Sandbox sandbox(*snapshot_);
+    const uint32_t data = call(sandbox, "data_address");
+    ASSERT_TRUE(sandbox.memory().copy_pending(data));
+    call(sandbox, "write_data", {kSecret});
+    ASSERT_FALSE(sandbox.memory().copy_pending(data));
+    const uint64_t own = sandbox.memory().own_bytes();
+    EXPECT_GT(own, 0u);
+    sandbox.restore(*snapshot_);
+    EXPECT_FALSE(sandbox.memory().copy_pending(data)) << "copied back, not mapped anew";
+    EXPECT_EQ(call(sandbox, "read_word", {data}), 0x11111111u);
+    EXPECT_EQ(sandbox.memory().own_bytes(), own) << "the runs kept are still counted";
+
+    // More pages than a restore copies: mapped anew.
+    for (uint32_t p = 0; p < kBufferPages; ++p)
+        ASSERT_TRUE(sandbox.memory().write(kBuffer + p * kPage + 8, &kSecret, sizeof kSecret));
+    sandbox.restore(*snapshot_);
+    uint32_t pending_runs = 0;
+    for (uint32_t p = 0; p < kBufferPages; p += vx::GuestMemory::kCopyRun / kPage) {
+        pending_runs += sandbox.memory().copy_pending(kBuffer + p * kPage);
+        uint32_t word = 1;
+        ASSERT_TRUE(sandbox.memory().read(kBuffer + p * kPage + 8, &word, sizeof word));
+        EXPECT_EQ(word, 0u);
+    }
+    EXPECT_GE(pending_runs, 3u);
+    for (uint32_t p = 0; p < kBufferPages; ++p) {
+        uint32_t word = 1;
+        ASSERT_TRUE(sandbox.memory().read(kBuffer + p * kPage + 8, &word, sizeof word));
+        ASSERT_EQ(word, 0u) << "page " << p;
+    }
+
+    // A guest that reached the memory limit: everything mapped anew.
+    vx::SandboxOptions limited = options();
+    limited.limits.memory = 1u << 20;  // the buffer's four runs do not fit beside the rest
+    vx::Sandbox bounded(*snapshot_, limited);
+    call(bounded, "write_data", {kSecret});
+    bool refused = false;
+    for (uint32_t p = 0; p < kBufferPages && !refused; ++p)
+        refused = !bounded.memory().write(kBuffer + p * kPage, &kSecret, sizeof kSecret);
+    ASSERT_TRUE(refused);
+    ASSERT_EQ(bounded.limit_exceeded().value_or(vx::LimitExceeded{}).limit, vx::Limit::Memory);
+    bounded.restore(*snapshot_);
+    EXPECT_FALSE(bounded.limit_exceeded());
+    EXPECT_TRUE(bounded.memory().copy_pending(data));
+    EXPECT_TRUE(bounded.memory().copy_pending(kBuffer));
+    EXPECT_EQ(call(bounded, "read_word", {data}), 0x11111111u);
+}
+
+TEST_P(Tenants, APoolsNextLeaseFindsNothingOfThePrevious) {
+    vx::Sandbox untouched(*snapshot_);
+    const Found fresh = look(untouched);
+    vx::SandboxPool pool(snapshot_, 1);
+    const vx::Sandbox* first = nullptr;
+    {
+        vx::SandboxPool::Lease lease = pool.take();
+        first = &*lease;
+        leave_secrets(*lease);
+    }
+    vx::SandboxPool::Lease lease = pool.take();
+    EXPECT_EQ(&*lease, first) << "the same sandbox, reset";
+    expect_as_new(look(*lease), fresh);
+}
+
+TEST_P(Tenants, CodeATenantRewroteIsTheSnapshotsAgain) {
+    vx::Sandbox sandbox(*snapshot_);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u);  // translated
+    call(sandbox, "poke", {kCode + 1, 2});    // mov eax, 2
+    EXPECT_EQ(call_at(sandbox, kCode), 2u);
+    sandbox.restore(*snapshot_);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u) << "the old tenant's code ran";
+    // The host's write too.
+    const uint8_t three = 3;
+    ASSERT_TRUE(sandbox.memory().write(kCode + 1, &three, 1));
+    EXPECT_EQ(call_at(sandbox, kCode), 3u);
+    sandbox.restore(*snapshot_);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u);
+}
+
+TEST_P(Tenants, AnotherSnapshotsCodeIsTranslatedAnew) {
+    vx::Sandbox other(*snapshot_);
+    const uint8_t four = 4;
+    ASSERT_TRUE(other.memory().write(kCode + 1, &four, 1));
+    const auto returns_four = other.snapshot();
+
+    vx::Sandbox sandbox(*snapshot_);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u);
+    sandbox.restore(*returns_four);
+    EXPECT_EQ(call_at(sandbox, kCode), 4u);
+    sandbox.restore(*snapshot_);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u);
+}
+
+TEST_P(Tenants, APoolHandsOutAtMostItsSizeAndReplacesWhatCannotBeReused) {
+    vx::SandboxPool pool(snapshot_, 2);
+    EXPECT_EQ(pool.max_size(), 2u);
+    EXPECT_EQ(pool.size(), 0u);
+    {
+        vx::SandboxPool::Lease a = pool.take();
+        std::optional<vx::SandboxPool::Lease> b = pool.try_take();
+        ASSERT_TRUE(b);
+        EXPECT_NE(&*a, &**b);
+        EXPECT_FALSE(pool.try_take()) << "a third sandbox";
+        EXPECT_EQ(pool.size(), 2u);
+        // A fault, then a tenant that left an interrupt pending.
+        const vx::CallResult faulted = a->call(entry("read_word"), std::vector<uint32_t>{0});
+        EXPECT_EQ(faulted.event.kind, vx::EventKind::Fault);
+        (*b)->interrupt();
+    }
+    EXPECT_EQ(pool.size(), 1u) << "the interrupted sandbox is not reused";
+    EXPECT_EQ(pool.idle(), 1u);
+    for (int i = 0; i < 3; ++i) {
+        vx::SandboxPool::Lease a = pool.take(), b = pool.take();
+        EXPECT_EQ(call(*a, "read_word", {call(*a, "data_address")}), 0x11111111u);
+        EXPECT_EQ(call(*b, "read_word", {call(*b, "data_address")}), 0x11111111u);
+    }
+    EXPECT_EQ(pool.size(), 2u);
+    EXPECT_THROW(vx::SandboxPool(snapshot_, 0), vx::Error);
+    vx::SandboxOptions other = options();
+    other.memory_size = 128u << 20;
+    EXPECT_THROW(vx::SandboxPool(snapshot_, other, 1), vx::Error);
+}
+
+TEST_P(Tenants, APoolServesSeveralThreadsAtOnce) {
+    vx::SandboxPool pool(snapshot_, 3);  // fewer than the threads: some wait
+    const uint32_t read_word = entry("read_word"), write_data = entry("write_data");
+    const uint32_t data = [&] {
+        vx::Sandbox sandbox(*snapshot_);
+        return call(sandbox, "data_address");
+    }();
+    std::atomic<int> wrong{0}, done{0};
+    std::vector<std::thread> threads;
+    for (uint32_t t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (uint32_t i = 0; i < 150; ++i) {
+                vx::SandboxPool::Lease lease = pool.take();
+                const uint32_t value = t << 16 | i;
+                // The last tenant's write is gone; this one's stays until the lease ends.
+                const vx::CallResult found = lease->call(read_word, std::vector<uint32_t>{data});
+                wrong += !found.returned || found.eax() != 0x11111111u;
+                const vx::CallResult wrote = lease->call(write_data, std::vector<uint32_t>{value});
+                const vx::CallResult read = lease->call(read_word, std::vector<uint32_t>{data});
+                wrong += !wrote.returned || wrote.eax() != data || !read.returned || read.eax() != value;
+                ++done;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(done.load(), 4 * 150);
+    EXPECT_LE(pool.size(), 3u);
+    // Every sandbox it holds now is the snapshot's.
+    std::vector<vx::SandboxPool::Lease> all;
+    for (size_t i = 0; i < pool.size(); ++i) all.push_back(pool.take());
+    for (auto& lease : all) EXPECT_EQ(call(*lease, "read_word", {call(*lease, "data_address")}), 0x11111111u);
+}
+
+TEST_P(Tenants, ManySandboxesFromOneSnapshotAtOnce) {
+    // (10,000 in bench/plugin_bench.cpp, where the host's map count allows.)
+    std::vector<std::unique_ptr<vx::Sandbox>> held;
+    for (int i = 0; i < 300; ++i) held.push_back(std::make_unique<vx::Sandbox>(*snapshot_));
+    uint32_t i = 0;
+    for (auto& sandbox : held) {
+        call(*sandbox, "write_data", {i});
+        ++i;
+    }
+    i = 0;
+    for (auto& sandbox : held) {
+        EXPECT_EQ(call(*sandbox, "read_word", {call(*sandbox, "data_address")}), i);
+        ++i;
+    }
+}
+
+VX_FOR_EACH_ENGINE(Tenants);
+
+// The registry that stops sandboxes (interrupt(), the time limits) holds a
+// slot for each: far more than 4096 at once, and past its maximum a clear
+// refusal.
+TEST(SandboxRegistry, HoldsTensOfThousandsAndRefusesPastItsMaximum) {
+    std::vector<std::unique_ptr<vx::RunControl>> controls;
+    std::string refusal;
+    try {
+        for (int i = 0; i < 70000; ++i) controls.push_back(std::make_unique<vx::RunControl>(vx::EngineLimits{}));
+    } catch (const vx::Error& e) {
+        refusal = e.what();
+    }
+    EXPECT_GE(controls.size(), 60000u);
+    EXPECT_NE(refusal.find("too many sandboxes"), std::string::npos) << refusal;
+    // Slots given back are taken again.
+    controls.resize(controls.size() / 2);
+    for (int i = 0; i < 1000; ++i) controls.push_back(std::make_unique<vx::RunControl>(vx::EngineLimits{}));
+    controls.clear();
+    vx::Sandbox sandbox;
+    sandbox.interrupt();
+    EXPECT_TRUE(sandbox.stop_pending());
+}
+
+}  // namespace
