@@ -1,11 +1,10 @@
 /* MD5 (RFC 1321) as a vxverify hash plug-in. */
+#include "md_blocks.h"
 #include "vx_hash_plugin.h"
 
 typedef struct {
     uint32_t h[4];
-    uint64_t length;  /* bytes hashed so far */
-    uint32_t used;    /* bytes waiting in block */
-    uint8_t block[64];
+    md_blocks blocks;
 } md5_state;
 
 /* T[i] = floor(2^32 * abs(sin(i + 1))), RFC 1321 section 3.4. */
@@ -50,35 +49,17 @@ VX_HASH_EXPORT uint32_t vx_hash_digest_size(void) { return 16; }
 VX_HASH_EXPORT void vx_hash_init(void* state) {
     md5_state* s = state;
     s->h[0] = 0x67452301, s->h[1] = 0xefcdab89, s->h[2] = 0x98badcfe, s->h[3] = 0x10325476;
-    s->length = 0;
-    s->used = 0;
+    md_start(&s->blocks);
 }
 
 VX_HASH_EXPORT void vx_hash_update(void* state, const uint8_t* data, uint32_t length) {
     md5_state* s = state;
-    s->length += length;
-    if (s->used) {
-        while (length && s->used < 64) s->block[s->used++] = *data++, --length;
-        if (s->used < 64) return;
-        compress(s->h, s->block);
-        s->used = 0;
-    }
-    for (; length >= 64; data += 64, length -= 64) compress(s->h, data);
-    while (length) s->block[s->used++] = *data++, --length;
+    md_update(&s->blocks, s->h, compress, data, length);
 }
 
 VX_HASH_EXPORT uint8_t* vx_hash_final(void* state, uint8_t* digest) {
     md5_state* s = state;
-    uint64_t bits = s->length * 8;
-    s->block[s->used++] = 0x80;
-    if (s->used > 56) {
-        while (s->used < 64) s->block[s->used++] = 0;
-        compress(s->h, s->block);
-        s->used = 0;
-    }
-    while (s->used < 56) s->block[s->used++] = 0;
-    for (int i = 0; i < 8; ++i) s->block[56 + i] = (uint8_t)(bits >> (8 * i));
-    compress(s->h, s->block);
+    md_finish(&s->blocks, s->h, compress, 0);
     for (int i = 0; i < 4; ++i)
         for (int j = 0; j < 4; ++j) digest[4 * i + j] = (uint8_t)(s->h[i] >> (8 * j));
     return digest;

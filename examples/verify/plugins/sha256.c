@@ -1,11 +1,10 @@
 /* SHA-256 (FIPS 180-4, section 6.2) as a vxverify hash plug-in. */
+#include "md_blocks.h"
 #include "vx_hash_plugin.h"
 
 typedef struct {
     uint32_t h[8];
-    uint64_t length;  /* bytes hashed so far */
-    uint32_t used;    /* bytes waiting in block */
-    uint8_t block[64];
+    md_blocks blocks;
 } sha256_state;
 
 static const uint32_t k[64] = {
@@ -47,35 +46,17 @@ VX_HASH_EXPORT void vx_hash_init(void* state) {
                                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
     sha256_state* s = state;
     for (int i = 0; i < 8; ++i) s->h[i] = initial[i];
-    s->length = 0;
-    s->used = 0;
+    md_start(&s->blocks);
 }
 
 VX_HASH_EXPORT void vx_hash_update(void* state, const uint8_t* data, uint32_t length) {
     sha256_state* s = state;
-    s->length += length;
-    if (s->used) {
-        while (length && s->used < 64) s->block[s->used++] = *data++, --length;
-        if (s->used < 64) return;
-        compress(s->h, s->block);
-        s->used = 0;
-    }
-    for (; length >= 64; data += 64, length -= 64) compress(s->h, data);
-    while (length) s->block[s->used++] = *data++, --length;
+    md_update(&s->blocks, s->h, compress, data, length);
 }
 
 VX_HASH_EXPORT uint8_t* vx_hash_final(void* state, uint8_t* digest) {
     sha256_state* s = state;
-    uint64_t bits = s->length * 8;
-    s->block[s->used++] = 0x80;
-    if (s->used > 56) {
-        while (s->used < 64) s->block[s->used++] = 0;
-        compress(s->h, s->block);
-        s->used = 0;
-    }
-    while (s->used < 56) s->block[s->used++] = 0;
-    for (int i = 0; i < 8; ++i) s->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(s->h, s->block);
+    md_finish(&s->blocks, s->h, compress, 1);
     for (int i = 0; i < 8; ++i)
         for (int j = 0; j < 4; ++j) digest[4 * i + j] = (uint8_t)(s->h[i] >> (24 - 8 * j));
     return digest;
