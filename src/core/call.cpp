@@ -12,14 +12,10 @@
 #include "core/run_control.h"
 #include "vx/host_functions.h"
 
+#include "core/hex.h"
+
 namespace vx {
 namespace {
-
-std::string hex(uint64_t value) {
-    char text[20];
-    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-    return text;
-}
 
 // What the callee finds at esp: the return address, then the arguments; the
 // arguments start on a 16-byte boundary, as gcc's i386 code assumes.

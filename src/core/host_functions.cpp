@@ -8,14 +8,10 @@
 #include "vx/error.h"
 #include "vx/sandbox.h"
 
+#include "core/hex.h"
+
 namespace vx {
 namespace {
-
-std::string hex(uint64_t value) {
-    char text[20];
-    std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-    return text;
-}
 
 std::string range(uint32_t address, uint64_t length) {
     return hex(address) + " (" + std::to_string(length) + " bytes)";
