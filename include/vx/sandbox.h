@@ -213,6 +213,11 @@ public:
     // the guest goes on; one already used up stops it at once. A budget
     // shared among sandboxes is given to each in slices this way.
     void set_cpu_time_limit(uint64_t ns);
+    // For a new tenant of a sandbox used before (SandboxPool): CPU and wall
+    // time count from zero again, the time limits are `limits`' (also those
+    // set_cpu_time_limit moved), and one reached no longer holds. A pending
+    // interrupt() stays.
+    void restart_clocks(const EngineLimits& limits);
     // See InterruptSignal.
     static InterruptSignal interrupt_signal();
 

@@ -140,7 +140,7 @@ vx_status vx_host_call_read_string(vx_host_call* call, uint32_t address, char* b
 vx_status vx_host_call_refuse(vx_host_call* call, const char* reason) {
     static const char* fn = "vx_host_call_refuse";
     VX_REQUIRE(call);
-    const std::string why = reason ? reason : "refused by the host";
+    const char* why = reason ? reason : "refused by the host";
     try {
         call->call.refuse(why);
     } catch (const vx::HostCallRefused& refused) {

@@ -119,6 +119,17 @@ uint64_t clock_ns(clockid_t clock) {
     return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
 }
 
+// The CPU time of thread `tid` of this process (the clock id
+// pthread_getcpuclockid gives: CPUCLOCK_SCHED of that thread); none once
+// the thread is gone.
+std::optional<uint64_t> thread_cpu_ns(pid_t tid) {
+    constexpr clockid_t kPerThreadSchedClock = 2 | 4;
+    const clockid_t clock = clockid_t(~clockid_t(tid) * 8) | kPerThreadSchedClock;
+    struct timespec t;
+    if (tid <= 0 || clock_gettime(clock, &t) != 0) return std::nullopt;
+    return uint64_t(t.tv_sec) * 1000000000u + uint64_t(t.tv_nsec);
+}
+
 struct timespec as_timespec(uint64_t ns) {
     return {time_t(ns / 1000000000u), long(ns % 1000000000u)};
 }
@@ -219,9 +230,18 @@ std::optional<Event> RunControl::take_stop() {
     return std::nullopt;
 }
 
-RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns) {
+RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns) noexcept {
     const CallWindow outer = call_;
     if (!cpu_ns && !wall_ns) return outer;
+    // The call runs on this thread: its window starts from the CPU time
+    // counted here, with what another thread used before folded in.
+    if (started_ && thread_serial_ != current_thread_serial()) {
+        try {
+            take_over_thread(current_thread_serial());
+        } catch (const Error&) {
+            request(kInterrupt);  // no timer: stopped, rather than unbounded
+        }
+    }
     if (cpu_ns) {
         const uint64_t at = cpu_time_ns() + *cpu_ns;
         if (!call_.cpu_at || at < *call_.cpu_at) call_.cpu_at = at, call_.cpu_budget = cpu_ns;
@@ -234,10 +254,27 @@ RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, st
     return outer;
 }
 
-void RunControl::end_call(const CallWindow& outer) {
-    const bool changed = call_.cpu_at != outer.cpu_at || call_.wall_at != outer.wall_at;
+void RunControl::end_call(const CallWindow& outer) noexcept {
+    // Armed again whenever a window was open: the timers go off once, and a
+    // nested call may have taken the stop of the window around it (then the
+    // outer call stops at once), or of the sandbox's own limit.
+    const bool windows = call_.cpu_at || call_.wall_at;
     call_ = outer;
-    if (changed) rearm_timers_here();
+    if (windows) rearm_timers_here();
+}
+
+void RunControl::restart(const EngineLimits& limits) noexcept {
+    delete_timers();
+    limits_.cpu_time_ns = limits.cpu_time_ns;
+    limits_.wall_time_ns = limits.wall_time_ns;
+    breach_.reset();
+    call_ = {};
+    started_ = false;
+    cpu_before_ns_ = 0;
+    thread_cpu_start_ns_ = 0;
+    thread_serial_ = 0;  // the next enter_guest takes the thread over, and starts the clocks
+    thread_tid_ = 0;
+    requests_.fetch_and(kInterrupt, std::memory_order_acq_rel);
 }
 
 std::optional<uint64_t> RunControl::cpu_deadline() const {
@@ -270,13 +307,14 @@ void RunControl::take_over_thread(uint64_t serial) {
     if (!started_) {
         started_ = true;
         wall_start_ns_ = clock_ns(CLOCK_MONOTONIC);
-    } else if (thread_serial_ != 0 && cpu_timer_) {
-        // Only the CPU timer still knows what the old thread used; after a
-        // fork (serial 0) the parent's total was kept.
+    } else if (thread_serial_ != 0) {
+        // What the old thread used (its timer, or its clock); after a fork
+        // (serial 0) the parent's total was kept.
         cpu_before_ns_ = cpu_time_ns();
     }
     thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     thread_serial_ = serial;
+    thread_tid_ = this_thread_id;
     arm_timers();
 }
 
@@ -301,7 +339,13 @@ uint64_t RunControl::cpu_time_ns() const {
         uint64_t remaining = uint64_t(left.it_value.tv_sec) * 1000000000u + uint64_t(left.it_value.tv_nsec);
         return cpu_timer_at_ > remaining ? cpu_timer_at_ - remaining : 0;
     }
-    return cpu_before_ns_ + (clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu_start_ns_);
+    // The thread that ran it last: this one, or another while it lives
+    // (once it is gone, what it used since it took over is not known and
+    // not counted; with a CPU limit its timer knows, above).
+    const std::optional<uint64_t> now = thread_serial_ == this_thread_serial
+                                            ? std::optional<uint64_t>(clock_ns(CLOCK_THREAD_CPUTIME_ID))
+                                            : thread_cpu_ns(thread_tid_);
+    return cpu_before_ns_ + (now && *now > thread_cpu_start_ns_ ? *now - thread_cpu_start_ns_ : 0);
 }
 
 uint64_t RunControl::wall_time_ns() const { return started_ ? clock_ns(CLOCK_MONOTONIC) - wall_start_ns_ : 0; }
@@ -312,13 +356,19 @@ void RunControl::set_cpu_time_limit(uint64_t ns) {
     rearm_timers_here();
 }
 
-void RunControl::rearm_timers_here() {
+void RunControl::rearm_timers_here() noexcept {
     // Before the first run, or on a thread it has not armed for yet (after
     // a fork), enter_guest arms them.
     if (!started_ || thread_serial_ != this_thread_serial || thread_serial_ == 0) return;
     cpu_before_ns_ = cpu_time_ns();
     thread_cpu_start_ns_ = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    arm_timers();
+    try {
+        arm_timers();
+    } catch (const Error&) {
+        // The host refused a timer (RLIMIT_SIGPENDING, say): the guest is
+        // stopped rather than left without its limits.
+        request(kInterrupt);
+    }
 }
 
 void RunControl::arm_cpu_timer(uint64_t used) {
@@ -376,6 +426,7 @@ void RunControl::finish_fork(bool in_child) {
     wall_timer_.reset();
     this_thread_serial = 0;
     thread_serial_ = 0;
+    thread_tid_ = 0;
     running_tid_.store(0);
 }
 

@@ -85,8 +85,12 @@ public:
         std::optional<uint64_t> cpu_at, cpu_budget;    // in cpu_time_ns()'s terms
         std::optional<uint64_t> wall_at, wall_budget;  // CLOCK_MONOTONIC
     };
-    CallWindow begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns);
-    void end_call(const CallWindow& outer);
+    CallWindow begin_call(std::optional<uint64_t> cpu_ns, std::optional<uint64_t> wall_ns) noexcept;
+    void end_call(const CallWindow& outer) noexcept;
+    // Counting starts again for a new tenant (SandboxPool): no CPU or wall
+    // time used, the time limits `limits` gives, none reached. A pending
+    // interrupt stays.
+    void restart(const EngineLimits& limits) noexcept;
     // Around a host fork: timers are not inherited, so the child arms its own
     // (its CPU time starts where the parent's was; the wall deadline is kept).
     void prepare_fork();
@@ -105,7 +109,7 @@ private:
     void arm_timers();
     // arm_timers again now when this thread is the one they are armed for
     // (else the next enter_guest arms them).
-    void rearm_timers_here();
+    void rearm_timers_here() noexcept;
     // Where the CPU and wall timers go off: the sandbox's limit or the
     // call's, whichever comes first.
     std::optional<uint64_t> cpu_deadline() const;
@@ -124,6 +128,7 @@ private:
     uint32_t generation_ = 0;  // of the slot, since we took it
     std::atomic<pid_t> running_tid_{0};
     uint64_t thread_serial_ = 0;  // of the thread the timers are armed for (0: none)
+    pid_t thread_tid_ = 0;        // that thread's id, for its CPU clock seen from another
     std::optional<timer_t> cpu_timer_, wall_timer_;
     uint64_t cpu_timer_at_ = 0;  // the deadline cpu_timer_ is armed for
     CallWindow call_;

@@ -106,6 +106,12 @@ void Sandbox::interrupt() { run_control_->request(RunControl::kInterrupt); }
 std::optional<uint64_t> Sandbox::fuel() const { return engine_->fuel(); }
 void Sandbox::add_fuel(uint64_t instructions) { engine_->add_fuel(instructions); }
 uint64_t Sandbox::take_fuel() { return engine_->take_fuel(); }
+void Sandbox::restart_clocks(const EngineLimits& limits) {
+    options_.limits.cpu_time_ns = limits.cpu_time_ns;
+    options_.limits.wall_time_ns = limits.wall_time_ns;
+    run_control_->restart(options_.limits);
+}
+
 // Every engine stops its guest with this one signal, so that a personality
 // can keep it from its guests whichever engine runs them.
 InterruptSignal Sandbox::interrupt_signal() { return {SIGRTMAX, -1}; }

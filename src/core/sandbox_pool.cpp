@@ -25,6 +25,7 @@ struct SandboxPool::State {
     bool reset(Sandbox& sandbox) noexcept {
         try {
             sandbox.restore(*snapshot);
+            sandbox.restart_clocks(options.limits);  // nothing the last tenant spent, or learnt of it
             sandbox.set_memory_admission(nullptr);
             // Fuel the snapshot does not give: each tenant gets the limits' own.
             if (sandbox.fuel() && !snapshot->fuel()) {

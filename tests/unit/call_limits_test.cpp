@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -148,6 +150,69 @@ TEST_P(CallLimits, ANestedCallIsHeldByTheCallAroundIt) {
     EXPECT_EQ(inner.event.limit_exceeded.maximum, 30 * kMs);
     EXPECT_FALSE(outer.returned);
     expect_add_works();
+}
+
+// A stop that keeps a call from running forever if the limit under test
+// does not: the test then sees Interrupted, not the limit.
+class Backstop {
+public:
+    Backstop(vx::Sandbox& sandbox, std::chrono::milliseconds after)
+        : thread_([&sandbox, after, this] {
+              std::unique_lock lock(mutex_);
+              if (!done_cv_.wait_for(lock, after, [this] { return done_; })) sandbox.interrupt();
+          }) {}
+    ~Backstop() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        done_cv_.notify_all();
+        thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable done_cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
+
+TEST_P(CallLimits, AWindowANestedCallReachedStillStopsTheCallAroundIt) {
+    make_sandbox();
+    // The inner call takes the stop of the outer call's window; the handler
+    // lets the outer function go on, and it spins: the window still holds.
+    vx::CallResult inner;
+    Backstop backstop(*sandbox_, 3000ms);
+    const vx::CallResult outer = call("ask_then_spin", {}, {.on_event = [&](const vx::Event& event) {
+                                                               if (event.kind != vx::EventKind::Syscall) return false;
+                                                               inner = call("spin", {});
+                                                               return true;
+                                                           },
+                                                           .limits = {.wall_time_ns = 30 * kMs}});
+    EXPECT_EQ(inner.event.kind, vx::EventKind::LimitExceeded) << vx::describe(inner.event);
+    ASSERT_EQ(outer.event.kind, vx::EventKind::LimitExceeded) << vx::describe(outer.event);
+    EXPECT_EQ(outer.event.limit_exceeded.limit, vx::Limit::WallTime);
+    EXPECT_TRUE(outer.event.limit_exceeded.per_call);
+}
+
+TEST_P(CallLimits, ACallOnAnotherThreadCountsItsCpuWindowFromThere) {
+    make_sandbox();
+    // The sandbox runs first on a thread that has used CPU before, then on a
+    // fresh one: the second call's window is its own thread's 40 ms.
+    std::thread([&] {
+        const auto until = std::chrono::steady_clock::now() + 150ms;
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        const vx::CallResult first = call("spin", {}, limited({.cpu_time_ns = 40 * kMs}));
+        EXPECT_EQ(first.event.kind, vx::EventKind::LimitExceeded) << vx::describe(first.event);
+    }).join();
+    std::thread([&] {
+        Backstop backstop(*sandbox_, 3000ms);
+        const vx::CallResult second = call("spin", {}, limited({.cpu_time_ns = 40 * kMs}));
+        ASSERT_EQ(second.event.kind, vx::EventKind::LimitExceeded) << vx::describe(second.event);
+        EXPECT_TRUE(second.event.limit_exceeded.per_call);
+    }).join();
+    EXPECT_GE(sandbox_->usage().cpu_time_ns, 80 * kMs) << "both threads' CPU counted";
 }
 
 TEST_P(CallLimits, NothingOfACallsWindowStopsALaterCall) {

@@ -7,6 +7,7 @@
 // several threads hands each lease a sandbox of its own, reset; the
 // sandboxes' registry holds more than 4096 at once, and refuses clearly
 // past its maximum.
+#include <chrono>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -268,6 +269,28 @@ TEST_P(Tenants, AnotherSnapshotsCodeIsTranslatedAnew) {
     EXPECT_EQ(call_at(sandbox, kCode), 4u);
     sandbox.restore(*snapshot_);
     EXPECT_EQ(call_at(sandbox, kCode), 1u);
+}
+
+TEST_P(Tenants, APoolsNextTenantStartsItsClocksAndTimeLimitsAnew) {
+    vx::SandboxOptions with_limits = options();
+    with_limits.limits.cpu_time_ns = 20'000'000'000;
+    with_limits.limits.wall_time_ns = 60'000'000'000;
+    vx::SandboxPool pool(snapshot_, with_limits, 1);
+    const vx::Sandbox* first = nullptr;
+    {
+        vx::SandboxPool::Lease lease = pool.take();
+        first = &*lease;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+        while (std::chrono::steady_clock::now() < until) call(*lease, "write_data", {kSecret});
+        ASSERT_GT(lease->usage().cpu_time_ns, 0u);
+        lease->set_cpu_time_limit(100'000'000'000);
+    }
+    vx::SandboxPool::Lease lease = pool.take();
+    ASSERT_EQ(&*lease, first) << "the same sandbox, reset";
+    EXPECT_EQ(lease->usage().cpu_time_ns, 0u) << "the last tenant's CPU time";
+    EXPECT_EQ(lease->usage().wall_time_ns, 0u) << "the last tenant's wall time";
+    EXPECT_EQ(lease->limits().cpu_time_ns, 20'000'000'000u) << "the limit the last tenant moved";
+    EXPECT_EQ(call(*lease, "read_word", {call(*lease, "data_address")}), 0x11111111u);
 }
 
 TEST_P(Tenants, APoolHandsOutAtMostItsSizeAndReplacesWhatCannotBeReused) {

@@ -44,6 +44,12 @@ PLUGIN void spin(void) {
 
 PLUGIN u32 ask_host(u32 question) { return host_call(kHostAsk, question) + 1; }
 
+/* Asks the host, then never returns. */
+PLUGIN void ask_then_spin(void) {
+    host_call(kHostAsk, 0);
+    for (;;) __asm__ volatile("");
+}
+
 /* nest(d): the host calls nest(d - 1) while nest(d) waits; nest(3) is 1123. */
 PLUGIN u32 nest(u32 depth) {
     if (depth == 0) return 1;
