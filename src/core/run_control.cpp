@@ -242,12 +242,14 @@ RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, st
             request(kInterrupt);  // no timer: stopped, rather than unbounded
         }
     }
+    // Past 2^64 ns is never (a host may say "no limit" with the largest).
+    auto after = [](uint64_t now, uint64_t span) { return span > UINT64_MAX - now ? UINT64_MAX : now + span; };
     if (cpu_ns) {
-        const uint64_t at = cpu_time_ns() + *cpu_ns;
+        const uint64_t at = after(cpu_time_ns(), *cpu_ns);
         if (!call_.cpu_at || at < *call_.cpu_at) call_.cpu_at = at, call_.cpu_budget = cpu_ns;
     }
     if (wall_ns) {
-        const uint64_t at = clock_ns(CLOCK_MONOTONIC) + *wall_ns;
+        const uint64_t at = after(clock_ns(CLOCK_MONOTONIC), *wall_ns);
         if (!call_.wall_at || at < *call_.wall_at) call_.wall_at = at, call_.wall_budget = wall_ns;
     }
     rearm_timers_here();

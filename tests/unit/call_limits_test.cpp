@@ -111,6 +111,14 @@ TEST_P(CallLimits, ACallSpendsItsOwnCpuTime) {
     expect_add_works();
 }
 
+TEST_P(CallLimits, TheLargestLimitsAreNoLimit) {
+    make_sandbox();
+    const vx::CallResult result =
+        call("add", {40, 2}, limited({.cpu_time_ns = UINT64_MAX, .wall_time_ns = UINT64_MAX}));
+    ASSERT_TRUE(result.returned) << vx::describe(result.event);
+    EXPECT_EQ(result.eax(), 42u);
+}
+
 TEST_P(CallLimits, ACallSpendsItsOwnWallTime) {
     make_sandbox();
     const auto start = std::chrono::steady_clock::now();
