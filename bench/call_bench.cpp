@@ -12,8 +12,10 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "spread.h"
 #include "vx/sandbox.h"
 
 namespace {
@@ -37,8 +39,8 @@ Row measure(const char* what, const char* target, int batches, const std::functi
         const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
         if (i >= 3) ns.push_back(elapsed / kCallsPerBatch);
     }
-    std::sort(ns.begin(), ns.end());
-    return {what, ns[ns.size() / 2], ns[ns.size() / 10], ns[ns.size() * 9 / 10], target};
+    const Spread spread = spread_of(std::move(ns));
+    return {what, spread.median, spread.p10, spread.p90, target};
 }
 
 uint32_t symbol(const std::vector<uint8_t>& file, const char* name) {

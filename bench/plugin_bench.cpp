@@ -18,8 +18,10 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "spread.h"
 #include "vx/elf_loader.h"
 #include "vx/error.h"
 #include "vx/sandbox.h"
@@ -53,8 +55,8 @@ Row measure(std::string what, std::string target, int rounds, const std::functio
         const double elapsed = elapsed_us(start);
         if (i >= 5) us.push_back(elapsed);
     }
-    std::sort(us.begin(), us.end());
-    return {std::move(what), us[us.size() / 2], us[us.size() / 10], us[us.size() * 9 / 10], std::move(target)};
+    const Spread spread = spread_of(std::move(us));
+    return {std::move(what), spread.median, spread.p10, spread.p90, std::move(target)};
 }
 
 void expect_returned(const vx::CallResult& result, uint32_t value) {

@@ -12,9 +12,11 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "os/linux_i386/initial_stack.h"
+#include "spread.h"
 #include "vx/sandbox.h"
 #include "vx/snapshot.h"
 
@@ -35,8 +37,8 @@ Row measure(const char* what, int rounds, const std::function<void()>& once) {
         const double elapsed = std::chrono::duration<double, std::micro>(Clock::now() - start).count();
         if (i >= 3) us.push_back(elapsed);  // the first few warm the caches
     }
-    std::sort(us.begin(), us.end());
-    return {what, us[us.size() / 2], us[us.size() / 10], us[us.size() * 9 / 10]};
+    const Spread spread = spread_of(std::move(us));
+    return {what, spread.median, spread.p10, spread.p90};
 }
 
 // A Linux program with its initial stack, as execve loads it.
