@@ -23,6 +23,7 @@ inline constexpr uint64_t kMaxGuestMemory = 3ull << 30;
 // Host address space reserved per guest: 4 GiB and a 64 KiB guard above it.
 inline constexpr uint64_t kReservation = (1ull << 32) + (64u << 10);
 
+class SharedBuffer;
 struct MemoryImage;  // a copy-on-write image of guest memory (src/core/memory_image.h)
 
 // The guest's address space: guest addresses 0 .. size()-1 at host_base(), in a
@@ -49,6 +50,17 @@ public:
     // its host mappings, or the host refused it (ENOMEM for the guest, as
     // Linux says at its map count).
     bool map(uint32_t addr, uint32_t length, Perm perms, bool shared = false);
+    // Maps `buffer` whole at `addr` (docs/plugins.md, "Shared buffers"): the
+    // guest reads (kRead) or reads and writes (kRead | kWrite) the host's
+    // pages themselves; a guest's write to a buffer mapped read-only is a
+    // fault, and neither protect() nor move() gives it more (false). Its
+    // pages count against no memory limit here (held, as common pages
+    // are), stay shared across a host fork, and are unmapped as any others
+    // (a restore unmaps them; capture() refuses while they are mapped).
+    // Throws vx::Error for other perms, a range not page-aligned inside
+    // guest memory, or one where a page is mapped or the stack may grow;
+    // false as map.
+    bool map_buffer(uint32_t addr, const SharedBuffer& buffer, Perm perms);
     bool protect(uint32_t addr, uint32_t length, Perm perms);
     bool unmap(uint32_t addr, uint32_t length);
     // Moves the pages of [from, from+old_length) to `to`, contents and
@@ -223,6 +235,8 @@ private:
     // its run (release_copy_run), never replaced or protected since: the
     // image's host mapping still, whatever was written into it.
     static constexpr PageFlags kReleased = 2048;
+    static constexpr PageFlags kBuffer = 4096;          // a SharedBuffer's page (with kShared)
+    static constexpr PageFlags kBufferReadOnly = 8192;  // ... that the guest may never write
     static constexpr uint32_t kCopyRunPages = kCopyRun / kPageSize;
     // Releases the runs touching [addr, addr+length): pages that stay mapped
     // become own (admitted, writable for the host); with `replaced`, those
@@ -274,6 +288,10 @@ private:
     void commit(uint64_t first, const std::vector<PageFlags>& next, uint32_t mappings, uint64_t replaced) const;
     bool change_for_engine(uint64_t first, const std::vector<PageFlags>& next) const;
     bool replace_host(uint32_t addr, uint32_t length, int prot, int flags) const;
+    // Maps [addr, addr+length) anew as pages of `kind` (Perm bits, kShared,
+    // kBuffer...), the host's mapping made by map_host, if the host mappings
+    // allow.
+    bool map_new(uint32_t addr, uint32_t length, PageFlags kind, const std::function<bool()>& map_host);
     void refill_holes(uint32_t addr, uint32_t length) const;
     void exceed(uint64_t wanted) const;
     bool release_code_in(uint32_t addr, uint64_t length) const;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "vx/error.h"
+#include "vx/shared_buffer.h"
 
 namespace vx {
 namespace {
@@ -196,11 +197,42 @@ void GuestMemory::refill_holes(uint32_t addr, uint32_t length) const {
 
 bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     check_range(addr, length, "map");
+    // Fresh zero pages, as Linux gives a new mapping. A shared one is a host
+    // file of its own.
+    return map_new(addr, length, PageFlags(perms | (shared ? kShared : 0)),
+                   [&] { return replace_host(addr, length, host_prot(perms), shared ? MAP_SHARED : MAP_PRIVATE); });
+}
+
+bool GuestMemory::map_buffer(uint32_t addr, const SharedBuffer& buffer, Perm perms) {
+    if (perms != kRead && perms != (kRead | kWrite))
+        throw Error("a shared buffer is mapped readable, or readable and writable (never executable)");
+    if (buffer.size() > size_) throw Error("the shared buffer is larger than guest memory");
+    const uint32_t length = uint32_t(buffer.size());
+    check_range(addr, length, "map_buffer");
+    for (uint64_t p = addr / kPageSize; p < (uint64_t(addr) + length) / kPageSize; ++p)
+        if (perms_[p] & kMapped) throw Error("map_buffer: guest memory is mapped at " + std::to_string(p * kPageSize));
+    if (addr < grow_low_ && addr + length > grow_floor_)
+        throw Error("map_buffer: the range overlaps the stack's grow-down region");
+    const PageFlags kind = PageFlags(perms | kShared | kBuffer | ((perms & kWrite) ? 0 : kBufferReadOnly));
+    if (!map_new(addr, length, kind, [&] {
+            if (mmap(base_ + addr, length, host_prot(perms), MAP_SHARED | MAP_FIXED, buffer.fd_, 0) != MAP_FAILED)
+                return true;
+            refill_holes(addr, length);
+            return false;
+        }))
+        return false;
+    // The host's memory, which it counts itself: held, as pages in common are.
+    for (uint64_t p = addr / kPageSize; p < (uint64_t(addr) + length) / kPageSize; ++p) held_[p] = true;
+    held_pages_ += length / kPageSize;
+    return true;
+}
+
+bool GuestMemory::map_new(uint32_t addr, uint32_t length, PageFlags kind, const std::function<bool()>& map_host) {
     if (!release_copies_in(addr, length, true)) return false;
     const uint64_t first = addr / kPageSize, end = first + length / kPageSize;
-    // Fresh zero pages, as Linux gives a new mapping. A shared one is a host
-    // file of its own: the host never merges it with its neighbours.
-    std::vector<PageFlags> next(end - first, PageFlags(perms | kMapped | (shared ? kShared : 0)));
+    const bool shared = kind & kShared;
+    // The host never merges a shared mapping with its neighbours.
+    std::vector<PageFlags> next(end - first, PageFlags(kind | kMapped));
     // A new private mapping merges with the one before it, but with the one
     // after it as well only when Linux finds the two alike in what it does
     // not show (their anonymous memory's origin): counted apart.
@@ -210,7 +242,7 @@ bool GuestMemory::map(uint32_t addr, uint32_t length, Perm perms, bool shared) {
     if (!next.empty() && mapped_after && (shared || mapped_before)) next.push_back(perms_[end] | kMappingStart);
     const uint64_t mappings = mappings_with(first, next);
     if (mappings > max_host_mappings_ && mappings > host_mappings_) return false;
-    if (!replace_host(addr, length, host_prot(perms), shared ? MAP_SHARED : MAP_PRIVATE)) return false;
+    if (!map_host()) return false;
     commit(first, next, uint32_t(mappings), length / kPageSize);
     return true;
 }
@@ -227,12 +259,16 @@ bool GuestMemory::protect(uint32_t addr, uint32_t length, Perm perms) {
             next[i] = old;  // nothing there to protect
             continue;
         }
+        // A shared buffer is never code, and never writable when mapped read-only.
+        if ((old & kBuffer) && ((perms & kExec) || ((perms & kWrite) && (old & kBufferReadOnly)))) return false;
         // Code that stays executable stays translated, so a guest write to it
         // must still fault.
         const bool still_code = (old & kCodeProtected) && (perms & kExec);
         // Private pages made writable are all accounted by Linux again.
         const PageFlags kept = (perms & kWrite) && !(old & kShared) ? kAccountingEdge : 0;
-        next[i] = PageFlags((old & (kMapped | kShared | kImage | kMappingStart | kAccountingEdge) & ~kept) | perms |
+        next[i] = PageFlags((old & (kMapped | kShared | kImage | kBuffer | kBufferReadOnly | kMappingStart | kAccountingEdge) &
+                             ~kept) |
+                            perms |
                           (still_code ? kCodeProtected : 0));
         loses_write |= (old & kWrite) && !(perms & kWrite);
     }
@@ -271,6 +307,9 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     if (old_length == 0 || new_length == 0) return false;
     const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared | kImage;
     const PageFlags kind = perms_[from / kPageSize] & kKind;
+    // A buffer's pages stay where the host mapped them: moved and grown,
+    // they would reach past its file.
+    if (perms_[from / kPageSize] & kBuffer) return false;
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if ((perms_[p] & kKind) != kind) return false;
     // The host mapping moves with its protection: writable first, where it will be.

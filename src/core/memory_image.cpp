@@ -197,6 +197,12 @@ std::vector<uint32_t> GuestMemory::keep_written_runs(const MemoryImage& image) {
 
 std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     if (host_state_lost_) throw Error("cannot snapshot guest memory whose host mappings were lost");
+    // A buffer is the host's, not the guest's state: a snapshot holds neither
+    // its contents (the host's data) nor a tie to it.
+    for (uint64_t p = 0; p < perms_.size(); ++p)
+        if (perms_[p] & kBuffer)
+            throw Error("cannot snapshot guest memory that maps a shared buffer (at " + std::to_string(p * kPageSize) +
+                        "): unmap it first");
     static std::atomic<uint64_t> images{0};
     auto image = std::make_shared<MemoryImage>();
     image->serial = ++images;
