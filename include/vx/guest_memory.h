@@ -61,6 +61,8 @@ public:
     // guest memory, or one where a page is mapped or the stack may grow;
     // false as map.
     bool map_buffer(uint32_t addr, const SharedBuffer& buffer, Perm perms);
+    // Bytes of shared buffers' pages mapped.
+    uint64_t buffer_bytes() const { return uint64_t(buffer_pages_) * kPageSize; }
     bool protect(uint32_t addr, uint32_t length, Perm perms);
     bool unmap(uint32_t addr, uint32_t length);
     // Moves the pages of [from, from+old_length) to `to`, contents and
@@ -333,6 +335,7 @@ private:
     // One Perm (| kMapped, kCodeProtected, ...) per page; mutable for accessible().
     mutable PageTable<PageFlags> perms_;
     mutable uint32_t mapped_pages_ = 0;
+    mutable uint32_t buffer_pages_ = 0;
     mutable PageTable<uint8_t> held_;  // per page: see hold_common_pages()
     mutable bool tables_zero_ = true;  // perms_ and held_ are all zeros, as made
     mutable uint32_t held_pages_ = 0;

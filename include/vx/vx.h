@@ -54,6 +54,9 @@ extern "C" {
 typedef struct vx_sandbox vx_sandbox;
 /* An immutable image of a sandbox's guest (C++: vx::Snapshot). */
 typedef struct vx_snapshot vx_snapshot;
+/* Host memory guests map and the host reads and writes in place (C++:
+ * vx::SharedBuffer). */
+typedef struct vx_buffer vx_buffer;
 
 typedef enum vx_status {
     VX_OK = 0,
@@ -170,6 +173,30 @@ VX_API vx_status vx_unmap(vx_sandbox* sandbox, uint32_t address, uint32_t size);
  * copied. size 0 copies nothing (any pointer, even NULL). */
 VX_API vx_status vx_read(const vx_sandbox* sandbox, uint32_t address, void* buffer, size_t size);
 VX_API vx_status vx_write(vx_sandbox* sandbox, uint32_t address, const void* data, size_t size);
+
+/* Shared buffers (docs/plugins.md, "Shared buffers"): host memory that a
+ * guest maps and reads (or writes) in place, with no copy either way. A new
+ * buffer of `size` bytes (a multiple of 4096, from 4096 to 3 GiB, else
+ * VX_ERR_INVALID_ARGUMENT), all zeros and allocated whole (VX_ERR_NO_MEMORY
+ * when the host refuses). Any thread may use one; several sandboxes may map
+ * it at once. What a guest may write can change while the host reads it:
+ * copy what you check before you check it. */
+VX_API vx_status vx_buffer_new(size_t size, vx_buffer** buffer);
+/* Frees the host's view (NULL: nothing); the guests that map the buffer keep
+ * its pages until they unmap them. */
+VX_API void vx_buffer_free(vx_buffer* buffer);
+/* The host's view: `vx_buffer_size` bytes, readable and writable. NULL and 0
+ * for NULL. */
+VX_API void* vx_buffer_data(const vx_buffer* buffer);
+VX_API size_t vx_buffer_size(const vx_buffer* buffer);
+/* Maps the whole buffer at `address` with `perms`: VX_READ, or VX_READ |
+ * VX_WRITE (else VX_ERR_INVALID_ARGUMENT; never VX_EXEC). A guest's write
+ * to a read-only buffer is a fault. Address as vx_map (VX_ERR_INVALID_ARGUMENT,
+ * VX_ERR_OUT_OF_RANGE), but nothing may be mapped there yet: VX_ERR_REFUSED.
+ * VX_ERR_NO_MEMORY as vx_map. Its pages count against no memory limit. A
+ * restore (vx_restore) unmaps it, and vx_snapshot_take refuses while one is
+ * mapped; vx_unmap unmaps it. */
+VX_API vx_status vx_map_buffer(vx_sandbox* sandbox, uint32_t address, const vx_buffer* buffer, unsigned perms);
 
 /* The guest's i386 general registers. */
 typedef struct vx_registers {

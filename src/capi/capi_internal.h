@@ -17,6 +17,7 @@
 #include "vx/error.h"
 #include "vx/host_functions.h"
 #include "vx/sandbox.h"
+#include "vx/shared_buffer.h"
 #include "vx/snapshot.h"
 
 namespace vx::capi {
@@ -29,6 +30,10 @@ struct vx_sandbox {
     std::unique_ptr<vx::Sandbox> sandbox;
     vx::capi::Program program;  // the file loaded last (or the snapshot's): what vx_symbol searches
     unsigned calls_running = 0;
+};
+
+struct vx_buffer {
+    vx::SharedBuffer buffer;
 };
 
 struct vx_snapshot {

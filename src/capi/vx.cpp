@@ -361,6 +361,23 @@ vx_status vx_map(vx_sandbox* sandbox, uint32_t address, uint32_t size, unsigned 
     });
 }
 
+vx_status vx_map_buffer(vx_sandbox* sandbox, uint32_t address, const vx_buffer* buffer, unsigned perms) {
+    const char* const fn = __func__;
+    VX_REQUIRE(sandbox);
+    VX_REQUIRE(buffer);
+    if (perms != VX_READ && perms != (VX_READ | VX_WRITE)) return invalid(fn, "perms must be VX_READ or VX_READ | VX_WRITE");
+    return guarded(fn, VX_ERR_REFUSED, [&] {
+        const size_t size = buffer->buffer.size();
+        if (size > sandbox->sandbox->memory().size())
+            return fail(VX_ERR_OUT_OF_RANGE, fn, "the buffer is larger than guest memory");
+        if (vx_status status = check_mapping(fn, sandbox, address, uint32_t(size))) return status;
+        // Refusals (memory mapped there, the stack's region) are vx::Error.
+        if (!sandbox->sandbox->memory().map_buffer(address, buffer->buffer, vx::Perm(perms)))
+            return fail(VX_ERR_NO_MEMORY, fn, "the host refused the mapping (or the host mappings limit)");
+        return VX_OK;
+    });
+}
+
 vx_status vx_unmap(vx_sandbox* sandbox, uint32_t address, uint32_t size) {
     const char* const fn = __func__;
     VX_REQUIRE(sandbox);
@@ -477,6 +494,8 @@ vx_status vx_snapshot_take(const vx_sandbox* sandbox, vx_snapshot** snapshot) {
     const char* const fn = __func__;
     VX_REQUIRE(sandbox);
     VX_REQUIRE(snapshot);
+    if (sandbox->sandbox->memory().buffer_bytes())
+        return fail(VX_ERR_REFUSED, fn, "the sandbox maps a shared buffer: unmap it first");
     return guarded(fn, VX_ERR_NO_MEMORY, [&] {
         auto handle = std::make_unique<vx_snapshot>();
         handle->snapshot = sandbox->sandbox->snapshot();

@@ -120,6 +120,7 @@ void GuestMemory::commit(uint64_t first, const std::vector<PageFlags>& next, uin
         if ((flags & kExec) && (contents_replaced || !(next[i] & kExec))) ++exec_generation_;
         if ((flags & kMapped) != (next[i] & kMapped))
             mapped_pages_ += (next[i] & kMapped) ? 1 : -1;
+        if ((flags & kBuffer) != (next[i] & kBuffer)) buffer_pages_ += (next[i] & kBuffer) ? 1 : -1;
         if ((flags & kCopyPending) != (next[i] & kCopyPending)) pending_pages_ += (next[i] & kCopyPending) ? 1 : -1;
         if (held_[first + i] && (contents_replaced || !common(next[i]))) {
             held_[first + i] = false;

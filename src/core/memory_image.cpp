@@ -199,10 +199,7 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     if (host_state_lost_) throw Error("cannot snapshot guest memory whose host mappings were lost");
     // A buffer is the host's, not the guest's state: a snapshot holds neither
     // its contents (the host's data) nor a tie to it.
-    for (uint64_t p = 0; p < perms_.size(); ++p)
-        if (perms_[p] & kBuffer)
-            throw Error("cannot snapshot guest memory that maps a shared buffer (at " + std::to_string(p * kPageSize) +
-                        "): unmap it first");
+    if (buffer_pages_) throw Error("cannot snapshot guest memory that maps a shared buffer: unmap it first");
     static std::atomic<uint64_t> images{0};
     auto image = std::make_shared<MemoryImage>();
     image->serial = ++images;
@@ -456,6 +453,7 @@ bool GuestMemory::restore(const MemoryImage& image, bool keep_written) {
     std::vector<uint16_t>().swap(copy_tag_);  // every page pending now is the image's: for no record
     std::fill(touched_runs_.begin(), touched_runs_.end(), 0);
     mapped_pages_ = image.mapped_pages;
+    buffer_pages_ = 0;  // an image maps none
     held_pages_ = image.held_pages;
     pending_pages_ = image.pending_pages;
     host_mappings_ = image.host_mappings;
@@ -500,7 +498,7 @@ void GuestMemory::empty_after_refusal() {
     std::fill(perms_.begin(), perms_.end(), PageFlags(kNone));
     std::fill(held_.begin(), held_.end(), false);
     std::vector<uint16_t>().swap(copy_tag_);
-    mapped_pages_ = held_pages_ = pending_pages_ = 0;
+    mapped_pages_ = held_pages_ = pending_pages_ = buffer_pages_ = 0;
     host_mappings_ = 1;
     grow_floor_ = grow_low_ = 0;
     ++exec_generation_;

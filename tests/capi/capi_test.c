@@ -708,6 +708,60 @@ static void test_host_functions(void) {
     vx_host_functions_free(NULL);
 }
 
+/* Shared buffers: the host's writes are what the guest reads, and the
+ * guest's writes are the host's, with no copy; a read-only one stays so. */
+static void test_shared_buffers(void) {
+    enum { kWords = 4 * kPage / 4, kAt = 0x10000000 };
+    vx_sandbox* sandbox = plugin(NULL);
+    vx_buffer* buffer = NULL;
+    CHECK_OK(vx_buffer_new(4 * kPage, &buffer));
+    if (!buffer) return;
+    CHECK(vx_buffer_size(buffer) == 4 * kPage);
+    uint32_t* words = vx_buffer_data(buffer);
+    uint32_t expected = 0;
+    for (uint32_t i = 0; i < kWords; ++i) expected += words[i] = i * 3;
+    CHECK_OK(vx_map_buffer(sandbox, kAt, buffer, VX_READ));
+    vx_call_result result = call(sandbox, "sum", 2, kAt, kWords);
+    CHECK(result.returned && (uint32_t)result.value == expected);
+    words[0] = 1000;
+    result = call(sandbox, "sum", 2, kAt, kWords);
+    CHECK(result.returned && (uint32_t)result.value == expected + 1000);
+    /* fill(words, count, value) may not write a read-only buffer. */
+    const uint32_t fill_args[3] = {kAt, 1, 7};
+    CHECK_OK(vx_call(sandbox, entry(sandbox, "fill"), fill_args, 3, &result));
+    CHECK(!result.returned && result.event.kind == VX_EVENT_FAULT && words[0] == 1000);
+    CHECK_OK(vx_unmap(sandbox, kAt, 4 * kPage));
+    CHECK_OK(vx_map_buffer(sandbox, kAt, buffer, VX_READ | VX_WRITE));
+    CHECK_OK(vx_call(sandbox, entry(sandbox, "fill"), fill_args, 3, &result));
+    CHECK(result.returned && words[0] == 7);
+
+    /* Bad requests. */
+    vx_buffer* none = NULL;
+    CHECK_STATUS(vx_buffer_new(0, &none), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_buffer_new(kPage + 1, &none), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_buffer_new(kPage, NULL), VX_ERR_INVALID_ARGUMENT);
+    CHECK(none == NULL);
+    CHECK_STATUS(vx_map_buffer(sandbox, kAt + 0x100000, buffer, VX_READ | VX_EXEC), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_map_buffer(sandbox, kAt + 0x100000, buffer, VX_WRITE), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_map_buffer(sandbox, kAt + 1, buffer, VX_READ), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_map_buffer(sandbox, 0, buffer, VX_READ), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_map_buffer(sandbox, 0xfffff000u, buffer, VX_READ), VX_ERR_OUT_OF_RANGE);
+    CHECK_STATUS(vx_map_buffer(sandbox, kAt, buffer, VX_READ), VX_ERR_REFUSED); /* mapped there already */
+    CHECK_STATUS(vx_map_buffer(NULL, kAt, buffer, VX_READ), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_map_buffer(sandbox, kAt, NULL, VX_READ), VX_ERR_INVALID_ARGUMENT);
+    CHECK(vx_buffer_data(NULL) == NULL && vx_buffer_size(NULL) == 0);
+    vx_snapshot* snapshot = NULL;
+    CHECK_STATUS(vx_snapshot_take(sandbox, &snapshot), VX_ERR_REFUSED);
+    CHECK(snapshot == NULL);
+
+    /* The sandbox's mapping outlives the host's buffer. */
+    vx_buffer_free(buffer);
+    result = call(sandbox, "sum", 2, kAt, 1);
+    CHECK(result.returned && (uint32_t)result.value == 7);
+    vx_buffer_free(NULL);
+    vx_sandbox_free(sandbox);
+}
+
 int main(int argc, char** argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: capi_test PLUGIN_FUNCTIONS_GUEST HOST_CALLS_PLUGIN\n");
@@ -729,6 +783,7 @@ int main(int argc, char** argv) {
     test_memory_bounds();
     test_memory_limit_and_host_mappings();
     test_host_functions();
+    test_shared_buffers();
     if (failures) {
         fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

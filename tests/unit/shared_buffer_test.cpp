@@ -173,12 +173,14 @@ TEST_P(SharedBufferTest, ASnapshotHoldsNoBufferAndARestoreUnmapsIt) {
     std::shared_ptr<const vx::Snapshot> before = sandbox_->snapshot();
     words()[0] = 5;
     ASSERT_TRUE(sandbox_->memory().map_buffer(kBufferAt, buffer_, vx::kRead | vx::kWrite));
+    EXPECT_EQ(sandbox_->memory().buffer_bytes(), kBufferSize);
     EXPECT_THROW(sandbox_->snapshot(), vx::Error);
     ASSERT_TRUE(call(*sandbox_, "fill", {kBufferAt, 1, 6}).returned);
     // Twice: the second restore of one snapshot takes its quicker way.
     for (int round = 0; round < 2; ++round) {
         sandbox_->restore(*before);
         EXPECT_FALSE(sandbox_->memory().mapped(kBufferAt));
+        EXPECT_EQ(sandbox_->memory().buffer_bytes(), 0u);
         vx::CallResult result = call(*sandbox_, "sum", {kBufferAt, 1});
         ASSERT_FALSE(result.returned);
         EXPECT_EQ(result.event.fault.address, kBufferAt) << vx::describe(result.event);
@@ -186,7 +188,11 @@ TEST_P(SharedBufferTest, ASnapshotHoldsNoBufferAndARestoreUnmapsIt) {
         ASSERT_TRUE(sandbox_->memory().map_buffer(kBufferAt, buffer_, vx::kRead | vx::kWrite));
         ASSERT_TRUE(call(*sandbox_, "fill", {kBufferAt, 1, 6}).returned);
     }
+    ASSERT_TRUE(sandbox_->memory().unmap(kBufferAt + vx::kPageSize, vx::kPageSize));
+    EXPECT_EQ(sandbox_->memory().buffer_bytes(), kBufferSize - vx::kPageSize);
+    EXPECT_THROW(sandbox_->snapshot(), vx::Error);
     ASSERT_TRUE(sandbox_->memory().unmap(kBufferAt, kBufferSize));
+    EXPECT_EQ(sandbox_->memory().buffer_bytes(), 0u);
     EXPECT_NO_THROW(sandbox_->snapshot());
 }
 
