@@ -79,18 +79,31 @@ HashPlugin::HashPlugin(std::string name, const std::vector<uint8_t>& program, co
         stopped("vx_hash_digest_size", "returned " + std::to_string(digest_size_) + ", not 1 to 64");
 
     const std::vector<uint8_t> canary(vx::kPageSize, kCanary);
+    const uint32_t data_end = kDataAddress + round_to_pages(limits_.chunk);
+    auto unmapped = [&](uint32_t from, uint32_t to) {
+        for (uint32_t page = from; page < to; page += vx::kPageSize)
+            if (memory.mapped(page)) return false;
+        return true;
+    };
     if (!memory.map(kStateAddress, round_to_pages(state_size_), vx::kRead | vx::kWrite) ||
         !memory.map(kDigestPage, vx::kPageSize, vx::kRead | vx::kWrite) ||
-        !memory.map(kDataAddress, round_to_pages(limits_.chunk), vx::kRead | vx::kWrite) ||
-        !memory.write(kDigestPage, canary.data(), canary.size()))
-        throw PluginStopped("plug-in " + name_ + ": its program lies where its buffers go (below " +
-                            hex(kDataAddress + round_to_pages(limits_.chunk)) + ")");
-    chunk_.resize(limits_.chunk);
+        !memory.write(kDigestPage, canary.data(), canary.size()) || !unmapped(kDataAddress, data_end))
+        throw PluginStopped("plug-in " + name_ + ": its program lies where its buffers go (below " + hex(data_end) +
+                            ")");
     try {
         prepared_ = sandbox_->snapshot();
+        // The data is read from the file straight into a buffer the plug-in
+        // maps (read-only): no copy, and nothing it could change under us.
+        chunk_ = std::make_unique<vx::SharedBuffer>(round_to_pages(limits_.chunk));
+        map_chunk();
     } catch (const vx::Error& e) {
         throw PluginStopped("plug-in " + name_ + ": no snapshot of it: " + e.what());
     }
+}
+
+void HashPlugin::map_chunk() {
+    if (!sandbox_->memory().map_buffer(kDataAddress, *chunk_, vx::kRead))
+        throw PluginStopped("plug-in " + name_ + ": its data buffer could not be mapped (the host refused)");
 }
 
 HashPlugin::~HashPlugin() = default;
@@ -146,7 +159,8 @@ uint32_t HashPlugin::call(const char* function, uint32_t entry, std::vector<uint
 std::vector<uint8_t> HashPlugin::hash(int fd) {
     if (!clean_) {
         try {
-            sandbox_->restore(*prepared_);
+            sandbox_->restore(*prepared_);  // which unmaps the data buffer
+            map_chunk();
         } catch (const vx::Error& e) {
             throw PluginStopped("plug-in " + name_ + " could not be reset: " + e.what());
         }
@@ -155,17 +169,15 @@ std::vector<uint8_t> HashPlugin::hash(int fd) {
     call("vx_hash_init", init_, {kStateAddress}, 0);
     for (bool more = true; more;) {
         size_t filled = 0;
-        while (filled < chunk_.size()) {
-            const ssize_t got = ::read(fd, chunk_.data() + filled, chunk_.size() - filled);
+        while (filled < limits_.chunk) {
+            const ssize_t got = ::read(fd, chunk_->data() + filled, limits_.chunk - filled);
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) throw ReadError(std::strerror(errno));
             if (got == 0) break;
             filled += size_t(got);
         }
-        more = filled == chunk_.size();
+        more = filled == limits_.chunk;
         if (filled == 0) break;
-        if (!sandbox_->memory().write(kDataAddress, chunk_.data(), filled))
-            stopped("vx_hash_update", "its data buffer is gone");  // the plug-in cannot unmap it: a bug of ours
         call("vx_hash_update", update_, {kStateAddress, kDataAddress, uint32_t(filled)}, filled);
     }
     const uint32_t digest_address = kDigestPage + vx::kPageSize - digest_size_;

@@ -1,9 +1,10 @@
 #pragma once
 // A hash plug-in (examples/verify/README.md) loaded into a sandbox of its
-// own and prepared once: its state, digest and data buffers mapped in guest
+// own and prepared once: its state and digest buffers mapped in guest
 // memory, a stack that may grow to the memory limit, and a snapshot of all
 // that, from which every hash starts again, so that nothing of one file's
-// run reaches the next. Every call has limits of its own; whatever stops a
+// run reaches the next. Its data is a shared buffer it may only read, which
+// the host reads files into: no copy. Every call has limits of its own; whatever stops a
 // call (a fault, a limit, a system call, a result it may not give) is a
 // PluginStopped naming the function and what happened.
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "vx/sandbox.h"
+#include "vx/shared_buffer.h"
 #include "vx/snapshot.h"
 
 namespace vxverify {
@@ -59,6 +61,7 @@ private:
     uint32_t function(const std::vector<uint8_t>& program, const char* name);
     uint32_t call(const char* function, uint32_t entry, std::vector<uint32_t> args, uint64_t bytes_given);
     [[noreturn]] void stopped(const char* function, const std::string& what);
+    void map_chunk();
 
     std::string name_;
     PluginLimits limits_;
@@ -67,7 +70,7 @@ private:
     bool clean_ = true;  // the sandbox is still as prepared_
     uint32_t state_size_ = 0, digest_size_ = 0;
     uint32_t init_ = 0, update_ = 0, final_ = 0;
-    std::vector<uint8_t> chunk_;
+    std::unique_ptr<vx::SharedBuffer> chunk_;  // the data a vx_hash_update call is given
 };
 
 }  // namespace vxverify
