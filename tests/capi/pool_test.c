@@ -152,8 +152,9 @@ static void test_take_call_return(void) {
 }
 
 /* One sandbox, so that each tenant has the last one's: a tenant writes a
- * secret in the buffer, in a page it maps, in the registers, loads another
- * program and spends the fuel; the next finds the snapshot's of each. */
+ * secret in the buffer, in a page it maps, in the registers, and spends the
+ * fuel; the next finds the snapshot's of each. One that loads another
+ * program leaves the next the snapshot's program. */
 static void test_the_next_tenant_finds_nothing_of_the_last(void) {
     vx_snapshot* snapshot = prepared(1000000);
     vx_pool* pool = new_pool(snapshot, NULL, 1);
@@ -169,15 +170,13 @@ static void test_the_next_tenant_finds_nothing_of_the_last(void) {
     const uint32_t secret = kSecret;
     CHECK_OK(vx_map(sandbox, kData + 0x100000, kPage, VX_READ | VX_WRITE));
     CHECK_OK(vx_write(sandbox, kData + 0x100000, &secret, sizeof secret));
-    vx_registers registers = prepared_registers;
-    registers.ebx = registers.esi = kSecret;
-    CHECK_OK(vx_set_registers(sandbox, &registers));
     vx_call_result result = call3(sandbox, "spin", 0, 0, 0, 0);
     CHECK(!result.returned && result.event.limit == VX_LIMIT_INSTRUCTIONS);
     CHECK_OK(vx_add_fuel(sandbox, 1000)); /* and leaves some of it */
-    CHECK_OK(vx_load_program_file(sandbox, other_plugin_path));
-    uint32_t address = 0;
-    CHECK_STATUS(vx_symbol(sandbox, "add", &address), VX_ERR_NO_SYMBOL);
+    vx_registers registers = prepared_registers;
+    registers.ebx = registers.esi = kSecret;
+    registers.esp -= 64;
+    CHECK_OK(vx_set_registers(sandbox, &registers));
     CHECK_OK(vx_lease_return(lease));
 
     lease = take(pool);
@@ -192,7 +191,16 @@ static void test_the_next_tenant_finds_nothing_of_the_last(void) {
     uint32_t word = 0;
     CHECK_STATUS(vx_read(sandbox, kData + 0x100000, &word, sizeof word), VX_ERR_OUT_OF_RANGE);
     CHECK(returns(call3(sandbox, "sum", 2, kData, kWords, 0), kPreparedSum));
+
+    /* Another program, whose functions the next tenant does not find. */
+    CHECK_OK(vx_load_plugin_file(sandbox, other_plugin_path));
+    uint32_t address = 0;
+    CHECK_STATUS(vx_symbol(sandbox, "add", &address), VX_ERR_NO_SYMBOL);
+    CHECK_OK(vx_lease_return(lease));
+    lease = take(pool);
+    sandbox = vx_lease_sandbox(lease);
     CHECK(returns(call3(sandbox, "add", 2, 40, 2, 0), 42));
+    CHECK(returns(call3(sandbox, "sum", 2, kData, kWords, 0), kPreparedSum));
     CHECK_OK(vx_lease_return(lease));
     vx_pool_free(pool);
     vx_snapshot_free(snapshot);
