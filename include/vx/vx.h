@@ -458,7 +458,7 @@ VX_API vx_status vx_lease_return(vx_lease* lease);
 /* What a pool holds; each count read on its own, a moment's: other threads'
  * takes and returns change them. */
 typedef struct vx_pool_stats {
-    size_t max_sandboxes; /* as made */
+    size_t max_sandboxes; /* as vx_pool_new was given */
     size_t sandboxes;     /* that exist: leased or idle */
     size_t idle;          /* of those, not leased */
 } vx_pool_stats;
