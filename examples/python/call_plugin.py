@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 """Calls the functions of a sandboxed i386 plug-in from Python through
 libvx.so's C API (vx/vx.h) with ctypes: add(40, 2), then sum() over a buffer
-copied into the guest, then a function that faults, which ends only its call.
+copied into the guest, then a function that faults, which ends only its call;
+then a pool of sandboxes made from the plug-in, whose next tenant finds
+nothing of the last.
 
     call_plugin.py [--library PATH/libvx.so] PLUGIN
 
 PLUGIN is a static i386 program with the functions `add(a, b)`,
-`sum(words, count)` and `write_null()` (which faults): the project's
+`sum(words, count)`, `fill(words, count, value)` and `write_null()` (which
+faults): the project's
 build/guests/plugin_functions. The library is --library, else $VX_LIBRARY,
 else libvx where the dynamic loader finds it (an installed vx).
 """
 import argparse
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -70,6 +74,14 @@ class Vx:
             "vx_write": (ctypes.c_int, [sandbox_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_size_t]),
             "vx_call": (ctypes.c_int, [sandbox_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_uint32),
                                        ctypes.c_size_t, ctypes.POINTER(CallResult)]),
+            "vx_snapshot_take": (ctypes.c_int, [sandbox_p, ctypes.POINTER(ctypes.c_void_p)]),
+            "vx_snapshot_free": (None, [ctypes.c_void_p]),
+            "vx_pool_new": (ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(SandboxOptions), ctypes.c_size_t,
+                                           ctypes.POINTER(ctypes.c_void_p)]),
+            "vx_pool_free": (None, [ctypes.c_void_p]),
+            "vx_pool_take": (ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]),
+            "vx_lease_sandbox": (sandbox_p, [ctypes.c_void_p]),
+            "vx_lease_return": (ctypes.c_int, [ctypes.c_void_p]),
         }
         for name, (restype, argtypes) in signatures.items():
             function = getattr(lib, name)
@@ -81,30 +93,12 @@ class Vx:
                           f"{self.lib.vx_last_error().decode()}")
 
 
-class Plugin:
-    """A sandbox holding one plug-in, whose functions are called by name."""
+class Sandbox:
+    """A sandbox's handle, whose plug-in's functions are called by name."""
 
-    def __init__(self, vx, path, fuel=10_000_000):
+    def __init__(self, vx, handle):
         self.vx = vx
-        self.handle = ctypes.c_void_p()
-        options = SandboxOptions(fuel=fuel)
-        vx.check(vx.lib.vx_sandbox_new(ctypes.byref(options), ctypes.byref(self.handle)), "vx_sandbox_new")
-        try:
-            vx.check(vx.lib.vx_load_plugin_file(self.handle, os.fsencode(path)), "vx_load_plugin_file")
-        except VxError:
-            self.close()
-            raise
-
-    def close(self):
-        if self.handle:
-            self.vx.lib.vx_sandbox_free(self.handle)
-            self.handle = ctypes.c_void_p()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self.handle = handle
 
     def call(self, name, *args):
         """The function's 32-bit result, or VxError naming what ended the call."""
@@ -124,6 +118,67 @@ class Plugin:
         size = (ctypes.sizeof(data) + 4095) & ~4095
         self.vx.check(self.vx.lib.vx_map(self.handle, address, size, VX_READ | VX_WRITE), "vx_map")
         self.vx.check(self.vx.lib.vx_write(self.handle, address, data, ctypes.sizeof(data)), "vx_write")
+
+
+class Plugin(Sandbox):
+    """A sandbox of its own holding one plug-in."""
+
+    def __init__(self, vx, path, fuel=10_000_000):
+        super().__init__(vx, ctypes.c_void_p())
+        options = SandboxOptions(fuel=fuel)
+        vx.check(vx.lib.vx_sandbox_new(ctypes.byref(options), ctypes.byref(self.handle)), "vx_sandbox_new")
+        try:
+            vx.check(vx.lib.vx_load_plugin_file(self.handle, os.fsencode(path)), "vx_load_plugin_file")
+        except VxError:
+            self.close()
+            raise
+
+    def close(self):
+        if self.handle:
+            self.vx.lib.vx_sandbox_free(self.handle)
+            self.handle = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Pool:
+    """Sandboxes made from a snapshot of `plugin` as it is now, lent one at a
+    time (`with pool.lease() as sandbox:`) and reset to the snapshot when
+    given back."""
+
+    def __init__(self, vx, plugin, max_sandboxes):
+        self.vx = vx
+        self.handle = ctypes.c_void_p()
+        snapshot = ctypes.c_void_p()
+        vx.check(vx.lib.vx_snapshot_take(plugin.handle, ctypes.byref(snapshot)), "vx_snapshot_take")
+        try:  # (the pool keeps what it needs of the snapshot)
+            vx.check(vx.lib.vx_pool_new(snapshot, None, max_sandboxes, ctypes.byref(self.handle)), "vx_pool_new")
+        finally:
+            vx.lib.vx_snapshot_free(snapshot)
+
+    @contextlib.contextmanager
+    def lease(self):
+        lease = ctypes.c_void_p()
+        self.vx.check(self.vx.lib.vx_pool_take(self.handle, ctypes.byref(lease)), "vx_pool_take")
+        try:
+            yield Sandbox(self.vx, ctypes.c_void_p(self.vx.lib.vx_lease_sandbox(lease)))
+        finally:
+            self.vx.check(self.vx.lib.vx_lease_return(lease), "vx_lease_return")
+
+    def close(self):
+        if self.handle:
+            self.vx.lib.vx_pool_free(self.handle)
+            self.handle = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 def main():
@@ -147,6 +202,14 @@ def main():
             print(f"write_null stopped: {error}")
         # The sandbox goes on after a fault.
         print(f"add(2, 3) = {plugin.call('add', 2, 3)}")
+        # A pool of sandboxes as the plug-in is now, its buffer written: a
+        # tenant overwrites the buffer, the next finds it as it was.
+        with Pool(vx, plugin, 2) as pool:
+            with pool.lease() as sandbox:
+                sandbox.call("fill", buffer, len(words), 0)
+                print(f"a tenant's sum = {sandbox.call('sum', buffer, len(words))}")
+            with pool.lease() as sandbox:
+                print(f"the next tenant's sum(1..100) = {sandbox.call('sum', buffer, len(words))}")
     return 0
 
 

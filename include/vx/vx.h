@@ -26,7 +26,8 @@
  * Output parameters are written only on VX_OK unless said otherwise. No
  * function keeps a pointer it was given beyond its return, except the
  * handle it was given. A sandbox is used by one thread at a time;
- * vx_interrupt may be called from any thread. Guest addresses are 32-bit
+ * vx_interrupt may be called from any thread, and a pool's functions from
+ * any number at once. Guest addresses are 32-bit
  * (uint32_t); a guest function's arguments are 32-bit words. Nothing the
  * guest does can crash the host: a guest's fault, loop or exhausted limit is
  * an event that ends a call (vx_call_result), never an error of the API.
@@ -71,7 +72,8 @@ typedef enum vx_status {
     VX_ERR_LIMIT = 9,            /* the sandbox's memory limit would be passed */
     VX_ERR_REFUSED = 10,         /* the sandbox refused (vx_last_error says why): see each function */
     VX_ERR_NO_MEMORY = 11,       /* the host refused memory or a mapping */
-    VX_ERR_INTERNAL = 12         /* an unexpected failure inside vx (a bug): vx_last_error says what */
+    VX_ERR_INTERNAL = 12,        /* an unexpected failure inside vx (a bug): vx_last_error says what */
+    VX_ERR_BUSY = 13             /* every sandbox of the pool is leased (vx_pool_try_take) */
 } vx_status;
 
 /* The enumerator's name ("VX_ERR_NO_FILE"); "VX_ERR_UNKNOWN" for any other
@@ -109,7 +111,9 @@ typedef struct vx_sandbox_options {
 VX_API vx_status vx_sandbox_new(const vx_sandbox_options* options, vx_sandbox** sandbox);
 
 /* Frees the sandbox and everything it holds. NULL is allowed. Not while a
- * call on it runs (nor from its own event handler). */
+ * call on it runs on another thread; from an event handler or host function
+ * of a call on it, and for a lease's sandbox (vx_lease_sandbox: its pool's),
+ * it frees nothing, and vx_last_error says so. */
 VX_API void vx_sandbox_free(vx_sandbox* sandbox);
 
 /* ---- Programs ------------------------------------------------------------ */
@@ -425,6 +429,68 @@ VX_API vx_status vx_restore(vx_sandbox* sandbox, const vx_snapshot* snapshot);
 
 /* Frees the snapshot. NULL is allowed. */
 VX_API void vx_snapshot_free(vx_snapshot* snapshot);
+
+/* ---- Pools ----------------------------------------------------------------- */
+
+/* Sandboxes made from one snapshot, lent one at a time, each reset to the
+ * snapshot when given back (C++: vx::SandboxPool; docs/plugins.md, "Pools"):
+ * the next tenant of a sandbox finds nothing of the last (its memory,
+ * registers, fuel, time spent, a limit or interrupt it ran into). Any
+ * thread may take and return leases of a pool at once. */
+typedef struct vx_pool vx_pool;
+/* One sandbox of a pool, its holder's alone until vx_lease_return. */
+typedef struct vx_lease vx_lease;
+
+/* A pool of at most `max_sandboxes` (at least 1) sandboxes made from
+ * `snapshot`, in *pool, which the caller owns (vx_pool_free). `options` as
+ * vx_sandbox_from_snapshot's (NULL: those of the sandbox the snapshot was
+ * taken from), for every sandbox of the pool. One sandbox is made now, the
+ * others when first needed: options the snapshot cannot be restored with
+ * are VX_ERR_REFUSED here; else as vx_sandbox_from_snapshot. The pool
+ * holds what it needs of the snapshot, which may be freed. */
+VX_API vx_status vx_pool_new(const vx_snapshot* snapshot, const vx_sandbox_options* options, size_t max_sandboxes,
+                             vx_pool** pool);
+
+/* Frees the pool and its idle sandboxes. NULL is allowed. Its leases stay
+ * valid (their sandboxes are freed when returned), but no thread may be in
+ * vx_pool_take or vx_pool_try_take on it. */
+VX_API void vx_pool_free(vx_pool* pool);
+
+/* A lease in *lease, which the caller returns (vx_lease_return), of a
+ * sandbox as the snapshot left it: an idle one, or a new one while fewer
+ * than max_sandboxes exist; else it waits until a lease is returned (on
+ * another thread: it waits for ever when the caller holds them all).
+ * VX_ERR_REFUSED, VX_ERR_NO_MEMORY when a new sandbox cannot be made (as
+ * vx_sandbox_from_snapshot). */
+VX_API vx_status vx_pool_take(vx_pool* pool, vx_lease** lease);
+/* As vx_pool_take, without waiting: VX_ERR_BUSY (and *lease unchanged)
+ * when every sandbox is leased. */
+VX_API vx_status vx_pool_try_take(vx_pool* pool, vx_lease** lease);
+
+/* The lease's sandbox (NULL for NULL), valid until the lease is returned:
+ * every function of a sandbox takes it but vx_sandbox_free, which leaves
+ * it. vx_symbol finds the functions of the snapshot's program. */
+VX_API vx_sandbox* vx_lease_sandbox(vx_lease* lease);
+
+/* Ends the lease and frees it: its sandbox goes back to the pool, reset to
+ * the snapshot here, on this thread. Using the lease or its sandbox after,
+ * or returning it again, is undefined, as free() twice. A sandbox the reset
+ * leaves stopped (a pending vx_interrupt, a time limit) or that the host
+ * refused to reset is freed instead, and the pool makes a new one when one
+ * is needed. VX_ERR_REFUSED, and the lease stays, from an event handler or
+ * host function of a call on its sandbox; as with any use of a sandbox, no
+ * call on it may run on another thread. */
+VX_API vx_status vx_lease_return(vx_lease* lease);
+
+/* What a pool holds; each count read on its own, a moment's: other threads'
+ * takes and returns change them. */
+typedef struct vx_pool_stats {
+    size_t max_sandboxes; /* as vx_pool_new was given */
+    size_t sandboxes;     /* that exist: leased or idle */
+    size_t idle;          /* of those, not leased */
+} vx_pool_stats;
+
+VX_API vx_status vx_pool_get_stats(const vx_pool* pool, vx_pool_stats* stats);
 
 #ifdef __cplusplus
 }

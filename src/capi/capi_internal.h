@@ -9,6 +9,7 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,10 @@ using Program = std::shared_ptr<const std::vector<uint8_t>>;
 }  // namespace vx::capi
 
 struct vx_sandbox {
-    std::unique_ptr<vx::Sandbox> sandbox;
+    vx::Sandbox* sandbox = nullptr;
+    // The sandbox, when the handle owns it; none in a lease's handle
+    // (vx_lease_sandbox), whose sandbox its pool owns.
+    std::unique_ptr<vx::Sandbox> owned;
     vx::capi::Program program;  // the file loaded last (or the snapshot's): what vx_symbol searches
     unsigned calls_running = 0;
 };
@@ -106,7 +110,7 @@ struct CallRunning {
     // The handle of the innermost call on this thread into `sandbox`.
     static vx_sandbox* handle_of(const vx::Sandbox& sandbox) {
         for (CallRunning* call = innermost; call; call = call->outer)
-            if (call->handle->sandbox.get() == &sandbox) return call->handle;
+            if (call->handle->sandbox == &sandbox) return call->handle;
         return nullptr;
     }
 
@@ -114,6 +118,15 @@ struct CallRunning {
     CallRunning* outer;
     static inline thread_local CallRunning* innermost = nullptr;
 };
+
+// `options` with what `c` sets (NULL: nothing; its memory_size unless 0, its
+// limits), or none, and `status` says why (vx.cpp).
+std::optional<vx::SandboxOptions> sandbox_options(const vx_sandbox_options* c, vx::SandboxOptions options,
+                                                  const char* function, vx_status& status);
+
+inline vx_status refuse_in_call(const char* function) noexcept {
+    return fail(VX_ERR_REFUSED, function, "not from an event handler of a call on the same sandbox");
+}
 
 // The registry behind a handle (host_functions.cpp); NULL for NULL.
 const vx::HostFunctions* host_functions_of(const vx_host_functions* functions);

@@ -31,10 +31,8 @@
 
 using namespace vx::capi;
 
-namespace {
-
-std::optional<vx::SandboxOptions> sandbox_options(const vx_sandbox_options* c, vx::SandboxOptions options,
-                                                  const char* function, vx_status& status) {
+std::optional<vx::SandboxOptions> vx::capi::sandbox_options(const vx_sandbox_options* c, vx::SandboxOptions options,
+                                                            const char* function, vx_status& status) {
     if (!c) return options;
     if (c->memory_size) {
         if (c->memory_size % vx::kPageSize || c->memory_size < 16 * vx::kPageSize ||
@@ -51,6 +49,8 @@ std::optional<vx::SandboxOptions> sandbox_options(const vx_sandbox_options* c, v
     options.limits.wall_time_ns = limit(c->wall_time_ns);
     return options;
 }
+
+namespace {
 
 vx_fault_kind to_c(vx::FaultKind kind) {
     switch (kind) {
@@ -124,10 +124,6 @@ void to_c(const vx::Event& event, vx_event& out) {
     const std::string description = vx::describe(event);
     const size_t length = std::min(description.size(), sizeof out.description - 1);
     std::memcpy(out.description, description.data(), length);
-}
-
-vx_status refuse_in_call(const char* function) {
-    return fail(VX_ERR_REFUSED, function, "not from an event handler of a call on the same sandbox");
 }
 
 // The whole file at `path`, or why not.
@@ -287,6 +283,7 @@ const char* vx_status_name(vx_status status) {
     case VX_ERR_REFUSED: return "VX_ERR_REFUSED";
     case VX_ERR_NO_MEMORY: return "VX_ERR_NO_MEMORY";
     case VX_ERR_INTERNAL: return "VX_ERR_INTERNAL";
+    case VX_ERR_BUSY: return "VX_ERR_BUSY";
     }
     return "VX_ERR_UNKNOWN";
 }
@@ -303,13 +300,26 @@ vx_status vx_sandbox_new(const vx_sandbox_options* options, vx_sandbox** sandbox
         std::optional<vx::SandboxOptions> made = sandbox_options(options, {}, fn, status);
         if (!made) return status;
         auto handle = std::make_unique<vx_sandbox>();
-        handle->sandbox = std::make_unique<vx::Sandbox>(*made);
+        handle->owned = std::make_unique<vx::Sandbox>(*made);
+        handle->sandbox = handle->owned.get();
         *sandbox = handle.release();
         return VX_OK;
     });
 }
 
-void vx_sandbox_free(vx_sandbox* sandbox) { delete sandbox; }
+void vx_sandbox_free(vx_sandbox* sandbox) {
+    if (!sandbox) return;
+    // Nothing to return a status to: refused frees leave the handle as it was.
+    if (!sandbox->owned) {
+        fail(VX_ERR_REFUSED, __func__, "the sandbox is a lease's: vx_lease_return gives it back to its pool");
+        return;
+    }
+    if (sandbox->calls_running) {
+        refuse_in_call(__func__);
+        return;
+    }
+    delete sandbox;
+}
 
 vx_status vx_load_program(vx_sandbox* sandbox, const void* program, size_t size) {
     return load_bytes(__func__, sandbox, program, size, false);
@@ -516,7 +526,8 @@ vx_status vx_sandbox_from_snapshot(const vx_snapshot* snapshot, const vx_sandbox
             sandbox_options(options, snapshot->snapshot->options(), fn, status);
         if (!made) return status;
         auto handle = std::make_unique<vx_sandbox>();
-        handle->sandbox = std::make_unique<vx::Sandbox>(*snapshot->snapshot, *made);
+        handle->owned = std::make_unique<vx::Sandbox>(*snapshot->snapshot, *made);
+        handle->sandbox = handle->owned.get();
         handle->program = snapshot->program;
         *sandbox = handle.release();
         return VX_OK;
