@@ -19,20 +19,14 @@ namespace {
 
 // What the callee finds at esp: the return address, then the arguments; the
 // arguments start on a 16-byte boundary, as gcc's i386 code assumes.
-struct CallFrame {
-    uint32_t esp;
-    std::vector<uint32_t> words;
-};
-
-CallFrame frame_below(uint32_t esp, std::span<const uint32_t> args) {
-    const uint64_t arg_bytes = uint64_t(args.size()) * 4;
+// Where a call's frame starts: its return address, below the arguments,
+// which start 16-byte aligned below `esp`.
+uint32_t frame_below(uint32_t esp, size_t arg_count) {
+    const uint64_t arg_bytes = uint64_t(arg_count) * 4;
     if (uint64_t(esp) < arg_bytes + 4 + 15)
         throw Error("the guest's stack has no room below esp " + hex(esp) + " for the call's " +
-                    std::to_string(args.size()) + " arguments");
-    const uint32_t args_at = uint32_t((esp - arg_bytes) & ~uint64_t(15));
-    CallFrame frame{args_at - 4, {kCallReturnAddress}};
-    frame.words.insert(frame.words.end(), args.begin(), args.end());
-    return frame;
+                    std::to_string(arg_count) + " arguments");
+    return uint32_t((esp - arg_bytes) & ~uint64_t(15)) - 4;
 }
 
 static_assert(kHostGateBase / kPageSize != kCallReturnAddress / kPageSize,
@@ -150,12 +144,14 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
                         " is mapped: a call could not tell a host call from the guest's code");
     };
     refuse_mapped_trap();
-    const CallFrame frame = frame_below(cpu_.i386().esp, args);
-    const uint64_t frame_bytes = frame.words.size() * sizeof(uint32_t);
-    if (!memory_->accessible(frame.esp, frame_bytes, kWrite) ||
-        !memory_->write(frame.esp, frame.words.data(), frame_bytes))
-        throw Error("the guest's stack is not writable guest memory at " + hex(frame.esp) + ".." +
-                    hex(frame.esp + frame_bytes) + " for the call's " + std::to_string(args.size()) +
+    const uint32_t frame_esp = frame_below(cpu_.i386().esp, args.size());
+    const uint64_t frame_bytes = (args.size() + 1) * sizeof(uint32_t);
+    const uint32_t return_address = kCallReturnAddress;
+    if (!memory_->accessible(frame_esp, frame_bytes, kWrite) ||
+        !memory_->write(frame_esp, &return_address, sizeof return_address) ||
+        !memory_->write(frame_esp + 4, args.data(), args.size_bytes()))
+        throw Error("the guest's stack is not writable guest memory at " + hex(frame_esp) + ".." +
+                    hex(frame_esp + frame_bytes) + " for the call's " + std::to_string(args.size()) +
                     " arguments");
 
     // The guest's registers come back however the call ends (an exception of
@@ -185,7 +181,7 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     // Clean flags (DF clear, as the convention wants); the other registers as
     // they were: the callee owes the caller nothing of them.
     Registers& registers = cpu_.i386();
-    registers.esp = frame.esp;
+    registers.esp = frame_esp;
     registers.eip = entry;
     registers.eflags = Registers{}.eflags;
 
