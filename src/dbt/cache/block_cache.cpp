@@ -40,7 +40,7 @@ void BlockCache::add_indirect_target(const Block& block, uint64_t miss_path) {
 void BlockCache::forget_indirect_targets() {
     if (!lookup_used_) return;  // none to forget: its pages stay the zero pages they are
     std::memset(ctx_.lookup_keys, 0, sizeof ctx_.lookup_keys);
-    for (size_t page = 0; page < kLookupKeyPages; ++page) lookup_pages_.set(page);
+    for (size_t page = 0; page < kLookupKeyPages; ++page) mark_lookup_page(page);
 }
 
 void BlockCache::clear() {
@@ -52,12 +52,13 @@ void BlockCache::clear() {
         madvise(ctx_.lookup_keys, sizeof ctx_.lookup_keys + sizeof ctx_.lookup_targets, MADV_DONTNEED);
         lookup_used_ = false;
         lookup_pages_.reset();
+        lookup_pages_written_ = 0;
     }
 }
 
 uint64_t BlockCache::host_bytes() const {
     constexpr uint64_t kPerBlock = sizeof(Block) + 64;  // the maps' nodes around it
-    const uint64_t lookup = lookup_pages_.count() * 4096;
+    const uint64_t lookup = lookup_pages_written_ * 4096;
     return lookup + size() * kPerBlock + records_ * sizeof(InsnRecord);
 }
 

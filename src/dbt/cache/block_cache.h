@@ -57,8 +57,16 @@ private:
     static constexpr size_t kLookupKeyPages = kLookupEntries * sizeof(uint32_t) / 4096;
     static constexpr size_t kLookupPages = kLookupKeyPages + kLookupEntries * sizeof(uint64_t) / 4096;
     void mark_lookup_written(uint32_t slot) {
-        lookup_pages_.set(slot * sizeof(uint32_t) / 4096);
-        lookup_pages_.set(kLookupKeyPages + slot * sizeof(uint64_t) / 4096);
+        mark_lookup_page(slot * sizeof(uint32_t) / 4096);
+        mark_lookup_page(kLookupKeyPages + slot * sizeof(uint64_t) / 4096);
+    }
+    // Counted as marked: host_bytes runs at every entry into the guest, and
+    // counting the bits there is a library call where the CPU's popcnt
+    // cannot be assumed.
+    void mark_lookup_page(size_t page) {
+        if (lookup_pages_.test(page)) return;
+        lookup_pages_.set(page);
+        ++lookup_pages_written_;
     }
 
     RuntimeContext& ctx_;
@@ -68,6 +76,7 @@ private:
     uint64_t records_ = 0;                      // InsnRecords kept, for host_bytes
     bool lookup_used_ = false;
     std::bitset<kLookupPages> lookup_pages_;
+    size_t lookup_pages_written_ = 0;  // lookup_pages_.count()
 };
 
 }  // namespace vx::dbt
