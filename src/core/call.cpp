@@ -2,6 +2,7 @@
 #include "vx/sandbox.h"
 
 #include <algorithm>
+#include <array>
 
 #include <cstdio>
 #include <optional>
@@ -146,10 +147,14 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     refuse_mapped_trap();
     const uint32_t frame_esp = frame_below(cpu_.i386().esp, args.size());
     const uint64_t frame_bytes = (args.size() + 1) * sizeof(uint32_t);
-    const uint32_t return_address = kCallReturnAddress;
-    if (!memory_->accessible(frame_esp, frame_bytes, kWrite) ||
-        !memory_->write(frame_esp, &return_address, sizeof return_address) ||
-        !memory_->write(frame_esp + 4, args.data(), args.size_bytes()))
+    // The frame in one checked write, from the host's stack for the usual
+    // few arguments.
+    std::array<uint32_t, 16> few;
+    std::vector<uint32_t> many;
+    uint32_t* const words = args.size() < few.size() ? few.data() : (many.resize(args.size() + 1), many.data());
+    words[0] = kCallReturnAddress;
+    std::copy(args.begin(), args.end(), words + 1);
+    if (!memory_->write(frame_esp, words, frame_bytes))
         throw Error("the guest's stack is not writable guest memory at " + hex(frame_esp) + ".." +
                     hex(frame_esp + frame_bytes) + " for the call's " + std::to_string(args.size()) +
                     " arguments");

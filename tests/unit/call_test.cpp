@@ -105,6 +105,22 @@ TEST_P(Call, AFunctionReadsWhatTheHostWroteAndItsWritesStay) {
     EXPECT_EQ(below[1], words.size());
 }
 
+TEST_P(Call, EveryArgumentIsOnTheStackInOrderHoweverMany) {
+    // The frame is written from a small array for a few arguments, from the
+    // heap for more: both, and the edge between them.
+    for (uint32_t count : {2u, 14u, 15u, 16u, 17u, 40u, 1000u}) {
+        std::vector<uint32_t> args(count);
+        for (uint32_t i = 0; i < count; ++i) args[i] = 0x1000 + i;
+        vx::CallResult result = call("add", args);
+        ASSERT_TRUE(result.returned) << vx::describe(result.event);
+        EXPECT_EQ(result.eax(), 0x2001u);
+        std::vector<uint32_t> frame(count + 1);
+        ASSERT_TRUE(sandbox_->memory().read(((regs().esp - 4 * count) & ~15u) - 4, frame.data(), frame.size() * 4));
+        EXPECT_EQ(frame[0], vx::kCallReturnAddress) << count << " arguments";
+        for (uint32_t i = 0; i < count; ++i) ASSERT_EQ(frame[i + 1], args[i]) << count << " arguments";
+    }
+}
+
 TEST_P(Call, TheCalleeFindsTheStackAlignedWhereverEspWas) {
     const uint32_t top = regs().esp;
     for (uint32_t offset = 0; offset < 16; ++offset)
