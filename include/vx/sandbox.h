@@ -331,8 +331,14 @@ private:
     std::optional<int> exit_status_;
     std::optional<LimitExceeded> host_breach_;
     // What each call (call()) in progress puts back of the extended state
-    // (a deque: a nested call's image does not move an outer one's).
-    std::deque<std::vector<uint8_t>> call_extended_states_;
+    // (a deque: a nested call's image does not move an outer one's), and
+    // the engine's extended_state_version when it was the state (none:
+    // not known to be).
+    struct CallExtendedState {
+        std::vector<uint8_t> image;
+        std::optional<uint64_t> version;
+    };
+    std::deque<CallExtendedState> call_extended_states_;
     size_t call_depth_ = 0;
 };
 

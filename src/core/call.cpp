@@ -164,17 +164,28 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     // is put back only when the callee changed it (most leave it alone), in
     // an image kept per depth of nesting, so that a call allocates nothing.
     if (call_depth_ == call_extended_states_.size()) call_extended_states_.emplace_back();
-    std::vector<uint8_t>& extended = call_extended_states_[call_depth_];
-    engine_->extended_state_into(extended);
+    CallExtendedState& extended = call_extended_states_[call_depth_];
+    // Unchanged since this depth's last call looked (the version says so):
+    // the image it kept is the state still.
+    const std::optional<uint64_t> version = engine_->extended_state_version();
+    if (!version || version != extended.version) {
+        engine_->extended_state_into(extended.image);
+        extended.version = version;
+    }
     struct Restore {
         Sandbox& sandbox;
-        const std::vector<uint8_t>& extended;
+        CallExtendedState& extended;
         CpuState cpu;
         Segment fs, gs;
         ~Restore() {
             --sandbox.call_depth_;
             sandbox.cpu_ = cpu;
-            if (!sandbox.engine_->extended_state_is(extended)) sandbox.engine_->set_extended_state(extended);
+            Engine& engine = *sandbox.engine_;
+            const std::optional<uint64_t> now = engine.extended_state_version();
+            if (!now || now != extended.version) {
+                if (!engine.extended_state_is(extended.image)) engine.set_extended_state(extended.image);
+                extended.version = engine.extended_state_version();
+            }
             sandbox.set_segment(SegmentRegister::fs, fs.selector, fs.base);
             sandbox.set_segment(SegmentRegister::gs, gs.selector, gs.base);
         }

@@ -55,6 +55,11 @@ public:
         const std::vector<uint8_t> now = extended_state();
         return std::equal(now.begin(), now.end(), image.begin(), image.end());
     }
+    // A value that stays the same as long as the extended state does (it
+    // changes when the guest may have changed it, or the host set it); none
+    // from an engine that cannot tell. A call skips the copy and the
+    // comparison above when it is the same as the last time it looked.
+    virtual std::optional<uint64_t> extended_state_version() const { return std::nullopt; }
     // Around a host fork(): whatever host state fork would leave shared
     // (it copies private memory only) is made the child's own.
     // prepare_fork is false (errno says why) when the host refused what a

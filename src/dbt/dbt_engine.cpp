@@ -198,6 +198,7 @@ bool DbtEngine::extended_state_is(std::span<const uint8_t> image) const {
 
 bool DbtEngine::set_extended_state(std::span<const uint8_t> image) {
     if (!x86::is_loadable_guest_xsave(image, xsave_size_)) return false;
+    ++extended_state_sets_;
     std::memcpy(xsave_area_, image.data(), xsave_size_);
     // PKRU, which Linux's own frames carry, is ignored: the host's stays.
     uint64_t xstate_bv;

@@ -32,6 +32,7 @@ public:
     bool set_extended_state(std::span<const uint8_t> image) override;
     void extended_state_into(std::vector<uint8_t>& image) const override;
     bool extended_state_is(std::span<const uint8_t> image) const override;
+    std::optional<uint64_t> extended_state_version() const override { return ctx_->xstate_saves + extended_state_sets_; }
     bool prepare_fork() override { return cache_.prepare_fork(); }
     void finish_fork(bool in_child) override { cache_.finish_fork(in_child); }
     std::vector<long> host_calls() const override;
@@ -109,6 +110,7 @@ private:
     size_t xsave_size_;
     GuardedMapping xsave_memory_;
     uint8_t* xsave_area_;  // in xsave_memory_
+    uint64_t extended_state_sets_ = 0;  // by set_extended_state
     // Components 2 and up a guest has (AVX, AVX-512's) and where they lie:
     // an image holds only those its XSTATE_BV marks present.
     struct XsaveComponent {

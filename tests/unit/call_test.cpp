@@ -157,6 +157,24 @@ TEST_P(Call, EveryRegisterTheCalleeChangedIsPutBack) {
     EXPECT_EQ(result.eax(), 3u);
 }
 
+TEST_P(Call, TheExtendedStateSetBetweenCallsIsTheOneACallPutsBack) {
+    // A call keeps the image it found while the state does not change: one
+    // the host set since is what the next call finds, and puts back.
+    ASSERT_TRUE(call("clobber").returned);
+    std::vector<uint8_t> set = sandbox_->extended_state();
+    ASSERT_GE(set.size(), 288u);
+    std::memset(set.data() + 160 + 3 * 16, 0x3c, 16);  // xmm3
+    set[0] = 0x7f, set[1] = 0x0b;                        // the x87 control word: round down
+    ASSERT_TRUE(sandbox_->set_extended_state(set));
+    for (int round = 0; round < 2; ++round) {
+        ASSERT_TRUE(call("clobber").returned);
+        const std::vector<uint8_t> after = sandbox_->extended_state();
+        ASSERT_EQ(after.size(), set.size());
+        EXPECT_EQ(std::memcmp(after.data(), set.data(), 2), 0) << "the x87 control word, round " << round;
+        EXPECT_EQ(std::memcmp(after.data() + 160, set.data() + 160, 128), 0) << "xmm0-7, round " << round;
+    }
+}
+
 TEST_P(Call, AFaultEndsTheCallAndTheSandboxCanBeCalledAgain) {
     const vx::Registers before = regs();
     vx::CallResult result = call("write_null");

@@ -77,6 +77,7 @@ vx_dbt_exit:
         mov $XSTATE_GUEST_COMPONENTS, %eax
         xor %edx, %edx
         xsaveopt64 (%rsi)
+        incq CTX_XSTATE_SAVES(%r15)
         fninit
         fldcw CTX_HOST_FCW(%r15)
         ldmxcsr CTX_HOST_MXCSR(%r15)

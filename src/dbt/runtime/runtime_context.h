@@ -34,7 +34,9 @@ struct alignas(64) RuntimeContext {
     uint8_t x87_image[108];
     uint8_t unused2[CTX_XSTATE_SPILL - CTX_X87_IMAGE - 108];
     uint64_t xstate_spill[3];
-    uint8_t unused3[CTX_LOOKUP_KEYS - CTX_XSTATE_SPILL - 24];
+    // Each save may have changed the area: DbtEngine::extended_state_version.
+    uint64_t xstate_saves;
+    uint8_t unused3[CTX_LOOKUP_KEYS - CTX_XSTATE_SAVES - 8];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -60,6 +62,7 @@ static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_al
 static_assert(offsetof(RuntimeContext, xstate_gate) == CTX_XSTATE_GATE);
 static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
 static_assert(offsetof(RuntimeContext, xstate_spill) == CTX_XSTATE_SPILL);
+static_assert(offsetof(RuntimeContext, xstate_saves) == CTX_XSTATE_SAVES);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
