@@ -6,8 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "vx/error.h"
+#include "vx/snapshot.h"
 #include "vxrun/limit_options.h"
+#include "vxverify/host_filter.h"
 #include "vxverify/verifier.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// LeakSanitizer stops the process with ptrace to look for leaks at exit, which
+// the host filter forbids: the unit tests check the library for leaks instead.
+extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+#endif
 
 int main(int argc, char** argv) {
     CLI::App app{"Check files against digests computed by sandboxed hash plug-ins."};
@@ -16,7 +25,7 @@ int main(int argc, char** argv) {
     });
     std::vector<std::string> plugin_specs, lists, operands;
     std::string algorithm;
-    bool print = false, quiet = false;
+    bool print = false, quiet = false, no_host_filter = false;
     vxverify::PluginLimits limits;
     uint64_t chunk = limits.chunk, instructions_per_byte = 0;
     app.add_option("--plugin", plugin_specs, "a hash plug-in, NAME=PATH (repeatable); NAME is its algorithm")
@@ -46,6 +55,9 @@ int main(int argc, char** argv) {
                                        "fuel: guest instructions a call may run per byte given (beside 1e8)")
                             ->transform(vxrun::count_value())
                             ->type_name("N");
+    app.add_flag("--no-host-filter", no_host_filter,
+                 "do not confine vxverify once its plug-ins are loaded (no seccomp filter: for debugging vxverify "
+                 "itself; it weakens the defense in depth)");
     app.set_version_flag("--version", "vxverify " VX_VERSION);
     app.add_option("operands", operands, "FILE HEX pairs to check, or with --print, FILEs");
     app.footer(
@@ -84,6 +96,15 @@ int main(int argc, char** argv) {
     if (algorithm.empty() && (print || !operands.empty()))
         return usage("which plug-in? --algorithm NAME (there are several)");
 
+    if (!no_host_filter) {
+        try {
+            vx::prepare_restores();
+            vxverify::install_host_filter(verifier.host_calls());
+        } catch (const vx::Error& e) {
+            std::fprintf(stderr, "vxverify: %s\n", e.what());
+            return vxverify::kExitPluginFailed;
+        }
+    }
     for (const std::string& list : lists) verifier.check_list(list, algorithm);
     if (print)
         for (const std::string& file : operands) verifier.print(file, algorithm);

@@ -24,6 +24,13 @@ struct MemoryImage;
 // threads, and nothing they do changes it. It holds no host state of a
 // personality (descriptors, signal handlers, the program break...): whoever
 // drives the sandbox keeps that beside it. See docs/snapshots.md.
+// Opens and probes /proc/self/pagemap now, which restores otherwise do on
+// first use (a restore copies back only the pages a guest wrote, found
+// there): for a host that confines itself (seccomp) before its first restore,
+// which then needs only pread64 of it, not openat and memfd_create. Once per
+// process (a forked child opens its own again when it restores).
+void prepare_restores();
+
 class Snapshot {
 public:
     ~Snapshot();

@@ -2,6 +2,8 @@
 // docs/snapshots.md).
 #include "core/memory_image.h"
 
+#include "vx/snapshot.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -127,6 +129,8 @@ int pagemap_fd() {
 }
 
 }  // namespace
+
+void prepare_restores() { pagemap_fd(); }
 
 MemoryImage::~MemoryImage() {
     if (contents_) munmap(const_cast<uint8_t*>(contents_), size);

@@ -11,6 +11,10 @@ tests/verify/hostile: vxverify_test.py PART VXVERIFY PLUGIN_DIR, where PART is
                  file that makes it misbehave, vxverify going on with the next
                  file and the next plug-in; each file from a reset sandbox
   cli            exit statuses, malformed lines, unreadable files, usage
+  confined       vxverify puts a seccomp filter on itself once its plug-ins
+                 are loaded (one filter more than it was started with, seen
+                 in /proc while a plug-in loops), none with --no-host-filter,
+                 and goes on from a plug-in stopped under it
 
 Exit status 0 when every check held, 1 otherwise, 77 (skip) when nothing
 could be compared (no host tools)."""
@@ -256,11 +260,54 @@ def cli(vxverify, plugins, tmp):
     return True
 
 
+def seccomp_filters(status_text):
+    for line in status_text.splitlines():
+        if line.startswith("Seccomp_filters:"):
+            return int(line.split()[1])
+    return None
+
+
+def confined(vxverify, plugins, tmp):
+    inherited = seccomp_filters(Path("/proc/self/status").read_text())
+    if inherited is None:
+        print("SKIP: this kernel's /proc shows no Seccomp_filters", file=sys.stderr)
+        return False
+    data = tmp / "data"
+    data.write_bytes(b"X" * 4096)  # what makes it loop
+    after = tmp / "after"
+    after.write_bytes(b"after\n")
+    listed = tmp / "list"
+    listed.write_text(f"evil ({data}) = {sum_digest(data.read_bytes())}\n"
+                      f"sha256 ({after}) = {hashlib.sha256(after.read_bytes()).hexdigest()}\n")
+    for options, filters in (([], inherited + 1), (["--no-host-filter"], inherited)):
+        command = [str(vxverify), "--plugin", f"evil={plugins / 'hostile_loop'}", "--plugin",
+                   f"sha256={plugins / 'sha256'}", "--cpu-per-call", "2", *options, "-c", str(listed)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        seen = None
+        # The plug-in loops for 2 s of CPU time: long enough to look, whatever the machine.
+        for _ in range(200):
+            try:
+                status = Path(f"/proc/{process.pid}/status").read_text()
+            except OSError:
+                break
+            seen = seccomp_filters(status)
+            if seen == filters and process.poll() is None:
+                break
+            subprocess.run(["sleep", "0.01"])
+        out, err = process.communicate(timeout=60)
+        what = " ".join(options) or "by default"
+        check(seen == filters, f"seccomp filters of vxverify {what}: {seen}, expected {filters}")
+        check(process.returncode == 3 and "cpu time limit of the call" in err and f"{after}: OK" in out,
+              f"vxverify {what} reports the looping plug-in and goes on: exit {process.returncode}, "
+              f"stdout {out!r}, stderr {err!r}")
+    return True
+
+
 def main():
     part, vxverify, plugins = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     with tempfile.TemporaryDirectory() as tmp:
         compared = {"known_answers": known_answers, "host_tools": host_tools, "hostile": hostile,
-                    "cli": cli}[part](vxverify, plugins, Path(tmp))
+                    "cli": cli, "confined": confined}[part](vxverify, plugins, Path(tmp))
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
         return 1

@@ -52,6 +52,7 @@ public:
 
     const std::string& name() const { return name_; }
     uint32_t digest_size() const { return digest_size_; }
+    std::vector<long> host_calls() const { return sandbox_->host_calls(); }
     // The digest of what `fd` holds, read to its end; throws PluginStopped
     // or ReadError.
     std::vector<uint8_t> hash(int fd);

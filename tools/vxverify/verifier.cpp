@@ -1,5 +1,7 @@
 #include "verifier.h"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -99,6 +101,15 @@ void Verifier::add_plugin(const std::string& name, const std::string& path, cons
         std::fprintf(err_, "vxverify: %s\n", e.what());
         ++plugin_failures_;
     }
+}
+
+std::vector<long> Verifier::host_calls() const {
+    std::vector<long> calls;
+    for (const auto& [name, plugin] : plugins_)
+        if (plugin)
+            for (long call : plugin->host_calls())
+                if (std::find(calls.begin(), calls.end(), call) == calls.end()) calls.push_back(call);
+    return calls;
 }
 
 HashPlugin* Verifier::plugin(const std::string& algorithm, const std::string& file) {

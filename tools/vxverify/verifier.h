@@ -40,6 +40,8 @@ public:
     // file that needs it then fails).
     void add_plugin(const std::string& name, const std::string& path, const PluginLimits& limits);
     bool has_plugin(const std::string& name) const { return plugins_.count(name) != 0; }
+    // The host system calls the plug-ins' sandboxes make (vx::Sandbox::host_calls).
+    std::vector<long> host_calls() const;
 
     void check(const std::string& file, const std::string& algorithm, std::string_view hex);
     // `algorithm` is for untagged lines; "-" reads standard input.
