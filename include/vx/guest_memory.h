@@ -61,8 +61,9 @@ public:
     // guest memory, or one where a page is mapped or the stack may grow;
     // false as map.
     bool map_buffer(uint32_t addr, const SharedBuffer& buffer, Perm perms);
-    // Bytes of shared buffers' pages mapped.
+    // Bytes of shared buffers' pages mapped, in all or in [addr, addr+length).
     uint64_t buffer_bytes() const { return uint64_t(buffer_pages_) * kPageSize; }
+    uint64_t buffer_bytes(uint32_t addr, uint64_t length) const;
     bool protect(uint32_t addr, uint32_t length, Perm perms);
     bool unmap(uint32_t addr, uint32_t length);
     // Moves the pages of [from, from+old_length) to `to`, contents and

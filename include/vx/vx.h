@@ -196,7 +196,8 @@ VX_API size_t vx_buffer_size(const vx_buffer* buffer);
 /* Maps the whole buffer at `address` with `perms`: VX_READ, or VX_READ |
  * VX_WRITE (else VX_ERR_INVALID_ARGUMENT; never VX_EXEC). A guest's write
  * to a read-only buffer is a fault. Address as vx_map (VX_ERR_INVALID_ARGUMENT,
- * VX_ERR_OUT_OF_RANGE), but nothing may be mapped there yet: VX_ERR_REFUSED.
+ * VX_ERR_OUT_OF_RANGE), but nothing may be mapped there yet, nor may the
+ * range meet the stack's grow-down region: VX_ERR_REFUSED.
  * VX_ERR_NO_MEMORY as vx_map. Its pages count against no memory limit. A
  * restore (vx_restore) unmaps it, and vx_snapshot_take refuses while one is
  * mapped; vx_unmap unmaps it. */
@@ -406,8 +407,9 @@ VX_API vx_status vx_take_fuel(vx_sandbox* sandbox, uint64_t* taken);
 /* An image of the sandbox's guest now (memory, copy-on-write; registers;
  * fuel left; the program, for vx_symbol) in *snapshot, which the caller owns
  * (vx_snapshot_free). Sandboxes made from it or restored to it hold what
- * they need of it: it may be freed while they live. VX_ERR_NO_MEMORY when
- * the host refuses. */
+ * they need of it: it may be freed while they live. VX_ERR_REFUSED while a
+ * shared buffer is mapped (vx_map_buffer: unmap it first); VX_ERR_NO_MEMORY
+ * when the host refuses. */
 VX_API vx_status vx_snapshot_take(const vx_sandbox* sandbox, vx_snapshot** snapshot);
 
 /* A new sandbox whose guest is the snapshot's, in *sandbox (the caller's:

@@ -183,8 +183,10 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
             Engine& engine = *sandbox.engine_;
             const std::optional<uint64_t> now = engine.extended_state_version();
             if (!now || now != extended.version) {
-                if (!engine.extended_state_is(extended.image)) engine.set_extended_state(extended.image);
-                extended.version = engine.extended_state_version();
+                const bool same = engine.extended_state_is(extended.image);
+                extended.version = same || engine.set_extended_state(extended.image)
+                                       ? engine.extended_state_version()
+                                       : std::nullopt;
             }
             sandbox.set_segment(SegmentRegister::fs, fs.selector, fs.base);
             sandbox.set_segment(SegmentRegister::gs, gs.selector, gs.base);

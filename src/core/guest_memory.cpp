@@ -306,11 +306,12 @@ bool GuestMemory::move(uint32_t from, uint32_t old_length, uint32_t to, uint32_t
     check_range(to, new_length, "move");
     if (uint64_t(from) < uint64_t(to) + new_length && uint64_t(to) < uint64_t(from) + old_length) return false;
     if (old_length == 0 || new_length == 0) return false;
-    const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared | kImage;
+    const PageFlags kKind = PageFlags(kRead) | PageFlags(kWrite) | PageFlags(kExec) | kMapped | kShared | kImage | kBuffer;
     const PageFlags kind = perms_[from / kPageSize] & kKind;
     // A buffer's pages stay where the host mapped them: moved and grown,
-    // they would reach past its file.
-    if (perms_[from / kPageSize] & kBuffer) return false;
+    // they would reach past its file (and the host may move several
+    // mappings at once: every page is looked at, below).
+    if (kind & kBuffer) return false;
     for (uint32_t p = from / kPageSize; p < (from + old_length) / kPageSize; ++p)
         if ((perms_[p] & kKind) != kind) return false;
     // The host mapping moves with its protection: writable first, where it will be.
@@ -563,6 +564,10 @@ void GuestMemory::forget_copies() {
     // writable (and admits them) first, and nobody is told.
     for (uint64_t p = 0; p < perms_.size(); ++p)
         if ((perms_[p] & kCopyPending) && !copy_tag_.empty()) copy_tag_[p] = kNoRecord;
+}
+
+uint64_t GuestMemory::buffer_bytes(uint32_t addr, uint64_t length) const {
+    return bytes_in(addr, length, [&](uint64_t p) { return (perms_[p] & kBuffer) != 0; });
 }
 
 uint64_t GuestMemory::pending_bytes(uint32_t addr, uint64_t length) const {

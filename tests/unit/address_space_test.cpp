@@ -137,6 +137,14 @@ TEST(AddressSpace, PlacementSkipsWhatIsTakenAndGapsTooSmall) {
     EXPECT_EQ(space.place(3 * kPageSize), page(52));  // the gap is too small: under the next mapping
 }
 
+TEST(AddressSpace, PlacementSkipsPagesMappedElsewhere) {
+    // A host's mapping (a shared buffer) or the stack's growth: the memory's,
+    // not the process's record, and never placed over.
+    AddressSpace space = started([](uint32_t addr) { return addr == page(57); });
+    EXPECT_EQ(space.place(kPageSize), page(58));
+    EXPECT_EQ(space.place(2 * kPageSize), page(55));
+}
+
 TEST(AddressSpace, PlacementNeverGoesIntoTheHeap) {
     AddressSpace space = started();
     const uint32_t between = (kMmapTop - kHeapEnd) / kPageSize;  // pages 20-58

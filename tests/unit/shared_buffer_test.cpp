@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engines.h"
+#include "os/linux_i386/process.h"
 #include "vx/elf_loader.h"
 #include "vx/error.h"
 #include "vx/sandbox.h"
@@ -125,6 +126,13 @@ TEST_P(SharedBufferTest, NeitherProtectNorMoveGivesMoreThanWasGiven) {
     EXPECT_FALSE(memory.move(kBufferAt + 0x100000, kBufferSize, kBufferAt + 0x200000, 2 * kBufferSize));
     EXPECT_FALSE(memory.move(kBufferAt, kBufferSize, kBufferAt + 0x200000, kBufferSize));
     EXPECT_TRUE(memory.mapped(kBufferAt));
+    // Nor with a page of another kind before it (the host may move several
+    // mappings at once, when the sizes stay).
+    ASSERT_TRUE(memory.map(kBufferAt - vx::kPageSize, vx::kPageSize, vx::kRead, true));
+    EXPECT_FALSE(memory.move(kBufferAt - vx::kPageSize, 2 * vx::kPageSize, kBufferAt + 0x300000, 2 * vx::kPageSize));
+    EXPECT_FALSE(memory.protect(kBufferAt, vx::kPageSize, vx::kRead | vx::kWrite));
+    EXPECT_EQ(memory.buffer_bytes(), 2 * kBufferSize);
+    EXPECT_EQ(memory.buffer_bytes(kBufferAt - vx::kPageSize, 2 * vx::kPageSize), vx::kPageSize);
 }
 
 TEST_P(SharedBufferTest, BadRequestsAreRefusedWithAnError) {
@@ -197,5 +205,53 @@ TEST_P(SharedBufferTest, ASnapshotHoldsNoBufferAndARestoreUnmapsIt) {
 }
 
 VX_FOR_EACH_ENGINE(SharedBufferTest);
+
+// The Linux personality's memory calls on a buffer the host mapped into a
+// guest: mremap neither grows nor moves it, mprotect gives no write; the
+// guest's exit status is what the call returned (negated errno, as a byte).
+int status_after(uint32_t nr, uint32_t a, uint32_t b, uint32_t c, uint32_t d, vx::Perm buffer_perms) {
+    constexpr uint32_t kCode = 0x10000, kStackTop = 0x400000;
+    vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 512u << 20});
+    vx::GuestMemory& memory = sandbox.memory();
+    vx::SharedBuffer buffer(kBufferSize);
+    EXPECT_TRUE(memory.map_buffer(kBufferAt, buffer, buffer_perms));
+    // nr, a, b, c, d into eax, ebx, ecx, edx, esi; int $0x80; exit_group(eax).
+    std::vector<uint8_t> code;
+    for (auto [opcode, value] : {std::pair<uint8_t, uint32_t>{0xb8, nr}, {0xbb, a}, {0xb9, b}, {0xba, c}, {0xbe, d}}) {
+        code.push_back(opcode);
+        for (int i = 0; i < 4; ++i) code.push_back(uint8_t(value >> (8 * i)));
+    }
+    code.insert(code.end(), {0xcd, 0x80, 0x89, 0xc3, 0xb8, 252, 0, 0, 0, 0xcd, 0x80});
+    memory.map(kCode, 0x1000, vx::kRead | vx::kWrite);
+    memory.write(kCode, code.data(), code.size());
+    memory.protect(kCode, 0x1000, vx::kRead | vx::kExec);
+    memory.map(kStackTop - 0x10000, 0x10000, vx::kRead | vx::kWrite);
+    sandbox.registers().eip = kCode;
+    sandbox.registers().esp = kStackTop - 0x100;
+    vx::ElfImage image;
+    image.entry = kCode;
+    image.image_end = kCode + 0x1000;
+    vx::os::linux_i386::LinuxProcess process(sandbox, image, {});
+    const vx::os::linux_i386::RunOutcome outcome = process.run();
+    EXPECT_EQ(outcome.ending, vx::os::linux_i386::Ending::Exited);
+    EXPECT_TRUE(memory.mapped(kBufferAt)) << "the buffer was unmapped";
+    EXPECT_EQ(memory.buffer_bytes(), kBufferSize);
+    return outcome.exit_status;
+}
+
+TEST(SharedBufferPersonality, MremapNeitherGrowsNorMovesABuffer) {
+    constexpr uint32_t kMremap = 163, kMayMove = 1, kEfault = 14;
+    const uint32_t size = uint32_t(kBufferSize);
+    EXPECT_EQ(status_after(kMremap, kBufferAt, size, 2 * size, 0, vx::kRead | vx::kWrite), 256 - kEfault);
+    EXPECT_EQ(status_after(kMremap, kBufferAt, size, 2 * size, kMayMove, vx::kRead | vx::kWrite), 256 - kEfault);
+    EXPECT_EQ(status_after(kMremap, kBufferAt, size, size + 0x100000, kMayMove, vx::kRead), 256 - kEfault);
+}
+
+TEST(SharedBufferPersonality, MprotectGivesAReadOnlyBufferNoWrite) {
+    constexpr uint32_t kMprotect = 125, kProtReadWrite = 3, kProtRead = 1;
+    const uint32_t size = uint32_t(kBufferSize);
+    EXPECT_NE(status_after(kMprotect, kBufferAt, size, kProtReadWrite, 0, vx::kRead), 0);
+    EXPECT_EQ(status_after(kMprotect, kBufferAt, size, kProtRead, 0, vx::kRead | vx::kWrite), 0);
+}
 
 }  // namespace

@@ -178,6 +178,8 @@ std::vector<uint8_t> HashPlugin::hash(int fd) {
         }
         more = filled == limits_.chunk;
         if (filled == 0) break;
+        // Nothing of the last file (or chunk) past what this call is given.
+        std::memset(chunk_->data() + filled, 0, chunk_->size() - filled);
         call("vx_hash_update", update_, {kStateAddress, kDataAddress, uint32_t(filled)}, filled);
     }
     const uint32_t digest_address = kDigestPage + vx::kPageSize - digest_size_;

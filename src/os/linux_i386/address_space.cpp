@@ -50,7 +50,7 @@ uint32_t AddressSpace::place(uint32_t length) const {
     const uint32_t pages = length / kPageSize, lowest = heap_end() / kPageSize;
     uint32_t run = 0;
     for (uint32_t p = mmap_top_ / kPageSize; p-- > lowest;) {
-        run = reserved_[p] ? 0 : run + 1;
+        run = taken(p * kPageSize, kPageSize, true) ? 0 : run + 1;
         if (run == pages) return p * kPageSize;
     }
     return 0;

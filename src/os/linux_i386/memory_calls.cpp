@@ -162,6 +162,8 @@ int32_t LinuxProcess::sys_mremap(const SyscallArgs& a) {
         }
         return int32_t(old_addr);
     }
+    // A host's shared buffer neither grows nor moves (GuestMemory::map_buffer).
+    if (memory_.buffer_bytes(old_addr, old_length)) return fail(EFAULT);
     const uint32_t grow = uint32_t(new_length - old_length);
     // Grown in place or moved (the old pages go), it adds `grow` bytes of pages.
     if (!admit_memory(grow)) return fail(ENOMEM);
