@@ -1,6 +1,8 @@
 // Host→guest→host round trips of Sandbox::call: a call of the plug-in's
 // `add` (a few instructions) and of `ask_host` (which makes one system call
-// the host answers), as medians over many batches. Nothing is asserted; it
+// the host answers), as medians over many batches; and 64 KiB of the host's
+// handed to the plug-in's `sum`, copied into guest memory for each call
+// (GuestMemory::write) or read in place from a shared buffer. Nothing is asserted; it
 // prints a table with the targets beside it (docs/plugins.md).
 //
 //   build/bench/vx_call_bench [plugin] [batches]
@@ -17,11 +19,13 @@
 
 #include "spread.h"
 #include "vx/sandbox.h"
+#include "vx/shared_buffer.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint32_t kStackBase = 0x1f000000, kStackSize = 64u << 10;
+constexpr uint32_t kDataAt = 0x10000000, kBufferAt = 0x10100000, kDataBytes = 64u << 10;
 constexpr int kCallsPerBatch = 1000;
 
 struct Row {
@@ -31,13 +35,14 @@ struct Row {
 };
 
 // ns per call: batches of kCallsPerBatch calls, the first few for warming.
-Row measure(const char* what, const char* target, int batches, const std::function<void()>& once) {
+Row measure(const char* what, const char* target, int batches, const std::function<void()>& once,
+            int calls_per_batch = kCallsPerBatch) {
     std::vector<double> ns;
     for (int i = 0; i < batches + 3; ++i) {
         const auto start = Clock::now();
-        for (int c = 0; c < kCallsPerBatch; ++c) once();
+        for (int c = 0; c < calls_per_batch; ++c) once();
         const double elapsed = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
-        if (i >= 3) ns.push_back(elapsed / kCallsPerBatch);
+        if (i >= 3) ns.push_back(elapsed / calls_per_batch);
     }
     const Spread spread = spread_of(std::move(ns));
     return {what, spread.median, spread.p10, spread.p90, target};
@@ -75,7 +80,7 @@ int main(int argc, char** argv) {
     expect(sandbox.memory().map(kStackBase, kStackSize, vx::kRead | vx::kWrite), "could not map a stack");
     sandbox.registers().esp = kStackBase + kStackSize;
 
-    const uint32_t add = symbol(file, "add"), ask_host = symbol(file, "ask_host");
+    const uint32_t add = symbol(file, "add"), ask_host = symbol(file, "ask_host"), sum = symbol(file, "sum");
     const uint32_t add_args[] = {40, 2};
     const uint32_t ask_args[] = {41};
     const auto answer = [&](const vx::Event& event) {
@@ -92,7 +97,26 @@ int main(int argc, char** argv) {
         expect(sandbox.call(ask_host, ask_args, answer).value == 42, "ask_host(41) is not 42");
     }));
 
-    std::printf("%s: %d batches of %d calls\n\n", path.c_str(), batches, kCallsPerBatch);
+    // The same 64 KiB, handed over both ways.
+    std::vector<uint32_t> words(kDataBytes / 4);
+    uint32_t expected = 0;
+    for (uint32_t i = 0; i < words.size(); ++i) expected += words[i] = i * 2654435761u;
+    vx::SharedBuffer buffer(kDataBytes);
+    std::copy(words.begin(), words.end(), reinterpret_cast<uint32_t*>(buffer.data()));
+    expect(sandbox.memory().map(kDataAt, kDataBytes, vx::kRead | vx::kWrite), "could not map the data");
+    expect(sandbox.memory().map_buffer(kBufferAt, buffer, vx::kRead), "could not map the buffer");
+    const uint32_t copied_args[] = {kDataAt, uint32_t(words.size())};
+    const uint32_t shared_args[] = {kBufferAt, uint32_t(words.size())};
+    rows.push_back(measure("64 KiB copied in, then sum(data, 16384)", "", batches, [&] {
+        expect(sandbox.memory().write(kDataAt, words.data(), kDataBytes), "could not copy the data in");
+        expect(uint32_t(sandbox.call(sum, copied_args).value) == expected, "the sum of what was copied is wrong");
+    }, kCallsPerBatch / 20));
+    rows.push_back(measure("64 KiB in a shared buffer, sum(buffer, 16384)", "", batches, [&] {
+        expect(uint32_t(sandbox.call(sum, shared_args).value) == expected, "the sum of the buffer is wrong");
+    }, kCallsPerBatch / 20));
+
+    std::printf("%s: %d batches of %d calls (%d for 64 KiB)\n\n", path.c_str(), batches, kCallsPerBatch,
+                kCallsPerBatch / 20);
     std::printf("| round trip | median ns | p10 | p90 | target ns |\n|---|---:|---:|---:|---:|\n");
     for (const Row& r : rows)
         std::printf("| %s | %.0f | %.0f | %.0f | %s |\n", r.what, r.median_ns, r.p10_ns, r.p90_ns, r.target);
