@@ -59,7 +59,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       // Default-initialized, not value-initialized: `{}` would write zeros
       // over the whole lookup table and touch every one of its pages.
       ctx_(new (context_memory_.data()) RuntimeContext),
-      xsave_size_(x86::xsave_area_size()),
+      xsave_size_(guest_xsave_layout().size),
       xsave_memory_(make_guest_xsave_area(xsave_size_)),
       xsave_area_(xsave_memory_.data()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
@@ -67,13 +67,6 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->stop_soon.store(0);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
-    for (unsigned component = 2; component < 64; ++component) {
-        const uint64_t bit = uint64_t(1) << component;
-        if (!(XSTATE_GUEST_COMPONENTS & x86::enabled_xstate_components() & bit)) continue;
-        const x86::XsaveRange range = x86::xsave_component_range(component);
-        if (range.size && range.offset >= x86::kXsaveReservedEnd && range.offset + range.size <= xsave_size_)
-            xsave_components_.push_back({bit, range});
-    }
     ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
@@ -85,6 +78,25 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
 }
 
 DbtEngine::~DbtEngine() = default;
+
+// Asked of the CPU once per process: each cpuid traps to the hypervisor on a
+// virtual machine (tens of microseconds per new sandbox, for 62 components),
+// and neither the area's size nor XCR0 changes while the process lives.
+const DbtEngine::XsaveLayout& DbtEngine::guest_xsave_layout() {
+    static const XsaveLayout layout = [] {
+        XsaveLayout made{x86::xsave_area_size(), {}};
+        const uint64_t enabled = x86::enabled_xstate_components();
+        for (unsigned component = 2; component < 64; ++component) {
+            const uint64_t bit = uint64_t(1) << component;
+            if (!(XSTATE_GUEST_COMPONENTS & enabled & bit)) continue;
+            const x86::XsaveRange range = x86::xsave_component_range(component);
+            if (range.size && range.offset >= x86::kXsaveReservedEnd && range.offset + range.size <= made.size)
+                made.components.push_back({bit, range});
+        }
+        return made;
+    }();
+    return layout;
+}
 
 std::vector<HostRegion> DbtEngine::host_regions() const {
     auto region = [](const char* what, const GuardedMapping& m, bool executable = false) {
@@ -158,7 +170,7 @@ std::vector<uint8_t> DbtEngine::extended_state() const {
     std::vector<uint8_t> image(xsave_area_, xsave_area_ + xsave_size_);
     std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if (!(present & component.bit)) std::memset(image.data() + component.range.offset, 0, component.range.size);
     return image;
 }
@@ -171,7 +183,7 @@ void DbtEngine::extended_state_into(std::vector<uint8_t>& image) const {
     std::memcpy(image.data(), xsave_area_, x86::kXsaveReservedEnd);
     std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if (present & component.bit)
             std::memcpy(image.data() + component.range.offset, xsave_area_ + component.range.offset,
                         component.range.size);
@@ -190,7 +202,7 @@ bool DbtEngine::extended_state_is(std::span<const uint8_t> image) const {
         !same(kMxcsrMaskEnd, x86::kXsaveReservedEnd))
         return false;
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if ((present & component.bit) && !same(component.range.offset, component.range.offset + component.range.size))
             return false;
     return true;

@@ -115,7 +115,11 @@ private:
         uint64_t bit;
         x86::XsaveRange range;
     };
-    std::vector<XsaveComponent> xsave_components_;
+    struct XsaveLayout {
+        size_t size;
+        std::vector<XsaveComponent> components;
+    };
+    static const XsaveLayout& guest_xsave_layout();
     uint64_t present_components() const;
     GuardedMapping fuel_window_;  // with fuel: read-only zero pages r9 points into (CTX_FUEL_BASE)
     SegmentBases segments_;
