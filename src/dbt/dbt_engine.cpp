@@ -21,13 +21,6 @@
 namespace vx::dbt {
 namespace {
 
-GuardedMapping make_guest_xsave_area(size_t size) {
-    GuardedMapping area(size, PROT_READ | PROT_WRITE);  // zeros: XSTATE_BV 0, every component initial
-    uint32_t mxcsr = 0x1f80;  // loaded from the area whatever XSTATE_BV says
-    std::memcpy(area.data() + 24, &mxcsr, 4);
-    return area;
-}
-
 FaultKind fault_kind_of(int signo, int code) {
     switch (signo) {
     case SIGSEGV: return code == SI_KERNEL ? FaultKind::GeneralProtection : FaultKind::PageFault;
@@ -43,7 +36,14 @@ FaultKind fault_kind_of(int signo, int code) {
 size_t checked_code_cache_size(uint64_t size) {
     if (size < (1u << 20) || size > (1ull << 31))
         throw Error("the code cache must be between 1 MiB and 2 GiB");
-    return size_t(size);
+    return size_t((size + kPageSize - 1) & ~uint64_t(kPageSize - 1));
+}
+
+size_t whole_pages(size_t bytes) { return (bytes + kPageSize - 1) & ~size_t(kPageSize - 1); }
+
+const void* right_below(const uint8_t* above, size_t bytes) {
+    const auto end = reinterpret_cast<uintptr_t>(above);
+    return end > bytes ? reinterpret_cast<const void*>(end - bytes) : nullptr;
 }
 
 }  // namespace
@@ -52,19 +52,27 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
                      const FlatSelectors& selectors)
     : memory_(memory),
       limits_(limits),
-      cache_(checked_code_cache_size(options.code_cache)),
+      // Below the guest's reservation when the host has room there: the
+      // guard page on top then adds no mapping of its own (it and the
+      // guest's inaccessible first pages are one).
+      host_(host_bytes_for(checked_code_cache_size(options.code_cache)),
+            right_below(memory.host_base(), host_bytes_for(checked_code_cache_size(options.code_cache)))),
+      runtime_data_(map_runtime_data(host_)),
+      cache_(checked_code_cache_size(options.code_cache), runtime_data_ + runtime_data_bytes()),
       translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
-      context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
       // Default-initialized, not value-initialized: `{}` would write zeros
       // over the whole lookup table and touch every one of its pages.
-      ctx_(new (context_memory_.data()) RuntimeContext),
+      ctx_(new (runtime_data_) RuntimeContext),
       xsave_size_(guest_xsave_layout().size),
-      xsave_memory_(make_guest_xsave_area(xsave_size_)),
-      xsave_area_(xsave_memory_.data()),
+      xsave_area_(runtime_data_ + whole_pages(sizeof(RuntimeContext))),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
       blocks_(*ctx_) {
     ctx_->stop_soon.store(0);
+    // Zeros: XSTATE_BV 0, every component initial, but MXCSR, which is
+    // loaded from the area whatever XSTATE_BV says.
+    const uint32_t mxcsr = 0x1f80;
+    std::memcpy(xsave_area_ + 24, &mxcsr, 4);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
     ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
@@ -73,11 +81,32 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
     if (limits.instructions) add_fuel(*limits.instructions);
     install_stubs();
+    // Sealed, the writable view and its guard pages are one host mapping:
+    // an idle sandbox costs two fewer.
+    cache_.seal();
     first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
 }
 
 DbtEngine::~DbtEngine() = default;
+
+size_t DbtEngine::host_bytes_for(size_t code_cache) {
+    return kHostGuard + runtime_data_bytes() + CodeCache::span_bytes(code_cache);
+}
+
+size_t DbtEngine::runtime_data_bytes() {
+    return whole_pages(sizeof(RuntimeContext)) + whole_pages(guest_xsave_layout().size);
+}
+
+// The runtime context and the guest's XSAVE area, one mapping of private
+// zero pages above the reservation's guard page; the code cache's span
+// (which starts with an inaccessible page) follows.
+uint8_t* DbtEngine::map_runtime_data(const HostReservation& host) {
+    uint8_t* at = host.data() + kHostGuard;
+    if (mmap(at, runtime_data_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != at)
+        throw Error(std::string("cannot map host memory: ") + strerror(errno));
+    return at;
+}
 
 // Asked of the CPU once per process: each cpuid traps to the hypervisor on a
 // virtual machine (tens of microseconds per new sandbox, for 62 components),
@@ -99,13 +128,14 @@ const DbtEngine::XsaveLayout& DbtEngine::guest_xsave_layout() {
 }
 
 std::vector<HostRegion> DbtEngine::host_regions() const {
-    auto region = [](const char* what, const GuardedMapping& m, bool executable = false) {
-        return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size(), executable};
+    auto region = [](const char* what, const uint8_t* data, size_t size, bool executable = false) {
+        return HostRegion{what, reinterpret_cast<uint64_t>(data), size, executable};
     };
     std::vector<HostRegion> regions = {
-        region("runtime context", context_memory_), region("extended state", xsave_memory_),
-        region("code cache", cache_.exec_view(), true), region("code cache (writable view)", cache_.write_view())};
-    if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_));
+        region("runtime context and extended state", runtime_data_, runtime_data_bytes()),
+        region("code cache", cache_.exec_view(), cache_.capacity(), true),
+        region("code cache (writable view)", cache_.write_view(), cache_.capacity())};
+    if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_.data(), fuel_window_.size()));
     return regions;
 }
 

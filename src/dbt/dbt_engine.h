@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine.h"
+#include "core/guarded_mapping.h"
 #include "x86/host_cpu.h"
 #include "dbt/cache/block_cache.h"
 #include "dbt/cache/code_cache.h"
@@ -100,15 +101,21 @@ private:
 
     GuestMemory& memory_;
     EngineLimits limits_;
+    // One reservation for the engine's host memory: a guard page, the
+    // runtime data (context, then the XSAVE area), the code cache's span.
+    static constexpr size_t kHostGuard = 4096;
+    static size_t runtime_data_bytes();
+    static size_t host_bytes_for(size_t code_cache);
+    static uint8_t* map_runtime_data(const HostReservation& host);
+    HostReservation host_;
+    uint8_t* runtime_data_;
     CodeCache cache_;
     RuntimeLinks links_;
     uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
     Translator translator_;
-    GuardedMapping context_memory_;
-    RuntimeContext* ctx_ = nullptr;  // in context_memory_
+    RuntimeContext* ctx_ = nullptr;  // in runtime_data_
     size_t xsave_size_;
-    GuardedMapping xsave_memory_;
-    uint8_t* xsave_area_;  // in xsave_memory_
+    uint8_t* xsave_area_;  // in runtime_data_, past the context
     // Components 2 and up a guest has (AVX, AVX-512's) and where they lie:
     // an image holds only those its XSTATE_BV marks present.
     struct XsaveComponent {
