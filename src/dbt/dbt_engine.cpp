@@ -65,7 +65,7 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       // over the whole lookup table and touch every one of its pages.
       ctx_(new (runtime_data_) RuntimeContext),
       xsave_size_(guest_xsave_layout().size),
-      xsave_area_(runtime_data_ + whole_pages(sizeof(RuntimeContext))),
+      xsave_area_(runtime_data_ + xsave_area_offset()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
       blocks_(*ctx_) {
     ctx_->stop_soon.store(0);
@@ -94,11 +94,17 @@ size_t DbtEngine::host_bytes_for(size_t code_cache) {
     return kHostGuard + runtime_data_bytes() + CodeCache::span_bytes(code_cache);
 }
 
-size_t DbtEngine::runtime_data_bytes() {
-    return whole_pages(sizeof(RuntimeContext)) + whole_pages(guest_xsave_layout().size);
+// In the context's room for it, or (larger, with AMX) on pages after it.
+size_t DbtEngine::xsave_area_offset() {
+    return guest_xsave_layout().size <= sizeof RuntimeContext::xsave_room ? offsetof(RuntimeContext, xsave_room)
+                                                                           : whole_pages(sizeof(RuntimeContext));
 }
 
-// The runtime context and the guest's XSAVE area, one mapping of private
+size_t DbtEngine::runtime_data_bytes() {
+    return std::max(whole_pages(sizeof(RuntimeContext)), whole_pages(xsave_area_offset() + guest_xsave_layout().size));
+}
+
+// The runtime context and the guest's XSAVE area (see xsave_area_offset), one mapping of private
 // zero pages above the reservation's guard page; the code cache's span
 // (which starts with an inaccessible page) follows.
 uint8_t* DbtEngine::map_runtime_data(const HostReservation& host) {

@@ -105,6 +105,7 @@ private:
     // runtime data (context, then the XSAVE area), the code cache's span.
     static constexpr size_t kHostGuard = 4096;
     static size_t runtime_data_bytes();
+    static size_t xsave_area_offset();
     static size_t host_bytes_for(size_t code_cache);
     static uint8_t* map_runtime_data(const HostReservation& host);
     HostReservation host_;

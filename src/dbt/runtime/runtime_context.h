@@ -34,7 +34,10 @@ struct alignas(64) RuntimeContext {
     uint8_t x87_image[108];
     uint8_t unused2[CTX_XSTATE_SPILL - CTX_X87_IMAGE - 108];
     uint64_t xstate_spill[3];
-    uint8_t unused3[CTX_LOOKUP_KEYS - CTX_XSTATE_SPILL - 24];
+    uint8_t unused3[CTX_XSAVE_ROOM - CTX_XSTATE_SPILL - 24];
+    // The guest's XSAVE area when it fits, on the context's first page
+    // (one page fewer for a new sandbox to fault in and keep resident).
+    alignas(64) uint8_t xsave_room[CTX_LOOKUP_KEYS - CTX_XSAVE_ROOM];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -60,6 +63,7 @@ static_assert(sizeof(std::atomic<uint32_t>) == 4 && std::atomic<uint32_t>::is_al
 static_assert(offsetof(RuntimeContext, xstate_gate) == CTX_XSTATE_GATE);
 static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
 static_assert(offsetof(RuntimeContext, xstate_spill) == CTX_XSTATE_SPILL);
+static_assert(offsetof(RuntimeContext, xsave_room) == CTX_XSAVE_ROOM);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);
