@@ -58,7 +58,9 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
       host_(host_bytes_for(checked_code_cache_size(options.code_cache)),
             right_below(memory.host_base(), host_bytes_for(checked_code_cache_size(options.code_cache)))),
       runtime_data_(map_runtime_data(host_)),
-      cache_(checked_code_cache_size(options.code_cache), runtime_data_ + runtime_data_bytes()),
+      cache_(checked_code_cache_size(options.code_cache), runtime_data_ + runtime_data_bytes(),
+             emit_stubs(CodeCache::exec_base_at(runtime_data_ + runtime_data_bytes(),
+                                                checked_code_cache_size(options.code_cache)))),
       translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
       // Default-initialized, not value-initialized: `{}` would write zeros
@@ -80,10 +82,9 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
     ctx_->fuel = 0;
     ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
     if (limits.instructions) add_fuel(*limits.instructions);
-    install_stubs();
-    // Sealed, the writable view and its guard pages are one host mapping:
-    // an idle sandbox costs two fewer.
-    cache_.seal();
+    ctx_->miss_path = links_.miss_path;
+    // (The cache is sealed: the writable view and its guard pages are one
+    // host mapping until the translator needs it.)
     first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
 }
@@ -145,8 +146,9 @@ std::vector<HostRegion> DbtEngine::host_regions() const {
     return regions;
 }
 
-void DbtEngine::install_stubs() {
-    Emitter out(cache_.writable(cache_.cursor()), cache_.cursor());
+std::vector<uint8_t> DbtEngine::emit_stubs(uint64_t exec_base) {
+    std::vector<uint8_t> code(kPageSize);  // (they take some 100 bytes)
+    Emitter out(code.data(), exec_base);
     const ZydisRegister ctx = ZYDIS_REGISTER_R15;
 
     links_.exit_stub = out.here();
@@ -171,9 +173,9 @@ void DbtEngine::install_stubs() {
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
     out.jump(links_.exit_stub);
-    ctx_->miss_path = links_.miss_path;
 
-    cache_.commit(out.size());
+    code.resize(out.size());
+    return code;
 }
 
 void DbtEngine::flush() {

@@ -68,7 +68,9 @@ private:
     };
 
     Event run(Registers& regs);
-    void install_stubs();
+    // The exit stub and the miss path, made for a cache whose code starts
+    // at `exec_base`; links_ names them.
+    std::vector<uint8_t> emit_stubs(uint64_t exec_base);
     void flush();
     const Block* block_at(uint32_t eip);  // translates on demand
     // For faults, stats and the memory limit; and its guest pages are
@@ -110,8 +112,8 @@ private:
     static uint8_t* map_runtime_data(const HostReservation& host);
     HostReservation host_;
     uint8_t* runtime_data_;
+    RuntimeLinks links_;  // (set by emit_stubs, for cache_)
     CodeCache cache_;
-    RuntimeLinks links_;
     uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
     Translator translator_;
     RuntimeContext* ctx_ = nullptr;  // in runtime_data_

@@ -33,30 +33,41 @@ HostReservation& HostReservation::operator=(HostReservation&& other) noexcept {
 }
 
 CodeCache::CodeCache(size_t capacity) : own_(span_bytes(capacity)), capacity_(capacity), span_(own_.data()) {
-    create();
+    create({});
 }
 
-CodeCache::CodeCache(size_t capacity, uint8_t* span) : capacity_(capacity), span_(span) { create(); }
+CodeCache::CodeCache(size_t capacity, uint8_t* span, std::span<const uint8_t> first_code)
+    : capacity_(capacity), span_(span) {
+    create(first_code);
+}
 
 // The memfd is closed as soon as both views are mapped: a descriptor of the
 // cache, had anything in the process reached it, would write translated code
-// past every check (read, write, mmap through it).
-void CodeCache::create() {
+// past every check (read, write, mmap through it). The first code goes in
+// through it, before: the writable view is mapped sealed, and stays so until
+// the translator needs it (opening and sealing it again would cost two
+// protection changes, each a TLB flush, and a fault on its first page).
+void CodeCache::create(std::span<const uint8_t> first_code) {
     if (capacity_ % kGuard) throw Error("the code cache's size must be whole pages");
+    if (first_code.size() > capacity_) throw Error("the code cache is too small for its first code");
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
     if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
-    if (ftruncate(fd, off_t(file_bytes())) != 0 || !map_views(fd)) {
+    if (ftruncate(fd, off_t(file_bytes())) != 0 ||
+        (!first_code.empty() &&
+         pwrite(fd, first_code.data(), first_code.size(), kGuard) != ssize_t(first_code.size())) ||
+        !map_views(fd, false)) {
         int error = errno;
         close(fd);
         throw Error(std::string("code cache: ") + strerror(error));
     }
     close(fd);
     exec_base_ = reinterpret_cast<uint64_t>(exec_view());
+    used_ = first_code.size();
 }
 
-bool CodeCache::map_views(int fd) {
+bool CodeCache::map_views(int fd, bool open) {
     return mmap(span_, file_bytes(), PROT_NONE, MAP_SHARED | MAP_FIXED, fd, 0) == span_ &&
-           mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) == 0 &&
+           (!open || mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) == 0) &&
            mmap(exec_view(), capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, kGuard) == exec_view();
 }
 
@@ -105,7 +116,7 @@ void CodeCache::finish_fork(bool in_child) {
         if (fd >= 0) close(fd);
         return;
     }
-    bool ok = fd >= 0 && map_views(fd);
+    bool ok = fd >= 0 && map_views(fd, true);
     open_ = true;
     if (!ok) {
         // The child's code may now be half its own: nothing here can be trusted.

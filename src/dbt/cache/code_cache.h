@@ -1,6 +1,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace vx::dbt {
 
@@ -45,8 +46,12 @@ public:
     // In a reservation of its own.
     explicit CodeCache(size_t capacity);
     // At `span` (span_bytes(capacity), inside an inaccessible reservation
-    // that outlives the cache).
-    CodeCache(size_t capacity, uint8_t* span);
+    // that outlives the cache), holding `first_code` (made for
+    // exec_base_at(span, capacity)) from its start. Sealed.
+    CodeCache(size_t capacity, uint8_t* span, std::span<const uint8_t> first_code = {});
+    static uint64_t exec_base_at(const uint8_t* span, size_t capacity) {
+        return reinterpret_cast<uint64_t>(span) + capacity + 2 * kGuard;
+    }
     CodeCache(const CodeCache&) = delete;
     CodeCache& operator=(const CodeCache&) = delete;
 
@@ -88,13 +93,14 @@ private:
     uint8_t* span_;
     uint64_t exec_base_ = 0;
     int child_fd_ = -1;  // between prepare_fork and finish_fork
-    mutable bool open_ = true;
+    mutable bool open_ = false;
     void open() const;
-    void create();
+    void create(std::span<const uint8_t> first_code);
     // The memfd's size: the code, with an inaccessible page either side.
     size_t file_bytes() const { return capacity_ + 2 * kGuard; }
-    // Both views of `fd` over the span; false with errno when refused.
-    bool map_views(int fd);
+    // Both views of `fd` over the span, the writable one open or sealed;
+    // false with errno when refused.
+    bool map_views(int fd, bool open);
 };
 
 }  // namespace vx::dbt
