@@ -397,12 +397,16 @@ bool GuestMemory::restore(const MemoryImage& image, bool keep_written) {
         }
         return true;
     };
+    // Memory as made (nothing mapped since, the host's pages all reserved
+    // inaccessible): its unmapped runs are already what they would be made.
+    const bool as_made = tables_zero_ && !host_state_lost_;
     // Pages restored from this image last time, none of which changed since
     // (never host-writable, replaced or protected: in a run not touched, or
     // with flags as restored), are mapped as they would be again: left as
     // they are.
     auto unchanged = [&](uint32_t first, uint32_t end) {
         const PageFlags flags = image.flags[first];
+        if (as_made && !(flags & kMapped)) return true;
         if (!same_image || (flags & kShared)) return false;
         for (uint64_t p = first; p < end;) {
             if (!touched(p / kCopyRunPages)) p = std::max<uint64_t>(p, next_touched(p / kCopyRunPages) * kCopyRunPages);

@@ -21,13 +21,6 @@
 namespace vx::dbt {
 namespace {
 
-GuardedMapping make_guest_xsave_area(size_t size) {
-    GuardedMapping area(size, PROT_READ | PROT_WRITE);  // zeros: XSTATE_BV 0, every component initial
-    uint32_t mxcsr = 0x1f80;  // loaded from the area whatever XSTATE_BV says
-    std::memcpy(area.data() + 24, &mxcsr, 4);
-    return area;
-}
-
 FaultKind fault_kind_of(int signo, int code) {
     switch (signo) {
     case SIGSEGV: return code == SI_KERNEL ? FaultKind::GeneralProtection : FaultKind::PageFault;
@@ -43,7 +36,14 @@ FaultKind fault_kind_of(int signo, int code) {
 size_t checked_code_cache_size(uint64_t size) {
     if (size < (1u << 20) || size > (1ull << 31))
         throw Error("the code cache must be between 1 MiB and 2 GiB");
-    return size_t(size);
+    return size_t((size + kPageSize - 1) & ~uint64_t(kPageSize - 1));
+}
+
+size_t whole_pages(size_t bytes) { return (bytes + kPageSize - 1) & ~size_t(kPageSize - 1); }
+
+const void* right_below(const uint8_t* above, size_t bytes) {
+    const auto end = reinterpret_cast<uintptr_t>(above);
+    return end > bytes ? reinterpret_cast<const void*>(end - bytes) : nullptr;
 }
 
 }  // namespace
@@ -52,53 +52,104 @@ DbtEngine::DbtEngine(GuestMemory& memory, const EngineLimits& limits, const DbtO
                      const FlatSelectors& selectors)
     : memory_(memory),
       limits_(limits),
-      cache_(checked_code_cache_size(options.code_cache)),
+      // Below the guest's reservation when the host has room there: the
+      // guard page on top then adds no mapping of its own (it and the
+      // guest's inaccessible first pages are one).
+      host_(host_bytes_for(checked_code_cache_size(options.code_cache)),
+            right_below(memory.host_base(), host_bytes_for(checked_code_cache_size(options.code_cache)))),
+      runtime_data_(map_runtime_data(host_)),
+      cache_(checked_code_cache_size(options.code_cache), runtime_data_ + runtime_data_bytes(),
+             emit_stubs(CodeCache::exec_base_at(runtime_data_ + runtime_data_bytes(),
+                                                checked_code_cache_size(options.code_cache)))),
       translator_(memory, cache_, links_, limits.instructions.has_value()),
       // Fresh zero pages: an empty lookup table costs nothing until used.
-      context_memory_(sizeof(RuntimeContext), PROT_READ | PROT_WRITE),
       // Default-initialized, not value-initialized: `{}` would write zeros
       // over the whole lookup table and touch every one of its pages.
-      ctx_(new (context_memory_.data()) RuntimeContext),
-      xsave_size_(x86::xsave_area_size()),
-      xsave_memory_(make_guest_xsave_area(xsave_size_)),
-      xsave_area_(xsave_memory_.data()),
+      ctx_(new (runtime_data_) RuntimeContext),
+      xsave_size_(guest_xsave_layout().size),
+      xsave_area_(runtime_data_ + xsave_area_offset()),
       fuel_window_(limits.instructions ? GuardedMapping(FUEL_WINDOW, PROT_READ) : GuardedMapping()),
       blocks_(*ctx_) {
     ctx_->stop_soon.store(0);
+    // Zeros: XSTATE_BV 0, every component initial, but MXCSR, which is
+    // loaded from the area whatever XSTATE_BV says.
+    const uint32_t mxcsr = 0x1f80;
+    std::memcpy(xsave_area_ + 24, &mxcsr, 4);
     segments_.flat = selectors;
     ctx_->xsave_area = xsave_area_;
-    for (unsigned component = 2; component < 64; ++component) {
-        const uint64_t bit = uint64_t(1) << component;
-        if (!(XSTATE_GUEST_COMPONENTS & x86::enabled_xstate_components() & bit)) continue;
-        const x86::XsaveRange range = x86::xsave_component_range(component);
-        if (range.size && range.offset >= x86::kXsaveReservedEnd && range.offset + range.size <= xsave_size_)
-            xsave_components_.push_back({bit, range});
-    }
     ctx_->xstate_gate = reinterpret_cast<uint64_t>(vx_dbt_xstate_load);
+    ctx_->xstate_saves = 0;
     ctx_->guest_base = reinterpret_cast<uint64_t>(memory.host_base());
     ctx_->fuel = 0;
     ctx_->fuel_base = reinterpret_cast<uint64_t>(fuel_window_.data());
     if (limits.instructions) add_fuel(*limits.instructions);
-    install_stubs();
+    ctx_->miss_path = links_.miss_path;
+    // (The cache is sealed: the writable view and its guard pages are one
+    // host mapping until the translator needs it.)
     first_block_mark_ = cache_.cursor();
     seen_exec_generation_ = memory.exec_generation();
 }
 
 DbtEngine::~DbtEngine() = default;
 
+size_t DbtEngine::host_bytes_for(size_t code_cache) {
+    return kHostGuard + runtime_data_bytes() + CodeCache::span_bytes(code_cache);
+}
+
+// In the context's room for it, or (larger, with AMX) on pages after it.
+size_t DbtEngine::xsave_area_offset() {
+    return guest_xsave_layout().size <= sizeof RuntimeContext::xsave_room ? offsetof(RuntimeContext, xsave_room)
+                                                                           : whole_pages(sizeof(RuntimeContext));
+}
+
+size_t DbtEngine::runtime_data_bytes() {
+    return std::max(whole_pages(sizeof(RuntimeContext)), whole_pages(xsave_area_offset() + guest_xsave_layout().size));
+}
+
+// The runtime context and the guest's XSAVE area (see xsave_area_offset), one mapping of private
+// zero pages above the reservation's guard page; the code cache's span
+// (which starts with an inaccessible page) follows.
+uint8_t* DbtEngine::map_runtime_data(const HostReservation& host) {
+    uint8_t* at = host.data() + kHostGuard;
+    if (mmap(at, runtime_data_bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != at)
+        throw Error(std::string("cannot map host memory: ") + strerror(errno));
+    return at;
+}
+
+// Asked of the CPU once per process: each cpuid traps to the hypervisor on a
+// virtual machine (tens of microseconds per new sandbox, for 62 components),
+// and neither the area's size nor XCR0 changes while the process lives.
+const DbtEngine::XsaveLayout& DbtEngine::guest_xsave_layout() {
+    static const XsaveLayout layout = [] {
+        XsaveLayout made{x86::xsave_area_size(), {}};
+        const uint64_t enabled = x86::enabled_xstate_components();
+        for (unsigned component = 2; component < 64; ++component) {
+            const uint64_t bit = uint64_t(1) << component;
+            if (!(XSTATE_GUEST_COMPONENTS & enabled & bit)) continue;
+            const x86::XsaveRange range = x86::xsave_component_range(component);
+            if (range.size && range.offset >= x86::kXsaveReservedEnd && range.offset + range.size <= made.size)
+                made.components.push_back({bit, range});
+        }
+        return made;
+    }();
+    return layout;
+}
+
 std::vector<HostRegion> DbtEngine::host_regions() const {
-    auto region = [](const char* what, const GuardedMapping& m, bool executable = false) {
-        return HostRegion{what, reinterpret_cast<uint64_t>(m.data()), m.size(), executable};
+    auto region = [](const char* what, const uint8_t* data, size_t size, bool executable = false) {
+        return HostRegion{what, reinterpret_cast<uint64_t>(data), size, executable};
     };
     std::vector<HostRegion> regions = {
-        region("runtime context", context_memory_), region("extended state", xsave_memory_),
-        region("code cache", cache_.exec_view(), true), region("code cache (writable view)", cache_.write_view())};
-    if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_));
+        region("runtime context and extended state", runtime_data_, runtime_data_bytes()),
+        region("code cache", cache_.exec_view(), cache_.capacity(), true),
+        region("code cache (writable view)", cache_.write_view(), cache_.capacity())};
+    if (fuel_window_.data()) regions.push_back(region("fuel window", fuel_window_.data(), fuel_window_.size()));
     return regions;
 }
 
-void DbtEngine::install_stubs() {
-    Emitter out(cache_.writable(cache_.cursor()), cache_.cursor());
+std::vector<uint8_t> DbtEngine::emit_stubs(uint64_t exec_base) {
+    std::vector<uint8_t> code(kPageSize);  // (they take some 100 bytes)
+    Emitter out(code.data(), exec_base);
     const ZydisRegister ctx = ZYDIS_REGISTER_R15;
 
     links_.exit_stub = out.here();
@@ -123,9 +174,9 @@ void DbtEngine::install_stubs() {
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_EIP, 4), reg(ZYDIS_REGISTER_R10D)});
     out.insn(ZYDIS_MNEMONIC_MOV, {mem(ctx, CTX_EXIT_CODE, 4), imm(EXIT_LOOKUP_MISS)});
     out.jump(links_.exit_stub);
-    ctx_->miss_path = links_.miss_path;
 
-    cache_.commit(out.size());
+    code.resize(out.size());
+    return code;
 }
 
 void DbtEngine::flush() {
@@ -158,7 +209,7 @@ std::vector<uint8_t> DbtEngine::extended_state() const {
     std::vector<uint8_t> image(xsave_area_, xsave_area_ + xsave_size_);
     std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if (!(present & component.bit)) std::memset(image.data() + component.range.offset, 0, component.range.size);
     return image;
 }
@@ -171,7 +222,7 @@ void DbtEngine::extended_state_into(std::vector<uint8_t>& image) const {
     std::memcpy(image.data(), xsave_area_, x86::kXsaveReservedEnd);
     std::memset(image.data() + kX87PointersAt, 0, kX87PointersEnd - kX87PointersAt);
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if (present & component.bit)
             std::memcpy(image.data() + component.range.offset, xsave_area_ + component.range.offset,
                         component.range.size);
@@ -190,7 +241,7 @@ bool DbtEngine::extended_state_is(std::span<const uint8_t> image) const {
         !same(kMxcsrMaskEnd, x86::kXsaveReservedEnd))
         return false;
     const uint64_t present = present_components();
-    for (const XsaveComponent& component : xsave_components_)
+    for (const XsaveComponent& component : guest_xsave_layout().components)
         if ((present & component.bit) && !same(component.range.offset, component.range.offset + component.range.size))
             return false;
     return true;

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/engine.h"
+#include "core/guarded_mapping.h"
 #include "x86/host_cpu.h"
 #include "dbt/cache/block_cache.h"
 #include "dbt/cache/code_cache.h"
@@ -68,7 +69,9 @@ private:
     };
 
     Event run(Registers& regs);
-    void install_stubs();
+    // The exit stub and the miss path, made for a cache whose code starts
+    // at `exec_base`; links_ names them.
+    std::vector<uint8_t> emit_stubs(uint64_t exec_base);
     void flush();
     const Block* block_at(uint32_t eip);  // translates on demand
     // For faults, stats and the memory limit; and its guest pages are
@@ -101,15 +104,22 @@ private:
 
     GuestMemory& memory_;
     EngineLimits limits_;
+    // One reservation for the engine's host memory: a guard page, the
+    // runtime data (context, then the XSAVE area), the code cache's span.
+    static constexpr size_t kHostGuard = 4096;
+    static size_t runtime_data_bytes();
+    static size_t xsave_area_offset();
+    static size_t host_bytes_for(size_t code_cache);
+    static uint8_t* map_runtime_data(const HostReservation& host);
+    HostReservation host_;
+    uint8_t* runtime_data_;
+    RuntimeLinks links_;  // (set by emit_stubs, for cache_)
     CodeCache cache_;
-    RuntimeLinks links_;
     uint64_t first_block_mark_ = 0;  // cache cursor after the shared stubs
     Translator translator_;
-    GuardedMapping context_memory_;
-    RuntimeContext* ctx_ = nullptr;  // in context_memory_
+    RuntimeContext* ctx_ = nullptr;  // in runtime_data_
     size_t xsave_size_;
-    GuardedMapping xsave_memory_;
-    uint8_t* xsave_area_;  // in xsave_memory_
+    uint8_t* xsave_area_;  // in runtime_data_, past the context
     uint64_t extended_state_sets_ = 0;  // by set_extended_state
     // Components 2 and up a guest has (AVX, AVX-512's) and where they lie:
     // an image holds only those its XSTATE_BV marks present.
@@ -117,7 +127,11 @@ private:
         uint64_t bit;
         x86::XsaveRange range;
     };
-    std::vector<XsaveComponent> xsave_components_;
+    struct XsaveLayout {
+        size_t size;
+        std::vector<XsaveComponent> components;
+    };
+    static const XsaveLayout& guest_xsave_layout();
     uint64_t present_components() const;
     GuardedMapping fuel_window_;  // with fuel: read-only zero pages r9 points into (CTX_FUEL_BASE)
     SegmentBases segments_;

@@ -13,29 +13,70 @@
 
 namespace vx::dbt {
 
-// The memfd is closed as soon as both views are mapped: a descriptor of the
-// cache, had anything in the process reached it, would write translated code
-// past every check (read, write, mmap through it).
-CodeCache::CodeCache(size_t capacity) : capacity_(capacity) {
-    int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
-    if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
-    try {
-        if (ftruncate(fd, off_t(capacity)) != 0) throw Error(std::string("code cache: ") + strerror(errno));
-        exec_view_ = GuardedMapping(capacity, PROT_READ | PROT_EXEC, fd);
-        write_view_ = GuardedMapping(capacity, PROT_READ | PROT_WRITE, fd);
-    } catch (...) {
-        close(fd);
-        throw;
-    }
-    close(fd);
-    exec_base_ = reinterpret_cast<uint64_t>(exec_view_.data());
+HostReservation::HostReservation(size_t size, const void* hint) : size_(size) {
+    void* at = mmap(const_cast<void*>(hint), size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (at == MAP_FAILED) throw Error(std::string("cannot reserve host memory: ") + strerror(errno));
+    base_ = static_cast<uint8_t*>(at);
 }
 
-// Both only change the protection of the whole view, one mapping: nothing
-// for the host to refuse but a broken process, which must not go on.
+HostReservation::~HostReservation() {
+    if (base_) munmap(base_, size_);
+}
+
+HostReservation::HostReservation(HostReservation&& other) noexcept
+    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+HostReservation& HostReservation::operator=(HostReservation&& other) noexcept {
+    std::swap(base_, other.base_);
+    std::swap(size_, other.size_);
+    return *this;
+}
+
+CodeCache::CodeCache(size_t capacity) : own_(span_bytes(capacity)), capacity_(capacity), span_(own_.data()) {
+    create({});
+}
+
+CodeCache::CodeCache(size_t capacity, uint8_t* span, std::span<const uint8_t> first_code)
+    : capacity_(capacity), span_(span) {
+    create(first_code);
+}
+
+// The memfd is closed as soon as both views are mapped: a descriptor of the
+// cache, had anything in the process reached it, would write translated code
+// past every check (read, write, mmap through it). The first code goes in
+// through it, before: the writable view is mapped sealed, and stays so until
+// the translator needs it (opening and sealing it again would cost two
+// protection changes, each a TLB flush, and a fault on its first page).
+void CodeCache::create(std::span<const uint8_t> first_code) {
+    if (capacity_ % kGuard) throw Error("the code cache's size must be whole pages");
+    if (first_code.size() > capacity_) throw Error("the code cache is too small for its first code");
+    int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
+    if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
+    if (ftruncate(fd, off_t(file_bytes())) != 0 ||
+        (!first_code.empty() &&
+         pwrite(fd, first_code.data(), first_code.size(), kGuard) != ssize_t(first_code.size())) ||
+        !map_views(fd, false)) {
+        int error = errno;
+        close(fd);
+        throw Error(std::string("code cache: ") + strerror(error));
+    }
+    close(fd);
+    exec_base_ = reinterpret_cast<uint64_t>(exec_view());
+    used_ = first_code.size();
+}
+
+bool CodeCache::map_views(int fd, bool open) {
+    return mmap(span_, file_bytes(), PROT_NONE, MAP_SHARED | MAP_FIXED, fd, 0) == span_ &&
+           (!open || mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) == 0) &&
+           mmap(exec_view(), capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, kGuard) == exec_view();
+}
+
+// Both only change the protection of the writable view: nothing for the
+// host to refuse but a broken process (or, opening, no room for one more
+// mapping), which must not go on.
 void CodeCache::open() const {
     if (open_) return;
-    if (mprotect(write_view_.data(), capacity_, PROT_READ | PROT_WRITE) != 0) {
+    if (mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) != 0) {
         static const char message[] = "vx: cannot open the code cache's writable view\n";
         ssize_t ignored = write(2, message, sizeof message - 1);
         (void)ignored;
@@ -46,7 +87,7 @@ void CodeCache::open() const {
 
 void CodeCache::seal() const {
     if (!open_) return;
-    if (mprotect(write_view_.data(), capacity_, PROT_NONE) != 0) {
+    if (mprotect(write_view(), capacity_, PROT_NONE) != 0) {
         static const char message[] = "vx: cannot seal the code cache's writable view\n";
         ssize_t ignored = write(2, message, sizeof message - 1);
         (void)ignored;
@@ -58,8 +99,8 @@ void CodeCache::seal() const {
 bool CodeCache::prepare_fork() {
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
     // Copied from the executable view: the writable one may be sealed.
-    const void* code = exec_view_.data();
-    if (fd >= 0 && (ftruncate(fd, off_t(capacity_)) != 0 || pwrite(fd, code, used_, 0) != ssize_t(used_))) {
+    const void* code = exec_view();
+    if (fd >= 0 && (ftruncate(fd, off_t(file_bytes())) != 0 || pwrite(fd, code, used_, kGuard) != ssize_t(used_))) {
         int error = errno;
         close(fd);
         fd = -1;
@@ -75,7 +116,7 @@ void CodeCache::finish_fork(bool in_child) {
         if (fd >= 0) close(fd);
         return;
     }
-    bool ok = fd >= 0 && exec_view_.remap(PROT_READ | PROT_EXEC, fd) && write_view_.remap(PROT_READ | PROT_WRITE, fd);
+    bool ok = fd >= 0 && map_views(fd, true);
     open_ = true;
     if (!ok) {
         // The child's code may now be half its own: nothing here can be trusted.

@@ -1,10 +1,29 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-
-#include "core/guarded_mapping.h"
+#include <span>
 
 namespace vx::dbt {
+
+// Address space reserved inaccessible (PROT_NONE, nothing committed), for
+// mappings placed inside it; unmapped whole by the destructor. `hint`, when
+// the host has room there, is where it goes.
+class HostReservation {
+public:
+    HostReservation() = default;
+    explicit HostReservation(size_t size, const void* hint = nullptr);
+    ~HostReservation();
+    HostReservation(HostReservation&& other) noexcept;
+    HostReservation& operator=(HostReservation&& other) noexcept;
+    HostReservation(const HostReservation&) = delete;
+    HostReservation& operator=(const HostReservation&) = delete;
+    uint8_t* data() const { return base_; }
+    size_t size() const { return size_; }
+
+private:
+    uint8_t* base_ = nullptr;
+    size_t size_ = 0;
+};
 
 // Translated code, W^X: one memfd mapped twice, executable where it runs and
 // writable at another address where only the host writes, then closed: no
@@ -13,9 +32,26 @@ namespace vx::dbt {
 // inaccessible (PROT_NONE) whenever guest code runs: writable() opens it for
 // the translator, and seal() closes it before the engine enters guest code,
 // so code that got out of the translator finds no writable translations.
+//
+// Laid out in span_bytes(capacity) from its start, so that a sealed cache
+// costs the host two mappings: the writable view with its guards, all from
+// the memfd (inaccessible file pages on either side, which the view merges
+// with whenever it is sealed), then the executable view (the memfd past its
+// first page), then an inaccessible page of the reservation.
 class CodeCache {
 public:
+    static constexpr size_t kGuard = 4096;
+    static size_t span_bytes(size_t capacity) { return 3 * kGuard + 2 * capacity; }
+
+    // In a reservation of its own.
     explicit CodeCache(size_t capacity);
+    // At `span` (span_bytes(capacity), inside an inaccessible reservation
+    // that outlives the cache), holding `first_code` (made for
+    // exec_base_at(span, capacity)) from its start. Sealed.
+    CodeCache(size_t capacity, uint8_t* span, std::span<const uint8_t> first_code = {});
+    static uint64_t exec_base_at(const uint8_t* span, size_t capacity) {
+        return reinterpret_cast<uint64_t>(span) + capacity + 2 * kGuard;
+    }
     CodeCache(const CodeCache&) = delete;
     CodeCache& operator=(const CodeCache&) = delete;
 
@@ -31,14 +67,14 @@ public:
     // first, if sealed). Also from a signal handler.
     uint8_t* writable(uint64_t exec) const {
         open();
-        return write_view_.data() + (exec - exec_base_);
+        return write_view() + (exec - exec_base_);
     }
     // The writable view inaccessible until the next writable(). Also from a
     // signal handler.
     void seal() const;
     bool sealed() const { return !open_; }
-    const GuardedMapping& exec_view() const { return exec_view_; }
-    const GuardedMapping& write_view() const { return write_view_; }
+    uint8_t* exec_view() const { return span_ + file_bytes(); }
+    uint8_t* write_view() const { return span_ + kGuard; }
     uint64_t cursor() const { return exec_base_ + used_; }
     void commit(size_t bytes) { used_ += bytes; }
     // Around a fork: the child gets the same code at the same addresses in a
@@ -51,14 +87,20 @@ public:
     void rewind(uint64_t mark) { used_ = mark - exec_base_; }
 
 private:
+    HostReservation own_;  // with the first constructor
     size_t capacity_;
     size_t used_ = 0;
-    GuardedMapping exec_view_;
-    GuardedMapping write_view_;
+    uint8_t* span_;
     uint64_t exec_base_ = 0;
     int child_fd_ = -1;  // between prepare_fork and finish_fork
-    mutable bool open_ = true;
+    mutable bool open_ = false;
     void open() const;
+    void create(std::span<const uint8_t> first_code);
+    // The memfd's size: the code, with an inaccessible page either side.
+    size_t file_bytes() const { return capacity_ + 2 * kGuard; }
+    // Both views of `fd` over the span, the writable one open or sealed;
+    // false with errno when refused.
+    bool map_views(int fd, bool open);
 };
 
 }  // namespace vx::dbt

@@ -36,7 +36,10 @@ struct alignas(64) RuntimeContext {
     uint64_t xstate_spill[3];
     // Each save may have changed the area: DbtEngine::extended_state_version.
     uint64_t xstate_saves;
-    uint8_t unused3[CTX_LOOKUP_KEYS - CTX_XSTATE_SAVES - 8];
+    uint8_t unused3[CTX_XSAVE_ROOM - CTX_XSTATE_SAVES - 8];
+    // The guest's XSAVE area when it fits, on the context's first page
+    // (one page fewer for a new sandbox to fault in and keep resident).
+    alignas(64) uint8_t xsave_room[CTX_LOOKUP_KEYS - CTX_XSAVE_ROOM];
     // An all-zero table is an empty one: key 0 (~0xffffffff) "hits" only for
     // eip 0xffffffff, and target 0 leads to the miss path, which asks the host.
     uint32_t lookup_keys[kLookupEntries];     // ~eip: `lea ecx, [key + eip + 1]` is zero on a hit
@@ -63,6 +66,7 @@ static_assert(offsetof(RuntimeContext, xstate_gate) == CTX_XSTATE_GATE);
 static_assert(offsetof(RuntimeContext, x87_image) == CTX_X87_IMAGE);
 static_assert(offsetof(RuntimeContext, xstate_spill) == CTX_XSTATE_SPILL);
 static_assert(offsetof(RuntimeContext, xstate_saves) == CTX_XSTATE_SAVES);
+static_assert(offsetof(RuntimeContext, xsave_room) == CTX_XSAVE_ROOM);
 static_assert(offsetof(RuntimeContext, lookup_keys) == CTX_LOOKUP_KEYS);
 
 static_assert(offsetof(RuntimeContext, lookup_targets) == CTX_LOOKUP_TARGETS);

@@ -21,6 +21,7 @@
 #define CTX_X87_IMAGE     128  /* 108 bytes: where fnstenv/fnsave store before the guest gets a copy */
 #define CTX_XSTATE_SPILL  240  /* 3 x u64: rax, rdx, rsi while vx_dbt_xstate_load runs */
 #define CTX_XSTATE_SAVES  264  /* u64: the times vx_dbt_exit saved the guest's extended state from the CPU */
+#define CTX_XSAVE_ROOM    1024 /* to CTX_LOOKUP_KEYS: the guest's XSAVE area, when it fits (it does without AMX) */
 #define CTX_LOOKUP_KEYS   4096 /* u32[65536]: ~eip of the block in each slot */
 #define CTX_LOOKUP_TARGETS (CTX_LOOKUP_KEYS + 4 * 65536)  /* u64[65536]: its code - miss path */
 /* With fuel counted, every block starts with a load at %r9 in the fuel
