@@ -9,7 +9,7 @@
 #include "vx/error.h"
 #include "vx/snapshot.h"
 #include "vxrun/limit_options.h"
-#include "vxverify/host_filter.h"
+#include "os/linux_i386/host_filter.h"
 #include "vxverify/verifier.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     if (!no_host_filter) {
         try {
             vx::prepare_restores();
-            vxverify::install_host_filter(verifier.host_calls());
+            vx::os::linux_i386::install_reader_filter(verifier.host_calls());
         } catch (const vx::Error& e) {
             std::fprintf(stderr, "vxverify: %s\n", e.what());
             return vxverify::kExitPluginFailed;

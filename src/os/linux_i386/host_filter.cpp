@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <memory>
@@ -71,6 +72,21 @@ constexpr uint64_t kForbiddenCloneFlags = CLONE_VM | CLONE_THREAD | CLONE_SETTLS
                                           CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                                           CLONE_NEWCGROUP | CLONE_PTRACE | CLONE_UNTRACED;
 
+// What a host that only reads files and reports (vxverify) and the C++
+// runtime call once its sandboxes are made: reading, resetting sandboxes
+// from snapshots (mappings of a snapshot's file, /proc/self/pagemap),
+// signals among its own threads, time.
+constexpr int kReaderAllowed[] = {
+    SCMP_SYS(read), SCMP_SYS(pread64), SCMP_SYS(readv), SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fadvise64), SCMP_SYS(munmap), SCMP_SYS(mremap),
+    SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(futex), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(clock_gettime),
+    SCMP_SYS(exit), SCMP_SYS(exit_group),
+};
+
+// Opening for reading only: none of these bits.
+constexpr uint64_t kWritingOpenFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
+
 // Argument `arg` & mask == value. (libseccomp's SCMP_A* macros leave a field
 // to the compiler, which clang warns about.)
 scmp_arg_cmp masked_equal(unsigned arg, uint64_t mask, uint64_t value) {
@@ -125,6 +141,31 @@ void install_host_filter(const std::vector<long>& engine_calls, const std::vecto
     check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1, equal(0, 0)), "allow prlimit64");
     // futimens, never a path.
     check(seccomp_rule_add(ctx.get(), SCMP_ACT_ALLOW, SCMP_SYS(utimensat), 1, equal(1, 0)), "allow utimensat");
+    check(seccomp_load(ctx.get()), "load");
+}
+
+void install_reader_filter(const std::vector<long>& engine_calls) {
+    std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
+    if (!ctx) throw Error("host filter: seccomp_init failed");
+    check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-arch action");
+    auto allow = [&](int nr, std::initializer_list<scmp_arg_cmp> args, const char* what) {
+        check(seccomp_rule_add_array(ctx.get(), SCMP_ACT_ALLOW, nr, unsigned(args.size()), args.begin()), what);
+    };
+    for (int nr : kReaderAllowed) allow(nr, {}, "allow");
+    for (long nr : engine_calls)
+        if (nr != SCMP_SYS(mmap) && nr != SCMP_SYS(mprotect) && nr != SCMP_SYS(tgkill) &&
+            nr != SCMP_SYS(memfd_create))  // for a host fork's own code cache: such a host forks none
+            allow(int(nr), {}, "allow the engine's call");
+    // A thread of this process (an interrupt, a time limit), no other's.
+    allow(SCMP_SYS(tgkill), {equal(0, uint64_t(getpid()))}, "allow tgkill");
+    for (int fd : {1, 2}) {
+        allow(SCMP_SYS(write), {equal(0, uint64_t(fd))}, "allow write");
+        allow(SCMP_SYS(writev), {equal(0, uint64_t(fd))}, "allow writev");
+    }
+    allow(SCMP_SYS(openat), {masked_equal(2, kWritingOpenFlags, 0)}, "allow openat");
+    allow(SCMP_SYS(mmap), {masked_equal(2, PROT_EXEC, 0)}, "allow mmap");
+    allow(SCMP_SYS(mprotect), {masked_equal(2, PROT_EXEC, 0)}, "allow mprotect");
+    allow(SCMP_SYS(ioctl), {masked_equal(1, 0xffffffffu, TCGETS)}, "allow ioctl");  // isatty
     check(seccomp_load(ctx.get()), "load");
 }
 

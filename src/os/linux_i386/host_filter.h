@@ -25,4 +25,14 @@ struct ExecutableRegion {
 // vx::Error when the kernel refuses it.
 void install_host_filter(const std::vector<long>& engine_calls, const std::vector<ExecutableRegion>& executable = {});
 
+// A far narrower filter, for a host process that runs sandboxes without a
+// personality and only reads files and reports (vxverify): once it is on,
+// code that got out of the translator could read files, write to the
+// standard output and error, and little else: no file opened for writing,
+// created, renamed or removed, no process signalled but this one, no
+// program run, no socket, no executable memory, no fork. `engine_calls` as
+// above. Call vx::prepare_restores() first if the host restores snapshots.
+// Throws vx::Error when the kernel refuses it.
+void install_reader_filter(const std::vector<long>& engine_calls);
+
 }  // namespace vx::os::linux_i386
