@@ -66,17 +66,18 @@ void CodeCache::create(std::span<const uint8_t> first_code) {
 }
 
 bool CodeCache::map_views(int fd, bool open) {
-    return mmap(span_, file_bytes(), PROT_NONE, MAP_SHARED | MAP_FIXED, fd, 0) == span_ &&
-           (!open || mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) == 0) &&
+    return mmap(write_view(), capacity_, open ? kOpen : kSealed, MAP_SHARED | MAP_FIXED, fd, kGuard) ==
+               write_view() &&
            mmap(exec_view(), capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, kGuard) == exec_view();
 }
 
-// Both only change the protection of the writable view: nothing for the
-// host to refuse but a broken process (or, opening, no room for one more
-// mapping), which must not go on.
+// Both only change the protection of the writable view, a host mapping of
+// its own whichever (a file's, between the reservation's anonymous guard
+// pages): no mapping is split or merged, so nothing for the host to refuse, even at its
+// map count, but a broken process, which must not go on.
 void CodeCache::open() const {
     if (open_) return;
-    if (mprotect(write_view(), capacity_, PROT_READ | PROT_WRITE) != 0) {
+    if (mprotect(write_view(), capacity_, kOpen) != 0) {
         static const char message[] = "vx: cannot open the code cache's writable view\n";
         ssize_t ignored = write(2, message, sizeof message - 1);
         (void)ignored;
@@ -87,7 +88,7 @@ void CodeCache::open() const {
 
 void CodeCache::seal() const {
     if (!open_) return;
-    if (mprotect(write_view(), capacity_, PROT_NONE) != 0) {
+    if (mprotect(write_view(), capacity_, kSealed) != 0) {
         static const char message[] = "vx: cannot seal the code cache's writable view\n";
         ssize_t ignored = write(2, message, sizeof message - 1);
         (void)ignored;

@@ -1,4 +1,6 @@
 #pragma once
+#include <sys/mman.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -33,11 +35,14 @@ private:
 // the translator, and seal() closes it before the engine enters guest code,
 // so code that got out of the translator finds no writable translations.
 //
-// Laid out in span_bytes(capacity) from its start, so that a sealed cache
-// costs the host two mappings: the writable view with its guards, all from
-// the memfd (inaccessible file pages on either side, which the view merges
-// with whenever it is sealed), then the executable view (the memfd past its
-// first page), then an inaccessible page of the reservation.
+// Laid out in span_bytes(capacity) from its start: a guard page, the
+// writable view (the memfd past its first page), a guard page, the
+// executable view (the same file pages), then an inaccessible page of the
+// reservation. The guards are the reservation's own anonymous pages, so
+// the view, a file's, is a host mapping of its own, sealed or open: opening
+// and sealing it never split or merge a mapping (which the host may refuse
+// at its map count, where a stop that unchains blocks from a signal handler
+// could not go on).
 class CodeCache {
 public:
     static constexpr size_t kGuard = 4096;
@@ -94,6 +99,7 @@ private:
     uint64_t exec_base_ = 0;
     int child_fd_ = -1;  // between prepare_fork and finish_fork
     mutable bool open_ = false;
+    static constexpr int kSealed = PROT_NONE, kOpen = PROT_READ | PROT_WRITE;
     void open() const;
     void create(std::span<const uint8_t> first_code);
     // The memfd's size: the code, with an inaccessible page either side.
