@@ -238,7 +238,10 @@ public:
     void set_memory_admission(std::function<bool(uint64_t bytes)> admit);
     // Bytes of host memory the guest costs now, as the memory limit counts them.
     uint64_t memory_in_use() const;
-    // The limit reached, if one was.
+    // The limit the host reported (exceed()) or the host mappings reached,
+    // if one was: those that stop the guest for good. A time limit, the
+    // memory limit or fuel the engine reached are in run()'s events (and
+    // stop_pending()).
     std::optional<LimitExceeded> limit_exceeded() const;
     const EngineLimits& limits() const { return options_.limits; }
     Usage usage() const;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 
@@ -91,24 +92,28 @@ thread_local std::unique_ptr<char[]> own_alternate_stack;
 
 // Signal handlers run on an alternate stack (SA_ONSTACK, engines' own too):
 // large enough for an AVX-512 signal frame, with room for the handler.
+// Throws Error, having changed nothing, when the host refuses it.
 void ensure_alternate_signal_stack() {
     stack_t current;
     if (sigaltstack(nullptr, &current) == 0 && !(current.ss_flags & SS_DISABLE)) return;
     constexpr size_t kSize = 256 * 1024;
-    own_alternate_stack = std::make_unique<char[]>(kSize);
+    std::unique_ptr<char[]> memory(new (std::nothrow) char[kSize]);
+    if (!memory) throw Error("cannot make this thread's signal stack: out of host memory");
     stack_t stack{};
-    stack.ss_sp = own_alternate_stack.get();
+    stack.ss_sp = memory.get();
     stack.ss_size = kSize;
-    sigaltstack(&stack, nullptr);
+    if (sigaltstack(&stack, nullptr) != 0)
+        throw Error(std::string("cannot give this thread its signal stack: ") + strerror(errno));
+    own_alternate_stack = std::move(memory);
 }
 
 // A serial of the calling thread's own (never 0); the first time on a thread
 // (or in a forked child), the thread is made ready for the signal.
 uint64_t current_thread_serial() {
     if (!this_thread_serial) [[unlikely]] {
+        ensure_alternate_signal_stack();  // first: a refusal leaves the thread as it was, to try again
         this_thread_serial = ++thread_serials;
         this_thread_id = pid_t(syscall(SYS_gettid));
-        ensure_alternate_signal_stack();
     }
     return this_thread_serial;
 }
@@ -235,11 +240,12 @@ RunControl::CallWindow RunControl::begin_call(std::optional<uint64_t> cpu_ns, st
     if (!cpu_ns && !wall_ns) return outer;
     // The call runs on this thread: its window starts from the CPU time
     // counted here, with what another thread used before folded in.
-    if (started_ && thread_serial_ != current_thread_serial()) {
+    if (started_) {
         try {
-            take_over_thread(current_thread_serial());
+            const uint64_t serial = current_thread_serial();
+            if (thread_serial_ != serial) take_over_thread(serial);
         } catch (const Error&) {
-            request(kInterrupt);  // no timer: stopped, rather than unbounded
+            request(kInterrupt);  // no timer (or no signal stack): stopped, rather than unbounded
         }
     }
     // Past 2^64 ns is never (a host may say "no limit" with the largest).

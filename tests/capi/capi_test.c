@@ -13,31 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "vx/vx.h"
 
 static const char* plugin_path;
-static int failures;
-
-#define CHECK(condition)                                                                  \
-    do {                                                                                  \
-        if (!(condition)) {                                                               \
-            fprintf(stderr, "%s:%d: %s: failed: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    __func__, #condition, vx_last_error());                                \
-            ++failures;                                                                   \
-        }                                                                                 \
-    } while (0)
-/* A status: what was expected, or a failure naming both. */
-#define CHECK_STATUS(call, expected)                                                      \
-    do {                                                                                  \
-        vx_status got_ = (call);                                                          \
-        if (got_ != (expected)) {                                                         \
-            fprintf(stderr, "%s:%d: %s: %s gave %s, not %s (last error: %s)\n", __FILE__,  \
-                    __LINE__, __func__, #call, vx_status_name(got_), #expected,             \
-                    vx_last_error());                                                     \
-            ++failures;                                                                   \
-        }                                                                                 \
-    } while (0)
-#define CHECK_OK(call) CHECK_STATUS(call, VX_OK)
 
 /* As tests/unit/guests/plugin_functions.c numbers its calls to the host. */
 enum { kHostAsk = 0x4001, kHostNest = 0x4002 };
@@ -784,10 +763,5 @@ int main(int argc, char** argv) {
     test_memory_limit_and_host_mappings();
     test_host_functions();
     test_shared_buffers();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("every check passed\n");
-    return 0;
+    return finish();
 }

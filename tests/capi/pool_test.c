@@ -13,33 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "vx/vx.h"
 
 static const char* plugin_path;
 static const char* other_plugin_path;
-/* Checks that failed; threads count theirs apart (thread_failures). */
-static int failures;
-
-#define CHECK_COUNTING(counter, condition)                                                \
-    do {                                                                                  \
-        if (!(condition)) {                                                               \
-            fprintf(stderr, "%s:%d: %s: failed: %s (last error: %s)\n", __FILE__, __LINE__, \
-                    __func__, #condition, vx_last_error());                                \
-            ++(counter);                                                                  \
-        }                                                                                 \
-    } while (0)
-#define CHECK(condition) CHECK_COUNTING(failures, condition)
-#define CHECK_STATUS(call, expected)                                                      \
-    do {                                                                                  \
-        vx_status got_ = (call);                                                          \
-        if (got_ != (expected)) {                                                         \
-            fprintf(stderr, "%s:%d: %s: %s gave %s, not %s (last error: %s)\n", __FILE__,  \
-                    __LINE__, __func__, #call, vx_status_name(got_), #expected,             \
-                    vx_last_error());                                                     \
-            ++failures;                                                                   \
-        }                                                                                 \
-    } while (0)
-#define CHECK_OK(call) CHECK_STATUS(call, VX_OK)
 
 /* As tests/unit/guests/plugin_functions.c numbers its calls to the host. */
 enum { kHostAsk = 0x4001 };
@@ -431,10 +409,5 @@ int main(int argc, char** argv) {
     test_no_return_or_free_while_a_call_runs();
     test_threads();
     test_bad_input();
-    if (failures) {
-        fprintf(stderr, "%d check(s) failed\n", failures);
-        return 1;
-    }
-    printf("every check passed\n");
-    return 0;
+    return finish();
 }

@@ -9,10 +9,13 @@
 #include <initializer_list>
 #include <vector>
 
+#include "guest_code.h"
 #include "os/linux_i386/process.h"
 #include "vx/sandbox.h"
 
 namespace {
+
+using vx::testing::operator+;
 
 using vx::os::linux_i386::Ending;
 using vx::os::linux_i386::RunOutcome;
@@ -23,40 +26,16 @@ public:
     std::vector<RunOutcome> ended;
 };
 
-constexpr uint32_t kCode = 0x10000, kStackTop = 0x400000;
-
 // mov eax, NR; mov ebx, A; mov ecx, B; int $0x80
-std::vector<uint8_t> syscall(uint32_t nr, uint32_t a = 0, uint32_t b = 0) {
-    std::vector<uint8_t> code;
-    for (auto [opcode, value] : {std::pair<uint8_t, uint32_t>{0xb8, nr}, {0xbb, a}, {0xb9, b}}) {
-        code.push_back(opcode);
-        for (int i = 0; i < 4; ++i) code.push_back(uint8_t(value >> (8 * i)));
-    }
-    code.insert(code.end(), {0xcd, 0x80});
-    return code;
-}
-
-std::vector<uint8_t> operator+(std::vector<uint8_t> a, const std::vector<uint8_t>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-    return a;
-}
+std::vector<uint8_t> syscall(uint32_t nr, uint32_t a = 0, uint32_t b = 0) { return vx::testing::syscall_code(nr, {a, b}); }
 
 constexpr uint32_t kExitGroup = 252, kKill = 37, kGetpid = 20;
 
-// Runs `code` at kCode as a Linux process (no host filter, no forks) and
+// Runs `code` (load_code) as a Linux process (no host filter, no forks) and
 // checks that the reporter was told the same outcome run() returns.
 RunOutcome run_code(const std::vector<uint8_t>& code, vx::EngineLimits limits = {}) {
     vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 64u << 20, .limits = limits});
-    vx::GuestMemory& memory = sandbox.memory();
-    memory.map(kCode, 0x1000, vx::kRead | vx::kWrite);
-    memory.write(kCode, code.data(), code.size());
-    memory.protect(kCode, 0x1000, vx::kRead | vx::kExec);
-    memory.map(kStackTop - 0x10000, 0x10000, vx::kRead | vx::kWrite);
-    sandbox.registers().eip = kCode;
-    sandbox.registers().esp = kStackTop - 0x100;
-    vx::ElfImage image;
-    image.entry = kCode;
-    image.image_end = kCode + 0x1000;
+    const vx::ElfImage image = vx::testing::load_code(sandbox, code);
     RecordingReporter reporter;
     vx::os::linux_i386::ProcessOptions options;
     options.reporter = &reporter;
@@ -110,7 +89,7 @@ TEST(RunOutcome, AnUnhandledFaultNamesItsKindPlaceAndInstruction) {
     EXPECT_EQ(outcome.exit_status, 128 + SIGSEGV);
     ASSERT_TRUE(outcome.fault);
     EXPECT_EQ(outcome.fault->fault.kind, vx::FaultKind::PageFault);
-    EXPECT_EQ(outcome.fault->fault.eip, kCode);
+    EXPECT_EQ(outcome.fault->fault.eip, vx::testing::kCodeAt);
     EXPECT_EQ(outcome.fault->fault.address, std::optional<uint32_t>(0x50000));
     EXPECT_NE(outcome.fault->instruction.find("mov"), std::string::npos) << outcome.fault->instruction;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engines.h"
+#include "guest_code.h"
 #include "os/linux_i386/process.h"
 #include "vx/elf_loader.h"
 #include "vx/error.h"
@@ -210,27 +211,14 @@ VX_FOR_EACH_ENGINE(SharedBufferTest);
 // guest: mremap neither grows nor moves it, mprotect gives no write; the
 // guest's exit status is what the call returned (negated errno, as a byte).
 int status_after(uint32_t nr, uint32_t a, uint32_t b, uint32_t c, uint32_t d, vx::Perm buffer_perms) {
-    constexpr uint32_t kCode = 0x10000, kStackTop = 0x400000;
     vx::Sandbox sandbox(vx::SandboxOptions{.memory_size = 512u << 20});
     vx::GuestMemory& memory = sandbox.memory();
     vx::SharedBuffer buffer(kBufferSize);
     EXPECT_TRUE(memory.map_buffer(kBufferAt, buffer, buffer_perms));
-    // nr, a, b, c, d into eax, ebx, ecx, edx, esi; int $0x80; exit_group(eax).
-    std::vector<uint8_t> code;
-    for (auto [opcode, value] : {std::pair<uint8_t, uint32_t>{0xb8, nr}, {0xbb, a}, {0xb9, b}, {0xba, c}, {0xbe, d}}) {
-        code.push_back(opcode);
-        for (int i = 0; i < 4; ++i) code.push_back(uint8_t(value >> (8 * i)));
-    }
-    code.insert(code.end(), {0xcd, 0x80, 0x89, 0xc3, 0xb8, 252, 0, 0, 0, 0xcd, 0x80});
-    memory.map(kCode, 0x1000, vx::kRead | vx::kWrite);
-    memory.write(kCode, code.data(), code.size());
-    memory.protect(kCode, 0x1000, vx::kRead | vx::kExec);
-    memory.map(kStackTop - 0x10000, 0x10000, vx::kRead | vx::kWrite);
-    sandbox.registers().eip = kCode;
-    sandbox.registers().esp = kStackTop - 0x100;
-    vx::ElfImage image;
-    image.entry = kCode;
-    image.image_end = kCode + 0x1000;
+    // The call, then exit_group(what it returned): mov ebx, eax; mov eax, 252; int $0x80.
+    std::vector<uint8_t> code = vx::testing::syscall_code(nr, {a, b, c, d});
+    code.insert(code.end(), {0x89, 0xc3, 0xb8, 252, 0, 0, 0, 0xcd, 0x80});
+    const vx::ElfImage image = vx::testing::load_code(sandbox, code);
     vx::os::linux_i386::LinuxProcess process(sandbox, image, {});
     const vx::os::linux_i386::RunOutcome outcome = process.run();
     EXPECT_EQ(outcome.ending, vx::os::linux_i386::Ending::Exited);
