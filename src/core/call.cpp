@@ -18,10 +18,9 @@
 namespace vx {
 namespace {
 
-// What the callee finds at esp: the return address, then the arguments; the
-// arguments start on a 16-byte boundary, as gcc's i386 code assumes.
-// Where a call's frame starts: its return address, below the arguments,
-// which start 16-byte aligned below `esp`.
+// Where a call's frame starts, below `esp`: what the callee finds at esp, the
+// return address, then the arguments, which start on a 16-byte boundary, as
+// gcc's i386 code assumes.
 uint32_t frame_below(uint32_t esp, size_t arg_count) {
     const uint64_t arg_bytes = uint64_t(arg_count) * 4;
     if (uint64_t(esp) < arg_bytes + 4 + 15)
