@@ -52,9 +52,8 @@ void CodeCache::create(std::span<const uint8_t> first_code) {
     if (first_code.size() > capacity_) throw Error("the code cache is too small for its first code");
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
     if (fd < 0) throw Error(std::string("memfd_create: ") + strerror(errno));
-    if (ftruncate(fd, off_t(file_bytes())) != 0 ||
-        (!first_code.empty() &&
-         pwrite(fd, first_code.data(), first_code.size(), kGuard) != ssize_t(first_code.size())) ||
+    if (ftruncate(fd, off_t(capacity_)) != 0 ||
+        (!first_code.empty() && pwrite(fd, first_code.data(), first_code.size(), 0) != ssize_t(first_code.size())) ||
         !map_views(fd, false)) {
         int error = errno;
         close(fd);
@@ -66,9 +65,8 @@ void CodeCache::create(std::span<const uint8_t> first_code) {
 }
 
 bool CodeCache::map_views(int fd, bool open) {
-    return mmap(write_view(), capacity_, open ? kOpen : kSealed, MAP_SHARED | MAP_FIXED, fd, kGuard) ==
-               write_view() &&
-           mmap(exec_view(), capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, kGuard) == exec_view();
+    return mmap(write_view(), capacity_, open ? kOpen : kSealed, MAP_SHARED | MAP_FIXED, fd, 0) == write_view() &&
+           mmap(exec_view(), capacity_, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == exec_view();
 }
 
 // Both only change the protection of the writable view, a host mapping of
@@ -101,7 +99,7 @@ bool CodeCache::prepare_fork() {
     int fd = memfd_create("vx-code-cache", MFD_CLOEXEC);
     // Copied from the executable view: the writable one may be sealed.
     const void* code = exec_view();
-    if (fd >= 0 && (ftruncate(fd, off_t(file_bytes())) != 0 || pwrite(fd, code, used_, kGuard) != ssize_t(used_))) {
+    if (fd >= 0 && (ftruncate(fd, off_t(capacity_)) != 0 || pwrite(fd, code, used_, 0) != ssize_t(used_))) {
         int error = errno;
         close(fd);
         fd = -1;

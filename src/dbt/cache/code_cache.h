@@ -36,8 +36,8 @@ private:
 // so code that got out of the translator finds no writable translations.
 //
 // Laid out in span_bytes(capacity) from its start: a guard page, the
-// writable view (the memfd past its first page), a guard page, the
-// executable view (the same file pages), then an inaccessible page of the
+// writable view (the memfd, of the cache's capacity), a guard page, the
+// executable view (the same memfd), then an inaccessible page of the
 // reservation. The guards are the reservation's own anonymous pages, so
 // the view, a file's, is a host mapping of its own, sealed or open: opening
 // and sealing it never split or merge a mapping (which the host may refuse
@@ -78,7 +78,7 @@ public:
     // signal handler.
     void seal() const;
     bool sealed() const { return !open_; }
-    uint8_t* exec_view() const { return span_ + file_bytes(); }
+    uint8_t* exec_view() const { return span_ + capacity_ + 2 * kGuard; }
     uint8_t* write_view() const { return span_ + kGuard; }
     uint64_t cursor() const { return exec_base_ + used_; }
     void commit(size_t bytes) { used_ += bytes; }
@@ -102,8 +102,6 @@ private:
     static constexpr int kSealed = PROT_NONE, kOpen = PROT_READ | PROT_WRITE;
     void open() const;
     void create(std::span<const uint8_t> first_code);
-    // The memfd's size: the code, with an inaccessible page either side.
-    size_t file_bytes() const { return capacity_ + 2 * kGuard; }
     // Both views of `fd` over the span, the writable one open or sealed;
     // false with errno when refused.
     bool map_views(int fd, bool open);
