@@ -122,6 +122,25 @@ int main(int argc, char** argv) {
                            }));
     rows.push_back(measure("(a) `Sandbox(snapshot)` alone", "", rounds, [&] { made.reset(); },
                            [&] { made = std::make_unique<vx::Sandbox>(*ready); }));
+    // The same, the snapshot keeping the sandboxes destroyed (one is enough
+    // here: each is destroyed before the next is made).
+    ready->keep_sandboxes(1);
+    rows.push_back(measure("(a) `Sandbox(snapshot)` + first `call` returned, kept sandboxes", "≤ 20", rounds,
+                           [&] { made.reset(); },
+                           [&] {
+                               made = std::make_unique<vx::Sandbox>(*ready);
+                               expect_returned(made->call(add, args), 42);
+                           }));
+    rows.push_back(measure("(a) `Sandbox(snapshot)` alone, kept sandboxes", "", rounds, [&] { made.reset(); },
+                           [&] { made = std::make_unique<vx::Sandbox>(*ready); }));
+    rows.push_back(measure("(a) a sandbox's destruction (after a call), kept: reset and kept", "", rounds,
+                           [&] {
+                               made = std::make_unique<vx::Sandbox>(*ready);
+                               expect_returned(made->call(add, args), 42);
+                           },
+                           [&] { made.reset(); }));
+    made.reset();
+    ready->keep_sandboxes(0);
     rows.push_back(measure("(a) a sandbox's destruction (after a call)", "", rounds,
                            [&] {
                                made = std::make_unique<vx::Sandbox>(*ready);

@@ -10,6 +10,7 @@ struct DbtOptions {
     // Bytes of translated code kept at once (1 MiB .. 2 GiB); when full, every
     // translation is dropped and made again as the guest runs.
     uint64_t code_cache = 64u << 20;
+    bool operator==(const DbtOptions&) const = default;
 };
 
 }  // namespace vx

@@ -33,6 +33,7 @@ struct EngineLimits {
     // Host mappings the guest's pages may make: a quarter of Linux's default
     // vm.max_map_count (65530), which the host process shares with its own.
     uint32_t host_mappings = 16384;
+    bool operator==(const EngineLimits&) const = default;
 };
 
 // A limit reached: which, how much was used when it stopped (at least `maximum`,

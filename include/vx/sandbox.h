@@ -21,6 +21,7 @@
 namespace vx {
 
 class Engine;
+struct KeptSandbox;
 class HostFunctions;
 class RunControl;
 class Snapshot;
@@ -62,6 +63,7 @@ struct SandboxOptions {
     uint64_t memory_size = 512ull << 20;  // guest addresses 0 .. memory_size-1
     EngineLimits limits = {};             // none unless set
     FlatSelectors selectors = {};         // see set_selectors
+    bool operator==(const SandboxOptions&) const = default;
 };
 
 // Where a function the host calls (Sandbox::call) returns to: an address in
@@ -325,6 +327,17 @@ public:
 
 private:
     class CallBudget;
+    // What its guest memory and engine are made of: new ones, or a kept
+    // sandbox's (Snapshot::keep_sandboxes).
+    Sandbox(const SandboxOptions& options, KeptSandbox&& parts);
+    static KeptSandbox make_parts(const SandboxOptions& options, const EngineFactory& make_engine);
+    // Made from a snapshot: from a sandbox it keeps, or new parts.
+    Sandbox(const Snapshot& snapshot, const SandboxOptions& options, const EngineFactory& make_engine);
+    // At its end, for a sandbox made from a snapshot that keeps sandboxes:
+    // reset to it and kept, when it can be.
+    void keep_in(const Snapshot& snapshot) noexcept;
+    SandboxOptions made_with_;
+    std::weak_ptr<const Snapshot> made_from_;
     SandboxOptions options_;
     std::unique_ptr<GuestMemory> memory_;
     std::unique_ptr<RunControl> run_control_;  // stopping the guest: interrupt(), the time limits

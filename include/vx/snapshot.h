@@ -11,6 +11,7 @@
 namespace vx {
 
 struct MemoryImage;
+class KeptSandboxes;
 
 // An immutable image of one sandbox's guest at a point where it was not
 // running (Sandbox::snapshot): its memory (contents, page permissions, the
@@ -31,7 +32,7 @@ struct MemoryImage;
 // process (a forked child opens its own again when it restores).
 void prepare_restores();
 
-class Snapshot {
+class Snapshot : public std::enable_shared_from_this<Snapshot> {
 public:
     ~Snapshot();
     Snapshot(const Snapshot&) = delete;
@@ -54,6 +55,23 @@ public:
     uint64_t mapped_bytes() const;
     uint64_t stored_bytes() const;
 
+    // Kept sandboxes (docs/snapshots.md): a sandbox made from this snapshot
+    // and later destroyed is reset to it and kept, up to `max` of them (none
+    // unless set), while the snapshot lives. A sandbox made from the
+    // snapshot with the very options a kept one was made with takes it: its
+    // host memory already mapped and touched, the snapshot's code already
+    // translated, so it is ready to call in microseconds. Nothing of the
+    // sandbox it was reaches the new one (as with a pool's reset: memory,
+    // registers, extended state, %fs/%gs, descriptors, fuel, usage), and
+    // the new sandbox's own state (clocks, limits reached, the host's
+    // functions) starts as any new sandbox's. A sandbox left stopped (a
+    // limit, an interrupt) or that its reset fails is not kept. Each kept
+    // one holds its host memory: what the snapshot's pages cost once
+    // written, the engine's translations and tables. Lowering `max` frees
+    // the extra ones now. Thread-safe.
+    void keep_sandboxes(size_t max) const;
+    size_t sandboxes_kept() const;
+
 private:
     friend class Sandbox;
     Snapshot() = default;
@@ -66,6 +84,7 @@ private:
     SegmentDescriptors descriptors_;
     std::optional<int> exit_status_;
     std::optional<uint64_t> fuel_;
+    std::unique_ptr<KeptSandboxes> kept_;  // (mutable through the pointer: a cache, not the image)
 };
 
 }  // namespace vx

@@ -429,7 +429,19 @@ VX_API vx_status vx_sandbox_from_snapshot(const vx_snapshot* snapshot, const vx_
  * on the way: the sandbox then has no guest memory until a restore succeeds. */
 VX_API vx_status vx_restore(vx_sandbox* sandbox, const vx_snapshot* snapshot);
 
-/* Frees the snapshot. NULL is allowed. */
+/* Kept sandboxes (C++: vx::Snapshot::keep_sandboxes; docs/snapshots.md): a
+ * sandbox made from the snapshot and later freed is reset to it and kept, up
+ * to `max` of them (none unless set), while the snapshot lives. The next
+ * sandbox made from it with the same options takes one: its host memory
+ * mapped, the snapshot's code translated, ready to call in microseconds, and
+ * nothing of the sandbox it was (memory, registers, fuel, counts) in it.
+ * A sandbox left stopped (a limit, an interrupt) is not kept. Each kept one
+ * holds its host memory; a lower `max` frees the extra ones now. The number
+ * kept now in *kept. */
+VX_API vx_status vx_snapshot_keep_sandboxes(const vx_snapshot* snapshot, size_t max);
+VX_API vx_status vx_snapshot_sandboxes_kept(const vx_snapshot* snapshot, size_t* kept);
+
+/* Frees the snapshot (and the sandboxes it keeps). NULL is allowed. */
 VX_API void vx_snapshot_free(vx_snapshot* snapshot);
 
 /* ---- Pools ----------------------------------------------------------------- */

@@ -552,6 +552,23 @@ vx_status vx_restore(vx_sandbox* sandbox, const vx_snapshot* snapshot) {
     return status;
 }
 
+vx_status vx_snapshot_keep_sandboxes(const vx_snapshot* snapshot, size_t max) {
+    const char* const fn = __func__;
+    VX_REQUIRE(snapshot);
+    return guarded(fn, VX_ERR_INTERNAL, [&] {
+        snapshot->snapshot->keep_sandboxes(max);
+        return VX_OK;
+    });
+}
+
+vx_status vx_snapshot_sandboxes_kept(const vx_snapshot* snapshot, size_t* kept) {
+    const char* const fn = __func__;
+    VX_REQUIRE(snapshot);
+    VX_REQUIRE(kept);
+    *kept = snapshot->snapshot->sandboxes_kept();
+    return VX_OK;
+}
+
 void vx_snapshot_free(vx_snapshot* snapshot) { delete snapshot; }
 
 }  // extern "C"

@@ -105,6 +105,10 @@ public:
     // their bookkeeping, lookup tables), for the memory limit.
     virtual uint64_t host_bytes() const = 0;
     // What it used (fuel, memory, its own counts); the times are core's.
+    // Counting starts again, for a new sandbox made of this engine (a kept
+    // one, Snapshot::keep_sandboxes): no instructions run, no translations
+    // or flushes, peaks as things are now.
+    virtual void restart_usage() = 0;
     virtual void add_usage(Usage& usage) const = 0;
 };
 

@@ -1,7 +1,9 @@
 #include "vx/sandbox.h"
 
 #include "core/engine.h"
+#include "core/kept_sandboxes.h"
 #include "core/run_control.h"
+#include "vx/snapshot.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -11,15 +13,75 @@
 
 namespace vx {
 
+KeptSandbox Sandbox::make_parts(const SandboxOptions& options, const EngineFactory& make_engine) {
+    KeptSandbox parts;
+    parts.made_with = options;
+    parts.memory = std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings);
+    parts.engine = make_engine(*parts.memory, options);
+    parts.selectors = options.selectors;
+    if (!parts.engine) throw Error("no engine was made for the sandbox");
+    return parts;
+}
+
 Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
-    : options_(options),
-      memory_(std::make_unique<GuestMemory>(options.memory_size, options.limits.host_mappings)),
+    : Sandbox(options, make_parts(options, make_engine)) {}
+
+Sandbox::Sandbox(const SandboxOptions& options, KeptSandbox&& parts)
+    : made_with_(parts.made_with),
+      options_(options),
+      memory_(std::move(parts.memory)),
       run_control_(std::make_unique<RunControl>(options.limits)),
-      engine_(make_engine(*memory_, options)),
-      cpu_(options.arch) {
-    if (!engine_) throw Error("no engine was made for the sandbox");
+      engine_(std::move(parts.engine)),
+      cpu_(options.arch),
+      descriptors_(parts.descriptors) {
+    options_.selectors = parts.selectors;  // the engine's, until the caller sets others
     run_control_->attach(engine_.get());
     set_memory_admission(nullptr);
+}
+
+Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options, const EngineFactory& make_engine)
+    : Sandbox(options, [&] {
+          std::optional<KeptSandbox> kept = snapshot.kept_->take(options);
+          return kept ? std::move(*kept) : make_parts(options, make_engine);
+      }()) {
+    made_from_ = snapshot.weak_from_this();
+    restore(snapshot);
+    // A new sandbox's fuel and counts, whatever the parts did before.
+    if (engine_->fuel() && !snapshot.fuel()) {
+        engine_->take_fuel();
+        engine_->add_fuel(*options_.limits.instructions);
+    }
+    engine_->restart_usage();
+}
+
+// Requests no longer reach the engine once it starts going.
+Sandbox::~Sandbox() {
+    run_control_->attach(nullptr);
+    if (std::shared_ptr<const Snapshot> snapshot = made_from_.lock()) keep_in(*snapshot);
+}
+
+// As a pool resets a sandbox between tenants (sandbox_pool.cpp), with the
+// hooks of whoever drove it taken off first.
+void Sandbox::keep_in(const Snapshot& snapshot) noexcept {
+    if (call_depth_ || !snapshot.kept_->wants_one()) return;
+    try {
+        memory_->set_admission([](uint64_t) { return true; });
+        memory_->set_copy_release(nullptr);
+        restore(snapshot);
+        if (engine_->fuel() && !snapshot.fuel()) {
+            engine_->take_fuel();
+            engine_->add_fuel(*made_with_.limits.instructions);
+        }
+        // (A limit the host reported is this sandbox's, not its parts'.)
+        if (memory_->host_mapping_breach() || run_control_->pending() || engine_->limit_reached()) return;
+        snapshot.kept_->give(KeptSandbox{.made_with = made_with_,
+                                         .memory = std::move(memory_),
+                                         .engine = std::move(engine_),
+                                         .descriptors = descriptors_,
+                                         .selectors = options_.selectors});
+    } catch (...) {
+        // Not kept: destroyed as any other.
+    }
 }
 
 void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
@@ -27,8 +89,6 @@ void Sandbox::set_memory_admission(std::function<bool(uint64_t bytes)> admit) {
     memory_->set_admission(std::move(admit));
 }
 
-// Requests no longer reach the engine once it starts going.
-Sandbox::~Sandbox() { run_control_->attach(nullptr); }
 
 ElfImage Sandbox::load_program(std::span<const uint8_t> file) {
     check_program(file);

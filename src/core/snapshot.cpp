@@ -3,6 +3,7 @@
 #include "vx/snapshot.h"
 
 #include "core/engine.h"
+#include "core/kept_sandboxes.h"
 #include "core/memory_image.h"
 #include "vx/error.h"
 
@@ -11,6 +12,8 @@ namespace vx {
 Snapshot::~Snapshot() = default;
 uint64_t Snapshot::mapped_bytes() const { return uint64_t(memory_->mapped_pages) * kPageSize; }
 uint64_t Snapshot::stored_bytes() const { return memory_->stored_bytes; }
+void Snapshot::keep_sandboxes(size_t max) const { kept_->set_max(max); }
+size_t Snapshot::sandboxes_kept() const { return kept_->size(); }
 
 Segment Sandbox::segment(SegmentRegister segment) const { return engine_->segment(segment); }
 
@@ -25,6 +28,7 @@ std::shared_ptr<const Snapshot> Sandbox::snapshot() const {
     snapshot->descriptors_ = descriptors_;
     snapshot->exit_status_ = exit_status_;
     snapshot->fuel_ = engine_->fuel();
+    snapshot->kept_ = std::make_unique<KeptSandboxes>();
     return snapshot;
 }
 

@@ -483,6 +483,13 @@ void DbtEngine::add_usage(Usage& usage) const {
     };
 }
 
+void DbtEngine::restart_usage() {
+    fuel_given_ = fuel().value_or(0);
+    translations_ = flushes_ = code_writes_ = 0;
+    code_cache_peak_ = cache_.used();
+    memory_peak_ = memory_.own_bytes() + host_bytes();
+}
+
 Event DbtEngine::run(Registers& regs) {
     install_fault_handlers();
     set_thread_gs_base(reinterpret_cast<uint64_t>(memory_.host_base()));

@@ -54,6 +54,7 @@ public:
     uint64_t take_fuel() override;
     uint64_t host_bytes() const override;
     void add_usage(Usage& usage) const override;
+    void restart_usage() override;
 
     // Called by the fault handler for a fault at `pc` in this engine's code
     // cache: records the precise guest state and redirects the context to the

@@ -40,6 +40,7 @@ Sandbox::Sandbox(const SandboxOptions& options) : Sandbox(options, engine_factor
 
 Sandbox::Sandbox(const Snapshot& snapshot) : Sandbox(snapshot, snapshot.options()) {}
 
-Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options) : Sandbox(options) { restore(snapshot); }
+Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options)
+    : Sandbox(snapshot, options, engine_factory(options.engine)) {}
 
 }  // namespace vx

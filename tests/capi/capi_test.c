@@ -303,6 +303,28 @@ static void test_snapshots(void) {
         vx_sandbox_free(copy);
     }
 
+    /* Kept sandboxes: one freed is kept, and the next made from the
+     * snapshot is made of it, with the snapshot's data and not its writes. */
+    CHECK_OK(vx_snapshot_take(sandbox, &snapshot));
+    CHECK_OK(vx_snapshot_keep_sandboxes(snapshot, 1));
+    size_t kept_now = 9;
+    vx_sandbox* kept = NULL;
+    CHECK_OK(vx_sandbox_from_snapshot(snapshot, NULL, &kept));
+    CHECK_OK(vx_write(kept, kData, second, sizeof second));
+    vx_sandbox_free(kept);
+    CHECK_OK(vx_snapshot_sandboxes_kept(snapshot, &kept_now));
+    CHECK(kept_now == 1);
+    CHECK_OK(vx_sandbox_from_snapshot(snapshot, NULL, &kept));
+    CHECK_OK(vx_snapshot_sandboxes_kept(snapshot, &kept_now));
+    CHECK(kept_now == 0);
+    result = call(kept, "sum", 2, kData, 2);
+    CHECK(result.returned && (uint32_t)result.value == 11);
+    vx_sandbox_free(kept);
+    CHECK_OK(vx_snapshot_keep_sandboxes(snapshot, 0));
+    CHECK_OK(vx_snapshot_sandboxes_kept(snapshot, &kept_now));
+    CHECK(kept_now == 0);
+    vx_snapshot_free(snapshot);
+
     /* Another memory size is refused; so is no fuel when it counts fuel. */
     CHECK_OK(vx_snapshot_take(sandbox, &snapshot));
     vx_sandbox_options small = {0};
@@ -379,6 +401,10 @@ static void test_null_handles_and_pointers(void) {
     CHECK_STATUS(vx_restore(NULL, snapshot), VX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(vx_restore(sandbox, NULL), VX_ERR_INVALID_ARGUMENT);
     CHECK(strstr(vx_last_error(), "vx_restore") != NULL);
+    size_t kept = 0;
+    CHECK_STATUS(vx_snapshot_keep_sandboxes(NULL, 1), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_snapshot_sandboxes_kept(NULL, &kept), VX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(vx_snapshot_sandboxes_kept(snapshot, NULL), VX_ERR_INVALID_ARGUMENT);
     vx_sandbox_free(NULL);
     vx_snapshot_free(NULL);
     /* Copies of nothing copy nothing, whatever the pointer. */

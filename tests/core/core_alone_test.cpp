@@ -129,6 +129,7 @@ public:
     uint64_t take_fuel() override { return 0; }
     uint64_t host_bytes() const override { return 0; }
     void add_usage(vx::Usage& usage) const override { usage.engine = {{"toy_runs", runs}}; }
+    void restart_usage() override { runs = 0; }
 
     uint64_t runs = 0;
     uint64_t instructions = 0;

@@ -35,6 +35,7 @@ constexpr uint32_t kFresh = 0x0e000000;  // a page a tenant maps
 constexpr uint32_t kCode = 0x0d000000;   // a page of code the host wrote, writable
 constexpr uint32_t kBuffer = 0x0c000000, kBufferPages = 256;  // zeros, writable
 constexpr uint32_t kSecret = 0x5ec2e7ed;
+constexpr uint32_t kSecretSelector = 12 * 8 + 3;  // a descriptor a tenant sets
 // mov eax, 1; ret
 constexpr uint8_t kReturnOne[] = {0xb8, 0x01, 0, 0, 0, 0xc3};
 
@@ -80,7 +81,7 @@ protected:
         ASSERT_TRUE(sandbox.memory().write(kFresh + 16, &kSecret, sizeof kSecret));
         ASSERT_TRUE(sandbox.memory().write(kStackBase + 8, &kSecret, sizeof kSecret));
         ASSERT_TRUE(sandbox.set_descriptor(12, kSecret & ~0xfffu));
-        ASSERT_TRUE(sandbox.load_segment(vx::SegmentRegister::gs, 12 * 8 + 3));
+        ASSERT_TRUE(sandbox.load_segment(vx::SegmentRegister::gs, kSecretSelector));
         sandbox.set_segment(vx::SegmentRegister::fs, 0x2b, kSecret);
         vx::Registers& r = sandbox.registers();
         r.eip = entry("taint");
@@ -102,6 +103,7 @@ protected:
         std::vector<uint8_t> extended;
         vx::Segment fs, gs;
         vx::SegmentDescriptors descriptors;
+        bool loads_secret_selector;  // the guest's own look at the descriptors
     };
 
     Found look(vx::Sandbox& sandbox) {
@@ -112,6 +114,7 @@ protected:
         found.gs = sandbox.segment(vx::SegmentRegister::gs);
         found.descriptors = sandbox.descriptors();
         found.fresh_mapped = sandbox.memory().mapped(kFresh);
+        found.loads_secret_selector = sandbox.call(entry("load_gs"), std::vector<uint32_t>{kSecretSelector}).returned;
         const uint32_t data = call(sandbox, "data_address"), bss = call(sandbox, "bss_address");
         for (uint32_t at : {data, bss, bss + 1500 * 4}) found.words.push_back(call(sandbox, "read_word", {at}));
         uint32_t word = 0;
@@ -148,6 +151,8 @@ protected:
         EXPECT_EQ(seen.fs, fresh.fs);
         EXPECT_EQ(seen.gs, fresh.gs);
         EXPECT_EQ(seen.descriptors, fresh.descriptors);
+        EXPECT_EQ(seen.loads_secret_selector, fresh.loads_secret_selector) << "the guest's descriptors";
+        EXPECT_FALSE(seen.loads_secret_selector);
         EXPECT_EQ(seen.dump, fresh.dump) << "what the guest finds in its registers";
         EXPECT_FALSE(holds_secret(seen.dump));
         EXPECT_EQ(seen.ymm, fresh.ymm) << "ymm's upper halves";
@@ -370,6 +375,142 @@ TEST_P(Tenants, ManySandboxesFromOneSnapshotAtOnce) {
         EXPECT_EQ(call(*sandbox, "read_word", {call(*sandbox, "data_address")}), i);
         ++i;
     }
+}
+
+// Kept sandboxes (Snapshot::keep_sandboxes): a sandbox made from the
+// snapshot after one was destroyed is made of its parts (the same host
+// memory), and finds exactly what a sandbox made anew finds.
+TEST_P(Tenants, ASandboxMadeOfAKeptOneFindsNothingOfThePrevious) {
+    const Found fresh = [&] {
+        vx::Sandbox untouched(*snapshot_);
+        return look(untouched);
+    }();
+    snapshot_->keep_sandboxes(1);
+    uint64_t first_base = 0;
+    {
+        vx::Sandbox sandbox(*snapshot_);
+        first_base = sandbox.host_regions().front().begin;
+        leave_secrets(sandbox);
+    }
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 1u);
+    vx::Sandbox sandbox(*snapshot_);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+    EXPECT_EQ(sandbox.host_regions().front().begin, first_base) << "made of the kept sandbox's parts";
+    expect_as_new(look(sandbox), fresh);
+}
+
+TEST_P(Tenants, CodeAKeptSandboxRewroteIsTheSnapshotsAgain) {
+    snapshot_->keep_sandboxes(1);
+    {
+        vx::Sandbox sandbox(*snapshot_);
+        EXPECT_EQ(call_at(sandbox, kCode), 1u);
+        call(sandbox, "poke", {kCode + 1, 2});  // mov eax, 2
+        EXPECT_EQ(call_at(sandbox, kCode), 2u);
+    }
+    vx::Sandbox sandbox(*snapshot_);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+    EXPECT_EQ(call_at(sandbox, kCode), 1u) << "the old owner's code ran";
+}
+
+// Its fuel and counts are a new sandbox's; the code the last owner ran (and
+// did not change) is not translated again.
+TEST_P(Tenants, ASandboxMadeOfAKeptOneCountsAnewAndTranslatesNothingAgain) {
+    snapshot_->keep_sandboxes(1);
+    vx::SandboxOptions counted = options();
+    counted.limits.instructions = 1'000'000;
+    {
+        vx::Sandbox sandbox(*snapshot_, counted);
+        EXPECT_EQ(call(sandbox, "read_word", {call(sandbox, "data_address")}), 0x11111111u);
+        EXPECT_GT(*sandbox.usage().instructions, 0u);
+        EXPECT_GT(sandbox.usage().engine_stat("translations").value_or(0), 0u);
+    }
+    vx::Sandbox sandbox(*snapshot_, counted);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+    EXPECT_EQ(sandbox.fuel(), 1'000'000u);
+    EXPECT_EQ(sandbox.usage().instructions, 0u);
+    EXPECT_EQ(sandbox.usage().engine_stat("translations"), 0u);
+    EXPECT_EQ(call(sandbox, "read_word", {call(sandbox, "data_address")}), 0x11111111u);
+    EXPECT_EQ(sandbox.usage().engine_stat("translations"), 0u) << "translated again";
+    EXPECT_GT(*sandbox.usage().instructions, 0u);
+    EXPECT_EQ(*sandbox.usage().instructions, 1'000'000u - *sandbox.fuel());
+}
+
+TEST_P(Tenants, OnlyASandboxOfTheSameOptionsTakesAKeptOne) {
+    snapshot_->keep_sandboxes(2);
+    uint64_t kept_base = 0;
+    {
+        vx::Sandbox sandbox(*snapshot_);
+        kept_base = sandbox.host_regions().front().begin;
+    }
+    vx::SandboxOptions other = options();
+    other.limits.memory = 64u << 20;
+    vx::Sandbox limited(*snapshot_, other);
+    EXPECT_NE(limited.host_regions().front().begin, kept_base);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 1u);
+    vx::Sandbox same(*snapshot_);
+    EXPECT_EQ(same.host_regions().front().begin, kept_base);
+    // A sandbox not made from the snapshot is not kept by it, even restored to it.
+    {
+        vx::Sandbox restored(options());
+        restored.restore(*snapshot_);
+    }
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+}
+
+TEST_P(Tenants, AStoppedSandboxIsNotKeptAndKeepingFewerFreesTheRest) {
+    snapshot_->keep_sandboxes(3);
+    {
+        vx::Sandbox sandbox(*snapshot_);
+        sandbox.interrupt();
+    }
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u) << "a sandbox left with an interrupt pending";
+    {
+        std::vector<std::unique_ptr<vx::Sandbox>> four;
+        for (int i = 0; i < 4; ++i) four.push_back(std::make_unique<vx::Sandbox>(*snapshot_));
+    }
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 3u) << "at most as many as asked";
+    snapshot_->keep_sandboxes(1);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 1u);
+    snapshot_->keep_sandboxes(0);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+}
+
+TEST_P(Tenants, ASandboxOutlivingItsSnapshotIsDestroyedAsAnyOther) {
+    snapshot_->keep_sandboxes(1);
+    auto sandbox = std::make_unique<vx::Sandbox>(*snapshot_);
+    std::weak_ptr<const vx::Snapshot> gone = snapshot_;
+    snapshot_.reset();
+    ASSERT_TRUE(gone.expired());
+    EXPECT_EQ(call(*sandbox, "read_word", {call(*sandbox, "data_address")}), 0x11111111u);
+    sandbox.reset();  // nothing to keep it in
+}
+
+TEST_P(Tenants, SeveralThreadsMakeAndDestroySandboxesOfOneSnapshotThatKeepsThem) {
+    snapshot_->keep_sandboxes(2);  // fewer than the threads: some are made anew, some destroyed
+    const uint32_t read_word = entry("read_word"), write_data = entry("write_data");
+    const uint32_t data = [&] {
+        vx::Sandbox sandbox(*snapshot_);
+        return call(sandbox, "data_address");
+    }();
+    std::atomic<int> wrong{0}, done{0};
+    std::vector<std::thread> threads;
+    for (uint32_t t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (uint32_t i = 0; i < 100; ++i) {
+                vx::Sandbox sandbox(*snapshot_);
+                const uint32_t value = t << 16 | i;
+                const vx::CallResult found = sandbox.call(read_word, std::vector<uint32_t>{data});
+                wrong += !found.returned || found.eax() != 0x11111111u;
+                const vx::CallResult wrote = sandbox.call(write_data, std::vector<uint32_t>{value});
+                const vx::CallResult read = sandbox.call(read_word, std::vector<uint32_t>{data});
+                wrong += !wrote.returned || wrote.eax() != data || !read.returned || read.eax() != value;
+                ++done;
+            }
+        });
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(wrong.load(), 0);
+    EXPECT_EQ(done.load(), 4 * 100);
+    EXPECT_EQ(snapshot_->sandboxes_kept(), 2u);
 }
 
 VX_FOR_EACH_ENGINE(Tenants);

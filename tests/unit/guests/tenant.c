@@ -26,6 +26,12 @@ PLUGIN u32 write_data(u32 secret) {
 PLUGIN u32 data_address(void) { return (u32)&tenant_data; }
 PLUGIN u32 bss_address(void) { return (u32)tenant_bss; }
 
+/* Loads %gs with `selector`: faults unless a descriptor is set for it. */
+PLUGIN u32 load_gs(u32 selector) {
+    __asm__ volatile("movw %w0, %%gs" : : "r"(selector));
+    return 1;
+}
+
 int main(int argc, char** argv) {
     (void)argc, (void)argv;
     return 0;
