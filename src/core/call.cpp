@@ -114,12 +114,11 @@ public:
 
     // The event as the call reports it: fuel that ran out is the call's own
     // limit when the sandbox had more than the call was given.
-    Event as_reported(Event event) const {
+    void report(Event& event) const {
         LimitExceeded& breach = event.limit_exceeded;
         if (event.kind == EventKind::LimitExceeded && breach.limit == Limit::Instructions && sandbox_fuel_ &&
             *sandbox_fuel_ > given_)
             breach = LimitExceeded{Limit::Instructions, given_, call_fuel_, true};
-        return event;
     }
 
 private:
@@ -203,7 +202,8 @@ CallResult Sandbox::call(uint32_t entry, std::span<const uint32_t> args, const C
     registers.eflags = Registers{}.eflags;
 
     for (;;) {
-        Event event = budget.as_reported(run());
+        Event event = run();
+        budget.report(event);
         const Registers& now = cpu_.i386();
         // Nothing can be at the return address: fetching there faults, and
         // that fault is the return (a guest jumping there early has returned
