@@ -158,6 +158,8 @@ public:
     // of the limit.
     uint32_t host_mappings() const { return host_mappings_; }
     uint32_t host_mappings_peak() const { return host_mappings_peak_; }
+    // The peak counts again from now (for a new sandbox made of this memory).
+    void restart_host_mappings_peak() { host_mappings_peak_ = host_mappings_; }
     uint32_t max_host_mappings() const { return max_host_mappings_; }
     // Set once a change the engine or the host needed could not be made:
     // the host mappings limit, reached. The guest must stop.

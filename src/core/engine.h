@@ -108,7 +108,8 @@ public:
     // Counting starts again, for a new sandbox made of this engine (a kept
     // one, Snapshot::keep_sandboxes): no instructions run, no translations
     // or flushes, peaks as things are now.
-    virtual void restart_usage() = 0;
+    // (Only the engines this build has are ever reused so: none by default.)
+    virtual void restart_usage() {}
     virtual void add_usage(Usage& usage) const = 0;
 };
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/fork_generation.h"
+
 namespace vx {
 
 void KeptSandboxes::set_max(size_t max) {
@@ -19,13 +21,31 @@ size_t KeptSandboxes::max() const {
     return max_;
 }
 
-size_t KeptSandboxes::size() const {
+std::vector<KeptSandbox> KeptSandboxes::take_stale() {
+    std::vector<KeptSandbox> stale;
+    if (kept_.empty()) return stale;
+    const uint64_t now = fork_generation();
+    for (auto it = kept_.begin(); it != kept_.end();)
+        if (it->fork_generation != now) {
+            stale.push_back(std::move(*it));
+            it = kept_.erase(it);
+        } else {
+            ++it;
+        }
+    return stale;
+}
+
+size_t KeptSandboxes::size() {
+    std::vector<KeptSandbox> stale;
     std::lock_guard<std::mutex> guard(lock_);
+    stale = take_stale();
     return kept_.size();
 }
 
 std::optional<KeptSandbox> KeptSandboxes::take(const SandboxOptions& options) {
+    std::vector<KeptSandbox> stale;
     std::lock_guard<std::mutex> guard(lock_);
+    stale = take_stale();
     for (auto it = kept_.rbegin(); it != kept_.rend(); ++it)
         if (it->made_with == options) {
             KeptSandbox taken = std::move(*it);
@@ -37,7 +57,10 @@ std::optional<KeptSandbox> KeptSandboxes::take(const SandboxOptions& options) {
 
 void KeptSandboxes::give(KeptSandbox&& kept) {
     KeptSandbox dropped;
+    std::vector<KeptSandbox> stale;
     std::lock_guard<std::mutex> guard(lock_);
+    stale = take_stale();
+    kept.fork_generation = fork_generation();
     if (kept_.size() < max_) kept_.push_back(std::move(kept));
     else dropped = std::move(kept);
 }

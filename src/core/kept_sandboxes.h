@@ -24,6 +24,7 @@ struct KeptSandbox {
     // The engine's, as the sandbox last set them.
     SegmentDescriptors descriptors;
     FlatSelectors selectors;
+    uint64_t fork_generation = 0;  // of the process it was kept in (give sets it)
 };
 
 // Thread-safe: sandboxes are made from one snapshot and destroyed on any
@@ -32,15 +33,18 @@ class KeptSandboxes {
 public:
     void set_max(size_t max);
     size_t max() const;
-    size_t size() const;
+    size_t size();
     // One made with exactly `options`, if one is kept.
     std::optional<KeptSandbox> take(const SandboxOptions& options);
     // Whether one more would be kept now (give() checks again).
-    bool wants_one() const { return size() < max(); }
+    bool wants_one() { return size() < max(); }
     // Kept, unless `max` are already: then it is destroyed (outside the lock).
     void give(KeptSandbox&& kept);
 
 private:
+    // Those kept before this process was forked, out (their code caches
+    // are the parent's too): the caller destroys them outside the lock.
+    std::vector<KeptSandbox> take_stale();
     mutable std::mutex lock_;
     size_t max_ = 0;
     std::vector<KeptSandbox> kept_;

@@ -26,14 +26,17 @@ KeptSandbox Sandbox::make_parts(const SandboxOptions& options, const EngineFacto
 Sandbox::Sandbox(const SandboxOptions& options, const EngineFactory& make_engine)
     : Sandbox(options, make_parts(options, make_engine)) {}
 
+// (The parts are taken once nothing else can throw: should the run control
+// be refused, the engine goes before the memory it refers to, as `parts`
+// destroys them.)
 Sandbox::Sandbox(const SandboxOptions& options, KeptSandbox&& parts)
     : made_with_(parts.made_with),
       options_(options),
-      memory_(std::move(parts.memory)),
       run_control_(std::make_unique<RunControl>(options.limits)),
-      engine_(std::move(parts.engine)),
       cpu_(options.arch),
       descriptors_(parts.descriptors) {
+    memory_ = std::move(parts.memory);
+    engine_ = std::move(parts.engine);
     options_.selectors = parts.selectors;  // the engine's, until the caller sets others
     run_control_->attach(engine_.get());
     set_memory_admission(nullptr);
@@ -52,6 +55,7 @@ Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options, const 
         engine_->add_fuel(*options_.limits.instructions);
     }
     engine_->restart_usage();
+    memory_->restart_host_mappings_peak();
 }
 
 // Requests no longer reach the engine once it starts going.
@@ -72,13 +76,15 @@ void Sandbox::keep_in(const Snapshot& snapshot) noexcept {
             engine_->take_fuel();
             engine_->add_fuel(*made_with_.limits.instructions);
         }
-        // (A limit the host reported is this sandbox's, not its parts'.)
+        // (A limit the host reported, or a time limit, is this sandbox's,
+        // not its parts'; a reset clears those of memory and fuel.)
         if (memory_->host_mapping_breach() || run_control_->pending() || engine_->limit_reached()) return;
         snapshot.kept_->give(KeptSandbox{.made_with = made_with_,
                                          .memory = std::move(memory_),
                                          .engine = std::move(engine_),
                                          .descriptors = descriptors_,
-                                         .selectors = options_.selectors});
+                                         .selectors = options_.selectors,
+                                         .fork_generation = 0});
     } catch (...) {
         // Not kept: destroyed as any other.
     }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fork_generation.h"
 #include "vx/error.h"
 
 namespace vx {
@@ -17,8 +18,30 @@ struct SandboxPool::State {
     size_t max_size;
     std::mutex lock;
     std::condition_variable returned;
-    std::vector<std::unique_ptr<Sandbox>> idle;  // reset, the last returned last
-    size_t made = 0;                             // leased or idle
+    struct Idle {
+        std::unique_ptr<Sandbox> sandbox;
+        uint64_t fork_generation;  // of the process it was returned in
+    };
+    std::vector<Idle> idle;  // reset, the last returned last
+    size_t made = 0;         // leased or idle
+
+    // Sandboxes returned before this process was forked are not handed out
+    // in it (their code caches are the parent's too): out of the pool, for
+    // the caller to destroy outside the lock. (Under the lock.)
+    std::vector<Idle> take_stale() {
+        std::vector<Idle> stale;
+        if (idle.empty()) return stale;
+        const uint64_t now = fork_generation();
+        for (auto it = idle.begin(); it != idle.end();)
+            if (it->fork_generation != now) {
+                stale.push_back(std::move(*it));
+                it = idle.erase(it);
+                --made;
+            } else {
+                ++it;
+            }
+        return stale;
+    }
 
     // The snapshot's again, as a new tenant must find it; false when it
     // cannot be (it stays stopped, or the host refused): not to be reused.
@@ -42,7 +65,7 @@ struct SandboxPool::State {
         const bool reusable = reset(*sandbox);
         if (!reusable) sandbox.reset();  // (outside the lock: a sandbox's end unmaps much)
         std::lock_guard<std::mutex> guard(lock);
-        if (reusable) idle.push_back(std::move(sandbox));
+        if (reusable) idle.push_back({std::move(sandbox), fork_generation()});
         else --made;
         returned.notify_one();
     }
@@ -67,21 +90,27 @@ SandboxPool::~SandboxPool() = default;
 size_t SandboxPool::max_size() const { return state_->max_size; }
 
 size_t SandboxPool::size() const {
+    std::vector<State::Idle> stale;
     std::lock_guard<std::mutex> guard(state_->lock);
+    stale = state_->take_stale();
     return state_->made;
 }
 
 size_t SandboxPool::idle() const {
+    std::vector<State::Idle> stale;
     std::lock_guard<std::mutex> guard(state_->lock);
+    stale = state_->take_stale();
     return state_->idle.size();
 }
 
 std::optional<SandboxPool::Lease> SandboxPool::try_take() {
     State& s = *state_;
+    std::vector<State::Idle> stale;  // (destroyed last, outside the lock)
     {
         std::lock_guard<std::mutex> guard(s.lock);
+        stale = s.take_stale();
         if (!s.idle.empty()) {
-            std::unique_ptr<Sandbox> sandbox = std::move(s.idle.back());
+            std::unique_ptr<Sandbox> sandbox = std::move(s.idle.back().sandbox);
             s.idle.pop_back();
             return Lease(state_, std::move(sandbox));
         }

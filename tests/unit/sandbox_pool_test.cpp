@@ -19,6 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "core/run_control.h"
 #include "engines.h"
 #include "vx/elf_loader.h"
@@ -418,14 +421,24 @@ TEST_P(Tenants, ASandboxMadeOfAKeptOneCountsAnewAndTranslatesNothingAgain) {
     snapshot_->keep_sandboxes(1);
     vx::SandboxOptions counted = options();
     counted.limits.instructions = 1'000'000;
+    const uint64_t fresh_peak = [&] {
+        vx::Sandbox untouched(*snapshot_, counted);
+        return untouched.usage().host_mappings_peak;
+    }();
+    ASSERT_EQ(snapshot_->sandboxes_kept(), 1u);
     {
         vx::Sandbox sandbox(*snapshot_, counted);
         EXPECT_EQ(call(sandbox, "read_word", {call(sandbox, "data_address")}), 0x11111111u);
         EXPECT_GT(*sandbox.usage().instructions, 0u);
         EXPECT_GT(sandbox.usage().engine_stat("translations").value_or(0), 0u);
+        // Pages of alternating permissions: many host mappings at once.
+        for (uint32_t p = 0; p < 64; ++p)
+            ASSERT_TRUE(sandbox.memory().protect(kBuffer + p * kPage, kPage, p % 2 ? vx::kRead : vx::kRead | vx::kWrite));
+        ASSERT_GT(sandbox.usage().host_mappings_peak, fresh_peak + 32);
     }
     vx::Sandbox sandbox(*snapshot_, counted);
     EXPECT_EQ(snapshot_->sandboxes_kept(), 0u);
+    EXPECT_EQ(sandbox.usage().host_mappings_peak, fresh_peak) << "the last owner's peak";
     EXPECT_EQ(sandbox.fuel(), 1'000'000u);
     EXPECT_EQ(sandbox.usage().instructions, 0u);
     EXPECT_EQ(sandbox.usage().engine_stat("translations"), 0u);
@@ -511,6 +524,62 @@ TEST_P(Tenants, SeveralThreadsMakeAndDestroySandboxesOfOneSnapshotThatKeepsThem)
     EXPECT_EQ(wrong.load(), 0);
     EXPECT_EQ(done.load(), 4 * 100);
     EXPECT_EQ(snapshot_->sandboxes_kept(), 2u);
+}
+
+// What a process keeps for later (a snapshot's kept sandboxes, a pool's idle
+// ones) is not handed out in a child of a plain fork(): the code cache
+// is a shared mapping, so a child and its parent taking the same kept
+// parts would translate into each other's code. Here each takes what it
+// may, and each translates its next function at the same place in its
+// cache (neither was translated before the fork); the child's translation
+// must still be its own.
+template <class Take>
+void expect_fork_child_has_its_own(Take take, uint32_t data_address, uint32_t bss_address) {
+    int to_parent[2], to_child[2];
+    ASSERT_EQ(pipe(to_parent), 0);
+    ASSERT_EQ(pipe(to_child), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    char token = 0;
+    if (child == 0) {
+        int status = 0;
+        {
+            auto taken = take();
+            vx::Sandbox& sandbox = *taken;
+            const vx::CallResult first = sandbox.call(data_address, std::vector<uint32_t>{});
+            if (write(to_parent[1], "c", 1) != 1 || read(to_child[0], &token, 1) != 1) _exit(3);
+            const vx::CallResult again = sandbox.call(data_address, std::vector<uint32_t>{});
+            status = !first.returned || !again.returned ? 2 : first.eax() != again.eax() ? 1 : 0;
+        }
+        _exit(status);
+    }
+    ASSERT_EQ(read(to_parent[0], &token, 1), 1);
+    {
+        auto taken = take();
+        const vx::CallResult bss = taken->call(bss_address, std::vector<uint32_t>{});
+        EXPECT_TRUE(bss.returned);
+    }
+    ASSERT_EQ(write(to_child[1], "p", 1), 1);
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) close(fd);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the child ran its parent's translation";
+}
+
+TEST_P(Tenants, AKeptSandboxIsNotHandedOutInAForkedChild) {
+    snapshot_->keep_sandboxes(1);
+    { vx::Sandbox sandbox(*snapshot_); }
+    ASSERT_EQ(snapshot_->sandboxes_kept(), 1u);
+    expect_fork_child_has_its_own([&] { return std::make_unique<vx::Sandbox>(*snapshot_); }, entry("data_address"),
+                                  entry("bss_address"));
+}
+
+TEST_P(Tenants, APoolsIdleSandboxIsNotHandedOutInAForkedChild) {
+    vx::SandboxPool pool(snapshot_, 1);
+    { vx::SandboxPool::Lease lease = pool.take(); }
+    ASSERT_EQ(pool.idle(), 1u);
+    expect_fork_child_has_its_own([&] { return pool.take(); }, entry("data_address"), entry("bss_address"));
 }
 
 VX_FOR_EACH_ENGINE(Tenants);
