@@ -24,7 +24,7 @@ LinuxProcess::LinuxProcess(Sandbox& sandbox, const ElfImage& image, ProcessOptio
       descriptors_(options_.max_open_files),
       tree_(std::make_unique<ProcessTree>(options_.max_processes,
                                           (memory_.size() + GuestMemory::kCopyRun - 1) / GuestMemory::kCopyRun)),
-      host_signals_(options_.own_host_process) {
+      host_signals_(options_.own_host_process, sandbox) {
     sandbox_.set_memory_admission([this](uint64_t bytes) { return admit_own_growth(bytes); });
     memory_.set_copy_release([this](uint16_t id, uint32_t run) { tree_->release_copy(id, run, tree_->self()); });
     start_image(image);
@@ -104,7 +104,10 @@ void LinuxProcess::service_syscall() {
     const SyscallEntry* entry = find_syscall(args.nr);
     stopped_in_host_call_ = false;
     ++syscall_counts_[std::min(args.nr, kSyscalls - 1)];
-    int32_t result = entry ? (this->*entry->handler)(args) : fail(ENOSYS);
+    int32_t result = [&] {
+        HostSignalClaim::ServingCall serving(host_signals_);
+        return entry ? (this->*entry->handler)(args) : fail(ENOSYS);
+    }();
     if (options_.trace) {
         FileSizeLimitLifted lifted(*this);  // the trace file is the host's, not the guest's
         trace_syscall(options_.trace, memory_, tree_->self(), args, entry, result);

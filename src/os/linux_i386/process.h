@@ -424,8 +424,25 @@ private:
     // this claim; making a second such process throws vx::Error.
     class HostSignalClaim {
     public:
-        explicit HostSignalClaim(bool claim);
+        // Held: a signal the host catches for the guest also stops
+        // `sandbox` where it runs, so that it is delivered at once, not at
+        // the guest's next system call.
+        HostSignalClaim(bool claim, Sandbox& sandbox);
         ~HostSignalClaim();
+        // While the guest's system call is served, a caught signal does not
+        // stop the guest: the call ends (EINTR when it blocked) and the
+        // signal is delivered after it, as Linux does. A stop then would
+        // make the call restart after the handler instead.
+        class ServingCall {
+        public:
+            explicit ServingCall(const HostSignalClaim& claim);
+            ~ServingCall();
+            ServingCall(const ServingCall&) = delete;
+            ServingCall& operator=(const ServingCall&) = delete;
+
+        private:
+            bool held_;
+        };
         HostSignalClaim(const HostSignalClaim&) = delete;
         HostSignalClaim& operator=(const HostSignalClaim&) = delete;
 

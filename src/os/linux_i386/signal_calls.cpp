@@ -53,12 +53,28 @@ std::atomic<bool> host_signals_claimed{false};
 std::atomic<uint64_t> caught_by_host{0};
 std::atomic<pid_t> caught_sender[kSignals];
 std::atomic<int> caught_code[kSignals];
+std::atomic<Sandbox*> caught_for{nullptr};  // the claim's: stopped when a signal is caught
+std::atomic<bool> serving_call{false};      // ...unless its system call is being served
 
 void on_host_signal(int signo, siginfo_t* info, void*) {
+    const int saved_errno = errno;
     const bool from_a_process = info->si_code <= 0 || signo == SIGCHLD;
     caught_sender[signo].store(from_a_process ? info->si_pid : 0, std::memory_order_relaxed);
     caught_code[signo].store(info->si_code, std::memory_order_relaxed);
     caught_by_host.fetch_or(bit(signo), std::memory_order_release);
+    // A guest spinning in its own code makes no system call to deliver at:
+    // it is stopped (an Interrupted event, which delivers). interrupt()
+    // signals the thread that runs it, but not this one, which is the
+    // usual one (the host process has one thread running guests, and a
+    // signal for the process goes to it): the interrupt signal, raised here
+    // and blocked until this handler returns, stops the guest where this
+    // signal found it.
+    Sandbox* sandbox = caught_for.load(std::memory_order_acquire);
+    if (sandbox && !serving_call.load(std::memory_order_acquire)) {
+        sandbox->interrupt();
+        raise(Sandbox::interrupt_signal().signo);
+    }
+    errno = saved_errno;
 }
 
 // The frame's floating-point area: the kernel's _fpstate_32, an fsave-style
@@ -77,7 +93,7 @@ bool restartable(int32_t number) {
 
 }  // namespace
 
-LinuxProcess::HostSignalClaim::HostSignalClaim(bool claim) {
+LinuxProcess::HostSignalClaim::HostSignalClaim(bool claim, Sandbox& sandbox) {
     if (!claim) return;
     bool expected = false;
     if (!host_signals_claimed.compare_exchange_strong(expected, true))
@@ -85,10 +101,23 @@ LinuxProcess::HostSignalClaim::HostSignalClaim(bool claim) {
                     "its signal handlers can serve only one");
     held_ = true;
     caught_by_host.store(0);  // nothing an earlier owner left
+    caught_for.store(&sandbox, std::memory_order_release);
+}
+
+LinuxProcess::HostSignalClaim::ServingCall::ServingCall(const HostSignalClaim& claim) : held_(claim.held_) {
+    if (held_) serving_call.store(true, std::memory_order_release);
+}
+
+// (Cleared before what was caught meanwhile is delivered, after the call:
+// one caught from now on stops the guest, for it is not delivered there.)
+LinuxProcess::HostSignalClaim::ServingCall::~ServingCall() {
+    if (held_) serving_call.store(false, std::memory_order_seq_cst);
 }
 
 LinuxProcess::HostSignalClaim::~HostSignalClaim() {
-    if (held_) host_signals_claimed.store(false);
+    if (!held_) return;
+    caught_for.store(nullptr, std::memory_order_release);
+    host_signals_claimed.store(false);
 }
 
 uint64_t LinuxProcess::caught_not_taken() const {
