@@ -214,6 +214,12 @@ Decision classify_by_category(const Instruction& insn) {
     if (insn.mnemonic() == ZYDIS_MNEMONIC_POPFD) return run(Action::Popf);
     if (is_one_of(insn.mnemonic(), {ZYDIS_MNEMONIC_POPF, ZYDIS_MNEMONIC_PUSHF}))
         return fault(FaultKind::InvalidInstruction, "16-bit flags transfer");
+    // The reserved NOPs (0f 19-1f, a ModRM whose memory is never touched),
+    // a cache-line hint, and rdsspd, which does nothing where the shadow
+    // stack is off (always, for an i386 process on Linux).
+    if (category == ZYDIS_CATEGORY_WIDENOP || category == ZYDIS_CATEGORY_CLDEMOTE ||
+        insn.mnemonic() == ZYDIS_MNEMONIC_RDSSPD)
+        return run(Action::Nop);
     if (is_computational(category)) return run(Action::Copy);
     switch (category) {
     case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_RET: case ZYDIS_CATEGORY_COND_BR:

@@ -21,6 +21,7 @@ enum class Action : uint8_t {
     Popf,          // popfd, with the trap flag kept clear
     ReadSegment,   // mov r/m, sreg: the guest sees Linux's selector values
     LoadSegment,   // mov fs/gs, r16: the engine resolves the selector from the guest's descriptors
+    Nop,           // a hint that does nothing here (reserved NOPs, cldemote, rdsspd): nothing runs
     Fault,         // never runs; becomes a fault event of kind `fault`
 };
 

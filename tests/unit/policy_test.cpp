@@ -45,6 +45,7 @@ const char* action_name(Action a) {
     case Action::Popf: return "Popf";
     case Action::ReadSegment: return "ReadSegment";
     case Action::LoadSegment: return "LoadSegment";
+    case Action::Nop: return "Nop";
     case Action::Fault: return "Fault";
     }
     return "?";
@@ -69,8 +70,14 @@ const std::vector<PolicyCase> kCases = {
     {"vaddps_ymm0_ymm1_ymm2", {0xc5, 0xf4, 0x58, 0xc2}, Action::Copy},
     {"vaddps_zmm0_zmm0_zmm1", {0x62, 0xf1, 0x7c, 0x48, 0x58, 0xc1}, Action::Copy},
     {"nop", {0x90}, Action::Copy},
-    {"nop_dword_mem", {0x0f, 0x1f, 0x44, 0x00, 0x00}, Action::Copy},
-    {"nop_word_mem_disp32", {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}, Action::Copy},
+    // The reserved NOPs (0f 19-1f), cldemote and rdsspd run as nothing: a
+    // ModRM's memory is never touched.
+    {"nop_dword_mem", {0x0f, 0x1f, 0x44, 0x00, 0x00}, Action::Nop},
+    {"nop_word_mem_disp32", {0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}, Action::Nop},
+    {"hint_nop_0f1e_reg", {0x0f, 0x1e, 0xc0}, Action::Nop},
+    {"hint_nop_0f19_mem", {0x0f, 0x19, 0x00}, Action::Nop},
+    {"cldemote", {0x0f, 0x1c, 0x00}, Action::Nop},
+    {"rdsspd", {0xf3, 0x0f, 0x1e, 0xc8}, Action::Nop},
     {"pause", {0xf3, 0x90}, Action::Copy},
     {"lfence", {0x0f, 0xae, 0xe8}, Action::Copy},
     {"mfence", {0x0f, 0xae, 0xf0}, Action::Copy},

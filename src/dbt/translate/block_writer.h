@@ -106,7 +106,8 @@ private:
     bool read_segment(const Instruction& insn);
 
     // translate_stack.cpp
-    void push(ZydisEncoderOperand value);
+    // `bytes` 4, or 2 (a 16-bit push: a 66 prefix)
+    void push(ZydisEncoderOperand value, uint16_t bytes = 4);
     void adjust_esp(int64_t delta);
     bool push_operand(const Instruction& insn);
     bool pop_operand(const Instruction& insn);

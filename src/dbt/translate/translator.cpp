@@ -72,6 +72,7 @@ BlockWriter::Outcome BlockWriter::translate_action(const Instruction& insn, x86:
     case Action::ReadSegment: return written(read_segment(insn));
     case Action::LoadSegment: exit_with(EXIT_SEGMENT_LOAD, eip); return kEnd;
     case Action::Popf: pop_flags(); return kContinue;
+    case Action::Nop: return kContinue;
     case Action::Jump: jump_to_guest(branch_target()); return kEnd;
     case Action::JumpCond: jump_if(insn, branch_target(), next); return kEnd;
     case Action::LoopCond: loop(insn, branch_target(), next); return kEnd;
@@ -96,8 +97,8 @@ BlockWriter::Outcome BlockWriter::translate_copied(const Instruction& insn, uint
     case ZYDIS_MNEMONIC_POP: return written(pop_operand(insn));
     case ZYDIS_MNEMONIC_PUSHFD: push_flags(); return kContinue;
     case ZYDIS_MNEMONIC_XLAT: xlat(); return kContinue;
-    case ZYDIS_MNEMONIC_PUSHAD: return written(push_all(insn));
-    case ZYDIS_MNEMONIC_POPAD: return written(pop_all(insn));
+    case ZYDIS_MNEMONIC_PUSHAD: case ZYDIS_MNEMONIC_PUSHA: return written(push_all(insn));
+    case ZYDIS_MNEMONIC_POPAD: case ZYDIS_MNEMONIC_POPA: return written(pop_all(insn));
     case ZYDIS_MNEMONIC_ENTER: return written(enter(insn));
     case ZYDIS_MNEMONIC_LEAVE: leave(); return kContinue;
     case ZYDIS_MNEMONIC_FNSTENV:
