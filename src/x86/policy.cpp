@@ -128,12 +128,13 @@ Decision classify_control(const Instruction& insn) {
         if (!(insn.info.attributes & ZYDIS_ATTRIB_IS_RELATIVE) ||
             is_one_of(insn.mnemonic(), {ZYDIS_MNEMONIC_XBEGIN}))
             return fault(FaultKind::InvalidInstruction, "transactional memory");
+        // The loops and jcxz may count in cx (a 67 prefix); no branch may
+        // truncate eip to 16 bits (a 66 prefix).
+        if (is_one_of(insn.mnemonic(), {ZYDIS_MNEMONIC_LOOP, ZYDIS_MNEMONIC_LOOPE, ZYDIS_MNEMONIC_LOOPNE,
+                                        ZYDIS_MNEMONIC_JECXZ, ZYDIS_MNEMONIC_JCXZ}))
+            return insn.info.operand_width == 32 ? run(Action::LoopCond)
+                                                 : fault(FaultKind::InvalidInstruction, "16-bit branch");
         if (!is_near_operand_branch(insn)) return fault(FaultKind::InvalidInstruction, "16-bit branch");
-        if (is_one_of(insn.mnemonic(), {ZYDIS_MNEMONIC_LOOP, ZYDIS_MNEMONIC_LOOPE,
-                                        ZYDIS_MNEMONIC_LOOPNE, ZYDIS_MNEMONIC_JECXZ}))
-            return run(Action::LoopCond);
-        if (insn.mnemonic() == ZYDIS_MNEMONIC_JCXZ)
-            return fault(FaultKind::InvalidInstruction, "16-bit branch");
         return run(Action::JumpCond);
     case ZYDIS_CATEGORY_RET:
         if (insn.mnemonic() != ZYDIS_MNEMONIC_RET)

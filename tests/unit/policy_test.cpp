@@ -114,7 +114,10 @@ const std::vector<PolicyCase> kCases = {
     {"loope", {0xe1, 0xfe}, Action::LoopCond},
     {"loopne", {0xe0, 0xfe}, Action::LoopCond},
     {"jecxz", {0xe3, 0x10}, Action::LoopCond},
-    {"jcxz", {0x67, 0xe3, 0x10}, Action::Fault, kInvalid},
+    // With a 67 prefix they count in cx; with a 66 one eip would be cut to 16 bits.
+    {"jcxz", {0x67, 0xe3, 0x10}, Action::LoopCond},
+    {"loopw", {0x67, 0xe2, 0xfe}, Action::LoopCond},
+    {"loop_ip16", {0x66, 0xe2, 0xfe}, Action::Fault, kInvalid},
     {"jmp_rel16", {0x66, 0xe9, 0x00, 0x01}, Action::Fault, kInvalid},
     {"call_rel32", {0xe8, 0x00, 0x00, 0x00, 0x00}, Action::Call},
     {"ret", {0xc3}, Action::Return},

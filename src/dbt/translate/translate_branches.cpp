@@ -21,11 +21,41 @@ void BlockWriter::jump_if(const Instruction& insn, uint32_t target, uint32_t nex
 }
 
 void BlockWriter::loop(const Instruction& insn, uint32_t target, uint32_t next) {
+    if (insn.info.address_width == 16) return loop_cx(insn, target, next);
     const Label taken = out_.new_label();
     out_.loop_ecx(insn.mnemonic(), taken);
     jump_to_guest(next);
     out_.bind(taken);
     jump_to_guest(target);
+}
+
+// With a 16-bit address size (67) the counter is cx, which x86-64 code
+// cannot name as one: cx is decremented in place (ecx's upper half stays) and
+// tested zero-extended in rcx, borrowed through r13. lea, mov, movzx, xchg
+// and jrcxz leave the guest's flags alone; loope/loopne then read them.
+void BlockWriter::loop_cx(const Instruction& insn, uint32_t target, uint32_t next) {
+    const ZydisRegister rcx = ZYDIS_REGISTER_RCX, cx = ZYDIS_REGISTER_CX;
+    const ZydisMnemonic m = insn.mnemonic();
+    const bool counts = m != ZYDIS_MNEMONIC_JCXZ;
+    if (counts) {
+        out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch), mem(ZYDIS_REGISTER_ECX, -1, 4)});
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(cx), reg(ZYDIS_REGISTER_R13W)});
+    }
+    out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(kScratch), reg(cx)});
+    out_.insn(ZYDIS_MNEMONIC_XCHG, {reg(rcx), reg(kScratch64)});
+    const Label zero = out_.new_label();
+    out_.jump_if_rcx_zero(zero);
+    out_.insn(ZYDIS_MNEMONIC_XCHG, {reg(rcx), reg(kScratch64)});
+    if (!counts) {
+        jump_to_guest(next);
+    } else {
+        if (m == ZYDIS_MNEMONIC_LOOPE) jump_to_guest_if(ZYDIS_MNEMONIC_JNZ, next);
+        if (m == ZYDIS_MNEMONIC_LOOPNE) jump_to_guest_if(ZYDIS_MNEMONIC_JZ, next);
+        jump_to_guest(target);
+    }
+    out_.bind(zero);
+    out_.insn(ZYDIS_MNEMONIC_XCHG, {reg(rcx), reg(kScratch64)});
+    jump_to_guest(counts ? next : target);
 }
 
 void BlockWriter::call(uint32_t target, uint32_t next) {
