@@ -232,3 +232,39 @@ bool BlockWriter::read_segment(const Instruction& insn) {
 }
 
 }  // namespace vx::dbt
+
+namespace vx::dbt {
+
+// lea with a 16-bit address (a 67 prefix): bx, bp, si and di, and a 16-bit
+// displacement, summed modulo 64 Ki. The low 16 bits of the sum of their
+// 32-bit registers are those of the sum of their low halves, so the address
+// is computed with the 32-bit ones and cut: zero-extended into a 32-bit
+// destination, or the low half of a 16-bit one. No memory is touched, and
+// no flag.
+bool BlockWriter::lea16(const Instruction& insn) {
+    const ZydisDecodedOperand& to = insn.operands[0];
+    const ZydisDecodedOperand& from = insn.operands[1];
+    if (to.type != ZYDIS_OPERAND_TYPE_REGISTER || from.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
+    auto wide = [](ZydisRegister r) {
+        return r == ZYDIS_REGISTER_NONE ? r : ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, r);
+    };
+    const ZydisRegister base = wide(from.mem.base), index = wide(from.mem.index);
+    for (ZydisRegister r : {base, index})
+        if (r == ZYDIS_REGISTER_ESP) return false;  // (16-bit addressing cannot name sp)
+    const int64_t disp = from.mem.disp.has_displacement ? int64_t(int16_t(from.mem.disp.value)) : 0;
+    if (base == ZYDIS_REGISTER_NONE && index == ZYDIS_REGISTER_NONE) {
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(kScratch), imm(disp & 0xffff)});
+    } else {
+        const ZydisRegister first = base != ZYDIS_REGISTER_NONE ? base : index;
+        const ZydisRegister second = base != ZYDIS_REGISTER_NONE ? index : ZYDIS_REGISTER_NONE;
+        out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch), mem(first, disp, 4, second, second ? 1 : 0)});
+    }
+    const ZydisRegister destination = rename(to.reg.value);
+    if (ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, destination) == 16)
+        out_.insn(ZYDIS_MNEMONIC_MOV, {reg(destination), reg(ZYDIS_REGISTER_R13W)});
+    else
+        out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(destination), reg(ZYDIS_REGISTER_R13W)});
+    return true;
+}
+
+}  // namespace vx::dbt

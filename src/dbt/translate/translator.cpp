@@ -101,6 +101,9 @@ BlockWriter::Outcome BlockWriter::translate_copied(const Instruction& insn, uint
     case ZYDIS_MNEMONIC_POPAD: case ZYDIS_MNEMONIC_POPA: return written(pop_all(insn));
     case ZYDIS_MNEMONIC_ENTER: return written(enter(insn));
     case ZYDIS_MNEMONIC_LEAVE: leave(); return kContinue;
+    case ZYDIS_MNEMONIC_LEA:
+        if (insn.info.address_width == 16) return written(lea16(insn));
+        break;
     case ZYDIS_MNEMONIC_FNSTENV:
     case ZYDIS_MNEMONIC_FNSAVE: return written(store_x87_state(insn));
     case ZYDIS_MNEMONIC_XSAVE:
