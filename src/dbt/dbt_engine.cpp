@@ -403,10 +403,10 @@ Event DbtEngine::stop() {
     // it again after, and its mark stops the next entry.
     ctx_->stop_soon.store(0, std::memory_order_seq_cst);
     set_fuel_window(PROT_READ);
-    if (unchained_for_stop_) {
-        flush();
-        unchained_for_stop_ = false;
-    }
+    // (A block stop_soon unchained stays so: each of its exits is chained
+    // again the first time it is taken, as a new block's are, and the
+    // lookup table fills again as branches miss. Flushing every translation
+    // instead made each signal a guest catches cost its whole working set.)
     return Event{EventKind::Interrupted};
 }
 
@@ -694,15 +694,14 @@ void DbtEngine::stop_soon(void* ucv) {
     }
     if (limits_.instructions) return;  // the closed fuel window stops the next block
     // The block leaves at its end: its direct branches go to their stubs, and
-    // an indirect one misses in the emptied lookup table. run() flushes
-    // everything once it has taken the request, which undoes this.
+    // an indirect one misses in the emptied lookup table. Both mend as the
+    // guest runs on (see stop()).
     for (const Block::DirectExit& exit : block->exits) {
         uint64_t site = block->host_entry + exit.site;
         Emitter::patch_rel32(cache_.writable(site), site, block->host_entry + exit.stub);
     }
     cache_.seal();  // the guest goes on running
     blocks_.forget_indirect_targets();
-    unchained_for_stop_ = true;
 }
 
 std::vector<long> DbtEngine::host_calls() const {

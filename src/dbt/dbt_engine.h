@@ -143,7 +143,6 @@ private:
     std::optional<HostFault> host_fault_;
 
     uint8_t stopped_block_insns_ = 0;   // of the block whose start an EXIT_STOP was at (0: elsewhere)
-    bool unchained_for_stop_ = false;   // a running block's exits were pointed at their stubs
     const Block* next_block_ = nullptr; // to run instead of the one at eip (a short one)
     uint64_t fuel_given_ = 0;           // in all
     uint64_t fuel_reserve_ = 0;         // not yet in ctx_->fuel (which holds at most FUEL_WINDOW)

@@ -219,7 +219,11 @@ RunOutcome LinuxProcess::run() {
             deliver_pending_signals(-1);
             break;
         case EventKind::LimitExceeded:
-            if (continue_within_tree(event.limit_exceeded)) break;  // a slice ran out; the tree had more
+            if (continue_within_tree(event.limit_exceeded)) {  // a slice ran out; the tree had more
+                // (The stop took any interrupt a caught signal asked for with it.)
+                deliver_pending_signals(-1);
+                break;
+            }
             tree_->record_breach(event.limit_exceeded);
             return stop_for_breach(event.limit_exceeded);
         case EventKind::HostCall:  // made by Sandbox::call only: a program's run has no host functions
