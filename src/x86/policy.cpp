@@ -178,7 +178,7 @@ Decision classify_flags(const Instruction& insn) {
     switch (insn.mnemonic()) {
     case ZYDIS_MNEMONIC_CLC: case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC:
     case ZYDIS_MNEMONIC_CLD: case ZYDIS_MNEMONIC_STD: case ZYDIS_MNEMONIC_LAHF:
-    case ZYDIS_MNEMONIC_SAHF:
+    case ZYDIS_MNEMONIC_SAHF: case ZYDIS_MNEMONIC_SALC:
         return run(Action::Copy);
     default:  // cli, sti, clac, stac, ...
         return fault(FaultKind::PrivilegedInstruction, "system flag");

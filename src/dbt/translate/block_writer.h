@@ -128,6 +128,7 @@ private:
     void loop(const Instruction& insn, uint32_t target, uint32_t next);
     void loop_cx(const Instruction& insn, uint32_t target, uint32_t next);
     bool lea16(const Instruction& insn);
+    void salc();
     void call(uint32_t target, uint32_t next);
     void ret(const Instruction& insn);
     bool load_target(const Instruction& insn);

@@ -268,3 +268,18 @@ bool BlockWriter::lea16(const Instruction& insn) {
 }
 
 }  // namespace vx::dbt
+
+namespace vx::dbt {
+
+// salc (d6, which x86-64 code does not have): al = CF ? 0xff : 0, the flags
+// as they were. setc, movzx, lea, not and mov set none: 1 - 1 is 0, whose
+// complement is all ones; 0 - 1 is all ones, whose complement is 0.
+void BlockWriter::salc() {
+    out_.insn(ZYDIS_MNEMONIC_SETB, {reg(ZYDIS_REGISTER_R13B)});
+    out_.insn(ZYDIS_MNEMONIC_MOVZX, {reg(kScratch), reg(ZYDIS_REGISTER_R13B)});
+    out_.insn(ZYDIS_MNEMONIC_LEA, {reg(kScratch), mem(kScratch, -1, 4)});
+    out_.insn(ZYDIS_MNEMONIC_NOT, {reg(kScratch)});
+    out_.insn(ZYDIS_MNEMONIC_MOV, {reg(ZYDIS_REGISTER_AL), reg(ZYDIS_REGISTER_R13B)});
+}
+
+}  // namespace vx::dbt

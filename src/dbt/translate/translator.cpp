@@ -104,6 +104,7 @@ BlockWriter::Outcome BlockWriter::translate_copied(const Instruction& insn, uint
     case ZYDIS_MNEMONIC_LEA:
         if (insn.info.address_width == 16) return written(lea16(insn));
         break;
+    case ZYDIS_MNEMONIC_SALC: salc(); return kContinue;
     case ZYDIS_MNEMONIC_FNSTENV:
     case ZYDIS_MNEMONIC_FNSAVE: return written(store_x87_state(insn));
     case ZYDIS_MNEMONIC_XSAVE:
