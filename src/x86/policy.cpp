@@ -162,8 +162,12 @@ Decision classify_interrupt(const Instruction& insn) {
 
 Decision classify_misc(const Instruction& insn) {
     switch (insn.mnemonic()) {
+    case ZYDIS_MNEMONIC_ENTER: case ZYDIS_MNEMONIC_LEAVE:
+        // (The 16-bit forms move esp by 2 and set only bp: not translated.)
+        if (insn.info.operand_width != 32) return fault(FaultKind::InvalidInstruction, "16-bit stack frame");
+        return run(Action::Copy);
     case ZYDIS_MNEMONIC_LEA: case ZYDIS_MNEMONIC_CPUID: case ZYDIS_MNEMONIC_XLAT:
-    case ZYDIS_MNEMONIC_ENTER: case ZYDIS_MNEMONIC_LEAVE: case ZYDIS_MNEMONIC_PAUSE:
+    case ZYDIS_MNEMONIC_PAUSE:
     case ZYDIS_MNEMONIC_LFENCE: case ZYDIS_MNEMONIC_MFENCE: case ZYDIS_MNEMONIC_SFENCE:
     case ZYDIS_MNEMONIC_CLFLUSH: case ZYDIS_MNEMONIC_BOUND:
         return run(Action::Copy);
@@ -272,6 +276,14 @@ Decision classify(const Instruction& insn) {
     // 64 KiB: not what the translation or the host's emulation does.
     if (insn.info.meta.category == ZYDIS_CATEGORY_STRINGOP && insn.info.address_width != 32)
         return fault(FaultKind::InvalidInstruction, "16-bit addressing");
+    // Nor does an explicit memory operand's 16-bit address (its sum cut to
+    // 64 KiB, a lone displacement zero-extended) survive the translation to
+    // a 32-bit one: only lea computes one (BlockWriter::lea16); the stack's
+    // own accesses keep esp whatever the prefix says.
+    if (insn.info.address_width == 16)
+        for (size_t i = 0; i < insn.operand_count(); ++i)
+            if (insn.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY && insn.operands[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+                return fault(FaultKind::InvalidInstruction, "16-bit addressing");
     if (reads_segment_register(insn)) return run(Action::ReadSegment);
     if (loads_tls_segment_from_register(insn)) return run(Action::LoadSegment);
     if (touches_system_register(insn))

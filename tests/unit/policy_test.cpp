@@ -118,6 +118,17 @@ const std::vector<PolicyCase> kCases = {
     {"jcxz", {0x67, 0xe3, 0x10}, Action::LoopCond},
     {"loopw", {0x67, 0xe2, 0xfe}, Action::LoopCond},
     {"loop_ip16", {0x66, 0xe2, 0xfe}, Action::Fault, kInvalid},
+    // 16-bit addresses of memory (67): only lea computes one.
+    {"lea_addr16", {0x67, 0x8d, 0x40, 0x03}, Action::Copy},
+    {"push_mem_disp16", {0x67, 0xff, 0x36, 0xf0, 0xff}, Action::Fault, kInvalid},
+    {"pop_word_mem_addr16", {0x67, 0x66, 0x8f, 0x06, 0xf0, 0xff}, Action::Fault, kInvalid},
+    {"mov_mem_addr16_imm", {0x67, 0xc7, 0x06, 0x00, 0x80, 0x01, 0x00, 0x00, 0x00}, Action::Fault, kInvalid},
+    {"mov_eax_bx_si", {0x67, 0x8b, 0x00}, Action::Fault, kInvalid},
+    {"push_eax_addr16_prefix", {0x67, 0x50}, Action::Copy},  // the stack's address size is esp's
+    // 16-bit stack frames move esp by 2 and set only bp.
+    {"leave", {0xc9}, Action::Copy},
+    {"leavew", {0x66, 0xc9}, Action::Fault, kInvalid},
+    {"enterw", {0x66, 0xc8, 0x08, 0x00, 0x00}, Action::Fault, kInvalid},
     {"jmp_rel16", {0x66, 0xe9, 0x00, 0x01}, Action::Fault, kInvalid},
     {"call_rel32", {0xe8, 0x00, 0x00, 0x00, 0x00}, Action::Call},
     {"ret", {0xc3}, Action::Return},
