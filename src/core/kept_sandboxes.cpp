@@ -21,19 +21,7 @@ size_t KeptSandboxes::max() const {
     return max_;
 }
 
-std::vector<KeptSandbox> KeptSandboxes::take_stale() {
-    std::vector<KeptSandbox> stale;
-    if (kept_.empty()) return stale;
-    const uint64_t now = fork_generation();
-    for (auto it = kept_.begin(); it != kept_.end();)
-        if (it->fork_generation != now) {
-            stale.push_back(std::move(*it));
-            it = kept_.erase(it);
-        } else {
-            ++it;
-        }
-    return stale;
-}
+std::vector<KeptSandbox> KeptSandboxes::take_stale() { return take_kept_elsewhere(kept_); }
 
 size_t KeptSandboxes::size() {
     std::vector<KeptSandbox> stale;

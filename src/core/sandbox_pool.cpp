@@ -29,17 +29,8 @@ struct SandboxPool::State {
     // in it (their code caches are the parent's too): out of the pool, for
     // the caller to destroy outside the lock. (Under the lock.)
     std::vector<Idle> take_stale() {
-        std::vector<Idle> stale;
-        if (idle.empty()) return stale;
-        const uint64_t now = fork_generation();
-        for (auto it = idle.begin(); it != idle.end();)
-            if (it->fork_generation != now) {
-                stale.push_back(std::move(*it));
-                it = idle.erase(it);
-                --made;
-            } else {
-                ++it;
-            }
+        std::vector<Idle> stale = take_kept_elsewhere(idle);
+        made -= stale.size();
         return stale;
     }
 

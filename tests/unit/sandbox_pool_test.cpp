@@ -164,6 +164,38 @@ protected:
 
     vx::SandboxOptions options() const { return snapshot_->options(); }
 
+    // Four threads, each `rounds` times: a sandbox from `take` (a lease or a
+    // new sandbox) finds the snapshot's data word, writes its own and reads
+    // it back. Returns the rounds that found anything else.
+    template <class Take>
+    int wrong_in_four_threads(Take take, uint32_t rounds) {
+        const uint32_t read_word = entry("read_word"), write_data = entry("write_data");
+        const uint32_t data = [&] {
+            vx::Sandbox sandbox(*snapshot_);
+            return call(sandbox, "data_address");
+        }();
+        std::atomic<int> wrong{0}, done{0};
+        std::vector<std::thread> threads;
+        for (uint32_t t = 0; t < 4; ++t)
+            threads.emplace_back([&, t] {
+                for (uint32_t i = 0; i < rounds; ++i) {
+                    auto taken = take();
+                    vx::Sandbox& sandbox = *taken;
+                    const uint32_t value = t << 16 | i;
+                    // The last tenant's write is gone; this one's stays while it holds the sandbox.
+                    const vx::CallResult found = sandbox.call(read_word, std::vector<uint32_t>{data});
+                    wrong += !found.returned || found.eax() != 0x11111111u;
+                    const vx::CallResult wrote = sandbox.call(write_data, std::vector<uint32_t>{value});
+                    const vx::CallResult read = sandbox.call(read_word, std::vector<uint32_t>{data});
+                    wrong += !wrote.returned || wrote.eax() != data || !read.returned || read.eax() != value;
+                    ++done;
+                }
+            });
+        for (auto& thread : threads) thread.join();
+        EXPECT_EQ(done.load(), int(4 * rounds));
+        return wrong.load();
+    }
+
     std::vector<uint8_t> file_;
     std::shared_ptr<const vx::Snapshot> snapshot_;
 };
@@ -333,30 +365,7 @@ TEST_P(Tenants, APoolHandsOutAtMostItsSizeAndReplacesWhatCannotBeReused) {
 
 TEST_P(Tenants, APoolServesSeveralThreadsAtOnce) {
     vx::SandboxPool pool(snapshot_, 3);  // fewer than the threads: some wait
-    const uint32_t read_word = entry("read_word"), write_data = entry("write_data");
-    const uint32_t data = [&] {
-        vx::Sandbox sandbox(*snapshot_);
-        return call(sandbox, "data_address");
-    }();
-    std::atomic<int> wrong{0}, done{0};
-    std::vector<std::thread> threads;
-    for (uint32_t t = 0; t < 4; ++t)
-        threads.emplace_back([&, t] {
-            for (uint32_t i = 0; i < 150; ++i) {
-                vx::SandboxPool::Lease lease = pool.take();
-                const uint32_t value = t << 16 | i;
-                // The last tenant's write is gone; this one's stays until the lease ends.
-                const vx::CallResult found = lease->call(read_word, std::vector<uint32_t>{data});
-                wrong += !found.returned || found.eax() != 0x11111111u;
-                const vx::CallResult wrote = lease->call(write_data, std::vector<uint32_t>{value});
-                const vx::CallResult read = lease->call(read_word, std::vector<uint32_t>{data});
-                wrong += !wrote.returned || wrote.eax() != data || !read.returned || read.eax() != value;
-                ++done;
-            }
-        });
-    for (auto& thread : threads) thread.join();
-    EXPECT_EQ(wrong.load(), 0);
-    EXPECT_EQ(done.load(), 4 * 150);
+    EXPECT_EQ(wrong_in_four_threads([&] { return pool.take(); }, 150), 0);
     EXPECT_LE(pool.size(), 3u);
     // Every sandbox it holds now is the snapshot's.
     std::vector<vx::SandboxPool::Lease> all;
@@ -500,29 +509,7 @@ TEST_P(Tenants, ASandboxOutlivingItsSnapshotIsDestroyedAsAnyOther) {
 
 TEST_P(Tenants, SeveralThreadsMakeAndDestroySandboxesOfOneSnapshotThatKeepsThem) {
     snapshot_->keep_sandboxes(2);  // fewer than the threads: some are made anew, some destroyed
-    const uint32_t read_word = entry("read_word"), write_data = entry("write_data");
-    const uint32_t data = [&] {
-        vx::Sandbox sandbox(*snapshot_);
-        return call(sandbox, "data_address");
-    }();
-    std::atomic<int> wrong{0}, done{0};
-    std::vector<std::thread> threads;
-    for (uint32_t t = 0; t < 4; ++t)
-        threads.emplace_back([&, t] {
-            for (uint32_t i = 0; i < 100; ++i) {
-                vx::Sandbox sandbox(*snapshot_);
-                const uint32_t value = t << 16 | i;
-                const vx::CallResult found = sandbox.call(read_word, std::vector<uint32_t>{data});
-                wrong += !found.returned || found.eax() != 0x11111111u;
-                const vx::CallResult wrote = sandbox.call(write_data, std::vector<uint32_t>{value});
-                const vx::CallResult read = sandbox.call(read_word, std::vector<uint32_t>{data});
-                wrong += !wrote.returned || wrote.eax() != data || !read.returned || read.eax() != value;
-                ++done;
-            }
-        });
-    for (auto& thread : threads) thread.join();
-    EXPECT_EQ(wrong.load(), 0);
-    EXPECT_EQ(done.load(), 4 * 100);
+    EXPECT_EQ(wrong_in_four_threads([&] { return std::make_unique<vx::Sandbox>(*snapshot_); }, 100), 0);
     EXPECT_EQ(snapshot_->sandboxes_kept(), 2u);
 }
 
