@@ -3,6 +3,7 @@
 // against guest memory.
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
@@ -167,6 +168,23 @@ int32_t LinuxProcess::open_file(uint32_t dirfd, uint32_t path_address, uint32_t 
 int32_t LinuxProcess::sys_close(const SyscallArgs& a) {
     const uint32_t fd = a.a[0];
     return descriptors_.close(fd);
+}
+
+// Each open descriptor in [first, last] closed, or marked close-on-exec
+// (CLOSE_RANGE_CLOEXEC); CLOSE_RANGE_UNSHARE changes nothing, for a guest
+// process's table is its own already. EINVAL for other flags, or first past
+// last, as Linux.
+int32_t LinuxProcess::sys_close_range(const SyscallArgs& a) {
+    const uint32_t first = a.a[0], last = a.a[1], flags = a.a[2];
+    if ((flags & ~uint32_t(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) || first > last) return fail(EINVAL);
+    const uint64_t end = std::min<uint64_t>(uint64_t(last) + 1, descriptors_.limit());
+    for (uint64_t fd = first; fd < end; ++fd) {
+        Descriptor* d = descriptors_.find(uint32_t(fd));
+        if (!d) continue;
+        if (flags & CLOSE_RANGE_CLOEXEC) d->close_on_exec = true;
+        else descriptors_.close(uint32_t(fd));
+    }
+    return 0;
 }
 
 int32_t LinuxProcess::sys_read(const SyscallArgs& a) {

@@ -105,6 +105,7 @@ public:
     int32_t sys_open(const SyscallArgs& a);
     int32_t sys_openat(const SyscallArgs& a);
     int32_t sys_close(const SyscallArgs& a);
+    int32_t sys_close_range(const SyscallArgs& a);
     int32_t sys_lseek(const SyscallArgs& a);
     int32_t sys_llseek(const SyscallArgs& a);
     int32_t sys_stat64(const SyscallArgs& a);

@@ -164,6 +164,7 @@ constexpr SyscallEntry kTable[] = {
     {414, "ppoll_time64", &P::sys_ppoll64},
     {421, "rt_sigtimedwait_time64", &P::sys_rt_sigtimedwait64, "xxxu"},
     {422, "futex_time64", &P::sys_futex64, "xxdxxd"},
+    {436, "close_range", &P::sys_close_range, "uux"},
     {439, "faccessat2", &P::sys_faccessat, "fsxx"},
 };
 
