@@ -336,6 +336,7 @@ private:
     // At its end, for a sandbox made from a snapshot that keeps sandboxes:
     // reset to it and kept, when it can be.
     void keep_in(const Snapshot& snapshot) noexcept;
+    void give_limits_fuel_unless_in(const Snapshot& snapshot);
     SandboxOptions made_with_;
     std::weak_ptr<const Snapshot> made_from_;
     SandboxOptions options_;

@@ -50,12 +50,17 @@ Sandbox::Sandbox(const Snapshot& snapshot, const SandboxOptions& options, const 
     made_from_ = snapshot.weak_from_this();
     restore(snapshot);
     // A new sandbox's fuel and counts, whatever the parts did before.
-    if (engine_->fuel() && !snapshot.fuel()) {
-        engine_->take_fuel();
-        engine_->add_fuel(*options_.limits.instructions);
-    }
+    give_limits_fuel_unless_in(snapshot);
     engine_->restart_usage();
     memory_->restart_host_mappings_peak();
+}
+
+// Fuel a snapshot does not give (a restore leaves it as it was): the limits'
+// own, as a new sandbox starts with.
+void Sandbox::give_limits_fuel_unless_in(const Snapshot& snapshot) {
+    if (!engine_->fuel() || snapshot.fuel()) return;
+    engine_->take_fuel();
+    engine_->add_fuel(*made_with_.limits.instructions);
 }
 
 // Requests no longer reach the engine once it starts going.
@@ -72,10 +77,7 @@ void Sandbox::keep_in(const Snapshot& snapshot) noexcept {
         memory_->set_admission([](uint64_t) { return true; });
         memory_->set_copy_release(nullptr);
         restore(snapshot);
-        if (engine_->fuel() && !snapshot.fuel()) {
-            engine_->take_fuel();
-            engine_->add_fuel(*made_with_.limits.instructions);
-        }
+        give_limits_fuel_unless_in(snapshot);
         // (A limit the host reported, or a time limit, is this sandbox's,
         // not its parts'; a reset clears those of memory and fuel.)
         if (memory_->host_mapping_breach() || run_control_->pending() || engine_->limit_reached()) return;

@@ -267,10 +267,6 @@ bool BlockWriter::lea16(const Instruction& insn) {
     return true;
 }
 
-}  // namespace vx::dbt
-
-namespace vx::dbt {
-
 // salc (d6, which x86-64 code does not have): al = CF ? 0xff : 0, the flags
 // as they were. setc, movzx, lea, not and mov set none: 1 - 1 is 0, whose
 // complement is all ones; 0 - 1 is all ones, whose complement is 0.

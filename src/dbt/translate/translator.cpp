@@ -46,7 +46,9 @@ bool BlockWriter::translate_one(uint32_t& pc) {
     uint32_t mark = out_.size();
     record(eip);
     const x86::Decision decision = x86::classify(insn);
-    if (decision.action != Action::Fault && needs_extended_state(insn)) load_extended_state();
+    // (A hint that runs as nothing needs no state, whatever its set: cldemote's.)
+    if (decision.action != Action::Fault && decision.action != Action::Nop && needs_extended_state(insn))
+        load_extended_state();
     switch (translate_action(insn, decision, eip, pc)) {
     case Outcome::Continue: return true;
     case Outcome::End: return false;
