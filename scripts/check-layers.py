@@ -21,7 +21,8 @@ LAYERS = {
     "dbt": (["src/dbt"], ["vx/", "core/", "x86/", "dbt/"]),
     "engines": (["src/engines"], ["vx/", "core/", "dbt/"]),
     "linux": (["src/os/linux_i386"], ["vx/", "os/linux_i386/"]),
-    "tools": (["tools"], ["vx/", "os/linux_i386/", "tools/"]),
+    "vxa": (["src/vxa"], ["vx/", "vxa/"]),
+    "tools": (["tools"], ["vx/", "os/linux_i386/", "tools/", "vxa/"]),
     "capi": (["src/capi"], ["vx/"]),
 }
 SYSTEM_HEADERS = {

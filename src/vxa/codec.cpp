@@ -1,0 +1,242 @@
+#include "codec.h"
+
+#include <bzlib.h>
+#include <lzma.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <stdexcept>
+
+namespace vxa {
+
+const std::vector<Codec>& codecs() {
+    static const std::vector<Codec> kCodecs = {
+        {"stored", method::kStored}, {"deflate", method::kDeflate}, {"bzip2", method::kBzip2},
+        {"xz", method::kXz},         {"zstd", method::kZstd},
+    };
+    return kCodecs;
+}
+
+std::optional<Codec> codec_named(std::string_view name) {
+    for (const Codec& codec : codecs())
+        if (codec.name == name) return codec;
+    return std::nullopt;
+}
+
+std::optional<Codec> codec_of_method(uint16_t method) {
+    for (const Codec& codec : codecs())
+        if (codec.method == method) return codec;
+    return std::nullopt;
+}
+
+struct ContentDigest::Sha {
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    ~Sha() { EVP_MD_CTX_free(context); }
+};
+
+ContentDigest::ContentDigest() : sha_(std::make_unique<Sha>()), crc32_(uint32_t(::crc32(0, nullptr, 0))) {
+    if (!sha_->context || EVP_DigestInit_ex(sha_->context, EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("SHA-256 is not available (OpenSSL)");
+}
+
+ContentDigest::~ContentDigest() = default;
+
+void ContentDigest::update(std::span<const uint8_t> bytes) {
+    size_ += bytes.size();
+    while (!bytes.empty()) {
+        const size_t piece = std::min<size_t>(bytes.size(), 1u << 30);
+        crc32_ = uint32_t(::crc32_z(crc32_, bytes.data(), piece));
+        EVP_DigestUpdate(sha_->context, bytes.data(), piece);
+        bytes = bytes.subspan(piece);
+    }
+}
+
+Digest ContentDigest::sha256() {
+    Digest digest;
+    unsigned length = 0;
+    EVP_DigestFinal_ex(sha_->context, digest.data(), &length);
+    return digest;
+}
+
+Digest sha256_of(std::span<const uint8_t> bytes) {
+    ContentDigest digest;
+    digest.update(bytes);
+    return digest.sha256();
+}
+
+namespace {
+
+constexpr size_t kOutputChunk = 256 << 10;
+
+[[noreturn]] void library_failed(const char* codec, long code) {
+    throw std::runtime_error(std::string(codec) + " compression failed (error " + std::to_string(code) + ")");
+}
+
+class StoredEncoder : public Encoder {
+public:
+    explicit StoredEncoder(Sink sink) : sink_(std::move(sink)) {}
+    void write(std::span<const uint8_t> bytes) override { sink_(bytes); }
+    void finish() override {}
+
+private:
+    Sink sink_;
+};
+
+class DeflateEncoder : public Encoder {
+public:
+    DeflateEncoder(int level, Sink sink) : sink_(std::move(sink)), out_(kOutputChunk) {
+        if (deflateInit2(&stream_, level ? level : Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+            library_failed("deflate", Z_MEM_ERROR);
+    }
+    ~DeflateEncoder() override { deflateEnd(&stream_); }
+    void write(std::span<const uint8_t> bytes) override { pump(bytes, Z_NO_FLUSH); }
+    void finish() override { pump({}, Z_FINISH); }
+
+private:
+    void pump(std::span<const uint8_t> bytes, int flush) {
+        while (true) {
+            const size_t piece = std::min<size_t>(bytes.size(), 1u << 30);
+            stream_.next_in = const_cast<uint8_t*>(bytes.data());
+            stream_.avail_in = uInt(piece);
+            int status;
+            do {
+                stream_.next_out = out_.data();
+                stream_.avail_out = uInt(out_.size());
+                status = deflate(&stream_, piece == bytes.size() ? flush : Z_NO_FLUSH);
+                if (status == Z_STREAM_ERROR) library_failed("deflate", status);
+                sink_({out_.data(), out_.size() - stream_.avail_out});
+            } while (stream_.avail_out == 0);
+            bytes = bytes.subspan(piece);
+            if (bytes.empty() && (flush != Z_FINISH || status == Z_STREAM_END)) return;
+        }
+    }
+    Sink sink_;
+    z_stream stream_{};
+    std::vector<uint8_t> out_;
+};
+
+class Bzip2Encoder : public Encoder {
+public:
+    Bzip2Encoder(int level, Sink sink) : sink_(std::move(sink)), out_(kOutputChunk) {
+        if (BZ2_bzCompressInit(&stream_, level ? level : 9, 0, 0) != BZ_OK) library_failed("bzip2", BZ_MEM_ERROR);
+    }
+    ~Bzip2Encoder() override { BZ2_bzCompressEnd(&stream_); }
+    void write(std::span<const uint8_t> bytes) override {
+        while (!bytes.empty()) {
+            const size_t piece = std::min<size_t>(bytes.size(), 1u << 30);
+            stream_.next_in = reinterpret_cast<char*>(const_cast<uint8_t*>(bytes.data()));
+            stream_.avail_in = unsigned(piece);
+            while (stream_.avail_in > 0) drain(BZ_RUN);
+            bytes = bytes.subspan(piece);
+        }
+    }
+    void finish() override {
+        while (drain(BZ_FINISH) != BZ_STREAM_END) {}
+    }
+
+private:
+    int drain(int action) {
+        stream_.next_out = reinterpret_cast<char*>(out_.data());
+        stream_.avail_out = unsigned(out_.size());
+        const int status = BZ2_bzCompress(&stream_, action);
+        if (status < 0) library_failed("bzip2", status);
+        sink_({out_.data(), out_.size() - stream_.avail_out});
+        return status;
+    }
+    Sink sink_;
+    bz_stream stream_{};
+    std::vector<uint8_t> out_;
+};
+
+class XzEncoder : public Encoder {
+public:
+    XzEncoder(int level, Sink sink) : sink_(std::move(sink)), out_(kOutputChunk) {
+        const lzma_ret status = lzma_easy_encoder(&stream_, level ? uint32_t(level) : LZMA_PRESET_DEFAULT, LZMA_CHECK_CRC64);
+        if (status != LZMA_OK) library_failed("xz", status);
+    }
+    ~XzEncoder() override { lzma_end(&stream_); }
+    void write(std::span<const uint8_t> bytes) override {
+        stream_.next_in = bytes.data();
+        stream_.avail_in = bytes.size();
+        while (stream_.avail_in > 0) drain(LZMA_RUN);
+    }
+    void finish() override {
+        while (drain(LZMA_FINISH) != LZMA_STREAM_END) {}
+    }
+
+private:
+    lzma_ret drain(lzma_action action) {
+        stream_.next_out = out_.data();
+        stream_.avail_out = out_.size();
+        const lzma_ret status = lzma_code(&stream_, action);
+        if (status != LZMA_OK && status != LZMA_STREAM_END) library_failed("xz", status);
+        sink_({out_.data(), out_.size() - stream_.avail_out});
+        return status;
+    }
+    Sink sink_;
+    lzma_stream stream_ = LZMA_STREAM_INIT;
+    std::vector<uint8_t> out_;
+};
+
+class ZstdEncoder : public Encoder {
+public:
+    ZstdEncoder(int level, Sink sink) : sink_(std::move(sink)), out_(ZSTD_CStreamOutSize()) {
+        if (!context_) library_failed("zstd", 0);
+        ZSTD_CCtx_setParameter(context_, ZSTD_c_compressionLevel, level ? level : ZSTD_CLEVEL_DEFAULT);
+        ZSTD_CCtx_setParameter(context_, ZSTD_c_checksumFlag, 1);
+    }
+    ~ZstdEncoder() override { ZSTD_freeCCtx(context_); }
+    void write(std::span<const uint8_t> bytes) override {
+        ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
+        while (in.pos < in.size) drain(in, ZSTD_e_continue);
+    }
+    void finish() override {
+        ZSTD_inBuffer in{nullptr, 0, 0};
+        while (drain(in, ZSTD_e_end) != 0) {}
+    }
+
+private:
+    size_t drain(ZSTD_inBuffer& in, ZSTD_EndDirective directive) {
+        ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+        const size_t left = ZSTD_compressStream2(context_, &out, &in, directive);
+        if (ZSTD_isError(left)) library_failed("zstd", long(left));
+        sink_({out_.data(), out.pos});
+        return left;
+    }
+    Sink sink_;
+    ZSTD_CCtx* context_ = ZSTD_createCCtx();
+    std::vector<uint8_t> out_;
+};
+
+}  // namespace
+
+std::unique_ptr<Encoder> make_encoder(uint16_t method, int level, Sink sink) {
+    switch (method) {
+    case method::kStored: return std::make_unique<StoredEncoder>(std::move(sink));
+    case method::kDeflate: return std::make_unique<DeflateEncoder>(level, std::move(sink));
+    case method::kBzip2: return std::make_unique<Bzip2Encoder>(level, std::move(sink));
+    case method::kXz: return std::make_unique<XzEncoder>(level, std::move(sink));
+    case method::kZstd: return std::make_unique<ZstdEncoder>(level, std::move(sink));
+    default: throw std::invalid_argument("vxa cannot compress with " + method_name(method));
+    }
+}
+
+std::vector<uint8_t> inflate_exactly(std::span<const uint8_t> compressed, uint64_t size) {
+    if (size > (uint64_t(1) << 30)) throw FormatError("a decoder of more than 1 GiB");
+    std::vector<uint8_t> out(size_t(size) + 1);  // one byte more: to see one that decodes to more
+    z_stream stream{};
+    if (inflateInit2(&stream, -15) != Z_OK) throw std::runtime_error("zlib: out of memory");
+    stream.next_in = const_cast<uint8_t*>(compressed.data());
+    stream.avail_in = uInt(compressed.size());
+    stream.next_out = out.data();
+    stream.avail_out = uInt(out.size());
+    const int status = compressed.size() > UINT32_MAX ? Z_DATA_ERROR : inflate(&stream, Z_FINISH);
+    const bool exact = status == Z_STREAM_END && stream.total_out == size && stream.avail_in == 0;
+    inflateEnd(&stream);
+    if (!exact) throw FormatError("not deflate data of its declared size");
+    out.resize(size_t(size));
+    return out;
+}
+
+}  // namespace vxa
