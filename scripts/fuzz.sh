@@ -15,12 +15,31 @@ mkdir -p build-fuzz/crashes
 mkdir -p build-fuzz/corpus/elf_loader_fuzzer
 cp build-fuzz/guests/hello build-fuzz/guests/length_oracle build-fuzz/corpus/elf_loader_fuzzer/
 
+# The archive reader starts from small zip files: Python's, and vxa's own
+# layout with a carried decoder (tests/vxa/zipcraft.py).
+mkdir -p build-fuzz/corpus/archive_reader_fuzzer
+python3 - build-fuzz/corpus/archive_reader_fuzzer <<'PY'
+import io, sys, zipfile
+sys.path.insert(0, "tests/vxa")
+import zipcraft as z
+out = sys.argv[1]
+for name, method in (("stored", zipfile.ZIP_STORED), ("deflated", zipfile.ZIP_DEFLATED), ("bzip2", zipfile.ZIP_BZIP2)):
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", method) as archive:
+        archive.writestr("a/b.txt", b"hello " * 20)
+        archive.writestr("a/", b"")
+    open(f"{out}/python-{name}.zip", "wb").write(data.getvalue())
+decoder, digest = z.decoder_entry(b"\x7fELF" + bytes(60))
+member = z.Entry("m.txt", b"content", method=8, decoder=digest)
+open(f"{out}/vxa.zip", "wb").write(z.build([decoder, member]))
+PY
+
 # runs per fuzzer in the short mode: each takes well under a minute here
 declare -A short_runs=([decoder_length_fuzzer]=50000 [elf_loader_fuzzer]=50000
-                       [guest_code_fuzzer]=3000 [syscall_fuzzer]=4000)
+                       [guest_code_fuzzer]=3000 [syscall_fuzzer]=4000 [archive_reader_fuzzer]=200000)
 status=0
 # Inputs that once crashed a fuzzer (fuzz/regressions/NAME/) run first, every time.
-for name in decoder_length_fuzzer elf_loader_fuzzer guest_code_fuzzer syscall_fuzzer; do
+for name in decoder_length_fuzzer elf_loader_fuzzer guest_code_fuzzer syscall_fuzzer archive_reader_fuzzer; do
   corpus=build-fuzz/corpus/$name
   mkdir -p "$corpus"
   if [ -d "fuzz/regressions/$name" ]; then
