@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
         command->add_option("--max-ratio", extract_options.max_ratio,
                             "refuse members that declare more than N bytes per compressed byte (0: no bound)")
             ->capture_default_str();
+        command->add_option("--max-size", extract_options.max_size,
+                            "refuse to start when the members declare more than SIZE in all")
+            ->transform(vxrun::size_value());
+        command->add_option("--decoders", extract_options.builtin_decoders,
+                            "vxa's own decoders (DIR/CODEC), for members that name none")
+            ->capture_default_str();
         command->add_flag("--strict", extract_options.strict, "stop at the first member that fails");
         command->add_flag("-q,--quiet", quiet, "no progress, no summary");
     };

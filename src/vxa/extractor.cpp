@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +19,9 @@ namespace vxa {
 namespace {
 
 constexpr size_t kMaxName = 4095;
+// Deflate's longest match (258 bytes) costs at least a bit and a quarter,
+// and a little more with its block headers: no deflate stream expands more.
+constexpr uint64_t kDeflateMaxRatio = 1032;
 constexpr size_t kMaxComponent = 255;
 
 // A failure of one member: what extract() throws and run() reports.
@@ -128,6 +132,18 @@ std::vector<MemberOutcome> Extractor::run(const Progress& progress) {
                                                       (name.ends_with('/') && member->name.starts_with(name));
         if (!matched) outcomes.push_back({nullptr, false, name + ": no such member"});
     }
+    if (options_.max_size && total_ > options_.max_size) {
+        outcomes.push_back({nullptr, false, "the members declare " + std::to_string(total_) + " bytes, more than --max-size (" +
+                                                std::to_string(options_.max_size) + "): nothing extracted"});
+        return outcomes;
+    }
+    struct statvfs space;
+    if (options_.write && fstatvfs(directory_fd_, &space) == 0 && total_ > uint64_t(space.f_bavail) * space.f_frsize) {
+        outcomes.push_back({nullptr, false, "the members declare " + std::to_string(total_) + " bytes, and only " +
+                                                std::to_string(uint64_t(space.f_bavail) * space.f_frsize) +
+                                                " are free there: nothing extracted"});
+        return outcomes;
+    }
     for (const Member* member : chosen) {
         try {
             extract(*member, progress);
@@ -224,8 +240,11 @@ Decoder& Extractor::decoder_for(const Member& member) {
 }
 
 void Extractor::extract_file(const Member& member, const Progress& progress) {
-    if (options_.max_ratio && member.size > (uint64_t(1) << 20) &&
-        member.size / std::max<uint64_t>(member.compressed_size, 1) > options_.max_ratio)
+    const uint64_t ratio = member.size / std::max<uint64_t>(member.compressed_size, 1);
+    if (member.method == method::kDeflate && ratio > kDeflateMaxRatio)
+        fail("declares " + std::to_string(member.size) + " bytes from " + std::to_string(member.compressed_size) +
+             " compressed: more than deflate can expand to (" + std::to_string(kDeflateMaxRatio) + " to 1)");
+    if (options_.max_ratio && member.size > (uint64_t(1) << 20) && ratio > options_.max_ratio)
         fail("declares " + std::to_string(member.size) + " bytes from " + std::to_string(member.compressed_size) +
              " compressed: more than " + std::to_string(options_.max_ratio) + " to 1 (see --max-ratio)");
     Decoder* decoder = member.method == method::kStored ? nullptr : &decoder_for(member);

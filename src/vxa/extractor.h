@@ -27,9 +27,13 @@ struct ExtractOptions {
     // Members to extract: names, or directories (ending in '/') with all
     // below them; none: every member.
     std::vector<std::string> only;
-    // The most a member may declare it decodes to per compressed byte; 0:
-    // no bound (a member's output is bounded by what it declares anyway).
-    uint64_t max_ratio = 10000;
+    // The most a member of over 1 MiB may declare it decodes to per
+    // compressed byte; 0: no bound (its output is bounded by what it
+    // declares anyway). Deflate members are held to what deflate can give.
+    uint64_t max_ratio = 100000;
+    // The most the members taken may declare in all; 0: no bound beyond the
+    // free space where they go.
+    uint64_t max_size = 0;
     // Decoders for members that name none (zip files made elsewhere): the
     // file DIRECTORY/CODEC for each codec (deflate, bzip2, xz, zstd).
     std::string builtin_decoders;

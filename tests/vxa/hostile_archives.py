@@ -17,7 +17,7 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zipcraft as z  # noqa: E402
 
-VXA, DECODERS = sys.argv[1], sys.argv[2]
+VXA, DECODERS = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 failures = []
 
 
