@@ -11,6 +11,9 @@
 #       qemu-i386 and vxrun
 #   OUT_DIR/NAME-x86_64
 #       the standalone program built for x86-64: the native baseline of bench/
+#   OUT_DIR/runtime-test-i386  OUT_DIR/runtime-test-x86_64
+#       runtime_test.c: the runtime's string functions and allocator checked
+#       (check-decoders.sh runs them)
 #
 # The source packages (zlib, bzip2, libzstd, xz-utils) are downloaded with
 # `apt-get source --download-only` and unpacked with dpkg-source -x into
@@ -252,6 +255,27 @@ produce() {
     done
 }
 
+# build_runtime_test: runtime_test.c for both architectures, into $out.
+build_runtime_test() {
+    local work=$cache/build/runtime-test arch
+    rm -rf "$work" && mkdir -p "$work" || return 1
+    for arch in i386 x86_64; do
+        local flags_name=plugin_flags start=$sdk/runtime/start.S
+        [ $arch = x86_64 ] && flags_name=native_flags start=$root/bench/native/start64.S
+        local objs=() f o
+        for f in "$here/runtime.c" "$here/runtime_test.c" "$start"; do
+            o=$work/$arch-$(basename "$f").o
+            compile $flags_name "$o" "$f" -DVXA_STANDALONE "-I$sdk/include" "-I$here" || return 1
+            objs+=("$o")
+        done
+        local -n arch_flags=$flags_name
+        run "$CC" "${arch_flags[@]}" "${common_flags[@]}" -o "$work/runtime-test-$arch" "${objs[@]}" -lgcc || return 1
+        run strip --strip-all -R .comment "$work/runtime-test-$arch" || return 1
+        cp "$work/runtime-test-$arch" "$out/.runtime-test-$arch.tmp" &&
+            mv "$out/.runtime-test-$arch.tmp" "$out/runtime-test-$arch" || { say "installing failed"; return 1; }
+    done
+}
+
 # stamp: what the outputs are made of: this directory's sources, the SDK's
 # parts linked in, the packages' versions, the flags and the compiler.
 stamp() {
@@ -283,6 +307,14 @@ for name in "${decoders[@]}"; do
         failed+=("$name")
     fi
 done
+reason_file=$log/runtime-test.reason log_file=$log/runtime-test.log
+rm -f "$reason_file"
+if build_runtime_test >"$log_file" 2>&1; then
+    echo "runtime-test: built ($out/runtime-test-i386, $out/runtime-test-x86_64)"
+else
+    echo "runtime-test: FAILED: $(cat "$reason_file" 2>/dev/null || echo unknown reason) (log: $log_file)"
+    failed+=(runtime-test)
+fi
 echo "build-decoders.sh: $((SECONDS - start))s"
 if ((${#failed[@]})); then
     echo "build-decoders.sh: failed: ${failed[*]}"
