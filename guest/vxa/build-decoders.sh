@@ -66,40 +66,59 @@ for flag in "${plugin_flags[@]}"; do [ "$flag" = -m32 ] || native_flags+=("$flag
 # Sections per function and data, collected: only what decoding reaches.
 # One segment for code and read-only data: no page of padding between them.
 # No build id, and the source paths mapped to fixed names: reproducible.
+# shellcheck disable=SC2054 # commas inside -Wl options
 common_flags=(-fbuiltin -ffunction-sections -fdata-sections -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noseparate-code
     "-ffile-prefix-map=$cache/=vxa-sources/" "-ffile-prefix-map=$root/=vx/")
 
-# The codecs' sources: package, directory in it, files (in link order), defines.
+# The source package of each decoder.
 declare -A package=([deflate]=zlib [bzip2]=bzip2 [zstd]=libzstd [xz]=xz-utils)
-zlib_files=(inflate.c inftrees.c inffast.c adler32.c)
-zlib_defines=(-DZ_SOLO -DNO_GZIP)
-bzip2_files=(bzlib.c decompress.c huffman.c crctable.c randtable.c compress.c blocksort.c)
-bzip2_defines=(-DBZ_NO_STDIO)
-zstd_files=(lib/common/entropy_common.c lib/common/error_private.c lib/common/fse_decompress.c
-    lib/common/xxhash.c lib/common/zstd_common.c lib/decompress/huf_decompress.c
-    lib/decompress/zstd_ddict.c lib/decompress/zstd_decompress.c lib/decompress/zstd_decompress_block.c)
-# No legacy formats (zip's method 93 is today's frame format), no tracing
-# hooks (weak symbols), no error strings (nothing prints them).
-zstd_defines=(-DZSTD_LEGACY_SUPPORT=0 -DZSTD_TRACE=0 -DZSTD_STRIP_ERROR_STRINGS)
-# x86-64 only: libzstd's BMI2 Huffman decoding loops, as a native libzstd has.
-zstd_native_files=(lib/decompress/huf_decompress_amd64.S)
-lz=src/liblzma
-xz_files=($lz/common/common.c $lz/common/block_decoder.c $lz/common/block_header_decoder.c
-    $lz/common/block_util.c $lz/common/filter_common.c $lz/common/filter_decoder.c
-    $lz/common/filter_flags_decoder.c $lz/common/index_hash.c $lz/common/stream_decoder.c
-    $lz/common/stream_flags_common.c $lz/common/stream_flags_decoder.c $lz/common/vli_decoder.c
-    $lz/common/vli_size.c $lz/check/check.c $lz/check/crc32_fast.c $lz/check/crc32_table.c
-    $lz/check/crc64_fast.c $lz/check/crc64_table.c $lz/check/sha256.c $lz/lz/lz_decoder.c
-    $lz/lzma/lzma_decoder.c $lz/lzma/lzma2_decoder.c $lz/delta/delta_common.c
-    $lz/delta/delta_decoder.c $lz/simple/simple_coder.c $lz/simple/simple_decoder.c
-    $lz/simple/x86.c $lz/simple/powerpc.c $lz/simple/ia64.c $lz/simple/arm.c
-    $lz/simple/armthumb.c $lz/simple/arm64.c $lz/simple/sparc.c)
-xz_defines=(-DHAVE_CONFIG_H "-I$here/xz")
-for d in api common check lz rangecoder lzma delta simple; do xz_defines+=("-I@SRC@/$lz/$d"); done
-xz_defines+=("-I@SRC@/src/common")
-declare -A files_of=([deflate]=zlib_files [bzip2]=bzip2_files [zstd]=zstd_files [xz]=xz_files)
-declare -A defines_of=([deflate]=zlib_defines [bzip2]=bzip2_defines [zstd]=zstd_defines [xz]=xz_defines)
-declare -A includes_of=([deflate]=. [bzip2]=. [zstd]="lib lib/common" [xz]=$lz/api)
+
+# codec NAME ARCH SRC: sets `files` (the codec's sources in SRC, in link
+# order), `defines` (its flags: defines and include directories).
+codec() {
+    local name=$1 arch=$2 src=$3 f
+    case $name in
+        deflate)
+            files=(inflate.c inftrees.c inffast.c adler32.c)
+            defines=(-DZ_SOLO -DNO_GZIP "-I$src")
+            ;;
+        bzip2)
+            # compress.c and blocksort.c: bzlib.c refers to them; the
+            # linker drops them.
+            files=(bzlib.c decompress.c huffman.c crctable.c randtable.c compress.c blocksort.c)
+            defines=(-DBZ_NO_STDIO "-I$src")
+            ;;
+        zstd)
+            files=(lib/common/entropy_common.c lib/common/error_private.c lib/common/fse_decompress.c
+                lib/common/xxhash.c lib/common/zstd_common.c lib/decompress/huf_decompress.c
+                lib/decompress/zstd_ddict.c lib/decompress/zstd_decompress.c
+                lib/decompress/zstd_decompress_block.c)
+            # x86-64 only: libzstd's BMI2 Huffman loops, as a native libzstd has.
+            [ "$arch" = x86_64 ] && files+=(lib/decompress/huf_decompress_amd64.S)
+            # No legacy formats (zip's method 93 is today's frame format), no
+            # tracing hooks (weak symbols), no error strings (nothing prints them).
+            defines=(-DZSTD_LEGACY_SUPPORT=0 -DZSTD_TRACE=0 -DZSTD_STRIP_ERROR_STRINGS
+                "-I$src/lib" "-I$src/lib/common")
+            ;;
+        xz)
+            files=()
+            for f in common/common.c common/block_decoder.c common/block_header_decoder.c \
+                common/block_util.c common/filter_common.c common/filter_decoder.c \
+                common/filter_flags_decoder.c common/index_hash.c common/stream_decoder.c \
+                common/stream_flags_common.c common/stream_flags_decoder.c common/vli_decoder.c \
+                common/vli_size.c check/check.c check/crc32_fast.c check/crc32_table.c \
+                check/crc64_fast.c check/crc64_table.c check/sha256.c lz/lz_decoder.c \
+                lzma/lzma_decoder.c lzma/lzma2_decoder.c delta/delta_common.c delta/delta_decoder.c \
+                simple/simple_coder.c simple/simple_decoder.c simple/x86.c simple/powerpc.c \
+                simple/ia64.c simple/arm.c simple/armthumb.c simple/arm64.c simple/sparc.c; do
+                files+=("src/liblzma/$f")
+            done
+            defines=(-DHAVE_CONFIG_H "-I$here/xz" "-I$src/src/common")
+            for f in api common check lz rangecoder lzma delta simple; do defines+=("-I$src/src/liblzma/$f"); done
+            ;;
+    esac
+}
+
 decoders=(deflate bzip2 zstd xz)
 
 # say WHY: the current decoder's one-line reason for failing.
@@ -143,7 +162,7 @@ fetch() {
     done
     local err
     err=$(grep '^E:' "$log_file" | tail -1)
-    say "apt-get source $pkg failed for every version ($(echo $versions)): ${err:-see log}"
+    say "apt-get source $pkg failed for every version (${versions//$'\n'/ }): ${err:-see log}"
     touch "$reason_file.download"
     return 1
 }
@@ -171,27 +190,20 @@ compile() {
     run "$CC" "${arch_flags[@]}" "${common_flags[@]}" "$@" -c -o "$obj" "$src"
 }
 
-# build NAME: the three programs of one decoder into $build/NAME/.
+# build NAME: the three programs of one decoder, in CACHE_DIR/build/NAME/.
 build() {
-    local name=$1 pkg=${package[$1]}
-    local src=$cache/src/$pkg work=$cache/build/$1
-    local -n files=${files_of[$1]}
-    local -n defines_raw=${defines_of[$1]}
-    local defines=() inc d
-    for d in "${defines_raw[@]}"; do defines+=("${d//@SRC@/$src}"); done
-    for inc in ${includes_of[$1]}; do defines+=("-I$src/$inc"); done
+    local name=$1 work=$cache/build/$1 src=$cache/src/${package[$1]}
     rm -rf "$work" && mkdir -p "$work/i386" "$work/x86_64" || return 1
     local ours=("$here/runtime.c" "$here/${name}_decoder.c")
-    local our_flags=("-I$sdk/include" "-I$here" "${defines[@]}")
-    local arch objs f o
+    local arch flags_name files defines objs f o
     for arch in i386 x86_64; do
-        local flags_name=plugin_flags
+        flags_name=plugin_flags
         [ $arch = x86_64 ] && flags_name=native_flags
+        codec "$name" $arch "$src"
+        local our_flags=("-I$sdk/include" "-I$here" "${defines[@]}")
         # The codec: its own sources, its warnings not ours to fix.
         objs=()
-        local codec_files=("${files[@]}")
-        if [ "$name" = zstd ] && [ $arch = x86_64 ]; then codec_files+=("${zstd_native_files[@]}"); fi
-        for f in "${codec_files[@]}"; do
+        for f in "${files[@]}"; do
             o=$work/$arch/$(echo "$f" | tr / _).o
             compile $flags_name "$o" "$src/$f" -w "${defines[@]}" || return 1
             objs+=("$o")
@@ -250,8 +262,10 @@ produce() {
     local f
     for f in "$name" "$name-standalone" "$name-x86_64"; do
         # Through a temporary name: OUT_DIR/NAME is never half a copy.
-        cp "$cache/build/$name/$f" "$out/.$f.tmp" && mv "$out/.$f.tmp" "$out/$f" ||
-            { say "installing $f failed"; return 1; }
+        if ! cp "$cache/build/$name/$f" "$out/.$f.tmp" || ! mv "$out/.$f.tmp" "$out/$f"; then
+            say "installing $f failed"
+            return 1
+        fi
     done
 }
 
@@ -271,8 +285,11 @@ build_runtime_test() {
         local -n arch_flags=$flags_name
         run "$CC" "${arch_flags[@]}" "${common_flags[@]}" -o "$work/runtime-test-$arch" "${objs[@]}" -lgcc || return 1
         run strip --strip-all -R .comment "$work/runtime-test-$arch" || return 1
-        cp "$work/runtime-test-$arch" "$out/.runtime-test-$arch.tmp" &&
-            mv "$out/.runtime-test-$arch.tmp" "$out/runtime-test-$arch" || { say "installing failed"; return 1; }
+        if ! cp "$work/runtime-test-$arch" "$out/.runtime-test-$arch.tmp" ||
+            ! mv "$out/.runtime-test-$arch.tmp" "$out/runtime-test-$arch"; then
+            say "installing failed"
+            return 1
+        fi
     done
 }
 

@@ -83,7 +83,7 @@ for test in "qemu-i386 $dir/runtime-test-i386" "$dir/runtime-test-x86_64"; do
     # shellcheck disable=SC2086 # a command and its argument
     if ! out=$($test 2>&1) || [ "$out" != "runtime: ok" ]; then
         echo "FAIL: $test:"
-        echo "$out" | sed 's/^/    /'
+        echo "    ${out//$'\n'/$'\n'    }"
         failures=$((failures + 1))
     fi
 done
@@ -92,8 +92,8 @@ done
 run() {
     local prog=$1 input=$2 heap=${3:-}
     case $prog in
-        *-standalone) qemu-i386 "$prog" $heap <"$input" >"$tmp/out" ;;
-        *) "$prog" $heap <"$input" >"$tmp/out" ;;
+        *-standalone) qemu-i386 "$prog" ${heap:+"$heap"} <"$input" >"$tmp/out" ;;
+        *) "$prog" ${heap:+"$heap"} <"$input" >"$tmp/out" ;;
     esac
     status=$?
 }
@@ -105,7 +105,8 @@ expect() {
     for prog in "$dir/$name-standalone" "$dir/$name-x86_64"; do
         checks=$((checks + 1))
         run "$prog" "$input" "$heap"
-        local what="$(basename "$prog") < $(basename "$input")${heap:+ (heap $heap)}"
+        local what
+        what="$(basename "$prog") < $(basename "$input")${heap:+ (heap $heap)}"
         if [ "$status" != "$want" ]; then
             echo "FAIL: $what: status $status, expected $want"
             failures=$((failures + 1))
@@ -158,7 +159,7 @@ for f in "${originals[@]}"; do
     levels=(9 1)
     [ "$f" = large ] && levels=(9)
     for level in "${levels[@]}"; do
-        bzip2 -$level -c "$tmp/$f" >"$tmp/$f.bz2-$level"
+        bzip2 "-$level" -c "$tmp/$f" >"$tmp/$f.bz2-$level"
         expect bzip2 0 "$tmp/$f.bz2-$level" "$tmp/$f"
     done
 done
