@@ -91,7 +91,7 @@ packages=(
   file                               # build-sources.sh checks what it built
   python3                            # examples/python (ctypes over libvx.so) and its test
   zlib1g-dev libbz2-dev liblzma-dev libzstd-dev libssl-dev  # vxa: the codecs' encoders, SHA-256
-  unzip zstd xz-utils bzip2          # tests/vxa and bench/: other tools read vxa archives, native decoders
+  unzip zstd xz-utils bzip2          # tests/vxa, guest/vxa's checks, bench/: other zip readers, the codecs' own tools
 )
 
 missing=()

@@ -91,7 +91,7 @@ def main():
     args = parser.parse_args()
     build = Path(args.build)
     vxa = build / "vxa"
-    decoders = build / "vxa" / "decoders"
+    decoders = build / "vxa-decoders"
     qemu = shutil.which("qemu-i386")
     work = Path(tempfile.mkdtemp(prefix="vxa-bench-"))
     results = {"codecs": {}, "small_files": {}, "decoder_sizes": {}}

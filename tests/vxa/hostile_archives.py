@@ -158,7 +158,9 @@ member_attack("a wrong SHA-256", [z.Entry("m", content, method=8, decoder=copies
 member_attack("less output than declared",
               [z.Entry("m", content, method=8, decoder=copies_digest, size=len(content) + 1)], "decoded to",
               extra_entries=[entry])
-member_attack("an absurd ratio", [z.Entry("m", b"x" * 10, method=8, decoder=copies_digest, size=3 << 30)],
+member_attack("more than deflate can expand to", [z.Entry("m", b"x" * 10, method=8, decoder=copies_digest, size=3 << 30)],
+              "more than deflate can expand to", extra_entries=[entry])
+member_attack("an absurd ratio", [z.Entry("m", b"x" * 10, method=12, decoder=copies_digest, size=3 << 30)],
               "--max-ratio", extra_entries=[entry])
 good = Run(z.build([entry, honest(), z.Entry("copied.txt", content, method=8, decoder=copies_digest)]))
 expect("an honest decoder of the archive's own", good, 0, "")

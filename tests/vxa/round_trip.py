@@ -80,6 +80,11 @@ def tree(root):
     return found
 
 
+missing = [c for c in CODECS[1:] if not os.path.isfile(os.path.join(DECODERS, c))]
+if missing:
+    print(f"skipped: no {', '.join(missing)} decoder in {DECODERS} (vxa.build_decoders could not build them)")
+    sys.exit(77)
+
 work = tempfile.mkdtemp(prefix="vxa-round-trip-")
 os.chdir(work)
 files = make_corpus("corpus")
