@@ -11,7 +11,8 @@ case "${1:-}" in
   cmake --build build ;;
 sanitize)
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVX_SANITIZE=ON \
-        -DVX_DEBIAN_CACHE="$PWD/build/debian-cache" >/dev/null
+        -DVX_DEBIAN_CACHE="$PWD/build/debian-cache" -DVXA_DECODER_DIR="$PWD/build/vxa-decoders" \
+        -DVXA_SOURCE_CACHE="$PWD/build/vxa-sources" >/dev/null
   cmake --build build-asan ;;
 *)
   echo "usage: scripts/build.sh [sanitize]" >&2; exit 2 ;;
