@@ -1,6 +1,7 @@
 // vxa: zip archives that carry their own sandboxed decoders (docs/vxa-format.md).
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,6 +15,7 @@
 #include "vxa/archive.h"
 #include "vxa/creator.h"
 #include "vxa/extractor.h"
+#include "vxa/own_codecs.h"
 #include "vxa/progress_bar.h"
 #include "vxrun/limit_options.h"
 
@@ -83,9 +85,9 @@ int list(const vxa::Archive& archive, bool json) {
         return kExitOk;
     }
     uint64_t total = 0, compressed = 0;
-    std::printf("%12s %12s  %-8s %-16s  %s\n", "size", "compressed", "method", "modified", "name");
+    std::printf("%12s %12s  %-12s %-16s  %s\n", "size", "compressed", "method", "modified", "name");
     for (const vxa::Member& member : archive.members()) {
-        std::printf("%12llu %12llu  %-8s %-16s  %s\n", static_cast<unsigned long long>(member.size),
+        std::printf("%12llu %12llu  %-12s %-16s  %s\n", static_cast<unsigned long long>(member.size),
                     static_cast<unsigned long long>(member.compressed_size), vxa::method_name(member.method).c_str(),
                     dos_time_text(member.dos_time).c_str(), member.name.c_str());
         total += member.size;
@@ -148,8 +150,9 @@ int main(int argc, char** argv) {
     create->add_option("paths", paths, "files and directories to put in it")->required();
     std::vector<std::string> codec_names;
     for (const vxa::Codec& codec : vxa::codecs()) codec_names.push_back(codec.name);
-    create->add_option("--codec", create_options.codec, "how members are compressed")
-        ->check(CLI::IsMember(codec_names))
+    create->add_option("--codec", create_options.codec,
+                       "how members are compressed: " + CLI::detail::join(codec_names, ", ") +
+                           ", or a codec added with add-codec")
         ->capture_default_str();
     create->add_option("--level", create_options.level, "the codec's level (0: its default)")->check(CLI::Range(0, 22));
     create->add_option("--decoders", create_options.decoder_directory, "where the decoders to carry are (DIR/CODEC)")
@@ -193,10 +196,31 @@ int main(int argc, char** argv) {
     list_command->add_option("archive", archive_path, "the archive")->required();
     list_command->add_flag("--json", json, "as JSON, for scripts");
 
+    std::string codec_name, encoder, decoder_path;
+    uint16_t method_id = vxa::kOwnCodecMethod;
+    CLI::App* add_codec = app.add_subcommand("add-codec", "keep a codec of one's own, for create --codec NAME");
+    add_codec->add_option("name", codec_name, "its name")->required();
+    add_codec->add_option("--encoder", encoder, "a shell command: the member on stdin, the compressed form on stdout")
+        ->required();
+    add_codec->add_option("--decoder", decoder_path, "a static i386 vxa decoder that undoes it")
+        ->required()
+        ->check(CLI::ExistingFile);
+    add_codec->add_option("--method", method_id, "the zip method id members get (other zip tools know it by this)")
+        ->check(CLI::Range(1, 65535))
+        ->capture_default_str();
+
     CLI11_PARSE(app, argc, argv);
+    // An encoder command that exits early must not end vxa.
+    signal(SIGPIPE, SIG_IGN);
     if (cpu_time_ns) extract_options.limits.cpu_per_member_ns = cpu_time_ns;
 
     try {
+        if (*add_codec) {
+            vxa::add_own_codec(codec_name, method_id, encoder, decoder_path);
+            std::printf("vxa: %s kept in %s/%s (create --codec %s)\n", codec_name.c_str(),
+                        vxa::own_codec_directory().c_str(), codec_name.c_str(), codec_name.c_str());
+            return kExitOk;
+        }
         if (*create) {
             const vxa::CreateReport report = vxa::create_archive(archive_path, paths, create_options);
             for (const std::string& skipped : report.skipped) std::fprintf(stderr, "vxa: skipped %s\n", skipped.c_str());

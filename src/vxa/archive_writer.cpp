@@ -112,7 +112,8 @@ void ArchiveWriter::write_local_header(const Member& member, bool zip64) {
 }
 
 const Member& ArchiveWriter::add_file(const std::string& name, int fd, uint32_t mode, uint32_t dos_time,
-                                      uint16_t method, int level, const std::optional<Digest>& decoder) {
+                                      const Compression& compression, const std::optional<Digest>& decoder) {
+    const uint16_t method = compression.method;
     struct stat st;
     if (fstat(fd, &st) != 0) throw std::system_error(errno, std::generic_category(), name);
     const bool zip64 = uint64_t(st.st_size) >= kZip64Threshold;
@@ -124,7 +125,7 @@ const Member& ArchiveWriter::add_file(const std::string& name, int fd, uint32_t 
 
     ContentDigest content;
     uint64_t compressed = 0;
-    std::unique_ptr<Encoder> encoder = make_encoder(method, level, [&](std::span<const uint8_t> bytes) {
+    std::unique_ptr<Encoder> encoder = make_encoder(compression, [&](std::span<const uint8_t> bytes) {
         write(bytes);
         compressed += bytes.size();
     });
@@ -178,7 +179,7 @@ Digest ArchiveWriter::add_decoder(std::span<const uint8_t> program) {
     content.update(program);
     member.crc32 = content.crc32();
     std::vector<uint8_t> compressed;
-    std::unique_ptr<Encoder> encoder = make_encoder(method::kDeflate, 9, [&](std::span<const uint8_t> bytes) {
+    std::unique_ptr<Encoder> encoder = make_encoder({method::kDeflate, 9, {}}, [&](std::span<const uint8_t> bytes) {
         compressed.insert(compressed.end(), bytes.begin(), bytes.end());
     });
     encoder->write(program);

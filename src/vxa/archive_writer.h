@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "archive.h"
+#include "codec.h"
 
 namespace vxa {
 
@@ -20,12 +21,12 @@ public:
     // Writes to `fd` (a regular file, from its start; not closed here).
     explicit ArchiveWriter(int fd);
 
-    // A file whose content is read from `fd` to its end, compressed with
-    // `method` (level 0: the codec's default). `decoder`: the digest of the
-    // decoder added for it (none for stored members). Throws std::system_error
-    // when reading or writing fails.
-    const Member& add_file(const std::string& name, int fd, uint32_t mode, uint32_t dos_time, uint16_t method,
-                           int level, const std::optional<Digest>& decoder);
+    // A file whose content is read from `fd` to its end, compressed as
+    // `compression` says. `decoder`: the digest of the decoder added for it
+    // (none for stored members). Throws std::system_error when reading or
+    // writing fails, std::runtime_error when the encoder does.
+    const Member& add_file(const std::string& name, int fd, uint32_t mode, uint32_t dos_time,
+                           const Compression& compression, const std::optional<Digest>& decoder);
     const Member& add_directory(const std::string& name, uint32_t mode, uint32_t dos_time);
     // A decoder, once: later calls with the same program add nothing.
     // Returns its digest.

@@ -6,7 +6,16 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <stdexcept>
+#include <system_error>
 
 namespace vxa {
 
@@ -209,16 +218,100 @@ private:
     std::vector<uint8_t> out_;
 };
 
+// A command of the user's, fed through a pipe while its output is drained
+// through another, so that neither side waits on the other.
+class CommandEncoder : public Encoder {
+public:
+    CommandEncoder(const std::string& command, Sink sink) : command_(command), sink_(std::move(sink)), out_(kOutputChunk) {
+        int input[2], output[2];
+        if (pipe2(input, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
+        if (pipe2(output, O_CLOEXEC) != 0) {
+            const int error = errno;
+            ::close(input[0]);
+            ::close(input[1]);
+            throw std::system_error(error, std::generic_category(), "pipe");
+        }
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
+        posix_spawn_file_actions_adddup2(&actions, output[1], STDOUT_FILENO);
+        const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+        const int error = posix_spawn(&child_, "/bin/sh", &actions, nullptr, const_cast<char**>(argv), environ);
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(input[0]);
+        ::close(output[1]);
+        to_child_ = input[1];
+        from_child_ = output[0];
+        if (error != 0) {
+            child_ = -1;
+            throw std::system_error(error, std::generic_category(), "running the encoder " + command);
+        }
+    }
+    ~CommandEncoder() override {
+        if (to_child_ >= 0) ::close(to_child_);
+        if (from_child_ >= 0) ::close(from_child_);
+        if (child_ > 0) {
+            kill(child_, SIGKILL);
+            waitpid(child_, nullptr, 0);
+        }
+    }
+    void write(std::span<const uint8_t> bytes) override {
+        while (!bytes.empty()) {
+            pollfd fds[2] = {{to_child_, POLLOUT, 0}, {from_child_, POLLIN, 0}};
+            if (poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) continue;
+                throw std::system_error(errno, std::generic_category(), "poll");
+            }
+            if (fds[1].revents) drain();
+            if (fds[0].revents & (POLLERR | POLLHUP)) failed("stopped reading its input");
+            if (fds[0].revents & POLLOUT) {
+                const ssize_t written = ::write(to_child_, bytes.data(), std::min<size_t>(bytes.size(), 1 << 16));
+                if (written < 0 && errno != EINTR && errno != EAGAIN) failed("stopped reading its input");
+                if (written > 0) bytes = bytes.subspan(size_t(written));
+            }
+        }
+    }
+    void finish() override {
+        ::close(to_child_);
+        to_child_ = -1;
+        while (drain()) {}
+        int status = 0;
+        while (waitpid(child_, &status, 0) < 0 && errno == EINTR) {}
+        child_ = -1;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failed("failed (exit status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
+    }
+
+private:
+    // Reads what the command wrote; false at its end.
+    bool drain() {
+        const ssize_t got = ::read(from_child_, out_.data(), out_.size());
+        if (got < 0 && errno == EINTR) return true;
+        if (got < 0) throw std::system_error(errno, std::generic_category(), "reading the encoder's output");
+        if (got > 0) sink_({out_.data(), size_t(got)});
+        return got > 0;
+    }
+    [[noreturn]] void failed(const std::string& what) {
+        throw std::runtime_error("the encoder `" + command_ + "` " + what);
+    }
+    std::string command_;
+    Sink sink_;
+    std::vector<uint8_t> out_;
+    pid_t child_ = -1;
+    int to_child_ = -1, from_child_ = -1;
+};
+
 }  // namespace
 
-std::unique_ptr<Encoder> make_encoder(uint16_t method, int level, Sink sink) {
-    switch (method) {
+std::unique_ptr<Encoder> make_encoder(const Compression& compression, Sink sink) {
+    if (!compression.command.empty()) return std::make_unique<CommandEncoder>(compression.command, std::move(sink));
+    const int level = compression.level;
+    switch (compression.method) {
     case method::kStored: return std::make_unique<StoredEncoder>(std::move(sink));
     case method::kDeflate: return std::make_unique<DeflateEncoder>(level, std::move(sink));
     case method::kBzip2: return std::make_unique<Bzip2Encoder>(level, std::move(sink));
     case method::kXz: return std::make_unique<XzEncoder>(level, std::move(sink));
     case method::kZstd: return std::make_unique<ZstdEncoder>(level, std::move(sink));
-    default: throw std::invalid_argument("vxa cannot compress with " + method_name(method));
+    default: throw std::invalid_argument("vxa cannot compress with " + method_name(compression.method));
     }
 }
 

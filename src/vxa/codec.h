@@ -53,8 +53,17 @@ public:
     virtual void write(std::span<const uint8_t> bytes) = 0;
     virtual void finish() = 0;
 };
-// For a method of codecs(); `level` 0 is the codec's default.
-std::unique_ptr<Encoder> make_encoder(uint16_t method, int level, Sink sink);
+// How a member is compressed: by vxa's encoder for `method` (level 0: the
+// codec's default), or by `command`, a codec of one's own (vxa add-codec):
+// run by /bin/sh -c with the member on its standard input, what it writes on
+// its standard output is the compressed member. (The host must ignore
+// SIGPIPE, or a command that exits early ends it.)
+struct Compression {
+    uint16_t method = method::kStored;
+    int level = 0;
+    std::string command;
+};
+std::unique_ptr<Encoder> make_encoder(const Compression& compression, Sink sink);
 
 // Raw deflate decoded by the host's own zlib, to exactly `size` bytes (at
 // most 1 GiB): only for the decoders an archive carries, which something

@@ -15,14 +15,14 @@
 
 #include "archive_writer.h"
 #include "codec.h"
+#include "own_codecs.h"
 
 namespace vxa {
 namespace {
 
 struct Walk {
     ArchiveWriter& writer;
-    const CreateOptions& options;
-    uint16_t method;
+    const Compression& compression;
     std::optional<Digest> decoder;
     struct stat archive;
     CreateReport& report;
@@ -44,7 +44,7 @@ struct Walk {
             if (fd < 0) return skip(path, std::strerror(errno));
             try {
                 report.members.push_back(
-                    writer.add_file(name, fd, st.st_mode & 07777, time, method, options.level, decoder));
+                    writer.add_file(name, fd, st.st_mode & 07777, time, compression, decoder));
             } catch (...) {
                 ::close(fd);
                 throw;
@@ -100,21 +100,30 @@ std::optional<std::string> member_name(const std::string& path) {
 
 CreateReport create_archive(const std::string& archive_path, const std::vector<std::string>& paths,
                             const CreateOptions& options) {
-    const std::optional<Codec> codec = codec_named(options.codec);
-    if (!codec) throw std::runtime_error("no codec named " + options.codec);
+    Compression compression{method::kStored, options.level, {}};
+    std::string decoder_path;
+    if (const std::optional<Codec> codec = codec_named(options.codec)) {
+        compression.method = codec->method;
+        decoder_path = options.decoder_directory + "/" + codec->name;
+    } else if (const std::optional<OwnCodec> own = own_codec(options.codec)) {
+        compression = {own->method, 0, own->encoder};
+        decoder_path = own->decoder_path;
+    } else {
+        throw std::runtime_error("no codec named " + options.codec + " (vxa's own, or one added with vxa add-codec)");
+    }
+    if (!options.decoder_file.empty()) {
+        if (compression.method == method::kStored) throw std::runtime_error("stored members need no decoder");
+        decoder_path = options.decoder_file;
+    }
     std::vector<uint8_t> decoder_program;
-    if (codec->method != method::kStored)
-        decoder_program = read_decoder(options.decoder_file.empty() ? options.decoder_directory + "/" + codec->name
-                                                                     : options.decoder_file);
-    else if (!options.decoder_file.empty())
-        throw std::runtime_error("stored members need no decoder");
+    if (compression.method != method::kStored) decoder_program = read_decoder(decoder_path);
 
     const int fd = ::open(archive_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), archive_path);
     CreateReport report;
     try {
         ArchiveWriter writer(fd);
-        Walk walk{writer, options, codec->method, std::nullopt, {}, report};
+        Walk walk{writer, compression, std::nullopt, {}, report};
         if (fstat(fd, &walk.archive) != 0) throw std::system_error(errno, std::generic_category(), archive_path);
         if (!decoder_program.empty()) walk.decoder = writer.add_decoder(decoder_program);
         for (const std::string& path : paths) {

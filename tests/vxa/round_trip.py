@@ -141,6 +141,26 @@ check("a zip file made elsewhere extracts with vxa's own decoders",
       open("out-python/corpus/text/words.txt", "rb").read() == files["text/words.txt"] and
       open("out-python/corpus/binary/random.bin", "rb").read() == files["binary/random.bin"])
 
+# A codec of one's own: an encoder command and the decoder that undoes it,
+# checked together before they are kept.
+os.environ["XDG_CONFIG_HOME"] = os.path.join(work, "config")
+raw_deflate = "python3 -c 'import sys, zlib; c = zlib.compressobj(9, zlib.DEFLATED, -15); " \
+              "sys.stdout.buffer.write(c.compress(sys.stdin.buffer.read()) + c.flush())'"
+vxa("add-codec", "rawdeflate", "--encoder", raw_deflate, "--decoder", os.path.join(DECODERS, "deflate"),
+    "--method", "8")
+refused = subprocess.run([VXA, "add-codec", "gzipped", "--encoder", "gzip -c", "--decoder",
+                          os.path.join(DECODERS, "deflate")], capture_output=True, text=True)
+check("add-codec refuses a decoder that does not undo its encoder",
+      refused.returncode == 3 and "does not decode" in refused.stderr, refused.stderr)
+vxa("create", "own.zip", "--codec", "rawdeflate", "corpus/text", "corpus/binary/random.bin")
+os.mkdir("out-own")
+vxa("extract", "own.zip", "-C", "out-own")
+check("a codec of one's own round-trips",
+      tree("out-own/corpus/text") == tree("corpus/text") and
+      open("out-own/corpus/binary/random.bin", "rb").read() == files["binary/random.bin"])
+check("its members are readable by unzip too (method 8)",
+      subprocess.run(["unzip", "-tq", "own.zip"], capture_output=True).returncode == 0)
+
 shutil.rmtree(work)
 print(f"{len(failures)} failed" if failures else "every round trip came back identical")
 sys.exit(1 if failures else 0)
