@@ -242,12 +242,25 @@ std::shared_ptr<const MemoryImage> GuestMemory::capture() const {
     // the file when read, counted nowhere). Longer runs of zeros are
     // restored as fresh zero pages.
     std::vector<bool> stored(pages, false);
+    const int pagemap = pagemap_fd();
     with_readable([&](uint64_t first, uint64_t end) {
-        for (uint64_t p = first; p < end; ++p) {
-            // Restored zero pages not written since are zeros: not read
-            // (each read would map a page).
-            const bool known_zeros = (perms_[p] & kAsRestored) && !(perms_[p] & kImage);
-            stored[p] = !known_zeros && !zero_page(base_ + p * kPageSize);
+        constexpr uint64_t kBatch = 512;
+        uint64_t entries[kBatch];
+        for (uint64_t batch = first; batch < end; batch += kBatch) {
+            const uint64_t batch_end = std::min(end, batch + kBatch);
+            const bool told = pagemap >= 0 &&
+                              read_all(pagemap, reinterpret_cast<uint8_t*>(entries), (batch_end - batch) * sizeof entries[0],
+                                       off_t((reinterpret_cast<uint64_t>(base_) / kPageSize + batch) * sizeof entries[0]));
+            for (uint64_t p = batch; p < batch_end; ++p) {
+                // Zeros, known without reading them (each read would map a
+                // page): restored zero pages not written since, and
+                // anonymous pages the host never touched (not present, not
+                // swapped out), such as the untouched part of a large heap.
+                const bool anonymous = !(perms_[p] & (kShared | kImage | kAsRestored | kReleased | kBuffer));
+                const bool untouched = told && anonymous && !(entries[p - batch] & (kPagemapPresent | kPagemapSwapped));
+                const bool known_zeros = ((perms_[p] & kAsRestored) && !(perms_[p] & kImage)) || untouched;
+                stored[p] = !known_zeros && !zero_page(base_ + p * kPageSize);
+            }
         }
         return true;
     });
