@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 #include <utility>
@@ -84,6 +85,20 @@ std::vector<uint8_t> read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// An MS-DOS date and time (local time, 2-second steps) as a time.
+timespec time_of(uint32_t dos_time) {
+    struct tm local {};
+    local.tm_year = int(dos_time >> 25) + 80;
+    local.tm_mon = int((dos_time >> 21) & 15) - 1;
+    local.tm_mday = int((dos_time >> 16) & 31);
+    local.tm_hour = int((dos_time >> 11) & 31);
+    local.tm_min = int((dos_time >> 5) & 63);
+    local.tm_sec = int(dos_time & 31) * 2;
+    local.tm_isdst = -1;
+    const time_t seconds = mktime(&local);
+    return {seconds == time_t(-1) ? 0 : seconds, 0};
+}
+
 }  // namespace
 
 std::optional<std::string> path_problem(const std::string& name) {
@@ -106,7 +121,9 @@ std::optional<std::string> path_problem(const std::string& name) {
 Extractor::Extractor(const Archive& archive, ExtractOptions options, int directory_fd)
     : archive_(archive), options_(std::move(options)), directory_fd_(directory_fd) {}
 
-Extractor::~Extractor() = default;
+Extractor::~Extractor() {
+    if (parent_fd_ >= 0) ::close(parent_fd_);
+}
 
 bool Extractor::selected(const Member& member) const {
     if (options_.only.empty()) return true;
@@ -174,10 +191,16 @@ void Extractor::make_directories(const std::string& path) {
 }
 
 int Extractor::open_parent(const std::string& name, std::string& leaf) {
-    std::vector<std::string> parts = components(name);
-    leaf = parts.back();
-    parts.pop_back();
-    return open_directory(parts);
+    const size_t slash = name.rfind('/');
+    leaf = slash == std::string::npos ? name : name.substr(slash + 1);
+    const std::string parent = slash == std::string::npos ? std::string() : name.substr(0, slash);
+    if (parent_fd_ < 0 || parent != parent_name_) {
+        if (parent_fd_ >= 0) ::close(parent_fd_);
+        parent_fd_ = -1;
+        parent_fd_ = open_directory(parent.empty() ? std::vector<std::string>{} : components(parent));
+        parent_name_ = parent;
+    }
+    return parent_fd_;
 }
 
 // The directory `parts` name below the extraction directory, made as
@@ -250,18 +273,19 @@ void Extractor::extract_file(const Member& member, const Progress& progress) {
     Decoder* decoder = member.method == method::kStored ? nullptr : &decoder_for(member);
 
     std::string leaf;
-    Descriptor parent, file;
+    Descriptor file;
+    int parent = -1;
     std::string temporary;
     if (options_.write) {
-        parent = Descriptor(open_parent(member.name, leaf));
+        parent = open_parent(member.name, leaf);
         for (int attempt = 0; file.get() < 0; ++attempt) {
             temporary = temporary_name();
-            file = Descriptor(openat(parent.get(), temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+            file = Descriptor(openat(parent, temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
             if (file.get() < 0 && (errno != EEXIST || attempt == 8)) fail_errno("creating it");
         }
     }
     auto discard = [&] {
-        if (!temporary.empty()) unlinkat(parent.get(), temporary.c_str(), 0);
+        if (!temporary.empty()) unlinkat(parent, temporary.c_str(), 0);
     };
     try {
         ContentDigest content;
@@ -286,8 +310,11 @@ void Extractor::extract_file(const Member& member, const Progress& progress) {
         if (member.sha256 && content.sha256() != *member.sha256) fail("its SHA-256 does not match");
         if (options_.write) {
             if (fchmod(file.get(), (member.mode ? member.mode : 0644) & 0777) != 0) fail_errno("setting its mode");
+            const timespec modified = time_of(member.dos_time);
+            const timespec times[2] = {modified, modified};
+            if (futimens(file.get(), times) != 0) fail_errno("setting its time");
             const int flags = options_.overwrite ? 0 : RENAME_NOREPLACE;
-            if (renameat2(parent.get(), temporary.c_str(), parent.get(), leaf.c_str(), flags) != 0) {
+            if (renameat2(parent, temporary.c_str(), parent, leaf.c_str(), flags) != 0) {
                 if (errno == EEXIST) fail("it exists already (--overwrite replaces it)");
                 fail_errno("naming it");
             }

@@ -64,8 +64,9 @@ private:
     void extract(const Member& member, const Progress& progress);
     void extract_file(const Member& member, const Progress& progress);
     void make_directories(const std::string& path);
-    // The directory that holds `name` (made as needed), and its last
-    // component in `leaf`.
+    // The directory that holds `name` (made as needed; kept open for the
+    // members after it, which mostly share it), and its last component in
+    // `leaf`.
     int open_parent(const std::string& name, std::string& leaf);
     int open_directory(const std::vector<std::string>& parts);
     Decoder& decoder_for(const Member& member);
@@ -77,6 +78,8 @@ private:
     std::map<std::string, std::unique_ptr<Decoder>> decoders_;  // by digest, or "builtin:CODEC"
     std::map<std::string, std::string> decoder_failures_;        // the same keys: why it could not be loaded
     uint64_t done_ = 0, total_ = 0;
+    std::string parent_name_;  // the directory parent_fd_ is, below the extraction directory
+    int parent_fd_ = -1;
 };
 
 }  // namespace vxa
