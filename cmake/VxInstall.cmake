@@ -9,7 +9,12 @@ install(TARGETS vx_shared vx_static EXPORT vxTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS vxrun vxverify RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS vxrun vxverify vxa RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# vxa's decoders, where `vxa create` finds them once installed (when they
+# were built: cmake --build build --target vxa-decoders).
+install(DIRECTORY ${VXA_DECODER_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/vx/vxa/decoders OPTIONAL
+        FILES_MATCHING PATTERN "deflate" PATTERN "bzip2" PATTERN "xz" PATTERN "zstd"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 set(VX_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/vx)
 set(VX_GUEST_SDK_DIR ${CMAKE_INSTALL_DATADIR}/vx/guest)
@@ -33,5 +38,5 @@ install(FILES ${CMAKE_BINARY_DIR}/vx.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgc
 # The guest SDK: headers, start-up code and whatever else guest/ holds.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/guest/ DESTINATION ${VX_GUEST_SDK_DIR})
 
-install(FILES ${PROJECT_SOURCE_DIR}/docs/man/vxrun.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/vxrun.1 ${PROJECT_SOURCE_DIR}/docs/man/vxa.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/man/vx.3 DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
