@@ -7,12 +7,17 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "os/linux_i386/host_filter.h"
+#include "os/linux_i386/landlock.h"
+#include "vx/snapshot.h"
 #include "vxa/archive.h"
+#include "vxa/codec.h"
 #include "vxa/creator.h"
 #include "vxa/extractor.h"
 #include "vxa/own_codecs.h"
@@ -41,6 +46,22 @@ std::string default_decoder_directory() {
 #else
     return {};
 #endif
+}
+
+// A member's name as it may be shown on a terminal: control bytes (which
+// could move the cursor or retitle the window) as \xNN.
+std::string shown(const std::string& name) {
+    std::string text;
+    for (unsigned char c : name) {
+        if (c < 0x20 || c == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+            text += escaped;
+        } else {
+            text += char(c);
+        }
+    }
+    return text;
 }
 
 std::string dos_time_text(uint32_t dos_time) {
@@ -81,7 +102,9 @@ int list(const vxa::Archive& archive, bool json) {
             decoders.push_back({{"sha256", vxa::to_hex(*decoder.sha256)},
                                 {"size", decoder.size},
                                 {"compressed_size", decoder.compressed_size}});
-        std::printf("%s\n", nlohmann::json{{"members", members}, {"decoders", decoders}}.dump(2).c_str());
+        // Names are bytes: what is not UTF-8 is shown as U+FFFD.
+        const nlohmann::json listing{{"members", members}, {"decoders", decoders}};
+        std::printf("%s\n", listing.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         return kExitOk;
     }
     uint64_t total = 0, compressed = 0;
@@ -89,7 +112,7 @@ int list(const vxa::Archive& archive, bool json) {
     for (const vxa::Member& member : archive.members()) {
         std::printf("%12llu %12llu  %-12s %-16s  %s\n", static_cast<unsigned long long>(member.size),
                     static_cast<unsigned long long>(member.compressed_size), vxa::method_name(member.method).c_str(),
-                    dos_time_text(member.dos_time).c_str(), member.name.c_str());
+                    dos_time_text(member.dos_time).c_str(), shown(member.name).c_str());
         total += member.size;
         compressed += member.compressed_size;
     }
@@ -101,7 +124,24 @@ int list(const vxa::Archive& archive, bool json) {
     return kExitOk;
 }
 
-int extract(const vxa::Archive& archive, vxa::ExtractOptions options, const std::string& directory, bool quiet) {
+// A Landlock domain in which only the extraction directory may be written
+// (nothing at all read or written when testing), and a seccomp filter
+// behind it (os/linux_i386's extractor or reader filter).
+void confine_extraction(const std::vector<long>& engine_calls, int directory_fd) {
+    vx::prepare_restores();
+    tzset();  // the local time zone, read once
+    vxa::ContentDigest warm_up;  // OpenSSL reads its configuration on first use
+    std::vector<vx::os::linux_i386::HostRule> rules;
+    if (directory_fd >= 0) rules.push_back({"", vx::os::linux_i386::HostAccess::ReadWrite, directory_fd});
+    vx::os::linux_i386::enter_landlock_domain(rules);
+    if (directory_fd >= 0)
+        vx::os::linux_i386::install_extractor_filter(engine_calls);
+    else
+        vx::os::linux_i386::install_reader_filter(engine_calls);
+}
+
+int extract(const vxa::Archive& archive, vxa::ExtractOptions options, const std::string& directory, bool quiet,
+            bool confine) {
     int directory_fd = -1;
     if (options.write) {
         directory_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -112,6 +152,18 @@ int extract(const vxa::Archive& archive, vxa::ExtractOptions options, const std:
     }
     vxa::ProgressBar bar(stderr, !quiet);
     vxa::Extractor extractor(archive, std::move(options), directory_fd);
+    if (confine) {
+        // Everything vxa reads is read by now (the archive is mapped, the
+        // decoders loaded): code that got out of a decoder's translator
+        // could then make files below the directory, and little else.
+        extractor.load_decoders();
+        try {
+            confine_extraction(extractor.host_calls(), directory_fd);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "vxa: cannot confine itself: %s (--no-host-filter runs unconfined)\n", e.what());
+            return kExitArchive;
+        }
+    }
     const std::vector<vxa::MemberOutcome> outcomes =
         extractor.run([&](uint64_t done, uint64_t total) { bar.update(done, total); });
     bar.finish();
@@ -121,9 +173,9 @@ int extract(const vxa::Archive& archive, vxa::ExtractOptions options, const std:
         if (outcome.ok) continue;
         ++failed;
         if (outcome.member)
-            std::fprintf(stderr, "vxa: %s: %s\n", outcome.member->name.c_str(), outcome.reason.c_str());
+            std::fprintf(stderr, "vxa: %s: %s\n", shown(outcome.member->name).c_str(), shown(outcome.reason).c_str());
         else
-            std::fprintf(stderr, "vxa: %s\n", outcome.reason.c_str());
+            std::fprintf(stderr, "vxa: %s\n", shown(outcome.reason).c_str());
     }
     if (!quiet && isatty(STDERR_FILENO))
         std::fprintf(stderr, "vxa: %zu members %s, %u failed\n", outcomes.size() - failed,
@@ -164,7 +216,7 @@ int main(int argc, char** argv) {
     vxa::ExtractOptions extract_options;
     extract_options.builtin_decoders = default_decoder_directory();
     std::string directory = ".";
-    bool quiet = false, json = false;
+    bool quiet = false, json = false, no_host_filter = false;
     uint64_t cpu_time_ns = 0;
     auto add_decode_options = [&](CLI::App* command) {
         command->add_option("archive", archive_path, "the archive")->required();
@@ -172,7 +224,7 @@ int main(int argc, char** argv) {
         command->add_option("--memory", extract_options.limits.memory, "memory each decoder may cost the host")
             ->transform(vxrun::size_value())
             ->capture_default_str();
-        command->add_option("--cpu-time", cpu_time_ns, "CPU time a decoder may take per member, beside 1 s per MiB")
+        command->add_option("--cpu-time", cpu_time_ns, "CPU time a decoder may take per member (0.5 s), beside 1 s per MiB it has read and written")
             ->transform(vxrun::seconds_value());
         command->add_option("--max-ratio", extract_options.max_ratio,
                             "refuse members that declare more than N bytes per compressed byte (0: no bound)")
@@ -185,6 +237,9 @@ int main(int argc, char** argv) {
             ->capture_default_str();
         command->add_flag("--strict", extract_options.strict, "stop at the first member that fails");
         command->add_flag("-q,--quiet", quiet, "no progress, no summary");
+        command->add_flag("--no-host-filter", no_host_filter,
+                          "do not confine vxa once the decoders are loaded (no Landlock domain, no seccomp filter: "
+                          "for debugging vxa itself)");
     };
     CLI::App* extract_command = app.add_subcommand("extract", "extract members, each decoded in a sandbox");
     add_decode_options(extract_command);
@@ -223,15 +278,16 @@ int main(int argc, char** argv) {
         }
         if (*create) {
             const vxa::CreateReport report = vxa::create_archive(archive_path, paths, create_options);
-            for (const std::string& skipped : report.skipped) std::fprintf(stderr, "vxa: skipped %s\n", skipped.c_str());
+            for (const std::string& skipped : report.skipped)
+                std::fprintf(stderr, "vxa: skipped %s\n", shown(skipped).c_str());
             return report.skipped.empty() ? kExitOk : kExitMemberFailed;
         }
         const vxa::Archive archive = vxa::Archive::open(archive_path);
         if (*list_command) return list(archive, json);
         extract_options.write = bool(*extract_command);
-        return extract(archive, extract_options, directory, quiet);
+        return extract(archive, extract_options, directory, quiet, !no_host_filter);
     } catch (const vxa::FormatError& e) {
-        std::fprintf(stderr, "vxa: %s: %s\n", archive_path.c_str(), e.what());
+        std::fprintf(stderr, "vxa: %s: %s\n", archive_path.c_str(), shown(e.what()).c_str());
         return kExitArchive;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "vxa: %s\n", e.what());

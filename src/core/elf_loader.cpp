@@ -135,6 +135,9 @@ std::optional<uint32_t> elf_symbol(std::span<const uint8_t> file, std::string_vi
         return file.subspan(sh.sh_offset, sh.sh_size);
     };
     std::optional<uint32_t> local;
+    // The first symbol table only: a file has one (the gABI allows no more),
+    // and one that names its table thousands of times must not make the
+    // host read it as often.
     for (uint32_t i = 0; i < eh.e_shnum; ++i) {
         const Elf32_Shdr symtab = section(i);
         if (symtab.sh_type != SHT_SYMTAB) continue;
@@ -152,6 +155,7 @@ std::optional<uint32_t> elf_symbol(std::span<const uint8_t> file, std::string_vi
             if (ELF32_ST_BIND(sym.st_info) != STB_LOCAL) return sym.st_value;
             if (!local) local = sym.st_value;
         }
+        break;
     }
     return local;
 }

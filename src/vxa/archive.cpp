@@ -239,20 +239,30 @@ void read_local_header(std::span<const uint8_t> file, Member& member) {
         refuse(member.name + ": its local header runs past the end of the file");
     const std::string local_name(reinterpret_cast<const char*>(&file[variable_at]), name_length);
     if (local_name != member.name) refuse(member.name + ": its local header names it " + local_name);
-    if (!(flags & zip::kFlagDataDescriptor)) {
-        Member local_sizes = member;
-        local_sizes.size = get32(local + 22);
-        local_sizes.compressed_size = get32(local + 18);
-        for_each_extra(file.subspan(variable_at + name_length, extra_length), member.name,
-                       [&](uint16_t id, std::span<const uint8_t> data) {
-                           if (id == zip::kZip64ExtraId)
-                               apply_zip64(data, local_sizes.size == zip::kSizeEscape,
-                                           local_sizes.compressed_size == zip::kSizeEscape, false, local_sizes);
-                       });
-        if (get32(local + 14) != member.crc32 || local_sizes.size != member.size ||
-            local_sizes.compressed_size != member.compressed_size)
-            refuse(member.name + ": its local header's sizes or CRC differ from the directory's");
-    }
+    Member local_view = member;
+    local_view.size = get32(local + 22);
+    local_view.compressed_size = get32(local + 18);
+    local_view.sha256.reset();
+    local_view.decoder.reset();
+    bool zip64_seen = false, vxa_seen = false;
+    for_each_extra(file.subspan(variable_at + name_length, extra_length), member.name,
+                   [&](uint16_t id, std::span<const uint8_t> data) {
+                       if (id == zip::kZip64ExtraId && !zip64_seen) {
+                           zip64_seen = true;
+                           apply_zip64(data, local_view.size == zip::kSizeEscape,
+                                       local_view.compressed_size == zip::kSizeEscape, false, local_view);
+                       } else if (id == zip::kVxaExtraId) {
+                           if (vxa_seen) refuse(member.name + ": two vxa records");
+                           vxa_seen = true;
+                           read_vxa_record(data, local_view);
+                       }
+                   });
+    if (local_view.sha256 != member.sha256 || local_view.decoder != member.decoder)
+        refuse(member.name + ": its local header's vxa record differs from the directory's");
+    if (!(flags & zip::kFlagDataDescriptor) &&
+        (get32(local + 14) != member.crc32 || local_view.size != member.size ||
+         local_view.compressed_size != member.compressed_size))
+        refuse(member.name + ": its local header's sizes or CRC differ from the directory's");
     member.data_offset = variable_at + name_length + extra_length;
     if (member.data_offset > file.size() || file.size() - member.data_offset < member.compressed_size)
         refuse(member.name + ": its data run past the end of the file");

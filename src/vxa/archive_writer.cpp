@@ -15,7 +15,8 @@ namespace {
 
 // A member of this size or more gets zip64 fields from the start: its
 // compressed size may pass 4 GiB even when it was smaller when we looked.
-constexpr uint64_t kZip64Threshold = 0xfff00000;
+// (bzip2 adds up to about 0.5% to data it cannot compress: 256 MiB of room.)
+constexpr uint64_t kZip64Threshold = 0xf0000000;
 
 uint16_t version_needed(uint16_t method, bool zip64) {
     uint16_t version = zip::kVersionDefault;
@@ -29,6 +30,25 @@ uint16_t version_needed(uint16_t method, bool zip64) {
 bool ascii(const std::string& text) {
     for (unsigned char c : text)
         if (c >= 0x80) return false;
+    return true;
+}
+
+// Well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+bool utf8(const std::string& text) {
+    for (size_t i = 0; i < text.size();) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        const size_t length = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (length == 0 || i + length > text.size()) return false;
+        uint32_t value = length == 1 ? c : c & (0x7f >> length);
+        for (size_t k = 1; k < length; ++k) {
+            const unsigned char next = static_cast<unsigned char>(text[i + k]);
+            if ((next >> 6) != 2) return false;
+            value = value << 6 | (next & 0x3f);
+        }
+        static const uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (value < kLeast[length] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff)) return false;
+        i += length;
+    }
     return true;
 }
 
@@ -87,7 +107,8 @@ Member& ArchiveWriter::begin_member(const std::string& name, MemberType type, ui
     member.mode = mode & 07777;
     member.dos_time = dos_time;
     member.method = method;
-    member.flags = ascii(name) ? 0 : zip::kFlagUtf8;
+    // Names that are UTF-8 say so; others (bytes of another encoding) do not.
+    member.flags = !ascii(name) && utf8(name) ? zip::kFlagUtf8 : 0;
     member.header_offset = offset_;
     members_.push_back(std::move(member));
     return members_.back();

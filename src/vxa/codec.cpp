@@ -316,7 +316,10 @@ std::unique_ptr<Encoder> make_encoder(const Compression& compression, Sink sink)
 }
 
 std::vector<uint8_t> inflate_exactly(std::span<const uint8_t> compressed, uint64_t size) {
-    if (size > (uint64_t(1) << 30)) throw FormatError("a decoder of more than 1 GiB");
+    // What deflate can give at most (258 bytes from a bit and a quarter, and
+    // block headers): no buffer is sized by a larger claim.
+    if (size > (uint64_t(1) << 30) || size > 1032 * uint64_t(compressed.size()) + 64)
+        throw FormatError("not deflate data of its declared size");
     std::vector<uint8_t> out(size_t(size) + 1);  // one byte more: to see one that decodes to more
     z_stream stream{};
     if (inflateInit2(&stream, -15) != Z_OK) throw std::runtime_error("zlib: out of memory");

@@ -66,7 +66,8 @@ struct Compression {
 std::unique_ptr<Encoder> make_encoder(const Compression& compression, Sink sink);
 
 // Raw deflate decoded by the host's own zlib, to exactly `size` bytes (at
-// most 1 GiB): only for the decoders an archive carries, which something
+// most 1 GiB, and what deflate can give from the data's size): only for the
+// decoders an archive carries, which something
 // must decode before any of them can run. Throws FormatError for data that
 // are not that.
 std::vector<uint8_t> inflate_exactly(std::span<const uint8_t> compressed, uint64_t size);

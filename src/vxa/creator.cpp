@@ -33,6 +33,8 @@ struct Walk {
         if (st.st_dev == archive.st_dev && st.st_ino == archive.st_ino) return skip(path, "the archive itself");
         const uint32_t time = dos_time_of(st.st_mtime);
         if (name.empty() && !S_ISDIR(st.st_mode)) return skip(path, "no name to store it under");
+        if (name == kReservedDirectory.substr(0, kReservedDirectory.size() - 1) || name.starts_with(kReservedDirectory))
+            return skip(path, "its name is under .vxa/, which vxa keeps for its decoders");
         if (S_ISDIR(st.st_mode)) {
             if (!name.empty()) report.members.push_back(writer.add_directory(name, st.st_mode & 07777, time));
             for (const std::string& entry : entries(path)) {

@@ -42,7 +42,8 @@ std::string mib(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 }  // namespace
 
 struct Decoder::Member {
-    std::span<const uint8_t> input;
+    std::span<const uint8_t> input;  // what it has not read yet
+    size_t whole_input;
     uint64_t size;
     const Sink& sink;
     uint64_t written = 0;
@@ -56,6 +57,7 @@ Decoder::Decoder(std::span<const uint8_t> program, const DecoderLimits& limits) 
     vx::SandboxOptions options;
     options.memory_size = kMemorySize;
     options.limits.memory = limits_.memory;
+    options.limits.cpu_time_ns = limits_.cpu_per_member_ns;  // moved as the member is read and written
     try {
         std::optional<uint32_t> entry = vx::elf_symbol(program, "vxa_decode");
         if (!entry) throw DecodeFailed("not a vxa decoder: it has no function vxa_decode");
@@ -82,6 +84,8 @@ Decoder::Decoder(std::span<const uint8_t> program, const DecoderLimits& limits) 
 
 Decoder::~Decoder() = default;
 
+std::vector<long> Decoder::host_calls() const { return sandbox_->host_calls(); }
+
 void Decoder::add_host_functions() {
     host_functions_ = std::make_unique<vx::HostFunctions>();
     host_functions_->add("vxa_read", 2, [this](vx::HostCall& call) -> uint64_t {
@@ -89,6 +93,7 @@ void Decoder::add_host_functions() {
         const uint32_t length = uint32_t(std::min<uint64_t>({call.arg(1), member.input.size(), kMaxTransfer}));
         call.write(call.arg(0), member.input.first(length));
         member.input = member.input.subspan(length);
+        grant_cpu_time();
         return length;
     });
     host_functions_->add("vxa_write", 2, [this](vx::HostCall& call) -> uint64_t {
@@ -105,25 +110,28 @@ void Decoder::add_host_functions() {
             address += piece;
             length -= piece;
         }
+        grant_cpu_time();
         return 0;
     });
 }
 
+// The CPU time the decoder may have used by now: a member's own, and more
+// for each MiB it has read or written (not for what it declares: an
+// archive's claim buys no time).
+void Decoder::grant_cpu_time() {
+    const Member& member = *member_;
+    const uint64_t moved = uint64_t(member.whole_input - member.input.size()) + member.written;
+    sandbox_->set_cpu_time_limit(limits_.cpu_per_member_ns + limits_.cpu_per_mib_ns * (moved >> 20));
+}
+
 void Decoder::decode(std::span<const uint8_t> input, uint64_t size, const Sink& sink) {
-    if (!clean_) {
-        try {
-            sandbox_->restore(*prepared_);
-        } catch (const vx::Error& e) {
-            throw DecodeFailed(std::string("the decoder could not be reset: ") + e.what());
-        }
-    }
-    clean_ = false;
-    Member member{input, size, sink};
+    if (!unusable_.empty()) throw DecodeFailed(unusable_);
+    Member member{input, input.size(), size, sink};
     member_ = &member;
+    sandbox_->restart_clocks(sandbox_->limits());
+    grant_cpu_time();
     vx::CallOptions options;
     options.host_functions = host_functions_.get();
-    const uint64_t work_mib = (std::max<uint64_t>(size, input.size()) >> 20) + 1;
-    options.limits.cpu_time_ns = limits_.cpu_per_member_ns + limits_.cpu_per_mib_ns * work_mib;
     uint32_t syscall_number = 0;
     options.on_event = [&](const vx::Event& event) {
         if (event.kind == vx::EventKind::Syscall) syscall_number = sandbox_->registers().eax;
@@ -131,13 +139,21 @@ void Decoder::decode(std::span<const uint8_t> input, uint64_t size, const Sink& 
     };
     const uint32_t args[] = {kHeapAddress, heap_size_};
     vx::CallResult result;
+    std::string failure;
     try {
         result = sandbox_->call(entry_, args, options);
     } catch (const vx::Error& e) {
-        member_ = nullptr;
-        throw DecodeFailed(std::string("the decoder could not be called: ") + e.what());
+        failure = std::string("the decoder could not be called: ") + e.what();
     }
     member_ = nullptr;
+    // Back to as loaded at once, whatever happened: the pages this member
+    // touched are given back now, not when the next member comes.
+    try {
+        sandbox_->restore(*prepared_);
+    } catch (const vx::Error& e) {
+        unusable_ = std::string("the decoder could not be reset: ") + e.what();
+    }
+    if (!failure.empty()) throw DecodeFailed(failure);
     if (!result.returned) {
         const vx::Event& event = result.event;
         if (event.kind == vx::EventKind::Syscall)
@@ -146,9 +162,13 @@ void Decoder::decode(std::span<const uint8_t> input, uint64_t size, const Sink& 
         if (event.kind == vx::EventKind::Fault)
             throw DecodeFailed("the decoder faulted: " + vx::describe(event) + ": " +
                                sandbox_->describe_instruction(event.fault.eip));
+        if (event.kind == vx::EventKind::LimitExceeded && event.limit_exceeded.limit == vx::Limit::CpuTime)
+            unusable_ = "its decoder used up its CPU time on an earlier member, and is not run again";
         throw DecodeFailed("the decoder was stopped: " + vx::describe(event));
     }
     if (result.eax() != 0) throw DecodeFailed(decoder_result(result.eax()));
+    if (!member.input.empty())
+        throw DecodeFailed("the decoder left " + mib(member.input.size()) + " of its input unread");
     if (member.written != size)
         throw DecodeFailed("it decoded to " + mib(member.written) + ", and the member declares " + mib(size));
 }

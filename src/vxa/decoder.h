@@ -6,7 +6,8 @@
 // decodes through two host functions, and nothing else: no system call, no
 // file. Whatever stops it (a fault, a limit, more output than the member
 // declares, a system call) fails that member, with the reason, and the next
-// member starts from the snapshot again.
+// member starts from the snapshot again (restored as soon as a member is
+// done, so that an idle decoder holds no pages of the last one).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -28,8 +29,8 @@ struct DecoderLimits {
     // Host memory the decoder's sandbox may cost (80 MiB at least): 64 MiB
     // for its program, stack and translations, the rest for its heap.
     uint64_t memory = uint64_t(512) << 20;
-    uint64_t cpu_per_member_ns = 2'000'000'000;  // CPU time of any member ...
-    uint64_t cpu_per_mib_ns = 1'000'000'000;     // ... and that much more per MiB it reads or writes
+    uint64_t cpu_per_member_ns = 500'000'000;  // CPU time of any member ...
+    uint64_t cpu_per_mib_ns = 1'000'000'000;   // ... and that much more per MiB it has read and written
 };
 
 // Why a member could not be decoded (or a decoder not loaded): one line.
@@ -50,10 +51,13 @@ public:
     // Decodes `input`, which must give exactly `size` bytes: each piece goes
     // to `sink` as the decoder writes it. Throws DecodeFailed.
     void decode(std::span<const uint8_t> input, uint64_t size, const Sink& sink);
+    // The host system calls its sandbox makes (vx::Sandbox::host_calls).
+    std::vector<long> host_calls() const;
 
 private:
     struct Member;
     void add_host_functions();
+    void grant_cpu_time();
 
     DecoderLimits limits_;
     std::unique_ptr<vx::Sandbox> sandbox_;
@@ -61,7 +65,9 @@ private:
     std::unique_ptr<vx::HostFunctions> host_functions_;
     uint32_t entry_ = 0;
     uint32_t heap_size_ = 0;  // what the memory limit leaves for the heap
-    bool clean_ = true;
+    // Why it is not run again (it could not be reset, or it used up its
+    // CPU time: a decoder that loops on one member would on each).
+    std::string unusable_;
     Member* member_ = nullptr;  // the member being decoded
     std::vector<uint8_t> buffer_;  // output on its way from guest memory to the sink
 };

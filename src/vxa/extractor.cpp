@@ -23,6 +23,10 @@ constexpr size_t kMaxName = 4095;
 // Deflate's longest match (258 bytes) costs at least a bit and a quarter,
 // and a little more with its block headers: no deflate stream expands more.
 constexpr uint64_t kDeflateMaxRatio = 1032;
+// Decoders are tens of KiB: one an archive says is larger is not loaded,
+// and no archive gets more of them running than this.
+constexpr uint64_t kMaxDecoderSize = uint64_t(16) << 20;
+constexpr size_t kMaxDecoders = 16;
 constexpr size_t kMaxComponent = 255;
 
 // A failure of one member: what extract() throws and run() reports.
@@ -135,13 +139,35 @@ bool Extractor::selected(const Member& member) const {
     return false;
 }
 
+void Extractor::load_decoders() {
+    for (const Member& member : archive_.members()) {
+        if (!selected(member) || member.type != MemberType::File || member.method == method::kStored) continue;
+        try {
+            decoder_for(member);
+        } catch (const MemberFailed&) {
+            // Kept in decoder_failures_: said when the member comes.
+        }
+    }
+}
+
+std::vector<long> Extractor::host_calls() const {
+    std::vector<long> calls;
+    for (const auto& [key, decoder] : decoders_) {
+        const std::vector<long> more = decoder->host_calls();
+        calls.insert(calls.end(), more.begin(), more.end());
+    }
+    return calls;
+}
+
 std::vector<MemberOutcome> Extractor::run(const Progress& progress) {
     std::vector<MemberOutcome> outcomes;
     std::vector<const Member*> chosen;
     for (const Member& member : archive_.members())
         if (selected(member)) {
             chosen.push_back(&member);
-            total_ += member.size;
+            // Files only (nothing else is written), and no wrap at 2^64.
+            if (member.type == MemberType::File)
+                total_ = member.size > UINT64_MAX - total_ ? UINT64_MAX : total_ + member.size;
         }
     for (const std::string& name : options_.only) {
         bool matched = false;
@@ -235,11 +261,17 @@ Decoder& Extractor::decoder_for(const Member& member) {
     if (auto loaded = decoders_.find(key); loaded != decoders_.end()) return *loaded->second;
     if (auto failed = decoder_failures_.find(key); failed != decoder_failures_.end()) fail(failed->second);
     try {
+        if (decoders_.size() == kMaxDecoders)
+            throw DecodeFailed("its decoder would be the archive's " + std::to_string(kMaxDecoders + 1) +
+                               "th: vxa runs " + std::to_string(kMaxDecoders) + " at most");
         if (member.decoder) {
             const Member* carried = archive_.decoder(*member.decoder);
             if (!carried) throw DecodeFailed("its decoder " + key.substr(0, 12) + "... is not in the archive");
             if (carried->method != method::kDeflate && carried->method != method::kStored)
                 throw DecodeFailed("its decoder is compressed with " + method_name(carried->method));
+            if (carried->size > kMaxDecoderSize)
+                throw DecodeFailed("its decoder declares " + std::to_string(carried->size) + " bytes: more than " +
+                                   std::to_string(kMaxDecoderSize >> 20) + " MiB");
             program = carried->method == method::kStored
                           ? std::vector<uint8_t>(archive_.data(*carried).begin(), archive_.data(*carried).end())
                           : inflate_exactly(archive_.data(*carried), carried->size);

@@ -57,6 +57,13 @@ public:
     Extractor(const Archive& archive, ExtractOptions options, int directory_fd);
     ~Extractor();
 
+    // Loads the decoders the selected members need (a host that confines
+    // itself before run(), so that nothing more is read, calls it first).
+    // One that cannot be loaded fails its members when they come.
+    void load_decoders();
+    // The host system calls the decoders' sandboxes make (vx::Sandbox::host_calls).
+    std::vector<long> host_calls() const;
+
     // The members selected; a name of `only` that matches none fails alone.
     std::vector<MemberOutcome> run(const Progress& progress = {});
 

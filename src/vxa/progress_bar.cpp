@@ -31,7 +31,7 @@ void ProgressBar::update(uint64_t done, uint64_t total) {
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate = seconds > 0 ? double(done) / seconds : 0;
-    const double fraction = total ? double(done) / double(total) : 1;
+    const double fraction = total && done < total ? double(done) / double(total) : 1;
     constexpr int kWidth = 30;
     std::string bar(size_t(fraction * kWidth), '#');
     bar.resize(kWidth, '.');

@@ -481,6 +481,19 @@ TEST(ElfSymbol, FindsDefinedFunctionsOnly) {
     EXPECT_EQ(vx::elf_symbol(elf.file, std::string_view("func\0", 5)), std::nullopt);
 }
 
+// A file has one symbol table: a second is not read (one named by thousands
+// of section headers would make the host scan it as often).
+TEST(ElfSymbol, OnlyTheFirstSymbolTableIsRead) {
+    SymbolElf elf = symbol_elf();
+    Elf32_Shdr& text = elf.at<Elf32_Shdr>(elf.symtab_header - sizeof(Elf32_Shdr));
+    text.sh_type = SHT_SYMTAB;
+    text.sh_offset = elf.symbols;
+    text.sh_size = 0;
+    text.sh_link = 3;
+    text.sh_entsize = sizeof(Elf32_Sym);
+    EXPECT_EQ(vx::elf_symbol(elf.file, "func"), std::nullopt);
+}
+
 TEST(ElfSymbol, AFileWithoutSectionHeadersHasNone) {
     SymbolElf elf = symbol_elf();
     elf.header().e_shoff = 0;

@@ -144,7 +144,11 @@ void install_host_filter(const std::vector<long>& engine_calls, const std::vecto
     check(seccomp_load(ctx.get()), "load");
 }
 
-void install_reader_filter(const std::vector<long>& engine_calls) {
+namespace {
+
+enum class FilterKind { Reader, Extractor };
+
+void install_narrow_filter(const std::vector<long>& engine_calls, FilterKind kind) {
     std::unique_ptr<void, FilterDeleter> ctx(seccomp_init(SCMP_ACT_KILL_PROCESS));
     if (!ctx) throw Error("host filter: seccomp_init failed");
     check(seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), "bad-arch action");
@@ -164,14 +168,35 @@ void install_reader_filter(const std::vector<long>& engine_calls) {
     allow(SCMP_SYS(pipe2), {}, "allow pipe2 (AddressSanitizer)");
     allow(SCMP_SYS(write), {}, "allow write (AddressSanitizer)");
 #else
-    for (int fd : {1, 2}) allow(SCMP_SYS(write), {equal(0, uint64_t(fd))}, "allow write");
+    if (kind == FilterKind::Extractor)
+        allow(SCMP_SYS(write), {}, "allow write");
+    else
+        for (int fd : {1, 2}) allow(SCMP_SYS(write), {equal(0, uint64_t(fd))}, "allow write");
 #endif
     for (int fd : {1, 2}) allow(SCMP_SYS(writev), {equal(0, uint64_t(fd))}, "allow writev");
-    allow(SCMP_SYS(openat), {masked_equal(2, kWritingOpenFlags, 0)}, "allow openat");
+    if (kind == FilterKind::Extractor) {
+        for (int nr : {SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlinkat), SCMP_SYS(fchmod),
+                       SCMP_SYS(fstatfs), SCMP_SYS(getrandom)})
+            allow(nr, {}, "allow a call that makes files");
+        allow(SCMP_SYS(utimensat), {equal(1, 0)}, "allow utimensat of a descriptor (futimens)");
+        allow(SCMP_SYS(fcntl), {equal(1, F_DUPFD_CLOEXEC)}, "allow fcntl F_DUPFD_CLOEXEC");
+    } else {
+        allow(SCMP_SYS(openat), {masked_equal(2, kWritingOpenFlags, 0)}, "allow openat");
+    }
     allow(SCMP_SYS(mmap), {masked_equal(2, PROT_EXEC, 0)}, "allow mmap");
     allow(SCMP_SYS(mprotect), {masked_equal(2, PROT_EXEC, 0)}, "allow mprotect");
     allow(SCMP_SYS(ioctl), {masked_equal(1, 0xffffffffu, TCGETS)}, "allow ioctl");  // isatty
     check(seccomp_load(ctx.get()), "load");
+}
+
+}  // namespace
+
+void install_reader_filter(const std::vector<long>& engine_calls) {
+    install_narrow_filter(engine_calls, FilterKind::Reader);
+}
+
+void install_extractor_filter(const std::vector<long>& engine_calls) {
+    install_narrow_filter(engine_calls, FilterKind::Extractor);
 }
 
 }  // namespace vx::os::linux_i386

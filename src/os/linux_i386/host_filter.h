@@ -35,4 +35,13 @@ void install_host_filter(const std::vector<long>& engine_calls, const std::vecto
 // Throws vx::Error when the kernel refuses it.
 void install_reader_filter(const std::vector<long>& engine_calls);
 
+// The reader filter's calls, and those that make files (vxa extract): open
+// with any flags, write to any descriptor, make directories, rename, remove,
+// set a file's mode and times through its descriptor. Which files those
+// calls may reach is for a Landlock domain to say (landlock.h): put the
+// process in one first. Still no link, symlink or device made, no mode
+// changed by path, no program run, no socket, no signal to another process,
+// no executable memory, no fork.
+void install_extractor_filter(const std::vector<long>& engine_calls);
+
 }  // namespace vx::os::linux_i386
