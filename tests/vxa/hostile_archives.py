@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -184,6 +185,39 @@ for behaviour, message, options in misbehaviours:
     member_attack(f"a decoder that {behaviour.replace('_', ' ')}",
                   [z.Entry("m", content, method=8, decoder=digest)], message, options=options,
                   extra_entries=[entry])
+
+# Once its decoders are loaded, vxa extract confines itself: a seccomp
+# filter (and a Landlock domain, which /proc does not show) while a decoder
+# runs; none with --no-host-filter.
+def seccomp_filters_while_decoding(options):
+    work = tempfile.mkdtemp(prefix="vxa-confined-")
+    entry, digest = z.decoder_entry(decoder("loops"))
+    archive = os.path.join(work, "a.zip")
+    with open(archive, "wb") as f:
+        f.write(z.build([entry, z.Entry("m", content, method=8, decoder=digest)]))
+    process = subprocess.Popen([VXA, "extract", archive, "-C", work, "--cpu-time", "3", *options],
+                               stderr=subprocess.DEVNULL)
+    filters = None
+    for _ in range(100):
+        time.sleep(0.02)
+        try:
+            status = open(f"/proc/{process.pid}/status").read()
+        except OSError:
+            break
+        filters = int(status.split("Seccomp_filters:")[1].split()[0])
+        if filters:
+            break
+    process.kill()
+    process.wait()
+    return filters
+
+
+confined, unconfined = seccomp_filters_while_decoding([]), seccomp_filters_while_decoding(["--no-host-filter"])
+if confined and confined >= 1 and unconfined == 0:
+    print("ok   vxa extract is confined while decoders run (and not with --no-host-filter)")
+else:
+    failures.append("confined")
+    print(f"FAIL confinement: {confined} seccomp filters while decoding, {unconfined} with --no-host-filter")
 
 # --strict stops at the first failure; test writes nothing.
 strict = Run(z.build([z.Entry("../x", b"x"), honest()]), options=["--strict"])
