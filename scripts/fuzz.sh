@@ -36,7 +36,7 @@ PY
 
 # runs per fuzzer in the short mode: each takes well under a minute here
 declare -A short_runs=([decoder_length_fuzzer]=50000 [elf_loader_fuzzer]=50000
-                       [guest_code_fuzzer]=3000 [syscall_fuzzer]=4000 [archive_reader_fuzzer]=200000)
+                       [guest_code_fuzzer]=3000 [syscall_fuzzer]=4000 [archive_reader_fuzzer]=500000)
 status=0
 # Inputs that once crashed a fuzzer (fuzz/regressions/NAME/) run first, every time.
 for name in decoder_length_fuzzer elf_loader_fuzzer guest_code_fuzzer syscall_fuzzer archive_reader_fuzzer; do

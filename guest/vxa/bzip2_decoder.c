@@ -35,18 +35,13 @@ static uint32_t decode_stream(void) {
         stream.next_out = (char*)vxa_out_buffer + vxa_out_used;
         stream.avail_out = VXA_OUT_CAPACITY - vxa_out_used;
         const int status = BZ2_bzDecompress(&stream);
-        const uint32_t consumed = vxa_in_avail - stream.avail_in;
-        const uint32_t produced = VXA_OUT_CAPACITY - vxa_out_used - stream.avail_out;
-        vxa_in_next += consumed;
-        vxa_in_avail -= consumed;
-        vxa_out_used += produced;
-        if (vxa_out_used == VXA_OUT_CAPACITY) vxa_out_flush();
+        const int progressed = vxa_step_done(stream.avail_in, stream.avail_out);
         if (status == BZ_STREAM_END) {
             result = VXA_DECODED;
             break;
         }
         if (status == BZ_OK) {
-            if (!consumed && !produced && !vxa_in_avail) {
+            if (!progressed && !vxa_in_avail) {
                 result = VXA_TRUNCATED;
                 break;
             }

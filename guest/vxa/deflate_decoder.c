@@ -41,12 +41,7 @@ static uint32_t inflate_member(void) {
         stream.next_out = vxa_out_buffer + vxa_out_used;
         stream.avail_out = VXA_OUT_CAPACITY - vxa_out_used;
         const int result = inflate(&stream, Z_NO_FLUSH);
-        const uint32_t consumed = vxa_in_avail - stream.avail_in;
-        const uint32_t produced = VXA_OUT_CAPACITY - vxa_out_used - stream.avail_out;
-        vxa_in_next += consumed;
-        vxa_in_avail -= consumed;
-        vxa_out_used += produced;
-        if (vxa_out_used == VXA_OUT_CAPACITY) vxa_out_flush();
+        const int progressed = vxa_step_done(stream.avail_in, stream.avail_out);
         switch (result) {
         case Z_STREAM_END:
             /* One stream per member: anything after it is not ours. */
@@ -55,7 +50,7 @@ static uint32_t inflate_member(void) {
         case Z_BUF_ERROR:
             /* No progress although there was room for output: inflate
              * wants input, and there is none. */
-            if (!consumed && !produced && !vxa_in_avail) return VXA_TRUNCATED;
+            if (!progressed && !vxa_in_avail) return VXA_TRUNCATED;
             break;
         case Z_MEM_ERROR: return VXA_OUT_OF_MEMORY;
         case Z_DATA_ERROR: return VXA_CORRUPT;

@@ -194,15 +194,19 @@ static inline void copy_tail(unsigned char* d, const unsigned char* s, size_t n)
     if (n & 1) *d = *s;
 }
 
-void* memcpy(void* restrict dst, const void* restrict src, size_t n) {
-    unsigned char* d = dst;
-    const unsigned char* s = src;
+/* Forwards: rep movs reads each element before it writes over it, so this
+ * is also right for a destination below an overlapping source. */
+static inline void copy_forward(unsigned char* d, const unsigned char* s, size_t n) {
     if (n >= 16) {
         size_t words = n >> VXA_WORD_SHIFT;
         n &= VXA_WORD_SIZE - 1;
         __asm__ volatile(VXA_REP_MOVS : "+D"(d), "+S"(s), "+c"(words) : : "memory");
     }
     copy_tail(d, s, n);
+}
+
+void* memcpy(void* restrict dst, const void* restrict src, size_t n) {
+    copy_forward(dst, src, n);
     return dst;
 }
 
@@ -210,14 +214,7 @@ void* memmove(void* dst, const void* src, size_t n) {
     unsigned char* d = dst;
     const unsigned char* s = src;
     if ((uintptr_t)d - (uintptr_t)s >= n) {
-        /* dst below src, or no overlap: forwards, as memcpy does (a forward
-         * rep movs reads each element before it writes over it). */
-        if (n >= 16) {
-            size_t words = n >> VXA_WORD_SHIFT;
-            n &= VXA_WORD_SIZE - 1;
-            __asm__ volatile(VXA_REP_MOVS : "+D"(d), "+S"(s), "+c"(words) : : "memory");
-        }
-        copy_tail(d, s, n);
+        copy_forward(d, s, n);  /* dst below src, or no overlap */
         return dst;
     }
     /* dst above src, overlapping: backwards from the end, the odd bytes at
@@ -347,4 +344,14 @@ void vxa_out_flush(void) {
     if (!vxa_out_used) return;
     vxa_write(vxa_out_buffer, vxa_out_used);
     vxa_out_used = 0;
+}
+
+int vxa_step_done(uint32_t in_left, uint32_t out_left) {
+    const uint32_t consumed = vxa_in_avail - in_left;
+    const uint32_t produced = VXA_OUT_CAPACITY - vxa_out_used - out_left;
+    vxa_in_next += consumed;
+    vxa_in_avail = in_left;
+    vxa_out_used += produced;
+    if (vxa_out_used == VXA_OUT_CAPACITY) vxa_out_flush();
+    return consumed || produced;
 }

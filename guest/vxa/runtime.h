@@ -52,6 +52,12 @@ extern uint8_t vxa_out_buffer[VXA_OUT_CAPACITY];
 extern uint32_t vxa_out_used;
 void vxa_out_flush(void);
 
+/* After a codec step that was given vxa_in_avail bytes at vxa_in_next and
+ * the output buffer's free room, and left `in_left` of the one and
+ * `out_left` of the other: moves both on, flushes a full buffer, and tells
+ * whether the step did anything (consumed or produced a byte). */
+int vxa_step_done(uint32_t in_left, uint32_t out_left);
+
 /* Where the codecs give up (a failed assertion of their own). */
 #define VXA_ABORT() __builtin_trap()
 

@@ -44,11 +44,7 @@ static uint32_t decode_stream(lzma_stream* stream) {
         stream->next_out = vxa_out_buffer + vxa_out_used;
         stream->avail_out = VXA_OUT_CAPACITY - vxa_out_used;
         status = lzma_code(stream, action);
-        const uint32_t consumed = vxa_in_avail - (uint32_t)stream->avail_in;
-        vxa_in_next += consumed;
-        vxa_in_avail -= consumed;
-        vxa_out_used = VXA_OUT_CAPACITY - (uint32_t)stream->avail_out;
-        if (vxa_out_used == VXA_OUT_CAPACITY) vxa_out_flush();
+        vxa_step_done((uint32_t)stream->avail_in, (uint32_t)stream->avail_out);
         if (status == LZMA_STREAM_END) return VXA_DECODED;
         if (status != LZMA_OK) return status_result(status);
     }
