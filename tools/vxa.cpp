@@ -54,15 +54,24 @@ std::string default_decoder_directory() {
 #endif
 }
 
-// A member's name as it may be shown on a terminal: control bytes (which
-// could move the cursor or retitle the window) as \xNN.
+// A member's name as it may be shown on a terminal: control characters
+// (which could move the cursor or retitle the window; C0, DEL and C1) as \xNN.
 std::string shown(const std::string& name) {
     std::string text;
-    for (unsigned char c : name) {
+    auto escape = [&](unsigned char c) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+        text += escaped;
+    };
+    for (size_t i = 0; i < name.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(name[i]);
+        const unsigned char next = i + 1 < name.size() ? static_cast<unsigned char>(name[i + 1]) : 0;
         if (c < 0x20 || c == 0x7f) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-            text += escaped;
+            escape(c);
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {  // U+0080-U+009F, the C1 controls
+            escape(c);
+            escape(next);
+            ++i;
         } else {
             text += char(c);
         }
@@ -139,7 +148,13 @@ void confine_extraction(const std::vector<long>& engine_calls, int directory_fd)
     vxa::ContentDigest warm_up;  // OpenSSL reads its configuration on first use
     std::vector<vx::os::linux_i386::HostRule> rules;
     if (directory_fd >= 0) rules.push_back({"", vx::os::linux_i386::HostAccess::ReadWrite, directory_fd});
-    vx::os::linux_i386::enter_landlock_domain(rules);
+    const vx::os::linux_i386::LandlockOutcome landlock = vx::os::linux_i386::enter_landlock_domain(rules);
+    // Without it, the filter alone would let escaped code make files
+    // anywhere the user may: say so, as vxrun does.
+    if (!landlock.entered || !landlock.missing.empty())
+        std::fprintf(stderr, "vxa: this kernel's confinement is partial (%s): files outside the directory are "
+                             "not kept from a decoder that got out of its sandbox\n",
+                     vx::os::linux_i386::describe(landlock).c_str());
     if (directory_fd >= 0)
         vx::os::linux_i386::install_extractor_filter(engine_calls);
     else

@@ -235,17 +235,27 @@ public:
         posix_spawn_file_actions_init(&actions);
         posix_spawn_file_actions_adddup2(&actions, input[0], STDIN_FILENO);
         posix_spawn_file_actions_adddup2(&actions, output[1], STDOUT_FILENO);
+        // The command gets SIGPIPE's default back (its host may ignore it).
+        posix_spawnattr_t attributes;
+        posix_spawnattr_init(&attributes);
+        sigset_t default_signals;
+        sigemptyset(&default_signals);
+        sigaddset(&default_signals, SIGPIPE);
+        posix_spawnattr_setsigdefault(&attributes, &default_signals);
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
         const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-        const int error = posix_spawn(&child_, "/bin/sh", &actions, nullptr, const_cast<char**>(argv), environ);
+        const int error = posix_spawn(&child_, "/bin/sh", &actions, &attributes, const_cast<char**>(argv), environ);
+        posix_spawnattr_destroy(&attributes);
         posix_spawn_file_actions_destroy(&actions);
         ::close(input[0]);
         ::close(output[1]);
-        to_child_ = input[1];
-        from_child_ = output[0];
         if (error != 0) {
-            child_ = -1;
+            ::close(input[1]);
+            ::close(output[0]);
             throw std::system_error(error, std::generic_category(), "running the encoder " + command);
         }
+        to_child_ = input[1];
+        from_child_ = output[0];
     }
     ~CommandEncoder() override {
         if (to_child_ >= 0) ::close(to_child_);

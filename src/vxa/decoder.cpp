@@ -47,9 +47,11 @@ struct Decoder::Member {
     uint64_t size;
     const Sink& sink;
     uint64_t written = 0;
+    uint64_t unearned_ns = 0;  // CPU time it has before it moves a byte
 };
 
-Decoder::Decoder(std::span<const uint8_t> program, const DecoderLimits& limits) : limits_(limits) {
+Decoder::Decoder(std::span<const uint8_t> program, const DecoderLimits& limits)
+    : limits_(limits), unearned_left_ns_(limits.cpu_unearned_ns) {
     if (limits_.memory < kReserved + kMinHeapSize)
         throw DecodeFailed("a decoder needs a memory limit of " + std::to_string((kReserved + kMinHeapSize) >> 20) +
                            " MiB at least");
@@ -120,13 +122,20 @@ void Decoder::add_host_functions() {
 // archive's claim buys no time).
 void Decoder::grant_cpu_time() {
     const Member& member = *member_;
-    const uint64_t moved = uint64_t(member.whole_input - member.input.size()) + member.written;
-    sandbox_->set_cpu_time_limit(limits_.cpu_per_member_ns + limits_.cpu_per_mib_ns * (moved >> 20));
+    sandbox_->set_cpu_time_limit(member.unearned_ns + limits_.cpu_per_mib_ns * (moved(member) >> 20));
+}
+
+uint64_t Decoder::moved(const Member& member) {
+    return uint64_t(member.whole_input - member.input.size()) + member.written;
 }
 
 void Decoder::decode(std::span<const uint8_t> input, uint64_t size, const Sink& sink) {
     if (!unusable_.empty()) throw DecodeFailed(unusable_);
-    Member member{input, input.size(), size, sink};
+    if (unearned_left_ns_ == 0) {
+        unusable_ = "its decoder used up the CPU time its members may take beyond what they read and write";
+        throw DecodeFailed(unusable_);
+    }
+    Member member{input, input.size(), size, sink, 0, std::min(limits_.cpu_per_member_ns, unearned_left_ns_)};
     member_ = &member;
     sandbox_->restart_clocks(sandbox_->limits());
     grant_cpu_time();
@@ -140,19 +149,30 @@ void Decoder::decode(std::span<const uint8_t> input, uint64_t size, const Sink& 
     const uint32_t args[] = {kHeapAddress, heap_size_};
     vx::CallResult result;
     std::string failure;
+    // Back to as loaded at once, whatever happened (also when the sink threw:
+    // the disk is full), so that nothing of this member reaches the next and
+    // the pages it touched are given back now. What it spent beyond its bytes
+    // comes off what all its members may spend so.
+    auto finish = [&] {
+        const uint64_t earned = limits_.cpu_per_mib_ns * (moved(member) >> 20);
+        const uint64_t used = sandbox_->usage().cpu_time_ns;
+        unearned_left_ns_ -= std::min(unearned_left_ns_, used > earned ? used - earned : 0);
+        member_ = nullptr;
+        try {
+            sandbox_->restore(*prepared_);
+        } catch (const vx::Error& e) {
+            unusable_ = std::string("the decoder could not be reset: ") + e.what();
+        }
+    };
     try {
         result = sandbox_->call(entry_, args, options);
     } catch (const vx::Error& e) {
         failure = std::string("the decoder could not be called: ") + e.what();
+    } catch (...) {
+        finish();
+        throw;
     }
-    member_ = nullptr;
-    // Back to as loaded at once, whatever happened: the pages this member
-    // touched are given back now, not when the next member comes.
-    try {
-        sandbox_->restore(*prepared_);
-    } catch (const vx::Error& e) {
-        unusable_ = std::string("the decoder could not be reset: ") + e.what();
-    }
+    finish();
     if (!failure.empty()) throw DecodeFailed(failure);
     if (!result.returned) {
         const vx::Event& event = result.event;

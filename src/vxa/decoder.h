@@ -31,6 +31,9 @@ struct DecoderLimits {
     uint64_t memory = uint64_t(512) << 20;
     uint64_t cpu_per_member_ns = 500'000'000;  // CPU time of any member ...
     uint64_t cpu_per_mib_ns = 1'000'000'000;   // ... and that much more per MiB it has read and written
+    // What all the members one decoder decodes may spend beyond what their
+    // bytes earned: many tiny members buy no more than this.
+    uint64_t cpu_unearned_ns = 10'000'000'000;
 };
 
 // Why a member could not be decoded (or a decoder not loaded): one line.
@@ -58,6 +61,7 @@ private:
     struct Member;
     void add_host_functions();
     void grant_cpu_time();
+    static uint64_t moved(const Member& member);  // bytes it has read and written
 
     DecoderLimits limits_;
     std::unique_ptr<vx::Sandbox> sandbox_;
@@ -68,6 +72,7 @@ private:
     // Why it is not run again (it could not be reset, or it used up its
     // CPU time: a decoder that loops on one member would on each).
     std::string unusable_;
+    uint64_t unearned_left_ns_;
     Member* member_ = nullptr;  // the member being decoded
     std::vector<uint8_t> buffer_;  // output on its way from guest memory to the sink
 };

@@ -123,7 +123,10 @@ std::optional<std::string> path_problem(const std::string& name) {
 }
 
 Extractor::Extractor(const Archive& archive, ExtractOptions options, int directory_fd)
-    : archive_(archive), options_(std::move(options)), directory_fd_(directory_fd) {}
+    : archive_(archive), options_(std::move(options)), directory_fd_(directory_fd) {
+    umask_ = umask(0);  // read, and put back: an archive's modes are held to the user's umask
+    umask(umask_);
+}
 
 Extractor::~Extractor() {
     if (parent_fd_ >= 0) ::close(parent_fd_);
@@ -341,7 +344,7 @@ void Extractor::extract_file(const Member& member, const Progress& progress) {
         if (content.crc32() != member.crc32) fail("its CRC-32 does not match");
         if (member.sha256 && content.sha256() != *member.sha256) fail("its SHA-256 does not match");
         if (options_.write) {
-            if (fchmod(file.get(), (member.mode ? member.mode : 0644) & 0777) != 0) fail_errno("setting its mode");
+            if (fchmod(file.get(), (member.mode ? member.mode : 0644) & 0777 & ~umask_) != 0) fail_errno("setting its mode");
             const timespec modified = time_of(member.dos_time);
             const timespec times[2] = {modified, modified};
             if (futimens(file.get(), times) != 0) fail_errno("setting its time");

@@ -87,6 +87,7 @@ private:
     uint64_t done_ = 0, total_ = 0;
     std::string parent_name_;  // the directory parent_fd_ is, below the extraction directory
     int parent_fd_ = -1;
+    unsigned umask_ = 022;
 };
 
 }  // namespace vxa

@@ -82,6 +82,7 @@ void add_own_codec(const std::string& name, uint16_t method, const std::string& 
     if (codec_named(name)) throw std::runtime_error(name + " is one of vxa's own codecs");
     if (method == 0) throw std::runtime_error("method 0 is stored: a codec needs another id");
     if (encoder.empty()) throw std::runtime_error("no encoder command");
+    if (encoder.find('\n') != std::string::npos) throw std::runtime_error("an encoder command of one line, please");
     const std::vector<uint8_t> program = read_file(decoder_path);
 
     const std::vector<uint8_t> original = sample();
@@ -103,10 +104,13 @@ void add_own_codec(const std::string& name, uint16_t method, const std::string& 
 
     const std::string directory = own_codec_directory() + "/" + name;
     make_directories(directory);
-    std::ofstream(directory + "/decoder", std::ios::binary | std::ios::trunc)
-        .write(reinterpret_cast<const char*>(program.data()), std::streamsize(program.size()));
+    std::ofstream decoder(directory + "/decoder", std::ios::binary | std::ios::trunc);
+    decoder.write(reinterpret_cast<const char*>(program.data()), std::streamsize(program.size()));
+    decoder.close();
+    if (!decoder) throw std::runtime_error("cannot write " + directory + "/decoder");
     std::ofstream codec(directory + "/codec", std::ios::trunc);
     codec << method << "\n" << encoder << "\n";
+    codec.close();
     if (!codec) throw std::runtime_error("cannot write " + directory + "/codec");
 }
 

@@ -36,7 +36,7 @@ void ProgressBar::update(uint64_t done, uint64_t total) {
     std::string bar(size_t(fraction * kWidth), '#');
     bar.resize(kWidth, '.');
     std::string left = "--";
-    if (rate > 0 && total > done) {
+    if (rate > 0 && total > done && double(total - done) / rate < 100 * 3600.0) {
         const long remaining = long(double(total - done) / rate);
         left = std::to_string(remaining / 60) + "m" + (remaining % 60 < 10 ? "0" : "") + std::to_string(remaining % 60) + "s";
     }

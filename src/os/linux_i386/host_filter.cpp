@@ -176,7 +176,7 @@ void install_narrow_filter(const std::vector<long>& engine_calls, FilterKind kin
     for (int fd : {1, 2}) allow(SCMP_SYS(writev), {equal(0, uint64_t(fd))}, "allow writev");
     if (kind == FilterKind::Extractor) {
         for (int nr : {SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(unlinkat), SCMP_SYS(fchmod),
-                       SCMP_SYS(fstatfs), SCMP_SYS(getrandom)})
+                       SCMP_SYS(fstatfs), SCMP_SYS(getrandom), SCMP_SYS(stat)})  // stat: older glibc's mktime
             allow(nr, {}, "allow a call that makes files");
         allow(SCMP_SYS(utimensat), {equal(1, 0)}, "allow utimensat of a descriptor (futimens)");
         allow(SCMP_SYS(fcntl), {equal(1, F_DUPFD_CLOEXEC)}, "allow fcntl F_DUPFD_CLOEXEC");
