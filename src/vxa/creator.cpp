@@ -8,13 +8,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <system_error>
 
 #include "archive_writer.h"
 #include "codec.h"
+#include "decoder.h"
 #include "own_codecs.h"
 
 namespace vxa {
@@ -78,11 +77,6 @@ struct Walk {
     void skip(const std::string& path, const std::string& why) { report.skipped.push_back(path + ": " + why); }
 };
 
-std::vector<uint8_t> read_decoder(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("no decoder at " + path + " (vxa's own are built by: cmake --build build --target vxa-decoders)");
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 }  // namespace
 
@@ -118,7 +112,13 @@ CreateReport create_archive(const std::string& archive_path, const std::vector<s
         decoder_path = options.decoder_file;
     }
     std::vector<uint8_t> decoder_program;
-    if (compression.method != method::kStored) decoder_program = read_decoder(decoder_path);
+    if (compression.method != method::kStored) {
+        std::optional<std::vector<uint8_t>> program = read_decoder(decoder_path);
+        if (!program)
+            throw std::runtime_error("no decoder at " + decoder_path +
+                                     " (vxa's own are built by: cmake --build build --target vxa-decoders)");
+        decoder_program = std::move(*program);
+    }
 
     const int fd = ::open(archive_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw std::system_error(errno, std::generic_category(), archive_path);

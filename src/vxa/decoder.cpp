@@ -1,5 +1,8 @@
 #include "decoder.h"
 
+#include <fstream>
+#include <iterator>
+
 #include "vx/elf_loader.h"
 #include "vx/error.h"
 #include "vx/host_functions.h"
@@ -40,6 +43,12 @@ std::string decoder_result(uint32_t result) {
 std::string mib(uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 }  // namespace
+
+std::optional<std::vector<uint8_t>> read_decoder(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 struct Decoder::Member {
     std::span<const uint8_t> input;  // what it has not read yet

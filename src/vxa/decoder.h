@@ -10,6 +10,7 @@
 // done, so that an idle decoder holds no pages of the last one).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,9 @@ class DecodeFailed : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
+
+// The decoder file at `path`, whole; none when it cannot be read.
+std::optional<std::vector<uint8_t>> read_decoder(const std::string& path);
 
 class Decoder {
 public:

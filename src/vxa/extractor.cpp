@@ -7,11 +7,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <iterator>
 #include <utility>
 
 #include "codec.h"
@@ -83,12 +82,6 @@ void write_all(int fd, std::span<const uint8_t> bytes) {
     }
 }
 
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return {};
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // An MS-DOS date and time (local time, 2-second steps) as a time.
 timespec time_of(uint32_t dos_time) {
     struct tm local {};
@@ -132,13 +125,16 @@ Extractor::~Extractor() {
     if (parent_fd_ >= 0) ::close(parent_fd_);
 }
 
+// Whether `name`, as given to take members, takes `member`: its own name,
+// a directory's without its '/', or a directory ending in '/' above it.
+bool Extractor::takes(const std::string& name, const Member& member) {
+    return member.name == name || member.name == name + "/" || (name.ends_with('/') && member.name.starts_with(name));
+}
+
 bool Extractor::selected(const Member& member) const {
     if (options_.only.empty()) return true;
-    for (const std::string& name : options_.only) {
-        if (member.name == name) return true;
-        if (name.ends_with('/') && member.name.starts_with(name)) return true;
-        if (member.type == MemberType::Directory && member.name == name + "/") return true;
-    }
+    for (const std::string& name : options_.only)
+        if (takes(name, member)) return true;
     return false;
 }
 
@@ -173,10 +169,8 @@ std::vector<MemberOutcome> Extractor::run(const Progress& progress) {
                 total_ = member.size > UINT64_MAX - total_ ? UINT64_MAX : total_ + member.size;
         }
     for (const std::string& name : options_.only) {
-        bool matched = false;
-        for (const Member* member : chosen) matched = matched || member->name == name || member->name == name + "/" ||
-                                                      (name.ends_with('/') && member->name.starts_with(name));
-        if (!matched) outcomes.push_back({nullptr, false, name + ": no such member"});
+        if (std::none_of(chosen.begin(), chosen.end(), [&](const Member* member) { return takes(name, *member); }))
+            outcomes.push_back({nullptr, false, name + ": no such member"});
     }
     if (options_.max_size && total_ > options_.max_size) {
         outcomes.push_back({nullptr, false, "the members declare " + std::to_string(total_) + " bytes, more than --max-size (" +
@@ -282,7 +276,7 @@ Decoder& Extractor::decoder_for(const Member& member) {
                 throw DecodeFailed("its decoder " + key.substr(0, 12) + "... does not have the digest it is named by");
         } else {
             const std::string path = options_.builtin_decoders + "/" + key.substr(8);
-            program = options_.builtin_decoders.empty() ? std::vector<uint8_t>{} : read_file(path);
+            if (!options_.builtin_decoders.empty()) program = read_decoder(path).value_or(std::vector<uint8_t>{});
             if (program.empty())
                 throw DecodeFailed("it names no decoder, and vxa has no " + key.substr(8) + " decoder of its own");
         }

@@ -78,6 +78,7 @@ private:
     int open_directory(const std::vector<std::string>& parts);
     Decoder& decoder_for(const Member& member);
     bool selected(const Member& member) const;
+    static bool takes(const std::string& name, const Member& member);
 
     const Archive& archive_;
     ExtractOptions options_;

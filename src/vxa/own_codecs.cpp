@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -15,12 +14,6 @@
 
 namespace vxa {
 namespace {
-
-std::vector<uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void make_directories(const std::string& path) {
     for (size_t slash = path.find('/', 1);; slash = path.find('/', slash + 1)) {
@@ -83,7 +76,9 @@ void add_own_codec(const std::string& name, uint16_t method, const std::string& 
     if (method == 0) throw std::runtime_error("method 0 is stored: a codec needs another id");
     if (encoder.empty()) throw std::runtime_error("no encoder command");
     if (encoder.find('\n') != std::string::npos) throw std::runtime_error("an encoder command of one line, please");
-    const std::vector<uint8_t> program = read_file(decoder_path);
+    const std::optional<std::vector<uint8_t>> decoder_file = read_decoder(decoder_path);
+    if (!decoder_file) throw std::runtime_error("cannot read " + decoder_path);
+    const std::vector<uint8_t>& program = *decoder_file;
 
     const std::vector<uint8_t> original = sample();
     std::vector<uint8_t> encoded, decoded;
